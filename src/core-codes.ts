@@ -1,0 +1,20 @@
+import type { CodeTable } from './error-code-info.js';
+
+/** Codes that belong to no single subsystem. */
+export const coreCodes = {
+  SLW_INTERNAL: {
+    title: 'An unexpected internal error happened.',
+    hint: 'This is a bug in slipway: run again with --json and report the output.',
+    kind: 'internal',
+  },
+  SLW_USAGE: {
+    title: 'The command line could not be understood.',
+    hint: 'Run `slipway help` (or `slipway <command> --help`) to see the commands and their options.',
+    kind: 'user',
+  },
+  SLW_IO: {
+    title: 'A file or directory could not be read or written.',
+    hint: 'Check that the path exists, the disk is not full and slipway may write there.',
+    kind: 'internal',
+  },
+} as const satisfies CodeTable;

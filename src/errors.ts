@@ -1,0 +1,95 @@
+import type { CodeInfo } from './error-code-info.js';
+import { coreCodes } from './core-codes.js';
+import { configCodes } from './config/codes.js';
+import { proxyCodes } from './proxy/codes.js';
+import { driverCodes } from './drivers/codes.js';
+import { engineCodes } from './engine/codes.js';
+import { apiCodes } from './api/codes.js';
+
+/** Every stable error code slipway can produce; docs/errors.md lists the same set (a test checks). */
+export const catalog = {
+  ...coreCodes,
+  ...configCodes,
+  ...proxyCodes,
+  ...driverCodes,
+  ...engineCodes,
+  ...apiCodes,
+} as const;
+
+export type ErrorCode = keyof typeof catalog;
+
+export interface SourceLocation {
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+}
+
+export interface SlipwayErrorOptions {
+  readonly hint?: string;
+  readonly cause?: unknown;
+  /** Structured, secret-free data for --json output (e.g. config issues, last log lines). */
+  readonly details?: Record<string, unknown>;
+  readonly location?: SourceLocation;
+}
+
+/**
+ * The one error type that crosses module and process boundaries.
+ * The message says what happened; the hint says how to fix it.
+ */
+export class SlipwayError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string;
+  readonly details: Record<string, unknown> | undefined;
+  readonly location: SourceLocation | undefined;
+
+  constructor(code: ErrorCode, message: string, options: SlipwayErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'SlipwayError';
+    this.code = code;
+    this.hint = options.hint ?? catalog[code].hint;
+    this.details = options.details;
+    this.location = options.location;
+  }
+
+  get kind(): CodeInfo['kind'] {
+    return catalog[this.code].kind;
+  }
+
+  toJSON(): SerializedError {
+    return {
+      code: this.code,
+      message: this.message,
+      hint: this.hint,
+      ...(this.location ? { location: this.location } : {}),
+      ...(this.details ? { details: this.details } : {}),
+    };
+  }
+
+  static fromJSON(data: SerializedError): SlipwayError {
+    const code = isErrorCode(data.code) ? data.code : 'SLW_INTERNAL';
+    return new SlipwayError(code, data.message, {
+      hint: data.hint,
+      ...(data.details ? { details: data.details } : {}),
+      ...(data.location ? { location: data.location } : {}),
+    });
+  }
+}
+
+export interface SerializedError {
+  code: string;
+  message: string;
+  hint: string;
+  location?: SourceLocation;
+  details?: Record<string, unknown>;
+}
+
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(catalog, code);
+}
+
+/** Wraps anything thrown into a SlipwayError, keeping the original as `cause`. */
+export function toSlipwayError(err: unknown): SlipwayError {
+  if (err instanceof SlipwayError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new SlipwayError('SLW_INTERNAL', message, { cause: err });
+}

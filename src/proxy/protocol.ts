@@ -1,0 +1,118 @@
+/**
+ * The daemon ⇄ proxy contract: the routing table the daemon pushes and the status the proxy
+ * reports, validated by these schemas on both sides of the proxy's control socket.
+ *
+ * Control socket: HTTP/1.1 over the unix socket `<stateDir>/proxy/control.sock` (mode 0600):
+ *   GET  /v1/status   → ProxyStatus
+ *   GET  /v1/table    → RoutingTable (the committed one)
+ *   PUT  /v1/table    → TableAck     (body: RoutingTable; one atomic swap; persisted first)
+ *   POST /v1/shutdown → { ok: true } (graceful: stop accepting, finish in-flight, exit)
+ * Errors come back as { error: SerializedError } with a 4xx/5xx status.
+ */
+import { z } from 'zod';
+
+export const HealthCheckSchema = z.strictObject({
+  path: z.string().startsWith('/'),
+  intervalMs: z.number().int().positive(),
+  timeoutMs: z.number().int().positive(),
+  rise: z.number().int().positive(),
+  fall: z.number().int().positive(),
+});
+
+export const TargetSchema = z.strictObject({
+  /** Instance id. */
+  id: z.string().min(1),
+  release: z.string().min(1),
+  host: z.string().default('127.0.0.1'),
+  port: z.number().int().min(1).max(65535),
+});
+
+export const ServiceTableSchema = z.strictObject({
+  health: HealthCheckSchema,
+  /** How long in-flight requests and websockets on a target removed from rotation may go on. */
+  drainMs: z.number().int().nonnegative(),
+  /** Targets in rotation: traffic is balanced across the healthy ones. */
+  targets: z.array(TargetSchema),
+});
+
+export const RouteSchema = z.strictObject({
+  /** Exact host or "*.suffix" wildcard, lower-case, no port. */
+  host: z.string().min(1),
+  /** Path prefix starting with "/"; longest prefix wins. */
+  path: z.string().startsWith('/'),
+  service: z.string().min(1),
+});
+
+export const RoutingTableSchema = z.strictObject({
+  /** Monotonic; the proxy refuses a table older than the one it has. */
+  version: z.number().int().nonnegative(),
+  listen: z.strictObject({
+    host: z.string().default('0.0.0.0'),
+    http: z.number().int().min(0).max(65535),
+  }),
+  routes: z.array(RouteSchema),
+  services: z.record(z.string(), ServiceTableSchema),
+});
+
+export const TableAckSchema = z.strictObject({
+  version: z.number().int().nonnegative(),
+  /** The port actually bound (useful when the table asked for port 0). */
+  httpPort: z.number().int(),
+});
+
+export const LatencyHistogramSchema = z.strictObject({
+  counts: z.array(z.number().int().nonnegative()),
+  sum: z.number().nonnegative(),
+  count: z.number().int().nonnegative(),
+});
+
+/** Cumulative counters since the proxy started, per service and release, per upstream attempt. */
+export const ReleaseStatsSchema = z.strictObject({
+  requests: z.number().int().nonnegative(),
+  /** Responses with status >= 500 (from the app, or made by the proxy for this release). */
+  errors5xx: z.number().int().nonnegative(),
+  /** Upstream connection refused / reset / closed before a response. */
+  connErrors: z.number().int().nonnegative(),
+  timeouts: z.number().int().nonnegative(),
+  latency: LatencyHistogramSchema,
+});
+
+export const TargetStatusSchema = z.strictObject({
+  id: z.string(),
+  service: z.string(),
+  release: z.string(),
+  port: z.number().int(),
+  /** In the committed table (false while draining after removal). */
+  inRotation: z.boolean(),
+  healthy: z.boolean(),
+  inflight: z.number().int().nonnegative(),
+  websockets: z.number().int().nonnegative(),
+  consecutiveFailures: z.number().int().nonnegative(),
+  lastError: z.string().optional(),
+});
+
+export const ProxyStatusSchema = z.strictObject({
+  pid: z.number().int(),
+  startedAt: z.string(),
+  tableVersion: z.number().int().nonnegative(),
+  httpPort: z.number().int(),
+  services: z.record(z.string(), z.record(z.string(), ReleaseStatsSchema)),
+  targets: z.array(TargetStatusSchema),
+});
+
+export type HealthCheck = z.infer<typeof HealthCheckSchema>;
+export type Target = z.infer<typeof TargetSchema>;
+export type ServiceTable = z.infer<typeof ServiceTableSchema>;
+export type Route = z.infer<typeof RouteSchema>;
+export type RoutingTable = z.infer<typeof RoutingTableSchema>;
+export type RoutingTableInput = z.input<typeof RoutingTableSchema>;
+export type TableAck = z.infer<typeof TableAckSchema>;
+export type ReleaseStats = z.infer<typeof ReleaseStatsSchema>;
+export type TargetStatus = z.infer<typeof TargetStatusSchema>;
+export type ProxyStatus = z.infer<typeof ProxyStatusSchema>;
+
+/** Files of the proxy inside the state dir. */
+export const PROXY_DIR = 'proxy';
+export const PROXY_SOCKET = 'control.sock';
+export const PROXY_TABLE_FILE = 'table.json';
+export const PROXY_PID_FILE = 'proxy.pid';
