@@ -5,6 +5,7 @@ import { proxyCodes } from './proxy/codes.js';
 import { driverCodes } from './drivers/codes.js';
 import { engineCodes } from './engine/codes.js';
 import { apiCodes } from './api/codes.js';
+import { releaseCodes } from './release/codes.js';
 
 /** Every stable error code slipway can produce; docs/errors.md lists the same set (a test checks). */
 export const catalog = {
@@ -14,6 +15,7 @@ export const catalog = {
   ...driverCodes,
   ...engineCodes,
   ...apiCodes,
+  ...releaseCodes,
 } as const;
 
 export type ErrorCode = keyof typeof catalog;
