@@ -1,4 +1,24 @@
 import type { CodeTable } from '../error-code-info.js';
 
 export const apiCodes = {
+  SLW_DAEMON_UNREACHABLE: {
+    title: 'The slipway daemon is not running for this state directory (its socket does not answer).',
+    hint: 'Start it with `slipway daemon --detach` (same --config/--state-dir), then run the command again.',
+    kind: 'user',
+  },
+  SLW_DAEMON_ALREADY_RUNNING: {
+    title: 'A daemon already runs for this state directory.',
+    hint: 'Use the running daemon, or stop it first with `slipway stop`.',
+    kind: 'user',
+  },
+  SLW_API_BAD_REQUEST: {
+    title: 'The daemon received a request that does not match the control API schema.',
+    hint: 'The CLI and daemon versions may differ: restart the daemon with the same slipway version.',
+    kind: 'internal',
+  },
+  SLW_API_BAD_RESPONSE: {
+    title: 'The daemon sent a response that does not match the control API schema.',
+    hint: 'The CLI and daemon versions may differ: restart the daemon with the same slipway version.',
+    kind: 'internal',
+  },
 } as const satisfies CodeTable;

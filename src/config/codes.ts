@@ -1,4 +1,155 @@
 import type { CodeTable } from '../error-code-info.js';
 
+/**
+ * Config codes. SLW_CONFIG_INVALID and SLW_CONFIG_NOT_FOUND are thrown; every other code
+ * names one issue inside SLW_CONFIG_INVALID's `details.issues` (ConfigIssue.code).
+ */
 export const configCodes = {
+  SLW_CONFIG_INVALID: {
+    title: 'The config file has problems; nothing was changed.',
+    hint: 'Fix each listed problem (file:line:col), then run `slipway check` again.',
+    kind: 'user',
+  },
+  SLW_CONFIG_NOT_FOUND: {
+    title: 'The config file does not exist.',
+    hint: 'Run `slipway init` to create slipway.yaml, or pass its path with --config FILE.',
+    kind: 'user',
+  },
+  SLW_CONFIG_UNREADABLE: {
+    title: 'The config file exists but could not be read.',
+    hint: 'Check that the path is a file (not a directory) and that you may read it.',
+    kind: 'user',
+  },
+  SLW_CONFIG_EMPTY: {
+    title: 'The config file is empty.',
+    hint: 'Start from `slipway init`, or write at least `version: 1` and one service under `services:`.',
+    kind: 'user',
+  },
+  SLW_CONFIG_YAML: {
+    title: 'The config file is not valid YAML.',
+    hint: 'Fix the syntax at the given line and column (indentation with spaces, a space after ":", closed quotes).',
+    kind: 'user',
+  },
+  SLW_CONFIG_DUPLICATE_KEY: {
+    title: 'A key appears twice in the same mapping.',
+    hint: 'Keep one of the two entries; YAML would otherwise silently drop one.',
+    kind: 'user',
+  },
+  SLW_CONFIG_VERSION: {
+    title: 'The config format version is not supported.',
+    hint: 'Write `version: 1` on the first line; it is the only format this slipway understands.',
+    kind: 'user',
+  },
+  SLW_CONFIG_UNKNOWN_KEY: {
+    title: 'A key is not part of the config format.',
+    hint: 'Check the spelling against `slipway schema`, or remove the key.',
+    kind: 'user',
+  },
+  SLW_CONFIG_MISSING_KEY: {
+    title: 'A required key is missing.',
+    hint: 'Add the key; `slipway schema` lists the required ones.',
+    kind: 'user',
+  },
+  SLW_CONFIG_INVALID_TYPE: {
+    title: 'A value has the wrong type.',
+    hint: 'Write the kind of value the key expects (see `slipway schema`).',
+    kind: 'user',
+  },
+  SLW_CONFIG_BAD_DURATION: {
+    title: 'A duration is malformed.',
+    hint: 'Write a number with a unit: 500ms, 30s, 10m, 2h or 1d (a bare number is ambiguous; write 30s).',
+    kind: 'user',
+  },
+  SLW_CONFIG_BAD_SIZE: {
+    title: 'A size is malformed.',
+    hint: 'Write a number with a unit: 512B, 32KB, 10MB, 1GB.',
+    kind: 'user',
+  },
+  SLW_CONFIG_BAD_PORT: {
+    title: 'A port number is out of range.',
+    hint: 'Write a whole number from 1 to 65535 (0 picks a free port, for tests only).',
+    kind: 'user',
+  },
+  SLW_CONFIG_BAD_HOST: {
+    title: 'A host name or listen address is malformed.',
+    hint: 'Routes take a lower-case DNS name such as app.example.com or *.example.com, without port; proxy.host takes an IP address.',
+    kind: 'user',
+  },
+  SLW_CONFIG_BAD_PATH: {
+    title: 'A URL path is malformed.',
+    hint: 'Write a path that starts with "/" and has no spaces, "?" or "#", e.g. /api.',
+    kind: 'user',
+  },
+  SLW_CONFIG_ROUTE_CONFLICT: {
+    title: 'Two services claim the same host and path.',
+    hint: 'Give each service its own host or path prefix; a request must have exactly one destination.',
+    kind: 'user',
+  },
+  SLW_CONFIG_SERVICE_NAME: {
+    title: 'A service name is not allowed.',
+    hint: 'Use lower-case letters, digits and "-", starting with a letter, at most 63 characters (e.g. web, api-v2).',
+    kind: 'user',
+  },
+  SLW_CONFIG_ENV_NAME: {
+    title: 'An environment name is not allowed.',
+    hint: 'Use lower-case letters, digits and "-", starting with a letter (e.g. staging, production).',
+    kind: 'user',
+  },
+  SLW_CONFIG_ENV_VAR_NAME: {
+    title: 'An environment variable name is not allowed.',
+    hint: 'Use letters, digits and "_", not starting with a digit (e.g. DATABASE_URL).',
+    kind: 'user',
+  },
+  SLW_CONFIG_RESERVED_ENV: {
+    title: 'An environment variable name is reserved for slipway.',
+    hint: 'slipway sets PORT and every SLIPWAY_* variable itself; rename the variable.',
+    kind: 'user',
+  },
+  SLW_CONFIG_BAD_INTERPOLATION: {
+    title: 'A ${...} placeholder is not recognized.',
+    hint: 'Only ${env} is supported; write $${ for a literal "${" (e.g. shell variables: $${HOME} or $HOME).',
+    kind: 'user',
+  },
+  SLW_CONFIG_ENV_REQUIRED: {
+    title: '${env} is used but no environment was chosen.',
+    hint: 'Pass --env NAME (one of the names under `environments:`), or stop using ${env}.',
+    kind: 'user',
+  },
+  SLW_CONFIG_SECRETS_UNSUPPORTED: {
+    title: '${secret:NAME} placeholders are not supported yet.',
+    hint: 'Secrets will come in a later version; for now set the value directly or remove the placeholder.',
+    kind: 'user',
+  },
+  SLW_CONFIG_UNKNOWN_ENV: {
+    title: 'The environment chosen with --env is not declared in the config.',
+    hint: 'Declare it under `environments:` or pass one of the declared names to --env.',
+    kind: 'user',
+  },
+  SLW_CONFIG_SOURCE_MISSING: {
+    title: 'A service source directory does not exist.',
+    hint: 'Fix `source:` (it is relative to the config file) or create the directory.',
+    kind: 'user',
+  },
+  SLW_CONFIG_BAD_COMMAND: {
+    title: 'A build or run command is empty or malformed.',
+    hint: 'Write the command as a string (`run: node server.js`) or as a non-empty list of strings.',
+    kind: 'user',
+  },
+  SLW_CONFIG_RANGE: {
+    title: 'A number is out of its allowed range.',
+    hint: 'instances takes 1 to 64; health rise and fall take 1 to 100; all must be whole numbers.',
+    kind: 'user',
+  },
+  SLW_CONFIG_HEALTH_TIMING: {
+    title: 'The health check timings cannot work together.',
+    hint: 'interval and timeout must be above 0, and startTimeout must leave room for rise × interval.',
+    kind: 'user',
+  },
+  SLW_CONFIG_NO_SERVICES: {
+    title: 'The config declares no services.',
+    hint: 'Add at least one service under `services:` with a `run:` command.',
+    kind: 'user',
+  },
 } as const satisfies CodeTable;
+
+export type ConfigCode = keyof typeof configCodes;

@@ -42,18 +42,22 @@ export interface StopOptions {
 export interface Driver {
   /** Starts the instance; resolves once the process exists (not once it is healthy). */
   start(spec: InstanceSpec): Promise<InstanceHandle>;
-  /** SIGTERM to the process group, SIGKILL after graceMs; resolves when it is gone. Idempotent. */
+  /**
+   * SIGTERM to the process group, SIGKILL after graceMs; resolves when no process of the group
+   * is left (and, for an instance this driver watches, after its onExit has fired). Idempotent.
+   * Never signals a pid that now belongs to another process (start time differs).
+   */
   stop(handle: InstanceHandle, options: StopOptions): Promise<void>;
   /** True when the pid is alive and still the same process (start time matches). */
   isAlive(handle: InstanceHandle): boolean;
   /**
    * Takes responsibility for an instance started by an earlier daemon (exit watching).
-   * Returns false when it is gone.
+   * Returns false when it is gone; true (and nothing changes) when it is already watched.
    */
   adopt(handle: InstanceHandle): boolean;
   /** Instances carrying this state dir's marker that are not in `known` (crash leftovers). */
   findStrays(known: ReadonlySet<string>): InstanceHandle[];
-  /** Called once when a started or adopted instance exits. */
+  /** Called once when a started or adopted instance exits (never after close()). */
   onExit(listener: (exit: ExitInfo) => void): void;
   /** The last `lines` lines of the instance's log. */
   tailLog(handle: Pick<InstanceHandle, 'logFile'>, lines: number): Promise<string[]>;

@@ -1,4 +1,59 @@
 import type { CodeTable } from '../error-code-info.js';
 
 export const engineCodes = {
+  SLW_STATE_UNAVAILABLE: {
+    title: 'The state database could not be opened or written.',
+    hint: 'Check the state directory (--state-dir) exists, is writable and the disk is not full.',
+    kind: 'internal',
+  },
+  SLW_ENGINE_BAD_TRANSITION: {
+    title: 'An instance or deployment was asked to make a state change its state machine forbids.',
+    hint: 'This is a bug in slipway: report it with the output of `slipway history --json`.',
+    kind: 'internal',
+  },
+  SLW_LOCK_HELD: {
+    title: 'Another deploy or rollback holds the deploy lock.',
+    hint: 'Wait for it to finish (`slipway lock status` shows the owner). A crashed owner loses the lock when its heartbeat expires; `slipway lock release --force` frees it at once.',
+    kind: 'user',
+  },
+  SLW_UNKNOWN_SERVICE: {
+    title: 'The service named on the command line is not in the config.',
+    hint: 'Use one of the service names under `services:` in slipway.yaml (`slipway status` lists them).',
+    kind: 'user',
+  },
+  SLW_HEALTH_TIMEOUT: {
+    title: 'A new instance did not pass its health check before the deadline, so it was never given traffic.',
+    hint: 'Check the instance log lines shown, that the app listens on $PORT and answers health.path with 2xx; raise health.startTimeout if it just boots slowly.',
+    kind: 'deploy',
+  },
+  SLW_INSTANCE_EXITED: {
+    title: 'A new instance exited while it was starting, so it was never given traffic.',
+    hint: 'Read the instance log lines shown: the run command failed. Try it by hand in the release directory with PORT set.',
+    kind: 'deploy',
+  },
+  SLW_DEPLOY_REVERTED: {
+    title: 'The new release misbehaved during the watch window and traffic was flipped back to the previous release.',
+    hint: 'The reason names what failed (health or error rate). Fix the release and deploy again; the previous release kept serving.',
+    kind: 'deploy',
+  },
+  SLW_DEPLOY_INTERRUPTED: {
+    title: 'A deploy was interrupted (the daemon stopped or restarted) and was reverted on recovery.',
+    hint: 'Nothing is half-applied: the previous release serves. Run the deploy again.',
+    kind: 'deploy',
+  },
+  SLW_NO_PREVIOUS_RELEASE: {
+    title: 'There is no previous release to roll back to.',
+    hint: 'A rollback needs at least two successful deploys of the service; `slipway history` shows them.',
+    kind: 'user',
+  },
+  SLW_RELEASE_GONE: {
+    title: 'The release to start is no longer on disk (pruned).',
+    hint: 'slipway keeps the last 5 releases per service; deploy the wanted version again instead.',
+    kind: 'user',
+  },
+  SLW_NO_FREE_PORT: {
+    title: 'No free local port could be found for a new instance.',
+    hint: 'Too many sockets are open on this machine; stop unused instances or processes.',
+    kind: 'internal',
+  },
 } as const satisfies CodeTable;

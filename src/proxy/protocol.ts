@@ -95,7 +95,10 @@ export const ProxyStatusSchema = z.strictObject({
   pid: z.number().int(),
   startedAt: z.string(),
   tableVersion: z.number().int().nonnegative(),
+  /** 0 while not listening (no table yet, or the bind failed: see listenError). */
   httpPort: z.number().int(),
+  /** Set while the proxy cannot bind the table's listen address; it retries every second. */
+  listenError: z.string().optional(),
   services: z.record(z.string(), z.record(z.string(), ReleaseStatsSchema)),
   targets: z.array(TargetStatusSchema),
 });

@@ -1,0 +1,96 @@
+import { request } from 'node:http';
+import { methods, type MethodName, type ProgressEvent, type RequestOf, type ResponseOf } from './schemas.js';
+import { SlipwayError, type SerializedError } from '../errors.js';
+
+type PlainMethod = { [M in MethodName]: (typeof methods)[M]['stream'] extends false ? M : never }[MethodName];
+type StreamMethod = { [M in MethodName]: (typeof methods)[M]['stream'] extends true ? M : never }[MethodName];
+
+/**
+ * The CLI's (and tests') only way to the daemon: requests are validated before they leave,
+ * responses when they arrive, with the same schemas the daemon uses.
+ */
+export class ApiClient {
+  readonly #socketPath: string;
+
+  constructor(socketPath: string) {
+    this.#socketPath = socketPath;
+  }
+
+  async call<M extends PlainMethod>(method: M, params: RequestOf<M>): Promise<ResponseOf<M>> {
+    const body = methods[method].request.parse(params);
+    const text = await this.#post(method, body, () => undefined);
+    const envelope = JSON.parse(text) as { ok: true; result: unknown } | { ok: false; error: SerializedError };
+    if (!envelope.ok) throw SlipwayError.fromJSON(envelope.error);
+    const parsed = methods[method].response.safeParse(envelope.result);
+    if (!parsed.success) throw new SlipwayError('SLW_API_BAD_RESPONSE', `The daemon's ${method} answer does not match the schema: ${parsed.error.message}`);
+    return parsed.data as ResponseOf<M>;
+  }
+
+  /** Streams progress events to `onEvent`; resolves with the final result or error event. */
+  async stream<M extends StreamMethod>(method: M, params: RequestOf<M>, onEvent: (event: ProgressEvent) => void): Promise<ProgressEvent> {
+    const body = methods[method].request.parse(params);
+    let last: ProgressEvent | undefined;
+    let buffer = '';
+    const onChunk = (chunk: string): void => {
+      buffer += chunk;
+      let newline: number;
+      while ((newline = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        if (!line.trim()) continue;
+        const parsed = methods[method].response.safeParse(JSON.parse(line));
+        if (!parsed.success) throw new SlipwayError('SLW_API_BAD_RESPONSE', `A ${method} progress line does not match the schema.`);
+        last = parsed.data;
+        onEvent(parsed.data);
+      }
+    };
+    const text = await this.#post(method, body, onChunk);
+    if (!last && text.startsWith('{"ok":false')) {
+      throw SlipwayError.fromJSON((JSON.parse(text) as { error: SerializedError }).error);
+    }
+    if (!last) throw new SlipwayError('SLW_API_BAD_RESPONSE', `The daemon closed the ${method} stream without a result.`);
+    return last;
+  }
+
+  /** True when a daemon answers on the socket. */
+  async ping(): Promise<boolean> {
+    try {
+      await this.call('status', {});
+      return true;
+    } catch (err) {
+      if (err instanceof SlipwayError && err.code === 'SLW_DAEMON_UNREACHABLE') return false;
+      throw err;
+    }
+  }
+
+  #post(method: string, body: unknown, onChunk: (chunk: string) => void): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const req = request(
+        { socketPath: this.#socketPath, path: `/v1/${method}`, method: 'POST', headers: { 'content-type': 'application/json' } },
+        (res) => {
+          res.setEncoding('utf8');
+          let all = '';
+          const streaming = res.headers['content-type'] === 'application/x-ndjson';
+          res.on('data', (chunk: string) => {
+            if (streaming) {
+              try {
+                onChunk(chunk);
+              } catch (err) {
+                req.destroy();
+                reject(err);
+              }
+            } else all += chunk;
+          });
+          res.on('end', () => resolve(all));
+          res.on('error', reject);
+        },
+      );
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') {
+          reject(new SlipwayError('SLW_DAEMON_UNREACHABLE', `No slipway daemon answers on ${this.#socketPath}.`, { cause: err }));
+        } else reject(err);
+      });
+      req.end(JSON.stringify(body));
+    });
+  }
+}

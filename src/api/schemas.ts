@@ -1,0 +1,187 @@
+/**
+ * The CLI ⇄ daemon contract. The daemon validates every request and response with these
+ * schemas, and so does the client: one source of truth for both sides.
+ *
+ * Transport: HTTP/1.1 over the unix socket `<stateDir>/daemon.sock` (mode 0600).
+ *   POST /v1/<method>  body: request JSON
+ *   plain methods answer one JSON object: { ok: true, result } | { ok: false, error }
+ *   streaming methods (deploy, rollback) answer NDJSON: ProgressEvent lines, the last one
+ *   of type "result" or "error".
+ */
+import { z } from 'zod';
+
+export const SerializedErrorSchema = z.object({
+  code: z.string(),
+  message: z.string(),
+  hint: z.string(),
+  location: z.object({ file: z.string(), line: z.number(), col: z.number() }).optional(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+
+const Empty = z.strictObject({});
+
+export const ConfigRefSchema = z.strictObject({
+  /** Absolute path of slipway.yaml, as the CLI resolved it. */
+  configFile: z.string(),
+  env: z.string().optional(),
+});
+
+export const InstanceViewSchema = z.strictObject({
+  id: z.string(),
+  release: z.string(),
+  port: z.number(),
+  pid: z.number().optional(),
+  state: z.enum(['starting', 'healthy', 'unhealthy', 'draining', 'stopped', 'failed']),
+  role: z.enum(['active', 'warm', 'new', 'old']),
+  inRotation: z.boolean(),
+  healthy: z.boolean().optional(),
+  inflight: z.number().optional(),
+  restarts: z.number(),
+  lastExit: z.string().optional(),
+});
+
+export const ServiceViewSchema = z.strictObject({
+  name: z.string(),
+  activeRelease: z.string().optional(),
+  previousRelease: z.string().optional(),
+  warmUntil: z.string().optional(),
+  routes: z.array(z.strictObject({ host: z.string(), path: z.string() })),
+  instances: z.array(InstanceViewSchema),
+  releases: z.array(z.strictObject({ id: z.string(), createdAt: z.string(), status: z.string(), commit: z.string().optional() })),
+});
+
+export const LockViewSchema = z.strictObject({
+  owner: z.string(),
+  pid: z.number(),
+  deploymentId: z.string().optional(),
+  acquiredAt: z.string(),
+  heartbeatAt: z.string(),
+  expiresAt: z.string(),
+  stale: z.boolean(),
+});
+
+export const StatusSchema = z.strictObject({
+  daemon: z.strictObject({ pid: z.number(), startedAt: z.string(), stateDir: z.string(), version: z.string() }),
+  proxy: z.strictObject({
+    up: z.boolean(),
+    pid: z.number().optional(),
+    httpPort: z.number().optional(),
+    tableVersion: z.number().optional(),
+  }),
+  lock: LockViewSchema.optional(),
+  services: z.array(ServiceViewSchema),
+});
+
+export const ReleaseReportSchema = z.strictObject({
+  release: z.string(),
+  requests: z.number(),
+  errors5xx: z.number(),
+  connErrors: z.number(),
+  timeouts: z.number(),
+});
+
+export const LatencySummarySchema = z.strictObject({ p50: z.number(), p99: z.number(), requests: z.number() });
+
+export const DeployReportSchema = z.strictObject({
+  /** Requests and failures per release while the deploy ran (from the proxy's own counts). */
+  releases: z.array(ReleaseReportSchema),
+  latencyBefore: LatencySummarySchema.optional(),
+  latencyAfter: LatencySummarySchema.optional(),
+  steps: z.array(z.strictObject({ step: z.string(), ms: z.number(), outcome: z.enum(['ok', 'failed', 'skipped']) })),
+});
+
+export const DeployResultSchema = z.strictObject({
+  deploymentId: z.string(),
+  service: z.string(),
+  kind: z.enum(['deploy', 'rollback']),
+  outcome: z.enum(['succeeded', 'failed', 'reverted']),
+  release: z.string().optional(),
+  fromRelease: z.string().optional(),
+  durationMs: z.number(),
+  /** From the request arriving to the proxy acknowledging the new table. */
+  switchMs: z.number().optional(),
+  /** Of which: waiting for the new instances to become healthy (the app's own boot). */
+  gateMs: z.number().optional(),
+  reason: z.string().optional(),
+  errorCode: z.string().optional(),
+  report: DeployReportSchema,
+});
+
+export const ProgressEventSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('step'),
+    service: z.string(),
+    step: z.string(),
+    phase: z.enum(['begin', 'end', 'fail']),
+    ms: z.number().optional(),
+    detail: z.string().optional(),
+  }),
+  z.strictObject({ type: z.literal('note'), service: z.string().optional(), message: z.string() }),
+  z.strictObject({ type: z.literal('result'), results: z.array(DeployResultSchema) }),
+  z.strictObject({ type: z.literal('error'), error: SerializedErrorSchema, results: z.array(DeployResultSchema) }),
+]);
+
+export const DeploymentViewSchema = z.strictObject({
+  id: z.string(),
+  service: z.string(),
+  kind: z.enum(['deploy', 'rollback']),
+  release: z.string().optional(),
+  fromRelease: z.string().optional(),
+  state: z.string(),
+  startedAt: z.string(),
+  endedAt: z.string().optional(),
+  reason: z.string().optional(),
+  errorCode: z.string().optional(),
+});
+
+/** Every method: its request and response schema, and whether it streams progress. */
+export const methods = {
+  status: { request: Empty, response: StatusSchema, stream: false },
+  deploy: {
+    request: ConfigRefSchema.extend({ service: z.string().optional() }),
+    response: ProgressEventSchema,
+    stream: true,
+  },
+  rollback: {
+    request: ConfigRefSchema.extend({ service: z.string().optional() }),
+    response: ProgressEventSchema,
+    stream: true,
+  },
+  history: {
+    request: z.strictObject({ service: z.string().optional(), limit: z.number().int().positive().max(1000).optional() }),
+    response: z.strictObject({ deployments: z.array(DeploymentViewSchema) }),
+    stream: false,
+  },
+  logs: {
+    request: z.strictObject({ service: z.string(), lines: z.number().int().positive().max(10_000).optional() }),
+    response: z.strictObject({
+      instances: z.array(z.strictObject({ id: z.string(), release: z.string(), state: z.string(), lines: z.array(z.string()) })),
+    }),
+    stream: false,
+  },
+  'lock.status': { request: Empty, response: z.strictObject({ lock: LockViewSchema.optional() }), stream: false },
+  'lock.release': {
+    request: z.strictObject({ force: z.boolean() }),
+    response: z.strictObject({ released: LockViewSchema.optional() }),
+    stream: false,
+  },
+  stop: {
+    request: z.strictObject({ keepApps: z.boolean() }),
+    response: z.strictObject({ stopping: z.literal(true) }),
+    stream: false,
+  },
+} as const;
+
+export type MethodName = keyof typeof methods;
+export type RequestOf<M extends MethodName> = z.infer<(typeof methods)[M]['request']>;
+export type ResponseOf<M extends MethodName> = z.infer<(typeof methods)[M]['response']>;
+export type Status = z.infer<typeof StatusSchema>;
+export type ProgressEvent = z.infer<typeof ProgressEventSchema>;
+export type DeployResult = z.infer<typeof DeployResultSchema>;
+export type DeployReport = z.infer<typeof DeployReportSchema>;
+export type DeploymentView = z.infer<typeof DeploymentViewSchema>;
+export type InstanceView = z.infer<typeof InstanceViewSchema>;
+export type ServiceView = z.infer<typeof ServiceViewSchema>;
+export type LockView = z.infer<typeof LockViewSchema>;
+
+export const DAEMON_SOCKET = 'daemon.sock';

@@ -1,0 +1,122 @@
+import type { ProgressEvent } from '../../api/schemas.js';
+import { SlipwayError } from '../../errors.js';
+import type { CommandSpec } from '../command-spec.js';
+import type { CliContext } from '../context.js';
+import { EXIT, exitCodeFor } from '../exit-codes.js';
+import { renderProgress, renderResult } from '../render/deploy.js';
+import { renderHistory, renderStatus } from '../render/status.js';
+import { validateLocally } from './local.js';
+
+async function streamed(ctx: CliContext, method: 'deploy' | 'rollback', service: string | undefined): Promise<number> {
+  const request = { configFile: ctx.configFile, ...(ctx.env !== undefined ? { env: ctx.env } : {}), ...(service ? { service } : {}) };
+  const final: ProgressEvent = await ctx.api.stream(method, request, (event) => {
+    if (ctx.json) return;
+    const line = renderProgress(event);
+    if (line) ctx.out(line);
+  });
+  if (final.type !== 'result' && final.type !== 'error') throw new SlipwayError('SLW_API_BAD_RESPONSE', `The ${method} stream ended early.`);
+  if (ctx.json) {
+    ctx.out(JSON.stringify(final.type === 'result' ? { ok: true, results: final.results } : { ok: false, error: final.error, results: final.results }));
+  } else {
+    for (const r of final.results) ctx.out(renderResult(r));
+  }
+  if (final.type === 'result') return EXIT.ok;
+  const error = SlipwayError.fromJSON(final.error);
+  if (!ctx.json) throw error;
+  return exitCodeFor(error);
+}
+
+/** Commands served by the daemon through the control API. */
+export const remoteCommands: CommandSpec[] = [
+  {
+    name: 'deploy',
+    summary: 'build a release, health-gate it, switch traffic, watch it, keep the old one warm',
+    args: [{ name: 'service', required: false, description: 'one service (default: all, in file order)' }],
+    options: [],
+    run: async (ctx, input) => {
+      await validateLocally(ctx);
+      return streamed(ctx, 'deploy', input.args['service']);
+    },
+  },
+  {
+    name: 'rollback',
+    summary: 'switch back to the previous release (instant while it is warm)',
+    args: [{ name: 'service', required: false, description: 'one service (default: every service with a previous release)' }],
+    options: [],
+    run: (ctx, input) => streamed(ctx, 'rollback', input.args['service']),
+  },
+  {
+    name: 'status',
+    summary: 'show services, releases, instances, the proxy and the lock',
+    args: [],
+    options: [],
+    run: async (ctx) => {
+      const status = await ctx.api.call('status', {});
+      ctx.out(ctx.json ? JSON.stringify(status) : renderStatus(status));
+      return EXIT.ok;
+    },
+  },
+  {
+    name: 'history',
+    summary: 'list past deploys and rollbacks with their outcome',
+    args: [{ name: 'service', required: false, description: 'only this service' }],
+    options: [{ name: 'limit', type: 'string', description: 'how many (default 20)' }],
+    run: async (ctx, input) => {
+      const limit = input.options['limit'] === undefined ? undefined : Number(input.options['limit']);
+      if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new SlipwayError('SLW_USAGE', '--limit takes a whole number above 0.');
+      const service = input.args['service'];
+      const { deployments } = await ctx.api.call('history', { ...(service ? { service } : {}), ...(limit ? { limit } : {}) });
+      ctx.out(ctx.json ? JSON.stringify({ deployments }) : renderHistory(deployments));
+      return EXIT.ok;
+    },
+  },
+  {
+    name: 'logs',
+    summary: "print the last lines of a service's instance logs",
+    args: [{ name: 'service', required: true, description: 'the service' }],
+    options: [{ name: 'lines', type: 'string', description: 'lines per instance (default 50)' }],
+    run: async (ctx, input) => {
+      const lines = input.options['lines'] === undefined ? 50 : Number(input.options['lines']);
+      if (!Number.isInteger(lines) || lines < 1) throw new SlipwayError('SLW_USAGE', '--lines takes a whole number above 0.');
+      const { instances } = await ctx.api.call('logs', { service: input.args['service'] ?? '', lines });
+      if (ctx.json) ctx.out(JSON.stringify({ instances }));
+      else for (const i of instances) ctx.out([`==> ${i.id} (${i.release}, ${i.state})`, ...i.lines].join('\n'));
+      return EXIT.ok;
+    },
+  },
+  {
+    name: 'lock status',
+    summary: 'show who holds the deploy lock',
+    args: [],
+    options: [],
+    run: async (ctx) => {
+      const { lock } = await ctx.api.call('lock.status', {});
+      if (ctx.json) ctx.out(JSON.stringify({ lock: lock ?? null }));
+      else ctx.out(lock ? `held by ${lock.owner} since ${lock.acquiredAt}, heartbeat ${lock.heartbeatAt}, expires ${lock.expiresAt}${lock.stale ? ' (stale)' : ''}` : 'free');
+      return EXIT.ok;
+    },
+  },
+  {
+    name: 'lock release',
+    summary: 'free a stale deploy lock (--force for a live one)',
+    args: [],
+    options: [{ name: 'force', type: 'boolean', description: 'release even if its owner still heartbeats' }],
+    run: async (ctx, input) => {
+      const { released } = await ctx.api.call('lock.release', { force: input.options['force'] === true });
+      if (ctx.json) ctx.out(JSON.stringify({ released: released ?? null }));
+      else ctx.out(released ? `released the lock held by ${released.owner}` : 'the lock was free');
+      return EXIT.ok;
+    },
+  },
+  {
+    name: 'stop',
+    summary: 'stop the daemon, the proxy and the apps (--keep-apps: only the daemon)',
+    args: [],
+    options: [{ name: 'keep-apps', type: 'boolean', description: 'leave the proxy and the apps serving' }],
+    run: async (ctx, input) => {
+      await ctx.api.call('stop', { keepApps: input.options['keep-apps'] === true });
+      ctx.out(ctx.json ? JSON.stringify({ ok: true }) : 'stopping');
+      return EXIT.ok;
+    },
+  },
+];

@@ -1,0 +1,42 @@
+import { join } from 'node:path';
+import { ApiClient } from '../api/client.js';
+import { DAEMON_SOCKET } from '../api/schemas.js';
+import { resolvePaths } from '../config/paths.js';
+
+/** What every command gets: resolved paths, output mode, the API client, and writers. */
+export interface CliContext {
+  readonly configFile: string;
+  readonly stateDir: string;
+  readonly env: string | undefined;
+  readonly json: boolean;
+  readonly cwd: string;
+  readonly api: ApiClient;
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export interface GlobalFlags {
+  readonly config?: string | undefined;
+  readonly stateDir?: string | undefined;
+  readonly env?: string | undefined;
+  readonly json?: boolean | undefined;
+}
+
+export function createContext(flags: GlobalFlags, cwd: string, environ: NodeJS.ProcessEnv): CliContext {
+  const { configFile, stateDir } = resolvePaths({
+    ...(flags.config !== undefined ? { config: flags.config } : {}),
+    ...(flags.stateDir !== undefined ? { stateDir: flags.stateDir } : {}),
+    cwd,
+    environ,
+  });
+  return {
+    configFile,
+    stateDir,
+    env: flags.env,
+    json: flags.json ?? false,
+    cwd,
+    api: new ApiClient(join(stateDir, DAEMON_SOCKET)),
+    out: (text) => void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+    err: (text) => void process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+  };
+}

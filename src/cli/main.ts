@@ -1,0 +1,45 @@
+/** The CLI's entry point: the only place that prints errors and sets the exit code. */
+import { toSlipwayError } from '../errors.js';
+import { VERSION } from '../version.js';
+import type { CommandSpec } from './command-spec.js';
+import { daemonCommand } from './commands/daemon.js';
+import { localCommands } from './commands/local.js';
+import { remoteCommands } from './commands/remote.js';
+import { createContext } from './context.js';
+import { EXIT, exitCodeFor } from './exit-codes.js';
+import { renderHelp } from './help.js';
+import { parse } from './parse.js';
+import { renderError } from './render/error.js';
+
+const versionCommand: CommandSpec = {
+  name: 'version',
+  summary: 'print the slipway version',
+  args: [],
+  options: [],
+  run: async (ctx) => {
+    ctx.out(ctx.json ? JSON.stringify({ version: VERSION }) : VERSION);
+    return EXIT.ok;
+  },
+};
+
+const commands: CommandSpec[] = [...localCommands, daemonCommand, ...remoteCommands, versionCommand];
+
+async function main(argv: readonly string[]): Promise<number> {
+  const wantsJson = argv.includes('--json');
+  try {
+    const { command, input, globals } = parse(argv, commands);
+    if (!command || globals.help) {
+      process.stdout.write(`${renderHelp(commands, command)}\n`);
+      return EXIT.ok;
+    }
+    const ctx = createContext(globals, process.cwd(), process.env);
+    return await command.run(ctx, input);
+  } catch (err) {
+    const error = toSlipwayError(err);
+    if (wantsJson) process.stdout.write(`${JSON.stringify({ ok: false, error: error.toJSON() })}\n`);
+    else process.stderr.write(`${renderError(error)}\n`);
+    return exitCodeFor(error);
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,55 @@
+import { parseArgs } from 'node:util';
+import { SlipwayError } from '../errors.js';
+import { GLOBAL_OPTIONS, type CommandSpec, type ParsedInput } from './command-spec.js';
+
+export interface Parsed {
+  readonly command: CommandSpec | undefined;
+  readonly input: ParsedInput;
+  readonly globals: { config?: string; stateDir?: string; env?: string; json: boolean; help: boolean };
+}
+
+/** Finds the longest command name that prefixes argv's positionals, then parses its options. */
+export function parse(argv: readonly string[], commands: readonly CommandSpec[]): Parsed {
+  const words = argv.filter((a) => !a.startsWith('-'));
+  const byLength = [...commands].sort((a, b) => b.name.split(' ').length - a.name.split(' ').length);
+  const command = byLength.find((c) => c.name.split(' ').every((part, i) => words[i] === part));
+  const options = [...GLOBAL_OPTIONS, ...(command?.options ?? [])];
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      options: Object.fromEntries(options.map((o) => [o.name, { type: o.type }])),
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (err) {
+    throw new SlipwayError('SLW_USAGE', (err as Error).message.replace(/\. To specify.*$/s, '.'), { cause: err });
+  }
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const globals = {
+    ...(typeof values['config'] === 'string' ? { config: values['config'] } : {}),
+    ...(typeof values['state-dir'] === 'string' ? { stateDir: values['state-dir'] } : {}),
+    ...(typeof values['env'] === 'string' ? { env: values['env'] } : {}),
+    json: values['json'] === true,
+    help: values['help'] === true,
+  };
+  if (!command) {
+    if (words.length > 0 && !globals.help) {
+      throw new SlipwayError('SLW_USAGE', `Unknown command "${words.join(' ')}".`);
+    }
+    return { command: undefined, input: { args: {}, options: {} }, globals };
+  }
+  const rest = parsed.positionals.slice(command.name.split(' ').length);
+  if (rest.length > command.args.length) {
+    throw new SlipwayError('SLW_USAGE', `Too many arguments for "${command.name}": ${rest.slice(command.args.length).join(' ')}.`);
+  }
+  const args: Record<string, string | undefined> = {};
+  command.args.forEach((spec, i) => {
+    args[spec.name] = rest[i];
+    if (spec.required && rest[i] === undefined && !globals.help) {
+      throw new SlipwayError('SLW_USAGE', `"${command.name}" needs <${spec.name}>: ${spec.description}.`);
+    }
+  });
+  const own = Object.fromEntries(command.options.map((o) => [o.name, values[o.name]]));
+  return { command, input: { args, options: own }, globals };
+}

@@ -1,0 +1,31 @@
+import type { DeploymentView, Status } from '../../api/schemas.js';
+
+export function renderStatus(s: Status): string {
+  const lines = [
+    `daemon pid ${s.daemon.pid} since ${s.daemon.startedAt} (slipway ${s.daemon.version})`,
+    s.proxy.up ? `proxy  pid ${s.proxy.pid} on :${s.proxy.httpPort} (table v${s.proxy.tableVersion})` : 'proxy  DOWN',
+  ];
+  if (s.lock) lines.push(`lock   held by ${s.lock.owner}${s.lock.stale ? ' (stale)' : ''} since ${s.lock.acquiredAt}`);
+  if (s.services.length === 0) lines.push('', 'no service deployed yet: run `slipway deploy`');
+  for (const svc of s.services) {
+    lines.push('', `${svc.name}: active ${svc.activeRelease ?? '(none)'}${svc.previousRelease ? `, warm ${svc.previousRelease}${svc.warmUntil ? ` until ${svc.warmUntil}` : ''}` : ''}`);
+    for (const r of svc.routes) lines.push(`  route ${r.host}${r.path}`);
+    for (const i of svc.instances) {
+      const health = i.healthy === undefined ? '' : i.healthy ? ' healthy' : ' UNHEALTHY';
+      lines.push(
+        `  ${i.id.padEnd(24)} ${i.role.padEnd(6)} ${i.state.padEnd(9)} :${i.port} pid ${i.pid ?? '-'}${health}${i.inRotation ? ' in rotation' : ''} restarts ${i.restarts}${i.lastExit ? ` (last exit: ${i.lastExit})` : ''}`,
+      );
+    }
+  }
+  return lines.join('\n');
+}
+
+export function renderHistory(list: readonly DeploymentView[]): string {
+  if (list.length === 0) return 'no deployments yet';
+  return list
+    .map(
+      (d) =>
+        `${d.startedAt}  ${d.id}  ${d.service.padEnd(10)} ${d.kind.padEnd(8)} ${(d.fromRelease ?? '-').padEnd(5)} → ${(d.release ?? '-').padEnd(5)} ${d.state}${d.reason ? `: ${d.reason}` : ''}`,
+    )
+    .join('\n');
+}

@@ -1,0 +1,61 @@
+/** Parsed (schema-valid) data → the normalized Config: ms durations, argv commands, absolute paths, frozen. */
+import { resolve } from 'node:path';
+import { parseDuration } from '../lib/duration.js';
+import { toArgv } from '../lib/command-line.js';
+import type { Config, ServiceSpec } from './model.js';
+import type { ParsedConfig, ParsedService } from './schema.js';
+import { deepFreeze } from './freeze.js';
+
+export interface NormalizeContext {
+  readonly file: string;
+  readonly dir: string;
+  readonly env: string | undefined;
+}
+
+export function normalize(parsed: ParsedConfig, ctx: NormalizeContext): Config {
+  const services: Record<string, ServiceSpec> = {};
+  for (const [name, service] of Object.entries(parsed.services)) services[name] = normalizeService(name, service, ctx.dir);
+  return deepFreeze({
+    file: ctx.file,
+    dir: ctx.dir,
+    env: ctx.env,
+    version: parsed.version,
+    proxy: { http: parsed.proxy.http, host: parsed.proxy.host },
+    services,
+  });
+}
+
+function normalizeService(name: string, s: ParsedService, dir: string): ServiceSpec {
+  return {
+    name,
+    source: resolve(dir, s.source),
+    build: s.build === undefined ? undefined : argv(s.build),
+    run: argv(s.run),
+    routes: s.routes.map((r) => ({ host: r.host, path: r.path })),
+    health: {
+      path: s.health.path,
+      intervalMs: ms(s.health.interval),
+      timeoutMs: ms(s.health.timeout),
+      rise: s.health.rise,
+      fall: s.health.fall,
+      startTimeoutMs: ms(s.health.startTimeout),
+    },
+    instances: s.instances,
+    drainMs: ms(s.drain),
+    keepWarmMs: ms(s.keepWarm),
+    watchMs: ms(s.watch),
+    stopTimeoutMs: ms(s.stopTimeout),
+    env: Object.fromEntries(Object.entries(s.env).map(([k, v]) => [k, String(v)])),
+  };
+}
+
+function argv(command: string | string[]): string[] {
+  return typeof command === 'string' ? toArgv(command) : [...command];
+}
+
+function ms(text: string): number {
+  const value = parseDuration(text);
+  // The schema's pattern and parseDuration accept the same grammar (a test checks).
+  if (value === undefined) throw new Error(`duration "${text}" passed the schema but not parseDuration`);
+  return value;
+}

@@ -1,0 +1,65 @@
+/** The slipway.yaml format (version 1) as zod schemas: validation and `slipway schema` share them. */
+import { z } from 'zod';
+import { command, count, duration, envName, envValue, envVarName, listenHost, port, routeHost, serviceName, urlPath, version } from './schema-fields.js';
+
+export const proxySchema = z.strictObject({
+  http: port.default(80).describe('HTTP listen port (default 80).'),
+  host: listenHost.default('0.0.0.0').describe('Listen address (default 0.0.0.0).'),
+});
+
+export const routeSchema = z.strictObject({
+  host: routeHost.describe('Exact host or *.wildcard; lower-case, no port.'),
+  path: urlPath.default('/').describe('Path prefix (default "/"); the longest prefix wins.'),
+});
+
+export const healthSchema = z.strictObject({
+  path: urlPath.default('/').describe('Path probed with GET (default "/").'),
+  interval: duration('1s', 'Time between probes'),
+  timeout: duration('2s', 'Time a probe may take'),
+  rise: count(2, 1, 100, 'Consecutive successes that make an instance healthy'),
+  fall: count(3, 1, 100, 'Consecutive failures that make an instance unhealthy'),
+  startTimeout: duration('60s', 'Deadline for a new instance to become healthy'),
+});
+
+export const serviceSchema = z.strictObject({
+  source: z.string().min(1).default('.').describe('Directory the release snapshot is taken from, relative to the config file.'),
+  build: command.optional().describe('Build command, run in the release directory.'),
+  run: command.describe('Start command; the app must listen on $PORT.'),
+  routes: z.array(routeSchema).default([]).describe('Host/path rules sending traffic here; none for a worker.'),
+  health: healthSchema.prefault({}),
+  instances: count(1, 1, 64, 'Instances to run'),
+  drain: duration('30s', 'Time in-flight requests get to finish on old instances'),
+  keepWarm: duration('10m', 'Time old instances stay up for instant rollback'),
+  watch: duration('30s', 'Watch window after the switch'),
+  stopTimeout: duration('10s', 'Grace between SIGTERM and SIGKILL'),
+  env: z.record(envVarName, envValue).default({}).describe('Environment of the instances; values become strings.'),
+});
+
+/** One variant of the config (the base, or the base with an overlay merged in). */
+export const configSchema = z.strictObject({
+  version,
+  proxy: proxySchema.prefault({}),
+  services: z.record(serviceName, serviceSchema),
+});
+
+export type ParsedConfig = z.output<typeof configSchema>;
+export type ParsedService = z.output<typeof serviceSchema>;
+
+/** Shape check of `environments:`; overlay contents are checked once merged onto the base. */
+export const environmentsSchema = z.object({
+  environments: z.record(envName, z.strictObject({ proxy: z.unknown().optional(), services: z.unknown().optional() })),
+});
+
+/** The whole file as users write it, for JSON Schema (overlays described as partial configs). */
+export const fileSchema = configSchema.extend({
+  environments: z
+    .record(
+      envName,
+      z.strictObject({
+        proxy: proxySchema.partial().optional(),
+        services: z.record(serviceName, serviceSchema.partial()).optional(),
+      }),
+    )
+    .optional()
+    .describe('Overlays deep-merged onto the base, chosen with --env NAME.'),
+});

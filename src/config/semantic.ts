@@ -1,0 +1,103 @@
+/**
+ * Checks that span fields or touch the disk. They run on the raw (merged, interpolated) data
+ * even when the schema found problems, skipping values of the wrong type, so the user sees
+ * every problem at once.
+ */
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseDuration } from '../lib/duration.js';
+import { rawIssue, type RawIssue } from './issue.js';
+import { isPlainObject } from './merge.js';
+
+export async function semanticIssues(data: unknown, dir: string): Promise<RawIssue[]> {
+  if (!isPlainObject(data) || !isPlainObject(data['services'])) return [];
+  const services = Object.entries(data['services']);
+  if (services.length === 0) {
+    return [rawIssue('SLW_CONFIG_NO_SERVICES', ['services'], '`services:` is empty, so there is nothing to deploy')];
+  }
+  const issues: RawIssue[] = [];
+  for (const [name, service] of services) {
+    if (!isPlainObject(service)) continue;
+    issues.push(...commandIssues(name, service), ...reservedEnvIssues(name, service), ...healthIssues(name, service));
+    issues.push(...(await sourceIssues(name, service, dir)));
+  }
+  issues.push(...routeConflicts(services));
+  return issues;
+}
+
+function commandIssues(name: string, service: Record<string, unknown>): RawIssue[] {
+  const out: RawIssue[] = [];
+  for (const key of ['build', 'run'] as const) {
+    const value = service[key];
+    const empty = typeof value === 'string' ? value.trim() === '' : Array.isArray(value) && value[0] === '';
+    if (empty) out.push(rawIssue('SLW_CONFIG_BAD_COMMAND', ['services', name, key], `services.${name}.${key} is an empty command`));
+  }
+  return out;
+}
+
+function reservedEnvIssues(name: string, service: Record<string, unknown>): RawIssue[] {
+  const env = service['env'];
+  if (!isPlainObject(env)) return [];
+  return Object.keys(env)
+    .filter((key) => key === 'PORT' || key.startsWith('SLIPWAY_'))
+    .map((key) =>
+      rawIssue('SLW_CONFIG_RESERVED_ENV', ['services', name, 'env', key], `${key} is set by slipway for every instance and cannot be set in env`, {
+        at: 'key',
+      }),
+    );
+}
+
+function healthIssues(name: string, service: Record<string, unknown>): RawIssue[] {
+  const health = service['health'] ?? {};
+  if (!isPlainObject(health)) return [];
+  const ms = (key: string, fallback: string) => {
+    const value = health[key] ?? fallback;
+    return typeof value === 'string' ? parseDuration(value) : undefined;
+  };
+  const path = ['services', name, 'health'];
+  const out: RawIssue[] = [];
+  for (const key of ['interval', 'timeout'] as const) {
+    if (ms(key, '1s') === 0) out.push(rawIssue('SLW_CONFIG_HEALTH_TIMING', [...path, key], `health.${key} is 0; probes need time to run`));
+  }
+  const interval = ms('interval', '1s');
+  const startTimeout = ms('startTimeout', '60s');
+  const rise = health['rise'] ?? 2;
+  if (interval && startTimeout !== undefined && typeof rise === 'number' && startTimeout < rise * interval) {
+    const at = health['startTimeout'] === undefined ? path : [...path, 'startTimeout'];
+    out.push(
+      rawIssue('SLW_CONFIG_HEALTH_TIMING', at, `health.startTimeout (${startTimeout}ms) is shorter than rise × interval (${rise} × ${interval}ms), so no instance could ever become healthy in time`),
+    );
+  }
+  return out;
+}
+
+async function sourceIssues(name: string, service: Record<string, unknown>, dir: string): Promise<RawIssue[]> {
+  const source = service['source'] ?? '.';
+  if (typeof source !== 'string' || source === '') return [];
+  const full = resolve(dir, source);
+  const isDir = await stat(full).then((s) => s.isDirectory(), () => false);
+  if (isDir) return [];
+  return [rawIssue('SLW_CONFIG_SOURCE_MISSING', ['services', name, 'source'], `source directory ${full} does not exist (or is not a directory)`)];
+}
+
+function routeConflicts(services: [string, unknown][]): RawIssue[] {
+  const owners = new Map<string, string>();
+  const out: RawIssue[] = [];
+  for (const [name, service] of services) {
+    const routes = isPlainObject(service) ? service['routes'] : undefined;
+    if (!Array.isArray(routes)) continue;
+    const own = new Set<string>();
+    routes.forEach((route: unknown, i) => {
+      if (!isPlainObject(route) || typeof route['host'] !== 'string') return;
+      const path = typeof route['path'] === 'string' ? route['path'] : '/';
+      const key = `${route['host']}${path}`;
+      const owner = owners.get(key);
+      if (owner !== undefined && owner !== name) {
+        out.push(rawIssue('SLW_CONFIG_ROUTE_CONFLICT', ['services', name, 'routes', i], `route ${key} is already served by service "${owner}"`));
+      }
+      own.add(key);
+    });
+    for (const key of own) if (!owners.has(key)) owners.set(key, name);
+  }
+  return out;
+}

@@ -1,0 +1,109 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { chmod, unlink } from 'node:fs/promises';
+import { methods, type MethodName, type ProgressEvent, type RequestOf, type ResponseOf } from '../api/schemas.js';
+import { SlipwayError, toSlipwayError } from '../errors.js';
+
+export type PlainHandlers = {
+  [M in MethodName as (typeof methods)[M]['stream'] extends false ? M : never]: (req: RequestOf<M>) => Promise<ResponseOf<M>>;
+};
+export type StreamHandlers = {
+  [M in MethodName as (typeof methods)[M]['stream'] extends true ? M : never]: (
+    req: RequestOf<M>,
+    emit: (event: ProgressEvent) => void,
+  ) => Promise<void>;
+};
+export type Handlers = PlainHandlers & StreamHandlers;
+
+const MAX_BODY = 1024 * 1024;
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) throw new SlipwayError('SLW_API_BAD_REQUEST', 'The request body is larger than 1 MiB.');
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  try {
+    return text.length === 0 ? {} : (JSON.parse(text) as unknown);
+  } catch (err) {
+    throw new SlipwayError('SLW_API_BAD_REQUEST', 'The request body is not JSON.', { cause: err });
+  }
+}
+
+function isMethod(name: string): name is MethodName {
+  return Object.hasOwn(methods, name);
+}
+
+/**
+ * The control API over a unix socket (mode 0600): every request is validated against the
+ * method's schema, every response too before it leaves (invariant 8).
+ */
+export class ControlServer {
+  readonly #server: Server;
+  readonly #handlers: Handlers;
+
+  constructor(handlers: Handlers) {
+    this.#handlers = handlers;
+    this.#server = createServer((req, res) => void this.#handle(req, res));
+  }
+
+  async listen(socketPath: string): Promise<void> {
+    await unlink(socketPath).catch(() => undefined);
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(socketPath, () => resolve());
+    });
+    await chmod(socketPath, 0o600);
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#server.close(() => resolve());
+      this.#server.closeIdleConnections();
+    });
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const name = (req.url ?? '').replace(/^\/v1\//, '');
+    try {
+      if (req.method !== 'POST' || !isMethod(name)) {
+        throw new SlipwayError('SLW_API_BAD_REQUEST', `Unknown control API call ${req.method ?? '?'} ${req.url ?? ''}.`);
+      }
+      const spec = methods[name];
+      const parsed = spec.request.safeParse(await readJson(req));
+      if (!parsed.success) {
+        throw new SlipwayError('SLW_API_BAD_REQUEST', `Invalid ${name} request: ${parsed.error.message}`);
+      }
+      if (spec.stream) await this.#stream(name as keyof StreamHandlers, parsed.data, res);
+      else await this.#plain(name as keyof PlainHandlers, parsed.data, res);
+    } catch (err) {
+      if (res.headersSent) return void res.end();
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok: false, error: toSlipwayError(err).toJSON() }));
+    }
+  }
+
+  async #plain(name: keyof PlainHandlers, request: unknown, res: ServerResponse): Promise<void> {
+    const handler = this.#handlers[name] as (req: unknown) => Promise<unknown>;
+    const result = methods[name].response.parse(await handler(request));
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ ok: true, result }));
+  }
+
+  async #stream(name: keyof StreamHandlers, request: unknown, res: ServerResponse): Promise<void> {
+    const handler = this.#handlers[name] as (req: unknown, emit: (e: ProgressEvent) => void) => Promise<void>;
+    res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+    const emit = (event: ProgressEvent): void => {
+      const checked = methods[name].response.parse(event);
+      if (!res.destroyed) res.write(`${JSON.stringify(checked)}\n`);
+    };
+    try {
+      await handler(request, emit);
+    } catch (err) {
+      emit({ type: 'error', error: toSlipwayError(err).toJSON(), results: [] });
+    }
+    res.end();
+  }
+}

@@ -1,0 +1,128 @@
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { DAEMON_SOCKET } from '../api/schemas.js';
+import { loadConfig } from '../config/load.js';
+import { LocalDriver } from '../drivers/local/local-driver.js';
+import { Engine } from '../engine/engine.js';
+import { ThresholdJudge } from '../engine/judge.js';
+import { DeployLock } from '../engine/lock.js';
+import { storedListen } from '../engine/routing.js';
+import type { EngineDeps } from '../engine/deps.js';
+import { freePort } from '../lib/free-port.js';
+import { baseEnv } from '../lib/base-env.js';
+import { probeHttp } from '../lib/health-probe.js';
+import { writeFileAtomic } from '../lib/atomic-write.js';
+import { runBuild } from '../release/run-build.js';
+import { snapshotSource } from '../release/snapshot-source.js';
+import { SqliteStore } from '../store/sqlite-store.js';
+import { crashPointFrom } from './crash-point.js';
+import { ControlServer } from './control-server.js';
+import { createHandlers } from './handlers.js';
+import { ProxySupervisor } from './proxy-supervisor.js';
+import { SlipwayError } from '../errors.js';
+import { ApiClient } from '../api/client.js';
+import { isPidAlive } from '../lib/pid-alive.js';
+
+export interface DaemonOptions {
+  readonly stateDir: string;
+  readonly configFile: string | undefined;
+  readonly env: string | undefined;
+  readonly environ: NodeJS.ProcessEnv;
+}
+
+/** The control plane: composition root that wires the concrete subsystems together. */
+export class Daemon {
+  readonly startedAt = new Date();
+  readonly options: DaemonOptions;
+  #store: SqliteStore | undefined;
+  #driver: LocalDriver | undefined;
+  #engine: Engine | undefined;
+  #proxy: ProxySupervisor | undefined;
+  #server: ControlServer | undefined;
+  #stopping: Promise<void> | undefined;
+  onStopRequested: (keepApps: boolean) => void = () => undefined;
+
+  constructor(options: DaemonOptions) {
+    this.options = options;
+  }
+
+  get socketPath(): string {
+    return join(this.options.stateDir, DAEMON_SOCKET);
+  }
+
+  async start(): Promise<void> {
+    const { stateDir } = this.options;
+    await mkdir(stateDir, { recursive: true, mode: 0o700 });
+    await this.#refuseSecondDaemon();
+    this.#store = new SqliteStore(join(stateDir, 'state.db'));
+    this.#driver = new LocalDriver({ stateDir, logDir: join(stateDir, 'logs', 'instances') });
+    this.#proxy = new ProxySupervisor(stateDir);
+    const deps: EngineDeps = {
+      store: this.#store,
+      driver: this.#driver,
+      dataPlane: this.#proxy,
+      lock: new DeployLock(this.#store, { ttlMs: 30_000, heartbeatMs: 5_000 }),
+      judge: new ThresholdJudge(),
+      builder: {
+        snapshot: (o) => snapshotSource(o),
+        build: async (o) => void (await runBuild(o)),
+      },
+      loadConfig: (ref) => loadConfig({ file: ref.configFile, ...(ref.env !== undefined ? { env: ref.env } : {}) }),
+      probe: (o) => probeHttp(o),
+      allocatePort: () => freePort(),
+      stateDir,
+      baseEnv: baseEnv(this.options.environ),
+      crashPoint: crashPointFrom(this.options.environ),
+      now: () => Date.now(),
+      keepReleases: 5,
+    };
+    this.#engine = new Engine(deps);
+    await this.#seedListen();
+    const proxyStatus = await this.#proxy.ensure(storedListen(deps));
+    await this.#engine.boot(proxyStatus.tableVersion);
+    this.#proxy.onRestart = async () => {
+      await this.#engine?.ctx.publisher.publish('proxy restarted');
+    };
+    this.#proxy.watch();
+    this.#server = new ControlServer(createHandlers(this, this.#engine, this.#proxy));
+    await this.#server.listen(this.socketPath);
+    await writeFileAtomic(join(stateDir, 'daemon.pid'), `${process.pid}\n`);
+  }
+
+  /** The proxy's listen address comes from the config the first time, from the state after. */
+  async #seedListen(): Promise<void> {
+    const engine = this.#engine;
+    if (!engine || storedListen(engine.deps) || !this.options.configFile || !existsSync(this.options.configFile)) return;
+    const config = await loadConfig({ file: this.options.configFile, ...(this.options.env ? { env: this.options.env } : {}) });
+    engine.ctx.publisher.setListen(config.proxy);
+  }
+
+  async #refuseSecondDaemon(): Promise<void> {
+    const pidFile = join(this.options.stateDir, 'daemon.pid');
+    if (!existsSync(this.socketPath)) return;
+    const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
+    const answering = await new ApiClient(this.socketPath).ping().catch(() => false);
+    if (answering || (pid > 0 && pid !== process.pid && isPidAlive(pid))) {
+      throw new SlipwayError('SLW_DAEMON_ALREADY_RUNNING', `A slipway daemon (pid ${pid || '?'}) already serves ${this.options.stateDir}.`);
+    }
+  }
+
+  /** Graceful stop: no new calls, background work settled; apps and proxy stopped unless keepApps. */
+  stop(keepApps: boolean): Promise<void> {
+    this.#stopping ??= this.#stop(keepApps);
+    return this.#stopping;
+  }
+
+  async #stop(keepApps: boolean): Promise<void> {
+    await this.#server?.close();
+    if (!keepApps) await this.#engine?.stopAll();
+    await this.#engine?.close();
+    this.#proxy?.close();
+    if (!keepApps) await this.#proxy?.shutdown();
+    await this.#driver?.close();
+    this.#store?.close();
+    await rm(join(this.options.stateDir, 'daemon.pid'), { force: true });
+    await rm(this.socketPath, { force: true });
+  }
+}

@@ -1,0 +1,61 @@
+import { SlipwayError } from '../errors.js';
+import type { Engine } from '../engine/engine.js';
+import { deploymentView, lockView, serviceViews } from '../engine/views.js';
+import type { ProxyStatus } from '../proxy/protocol.js';
+import type { Handlers } from './control-server.js';
+import type { Daemon } from './daemon.js';
+import type { ProxySupervisor } from './proxy-supervisor.js';
+import { VERSION } from '../version.js';
+
+/** Control API handlers: thin translations between API requests and the engine. */
+export function createHandlers(daemon: Daemon, engine: Engine, proxy: ProxySupervisor): Handlers {
+  const { deps } = engine;
+  return {
+    status: async () => {
+      let live: ProxyStatus | undefined;
+      try {
+        live = await proxy.status();
+      } catch {
+        live = undefined;
+      }
+      const lock = lockView(deps.store.lock(), deps.now());
+      return {
+        daemon: { pid: process.pid, startedAt: daemon.startedAt.toISOString(), stateDir: daemon.options.stateDir, version: VERSION },
+        proxy: live ? { up: true, pid: live.pid, httpPort: live.httpPort, tableVersion: live.tableVersion } : { up: false },
+        ...(lock ? { lock } : {}),
+        services: serviceViews(deps, live),
+      };
+    },
+    deploy: async (req, emit) => {
+      const { results, error } = await engine.deploy(req, req.service, emit);
+      emit(error ? { type: 'error', error: error.toJSON(), results } : { type: 'result', results });
+    },
+    rollback: async (req, emit) => {
+      const { results, error } = await engine.rollback(req.service, emit);
+      emit(error ? { type: 'error', error: error.toJSON(), results } : { type: 'result', results });
+    },
+    history: async (req) => ({
+      deployments: deps.store.deployments({ ...(req.service ? { service: req.service } : {}), limit: req.limit ?? 20 }).map(deploymentView),
+    }),
+    logs: async (req) => ({ instances: await engine.logs(req.service, req.lines ?? 50) }),
+    'lock.status': async () => {
+      const lock = lockView(deps.store.lock(), deps.now());
+      return lock ? { lock } : {};
+    },
+    'lock.release': async (req) => {
+      const status = deps.lock.status();
+      if (!status.lock) return {};
+      if (!status.stale && !req.force) {
+        throw new SlipwayError('SLW_LOCK_HELD', `The lock is held by ${status.lock.owner}, whose heartbeat is current.`, {
+          hint: 'Wait for that operation to finish, or pass --force if you are sure it is gone.',
+        });
+      }
+      const released = lockView(deps.lock.forceRelease(req.force ? 'released with --force' : 'stale'), deps.now());
+      return released ? { released } : {};
+    },
+    stop: async (req) => {
+      setImmediate(() => daemon.onStopRequested(req.keepApps));
+      return { stopping: true as const };
+    },
+  };
+}

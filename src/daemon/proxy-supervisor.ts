@@ -1,0 +1,71 @@
+import { join } from 'node:path';
+import type { DataPlane } from '../engine/deps.js';
+import type { ListenSpec } from '../engine/routing.js';
+import { ProxyClient } from '../proxy/client.js';
+import { findRunningProxy, spawnProxy } from '../proxy/launch.js';
+import { PROXY_DIR, PROXY_SOCKET, type ProxyStatus, type RoutingTableInput, type TableAck } from '../proxy/protocol.js';
+
+const WATCH_MS = 1000;
+
+/**
+ * The daemon's handle on the proxy process: finds or spawns it, pushes tables, and
+ * respawns it if it dies (it restores its last table from disk by itself).
+ */
+export class ProxySupervisor implements DataPlane {
+  readonly #stateDir: string;
+  readonly #client: ProxyClient;
+  #timer: NodeJS.Timeout | undefined;
+  #respawning: Promise<ProxyStatus> | undefined;
+  onRestart: () => Promise<void> = async () => undefined;
+
+  constructor(stateDir: string) {
+    this.#stateDir = stateDir;
+    this.#client = new ProxyClient(join(stateDir, PROXY_DIR, PROXY_SOCKET));
+  }
+
+  /** Adopts a running proxy, or starts one. */
+  async ensure(_listen: ListenSpec | undefined): Promise<ProxyStatus> {
+    const running = await findRunningProxy(this.#stateDir);
+    if (running) return running.status();
+    await spawnProxy({ stateDir: this.#stateDir, logFile: join(this.#stateDir, 'logs', 'proxy.log') });
+    return this.#client.status();
+  }
+
+  apply(table: RoutingTableInput): Promise<TableAck> {
+    return this.#client.putTable(table);
+  }
+
+  status(): Promise<ProxyStatus> {
+    return this.#client.status();
+  }
+
+  watch(): void {
+    this.#timer = setInterval(() => void this.#check(), WATCH_MS);
+    this.#timer.unref();
+  }
+
+  async #check(): Promise<void> {
+    if (this.#respawning) return;
+    try {
+      await this.#client.status();
+    } catch {
+      this.#respawning = this.ensure(undefined);
+      try {
+        await this.#respawning;
+        await this.onRestart();
+      } catch {
+        // next tick tries again
+      } finally {
+        this.#respawning = undefined;
+      }
+    }
+  }
+
+  async shutdown(): Promise<void> {
+    await this.#client.shutdown().catch(() => undefined);
+  }
+
+  close(): void {
+    if (this.#timer) clearInterval(this.#timer);
+  }
+}

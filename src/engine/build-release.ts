@@ -1,0 +1,71 @@
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import type { ServiceSpec } from '../config/model.js';
+import type { EngineDeps } from './deps.js';
+import type { ReleaseRecord, ReleaseSpec } from './records.js';
+
+const BUILD_TIMEOUT_MS = 15 * 60_000;
+
+export function releaseSpecOf(spec: ServiceSpec): ReleaseSpec {
+  return {
+    run: [...spec.run],
+    env: { ...spec.env },
+    instances: spec.instances,
+    health: { ...spec.health },
+    routes: spec.routes.map((r) => ({ host: r.host, path: r.path })),
+    drainMs: spec.drainMs,
+    keepWarmMs: spec.keepWarmMs,
+    watchMs: spec.watchMs,
+    stopTimeoutMs: spec.stopTimeoutMs,
+  };
+}
+
+export function configHash(spec: ServiceSpec): string {
+  return createHash('sha256').update(JSON.stringify({ ...releaseSpecOf(spec), build: spec.build })).digest('hex').slice(0, 12);
+}
+
+/** Snapshots the source into the release's own directory and runs the build there. */
+export async function buildRelease(deps: EngineDeps, spec: ServiceSpec, deploymentId: string): Promise<ReleaseRecord> {
+  const seq = deps.store.nextReleaseSeq(spec.name);
+  const dir = join(deps.stateDir, 'releases', spec.name, `r${seq}`);
+  const provisional: ReleaseRecord = {
+    id: `r${seq}`,
+    service: spec.name,
+    seq,
+    createdAt: new Date(deps.now()).toISOString(),
+    dir,
+    commit: undefined,
+    dirty: false,
+    configHash: configHash(spec),
+    spec: releaseSpecOf(spec),
+    status: 'building',
+  };
+  deps.store.transact({ deploymentId, kind: 'release.building', data: { id: provisional.id, dir } }, (tx) => tx.putRelease(provisional));
+  try {
+    const snap = await deps.builder.snapshot({ source: spec.source, dest: join(dir, 'app'), exclude: [deps.stateDir] });
+    if (spec.build) {
+      await deps.builder.build({
+        argv: spec.build,
+        cwd: join(dir, 'app'),
+        env: { ...deps.baseEnv, ...spec.env },
+        logFile: join(dir, 'build.log'),
+        timeoutMs: BUILD_TIMEOUT_MS,
+      });
+    }
+    const ready: ReleaseRecord = {
+      ...provisional,
+      commit: snap.commit,
+      dirty: snap.dirty ?? false,
+      status: 'ready',
+    };
+    deps.store.transact({ deploymentId, kind: 'release.ready', data: { id: ready.id, commit: ready.commit } }, (tx) =>
+      tx.putRelease(ready),
+    );
+    return ready;
+  } catch (err) {
+    deps.store.transact({ deploymentId, kind: 'release.failed', data: { id: provisional.id } }, (tx) =>
+      tx.putRelease({ ...provisional, status: 'failed' }),
+    );
+    throw err;
+  }
+}

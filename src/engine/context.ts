@@ -1,0 +1,34 @@
+import type { EngineDeps } from './deps.js';
+import { TablePublisher } from './routing.js';
+
+/** Shared by the engine's operations inside one daemon: table publishing and protected releases. */
+export class EngineContext {
+  readonly deps: EngineDeps;
+  readonly publisher: TablePublisher;
+  readonly #protected = new Map<string, number>();
+
+  constructor(deps: EngineDeps) {
+    this.deps = deps;
+    this.publisher = new TablePublisher(deps);
+  }
+
+  /** Keeps the reaper away from these releases until the returned function is called. */
+  protect(releases: readonly (string | undefined)[]): () => void {
+    const ids = releases.filter((r): r is string => r !== undefined);
+    for (const id of ids) this.#protected.set(id, (this.#protected.get(id) ?? 0) + 1);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      for (const id of ids) {
+        const n = (this.#protected.get(id) ?? 1) - 1;
+        if (n <= 0) this.#protected.delete(id);
+        else this.#protected.set(id, n);
+      }
+    };
+  }
+
+  isProtected(release: string): boolean {
+    return this.#protected.has(release);
+  }
+}

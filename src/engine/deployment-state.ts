@@ -1,0 +1,46 @@
+/**
+ * A deployment is one attempt to move a service to a release. Its state is journaled
+ * step by step; boot recovery decides from it whether to finish or revert.
+ */
+export type DeploymentKind = 'deploy' | 'rollback';
+
+export type DeploymentState =
+  | 'pending' // lock held, nothing built yet
+  | 'building' // snapshot + build
+  | 'starting' // new instances starting and being health-gated
+  | 'switching' // table swap requested (may or may not be applied)
+  | 'watching' // traffic on the new release, judged against the old
+  | 'reverting' // flipping back to the old release
+  | 'committed' // new release accepted; old instances going warm
+  | 'succeeded'
+  | 'failed'
+  | 'reverted';
+
+export type DeploymentOutcome = 'succeeded' | 'failed' | 'reverted';
+
+export function isTerminal(state: DeploymentState): state is DeploymentOutcome {
+  return state === 'succeeded' || state === 'failed' || state === 'reverted';
+}
+
+/** Recovery after a crash: which way an interrupted deployment goes. */
+export function recoveryDirection(state: DeploymentState): 'revert' | 'finish' | 'none' {
+  switch (state) {
+    case 'pending':
+    case 'building':
+    case 'starting':
+    case 'switching':
+    case 'watching':
+    case 'reverting':
+      return 'revert';
+    case 'committed':
+      return 'finish';
+    case 'succeeded':
+    case 'failed':
+    case 'reverted':
+      return 'none';
+  }
+}
+
+/** Engine steps, in order; crash points are named after them (SLIPWAY_CRASH_AT). */
+export const DEPLOY_STEPS = ['lock', 'plan', 'build', 'start', 'health-gate', 'switch', 'watch', 'drain', 'record'] as const;
+export type DeployStep = (typeof DEPLOY_STEPS)[number];

@@ -1,0 +1,44 @@
+import type { Config } from '../config/model.js';
+import type { Driver } from '../drivers/driver.js';
+import type { ProxyStatus, RoutingTableInput, TableAck } from '../proxy/protocol.js';
+import type { Judge } from './judge.js';
+import type { DeployLock } from './lock.js';
+import type { StateStore } from './store.js';
+
+/** The engine's view of the data plane: push a table, read live state and counters. */
+export interface DataPlane {
+  apply(table: RoutingTableInput): Promise<TableAck>;
+  status(): Promise<ProxyStatus>;
+}
+
+export interface ProbeResult {
+  readonly ok: boolean;
+  readonly status?: number;
+  readonly error?: string;
+}
+
+export interface ReleaseBuilder {
+  snapshot(o: { source: string; dest: string; exclude: string[] }): Promise<{ commit?: string; dirty?: boolean }>;
+  build(o: { argv: readonly string[]; cwd: string; env: Record<string, string>; logFile: string; timeoutMs: number }): Promise<void>;
+}
+
+/** Everything the engine needs, as interfaces; the daemon wires the real implementations. */
+export interface EngineDeps {
+  readonly store: StateStore;
+  readonly driver: Driver;
+  readonly dataPlane: DataPlane;
+  readonly lock: DeployLock;
+  readonly judge: Judge;
+  readonly builder: ReleaseBuilder;
+  readonly loadConfig: (ref: { configFile: string; env?: string | undefined }) => Promise<Config>;
+  readonly probe: (o: { host: string; port: number; path: string; timeoutMs: number }) => Promise<ProbeResult>;
+  readonly allocatePort: () => Promise<number>;
+  readonly stateDir: string;
+  /** Environment every instance and build starts from (PATH, HOME, locale…), before the service's own. */
+  readonly baseEnv: Readonly<Record<string, string>>;
+  /** Crash injection for tests (SLIPWAY_CRASH_AT); a no-op in production. */
+  readonly crashPoint: (name: string) => void;
+  readonly now: () => number;
+  /** Releases kept per service. */
+  readonly keepReleases: number;
+}

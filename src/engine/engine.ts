@@ -1,0 +1,113 @@
+import type { DeployResult } from '../api/schemas.js';
+import { SlipwayError, toSlipwayError } from '../errors.js';
+import { deployService } from './blue-green.js';
+import { EngineContext } from './context.js';
+import type { Reporter } from './deployment-run.js';
+import type { EngineDeps } from './deps.js';
+import { recover, type RecoveryReport } from './recover.js';
+import { Reaper } from './reaper.js';
+import { rollbackService } from './rollback.js';
+import { stopUnused } from './stop-instance.js';
+import { Supervisor } from './supervisor.js';
+
+export interface ConfigRef {
+  readonly configFile: string;
+  readonly env?: string | undefined;
+}
+
+export interface BatchResult {
+  readonly results: DeployResult[];
+  readonly error: SlipwayError | undefined;
+}
+
+/** The deploy engine of one daemon: deploys, rollbacks, recovery and background convergence. */
+export class Engine {
+  readonly ctx: EngineContext;
+  readonly #supervisor: Supervisor;
+  readonly #reaper: Reaper;
+
+  constructor(deps: EngineDeps) {
+    this.ctx = new EngineContext(deps);
+    this.#supervisor = new Supervisor(this.ctx);
+    this.#reaper = new Reaper(this.ctx);
+  }
+
+  get deps(): EngineDeps {
+    return this.ctx.deps;
+  }
+
+  async boot(proxyVersion: number): Promise<RecoveryReport> {
+    const report = await recover(this.ctx, proxyVersion);
+    this.#supervisor.resume();
+    void this.#reaper.tick();
+    return report;
+  }
+
+  /** Deploys the named service, or every service in file order; stops at the first failure. */
+  async deploy(ref: ConfigRef, service: string | undefined, reporter: Reporter): Promise<BatchResult> {
+    const config = await this.deps.loadConfig(ref);
+    const names = service === undefined ? Object.keys(config.services) : [service];
+    for (const name of names) {
+      if (!config.services[name]) {
+        throw new SlipwayError('SLW_UNKNOWN_SERVICE', `There is no service named "${name}" in ${config.file}.`, {
+          details: { known: Object.keys(config.services) },
+        });
+      }
+    }
+    const results: DeployResult[] = [];
+    for (const name of names) {
+      const { result, error } = await deployService(this.ctx, config, name, reporter);
+      results.push(result);
+      if (error) return { results, error };
+    }
+    return { results, error: undefined };
+  }
+
+  /** Rolls back the named service, or every service that has a previous release. */
+  async rollback(service: string | undefined, reporter: Reporter): Promise<BatchResult> {
+    const known = this.deps.store.services();
+    if (service !== undefined && !known.some((s) => s.name === service)) {
+      throw new SlipwayError('SLW_UNKNOWN_SERVICE', `Service "${service}" has never been deployed here.`, {
+        details: { known: known.map((s) => s.name) },
+      });
+    }
+    const names = service !== undefined ? [service] : known.filter((s) => s.previousRelease).map((s) => s.name);
+    if (names.length === 0) throw new SlipwayError('SLW_NO_PREVIOUS_RELEASE', 'No service has a previous release to roll back to.');
+    const results: DeployResult[] = [];
+    for (const name of names) {
+      const { result, error } = await rollbackService(this.ctx, name, reporter);
+      results.push(result);
+      if (error) return { results, error };
+    }
+    return { results, error: undefined };
+  }
+
+  async logs(service: string, lines: number): Promise<{ id: string; release: string; state: string; lines: string[] }[]> {
+    const instances = this.deps.store.instances({ service });
+    if (instances.length === 0 && !this.deps.store.service(service)) {
+      throw new SlipwayError('SLW_UNKNOWN_SERVICE', `Service "${service}" has never been deployed here.`);
+    }
+    const active = this.deps.store.service(service)?.activeRelease;
+    const shown = instances.filter((i) => i.state !== 'stopped' || i.releaseId === active).slice(-8);
+    return Promise.all(
+      shown.map(async (i) => ({
+        id: i.id,
+        release: i.releaseId,
+        state: i.state,
+        lines: i.logFile ? await this.deps.driver.tailLog({ logFile: i.logFile }, lines).catch((err) => [toSlipwayError(err).message]) : [],
+      })),
+    );
+  }
+
+  /** Stops every instance (drained), for `slipway stop` without --keep-apps. */
+  async stopAll(): Promise<void> {
+    this.#supervisor.close();
+    await stopUnused(this.deps, this.deps.store.instances({ live: true }));
+  }
+
+  async close(): Promise<void> {
+    this.#supervisor.close();
+    this.#reaper.close();
+    await this.#reaper.settle();
+  }
+}

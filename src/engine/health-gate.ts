@@ -1,0 +1,67 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { SlipwayError } from '../errors.js';
+import type { EngineDeps } from './deps.js';
+import { handleOf, setInstanceState } from './instance-ops.js';
+import type { InstanceRecord, ReleaseSpec } from './records.js';
+
+/** While gating, probe at least this often so a fast app is not held back by a long interval. */
+const GATE_PROBE_MS = 100;
+
+/**
+ * Waits until the instance passes `rise` consecutive health checks, within startTimeout.
+ * Fails fast when the process exits. Traffic never reaches an instance that did not pass.
+ */
+export async function gateInstance(
+  deps: EngineDeps,
+  instance: InstanceRecord,
+  health: ReleaseSpec['health'],
+  deploymentId: string | undefined,
+  signal?: AbortSignal,
+): Promise<InstanceRecord> {
+  const deadline = deps.now() + health.startTimeoutMs;
+  const handle = handleOf(instance);
+  let successes = 0;
+  let last = 'no answer yet';
+  while (deps.now() < deadline) {
+    signal?.throwIfAborted();
+    if (handle && !deps.driver.isAlive(handle)) {
+      throw await failure(deps, instance, 'SLW_INSTANCE_EXITED', `Instance ${instance.id} exited while starting.`);
+    }
+    const started = deps.now();
+    const result = await deps.probe({ host: '127.0.0.1', port: instance.port, path: health.path, timeoutMs: health.timeoutMs });
+    if (result.ok) {
+      successes++;
+      if (successes >= health.rise) return setInstanceState(deps, instance, 'healthy', {}, deploymentId);
+    } else {
+      successes = 0;
+      last = result.error ?? `HTTP ${result.status ?? '?'}`;
+    }
+    const wait = Math.min(health.intervalMs, GATE_PROBE_MS) - (deps.now() - started);
+    if (wait > 0) await sleep(wait);
+  }
+  throw await failure(
+    deps,
+    instance,
+    'SLW_HEALTH_TIMEOUT',
+    `Instance ${instance.id} did not pass GET ${health.path} ${health.rise} times in a row within ${health.startTimeoutMs} ms (last: ${last}).`,
+  );
+}
+
+async function failure(
+  deps: EngineDeps,
+  instance: InstanceRecord,
+  code: 'SLW_HEALTH_TIMEOUT' | 'SLW_INSTANCE_EXITED',
+  message: string,
+): Promise<SlipwayError> {
+  const lastLines = instance.logFile ? await deps.driver.tailLog({ logFile: instance.logFile }, 20).catch(() => []) : [];
+  return new SlipwayError(code, message, { details: { instance: instance.id, port: instance.port, lastLines } });
+}
+
+export function gateInstances(
+  deps: EngineDeps,
+  instances: readonly InstanceRecord[],
+  health: ReleaseSpec['health'],
+  deploymentId: string | undefined,
+): Promise<InstanceRecord[]> {
+  return Promise.all(instances.map((i) => gateInstance(deps, i, health, deploymentId)));
+}

@@ -1,0 +1,67 @@
+import type { DeployResult } from '../api/schemas.js';
+import { SlipwayError, toSlipwayError } from '../errors.js';
+import type { DeploymentOutcome } from './deployment-state.js';
+import type { DeploymentRun } from './deployment-run.js';
+import { buildReport, type Snapshot } from './report.js';
+
+export interface OperationResult {
+  readonly result: DeployResult;
+  readonly error: SlipwayError | undefined;
+}
+
+export interface Timings {
+  switchMs?: number | undefined;
+  gateMs?: number | undefined;
+}
+
+export async function snapshotOf(run: DeploymentRun): Promise<Snapshot> {
+  try {
+    return await run.deps.dataPlane.status();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Journals the final state and builds the result the CLI renders. */
+export async function finish(
+  run: DeploymentRun,
+  outcome: DeploymentOutcome,
+  o: { start: Snapshot; switched: Snapshot; timings: Timings; error?: unknown },
+): Promise<OperationResult> {
+  const error = o.error === undefined ? undefined : toSlipwayError(o.error);
+  const end = await snapshotOf(run);
+  const { record } = run;
+  const report = buildReport({
+    service: record.service,
+    from: record.fromRelease,
+    to: record.releaseId,
+    start: o.start,
+    switched: o.switched,
+    end,
+    steps: run.steps,
+  });
+  run.setState(outcome, {
+    endedAt: new Date(run.deps.now()).toISOString(),
+    reason: error?.message,
+    errorCode: error?.code,
+    report,
+  });
+  const result: DeployResult = {
+    deploymentId: record.id,
+    service: record.service,
+    kind: record.kind,
+    outcome,
+    ...(record.releaseId ? { release: record.releaseId } : {}),
+    ...(record.fromRelease ? { fromRelease: record.fromRelease } : {}),
+    durationMs: run.deps.now() - run.startedAt,
+    ...(o.timings.switchMs !== undefined ? { switchMs: o.timings.switchMs } : {}),
+    ...(o.timings.gateMs !== undefined ? { gateMs: o.timings.gateMs } : {}),
+    ...(error ? { reason: error.message, errorCode: error.code } : {}),
+    report,
+  };
+  return { result, error };
+}
+
+export function reverted(reason: string): SlipwayError {
+  return new SlipwayError('SLW_DEPLOY_REVERTED', `The new release was reverted: ${reason}.`);
+}

@@ -1,0 +1,94 @@
+import type { InstanceState } from './instance-state.js';
+import type { DeploymentKind, DeploymentState } from './deployment-state.js';
+
+/** What a release needs to start again later (rollback), frozen at build time. */
+export interface ReleaseSpec {
+  readonly run: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly instances: number;
+  readonly health: {
+    readonly path: string;
+    readonly intervalMs: number;
+    readonly timeoutMs: number;
+    readonly rise: number;
+    readonly fall: number;
+    readonly startTimeoutMs: number;
+  };
+  readonly routes: readonly { readonly host: string; readonly path: string }[];
+  readonly drainMs: number;
+  readonly keepWarmMs: number;
+  readonly watchMs: number;
+  readonly stopTimeoutMs: number;
+}
+
+export interface ReleaseRecord {
+  readonly id: string;
+  readonly service: string;
+  readonly seq: number;
+  readonly createdAt: string;
+  /** The release's own directory (app/ inside it holds the snapshot). */
+  readonly dir: string;
+  readonly commit: string | undefined;
+  readonly dirty: boolean;
+  readonly configHash: string;
+  readonly spec: ReleaseSpec;
+  readonly status: 'building' | 'ready' | 'failed' | 'pruned';
+}
+
+export interface InstanceRecord {
+  readonly id: string;
+  readonly service: string;
+  readonly releaseId: string;
+  readonly port: number;
+  readonly pid: number | undefined;
+  readonly startTime: number | undefined;
+  readonly logFile: string | undefined;
+  readonly state: InstanceState;
+  readonly restarts: number;
+  readonly lastExit: string | undefined;
+  /** The deployment that started it; recovery stops what an interrupted deployment started. */
+  readonly createdBy: string | undefined;
+  readonly updatedAt: string;
+}
+
+export interface ServiceRecord {
+  readonly name: string;
+  readonly activeRelease: string | undefined;
+  /** Previous release, kept warm until warmUntil (epoch ms) for an instant rollback. */
+  readonly previousRelease: string | undefined;
+  readonly warmUntil: number | undefined;
+}
+
+export interface DeploymentRecord {
+  readonly id: string;
+  readonly service: string;
+  readonly kind: DeploymentKind;
+  readonly releaseId: string | undefined;
+  readonly fromRelease: string | undefined;
+  /** The service's previous (warm) release before this deployment, restored on revert. */
+  readonly priorPrevious: string | undefined;
+  readonly priorWarmUntil: number | undefined;
+  readonly state: DeploymentState;
+  readonly startedAt: string;
+  readonly endedAt: string | undefined;
+  readonly reason: string | undefined;
+  readonly errorCode: string | undefined;
+  readonly report: unknown;
+}
+
+export interface LockRecord {
+  readonly owner: string;
+  readonly pid: number;
+  readonly deploymentId: string | undefined;
+  readonly acquiredAt: string;
+  readonly heartbeatAt: string;
+  readonly expiresAt: string;
+}
+
+export interface JournalEntry {
+  readonly seq: number;
+  readonly at: string;
+  readonly deploymentId: string | undefined;
+  readonly kind: string;
+  readonly data: unknown;
+}

@@ -1,0 +1,74 @@
+import { SlipwayError } from '../errors.js';
+import type { EngineContext } from './context.js';
+import { recoveryDirection } from './deployment-state.js';
+import { handleOf, setInstanceState } from './instance-ops.js';
+import { isStale } from './lock.js';
+import type { DeploymentRecord } from './records.js';
+
+export interface RecoveryReport {
+  readonly adopted: string[];
+  readonly lost: string[];
+  readonly strays: string[];
+  readonly deployments: { id: string; outcome: 'succeeded' | 'reverted' }[];
+  readonly lockReleased: boolean;
+}
+
+/**
+ * Boot: re-adopt running instances, stop strays, finish or revert interrupted deployments,
+ * free a stale lock, then publish the table the state implies (desired = actual).
+ */
+export async function recover(ctx: EngineContext, proxyVersion: number): Promise<RecoveryReport> {
+  const { deps } = ctx;
+  const report: RecoveryReport = { adopted: [], lost: [], strays: [], deployments: [], lockReleased: false };
+  const known = new Set<string>();
+  for (const instance of deps.store.instances({ live: true })) {
+    const handle = handleOf(instance);
+    if (handle && deps.driver.adopt(handle)) {
+      known.add(instance.id);
+      report.adopted.push(instance.id);
+    } else if (handle) {
+      setInstanceState(deps, instance, 'failed', { lastExit: 'exited while the daemon was down' });
+      report.lost.push(instance.id);
+    } else {
+      setInstanceState(deps, instance, 'failed', { lastExit: 'start interrupted' });
+      report.lost.push(instance.id);
+    }
+  }
+  for (const stray of deps.driver.findStrays(known)) {
+    await deps.driver.stop(stray, { graceMs: 5000 });
+    report.strays.push(stray.id);
+  }
+  for (const deployment of deps.store.deployments({ open: true })) {
+    report.deployments.push({ id: deployment.id, outcome: settle(ctx, deployment) });
+  }
+  const lock = deps.store.lock();
+  if (lock && (isStale(lock, deps.now()) || lock.pid !== process.pid)) {
+    deps.lock.forceRelease('owner gone (daemon restarted)');
+    (report as { lockReleased: boolean }).lockReleased = true;
+  }
+  ctx.publisher.raiseVersion(proxyVersion);
+  await ctx.publisher.publish('recovery');
+  return report;
+}
+
+function settle(ctx: EngineContext, d: DeploymentRecord): 'succeeded' | 'reverted' {
+  const { deps } = ctx;
+  const direction = recoveryDirection(d.state);
+  const endedAt = new Date(deps.now()).toISOString();
+  if (direction === 'finish') {
+    deps.store.transact({ deploymentId: d.id, kind: 'deployment.succeeded', data: { recovered: true } }, (tx) =>
+      tx.putDeployment({ ...d, state: 'succeeded', endedAt, reason: 'finished after a daemon restart' }),
+    );
+    return 'succeeded';
+  }
+  const error = new SlipwayError('SLW_DEPLOY_INTERRUPTED', `Deployment ${d.id} was interrupted during ${d.state} and reverted.`);
+  const switched = d.state === 'switching' || d.state === 'watching' || d.state === 'reverting';
+  deps.store.transact({ deploymentId: d.id, kind: 'deployment.reverted', data: { recovered: true, from: d.state } }, (tx) => {
+    if (switched) {
+      tx.putService({ name: d.service, activeRelease: d.fromRelease, previousRelease: d.priorPrevious, warmUntil: d.priorWarmUntil });
+    }
+    tx.putDeployment({ ...d, state: 'reverted', endedAt, reason: error.message, errorCode: error.code });
+  });
+  // Instances it started belong to no protected release now: the reaper drains and stops them.
+  return 'reverted';
+}

@@ -1,0 +1,88 @@
+import type { RoutingTableInput } from '../proxy/protocol.js';
+import type { EngineDeps } from './deps.js';
+import type { InstanceRecord } from './records.js';
+
+export interface ListenSpec {
+  readonly host: string;
+  readonly http: number;
+}
+
+const LISTEN_KEY = 'proxy.listen';
+const VERSION_KEY = 'proxy.tableVersion';
+
+export function storedListen(deps: EngineDeps): ListenSpec | undefined {
+  const raw = deps.store.meta(LISTEN_KEY);
+  return raw ? (JSON.parse(raw) as ListenSpec) : undefined;
+}
+
+/** Instances of a release that may take traffic. */
+export function servingInstances(deps: EngineDeps, releaseId: string): InstanceRecord[] {
+  return deps.store.instances({ releaseId }).filter((i) => i.state === 'healthy' || i.state === 'unhealthy');
+}
+
+/** The routing table implied by the store: every service's active release, its serving instances. */
+export function desiredTable(deps: EngineDeps, version: number, listen: ListenSpec): RoutingTableInput {
+  const table: RoutingTableInput = { version, listen: { host: listen.host, http: listen.http }, routes: [], services: {} };
+  for (const service of deps.store.services()) {
+    if (!service.activeRelease) continue;
+    const release = deps.store.release(service.activeRelease);
+    if (!release) continue;
+    const { spec } = release;
+    table.services[service.name] = {
+      health: {
+        path: spec.health.path,
+        intervalMs: spec.health.intervalMs,
+        timeoutMs: spec.health.timeoutMs,
+        rise: spec.health.rise,
+        fall: spec.health.fall,
+      },
+      drainMs: spec.drainMs,
+      targets: servingInstances(deps, release.id).map((i) => ({ id: i.id, release: i.releaseId, host: '127.0.0.1', port: i.port })),
+    };
+    for (const route of spec.routes) table.routes.push({ host: route.host, path: route.path, service: service.name });
+  }
+  return table;
+}
+
+/**
+ * Publishes the desired table to the proxy. Calls are serialized so tables reach the proxy in
+ * version order; the version is journaled before the push (invariant 2).
+ */
+export class TablePublisher {
+  #chain: Promise<unknown> = Promise.resolve();
+  readonly #deps: EngineDeps;
+
+  constructor(deps: EngineDeps) {
+    this.#deps = deps;
+  }
+
+  setListen(listen: ListenSpec): void {
+    const current = storedListen(this.#deps);
+    if (current && current.host === listen.host && current.http === listen.http) return;
+    this.#deps.store.transact({ kind: 'proxy.listen', data: listen }, (tx) => tx.setMeta(LISTEN_KEY, JSON.stringify(listen)));
+  }
+
+  /** Makes sure our next version is above whatever the proxy holds (after a restart). */
+  raiseVersion(atLeast: number): void {
+    const current = Number(this.#deps.store.meta(VERSION_KEY) ?? '0');
+    if (atLeast > current) {
+      this.#deps.store.transact({ kind: 'proxy.version', data: { version: atLeast } }, (tx) => tx.setMeta(VERSION_KEY, String(atLeast)));
+    }
+  }
+
+  publish(reason: string): Promise<number> {
+    const next = this.#chain.then(() => this.#publishNow(reason));
+    this.#chain = next.catch(() => undefined);
+    return next;
+  }
+
+  async #publishNow(reason: string): Promise<number> {
+    const listen = storedListen(this.#deps);
+    if (!listen) return 0;
+    const version = Number(this.#deps.store.meta(VERSION_KEY) ?? '0') + 1;
+    const table = desiredTable(this.#deps, version, listen);
+    this.#deps.store.transact({ kind: 'proxy.publish', data: { version, reason } }, (tx) => tx.setMeta(VERSION_KEY, String(version)));
+    await this.#deps.dataPlane.apply(table);
+    return version;
+  }
+}

@@ -1,0 +1,58 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { EngineDeps } from './deps.js';
+import { setInstanceState } from './instance-ops.js';
+import type { InstanceRecord, ReleaseRecord } from './records.js';
+
+/** Journals then starts one instance of a release on a fresh port. */
+export async function startInstance(deps: EngineDeps, release: ReleaseRecord, deploymentId: string | undefined): Promise<InstanceRecord> {
+  const port = await deps.allocatePort();
+  const id = `${release.service}-${release.id}-${randomBytes(3).toString('hex')}`;
+  const record: InstanceRecord = {
+    id,
+    service: release.service,
+    releaseId: release.id,
+    port,
+    pid: undefined,
+    startTime: undefined,
+    logFile: undefined,
+    state: 'starting',
+    restarts: 0,
+    lastExit: undefined,
+    createdBy: deploymentId,
+    updatedAt: new Date(deps.now()).toISOString(),
+  };
+  deps.store.transact({ deploymentId, kind: 'instance.starting', data: { id, port, release: release.id } }, (tx) => tx.putInstance(record));
+  return spawnInstance(deps, record, release, deploymentId);
+}
+
+/** Starts (or restarts) the process of a journaled instance and journals its pid. */
+export async function spawnInstance(
+  deps: EngineDeps,
+  record: InstanceRecord,
+  release: ReleaseRecord,
+  deploymentId: string | undefined,
+): Promise<InstanceRecord> {
+  const handle = await deps.driver.start({
+    id: record.id,
+    service: record.service,
+    releaseId: record.releaseId,
+    cwd: join(release.dir, 'app'),
+    command: release.spec.run,
+    env: { ...deps.baseEnv, ...release.spec.env },
+    port: record.port,
+  });
+  return setInstanceState(
+    deps,
+    record,
+    'starting',
+    { pid: handle.pid, startTime: handle.startTime, logFile: handle.logFile },
+    deploymentId,
+  );
+}
+
+export async function startInstances(deps: EngineDeps, release: ReleaseRecord, deploymentId: string | undefined): Promise<InstanceRecord[]> {
+  const started: InstanceRecord[] = [];
+  for (let n = 0; n < release.spec.instances; n++) started.push(await startInstance(deps, release, deploymentId));
+  return started;
+}

@@ -1,0 +1,55 @@
+import type {
+  DeploymentRecord,
+  InstanceRecord,
+  JournalEntry,
+  LockRecord,
+  ReleaseRecord,
+  ServiceRecord,
+} from './records.js';
+
+export interface JournalInput {
+  readonly deploymentId?: string | undefined;
+  readonly kind: string;
+  readonly data?: unknown;
+}
+
+/** Record changes made inside one journaled transaction. */
+export interface StoreWriter {
+  putService(record: ServiceRecord): void;
+  putRelease(record: ReleaseRecord): void;
+  putInstance(record: InstanceRecord): void;
+  putDeployment(record: DeploymentRecord): void;
+  setLock(record: LockRecord | undefined): void;
+  setMeta(key: string, value: string): void;
+}
+
+export interface InstanceFilter {
+  readonly service?: string;
+  readonly releaseId?: string;
+  /** Only instances whose process is expected to exist. */
+  readonly live?: boolean;
+}
+
+/**
+ * Durable desired and observed state. Every change goes through `transact`, which appends
+ * the journal entry and applies the changes in one transaction, durable (fsync) on return:
+ * callers journal first, then perform the side effect.
+ */
+export interface StateStore {
+  transact<T>(entry: JournalInput, apply: (tx: StoreWriter) => T): T;
+  service(name: string): ServiceRecord | undefined;
+  services(): ServiceRecord[];
+  release(id: string): ReleaseRecord | undefined;
+  /** Newest first. */
+  releases(service: string): ReleaseRecord[];
+  nextReleaseSeq(service: string): number;
+  instance(id: string): InstanceRecord | undefined;
+  instances(filter?: InstanceFilter): InstanceRecord[];
+  deployment(id: string): DeploymentRecord | undefined;
+  /** Newest first. */
+  deployments(filter?: { service?: string; limit?: number; open?: boolean }): DeploymentRecord[];
+  lock(): LockRecord | undefined;
+  meta(key: string): string | undefined;
+  journal(options?: { afterSeq?: number; limit?: number; deploymentId?: string }): JournalEntry[];
+  close(): void;
+}

@@ -1,0 +1,30 @@
+import type { EngineContext } from './context.js';
+import type { DeploymentRun } from './deployment-run.js';
+
+/**
+ * Points the service at `to`: journaled (service record) first, then one table swap in the
+ * proxy. The release that was active becomes the warm previous one.
+ */
+export async function switchService(ctx: EngineContext, run: DeploymentRun, to: string, from: string | undefined): Promise<number> {
+  const { deps } = ctx;
+  const fromRelease = from ? deps.store.release(from) : undefined;
+  const warmUntil = fromRelease ? deps.now() + fromRelease.spec.keepWarmMs : undefined;
+  run.setState(run.record.state, {}, (tx) =>
+    tx.putService({ name: run.record.service, activeRelease: to, previousRelease: from, warmUntil }),
+  );
+  return ctx.publisher.publish(`${run.record.kind} ${run.record.service} → ${to}`);
+}
+
+/** Flips the service back to the release it had before this deployment (one table swap). */
+export async function revertSwitch(ctx: EngineContext, run: DeploymentRun): Promise<number> {
+  const { record } = run;
+  run.setState('reverting', {}, (tx) =>
+    tx.putService({
+      name: record.service,
+      activeRelease: record.fromRelease,
+      previousRelease: record.priorPrevious,
+      warmUntil: record.priorWarmUntil,
+    }),
+  );
+  return ctx.publisher.publish(`revert ${record.service} → ${record.fromRelease ?? '(nothing)'}`);
+}

@@ -1,0 +1,83 @@
+import type { ServerResponse } from 'node:http';
+import { STATUS_CODES } from 'node:http';
+
+/** The statuses the proxy answers by itself. */
+export type ProxyErrorStatus = 400 | 404 | 502 | 503 | 504;
+
+const EXPLANATIONS: Readonly<Record<ProxyErrorStatus, string>> = {
+  400: 'The request could not be understood.',
+  404: 'No application is configured for this address.',
+  502: 'The application did not answer this request properly.',
+  503: 'No healthy instance of the application is available right now.',
+  504: 'The application took too long to answer.',
+};
+
+/** True when the Accept header ranks application/json above text/html. */
+export function prefersJson(accept: string | undefined): boolean {
+  if (!accept) return false;
+  let json = 0;
+  let html = 0;
+  for (const part of accept.split(',')) {
+    const [rawType = '', ...params] = part.split(';');
+    const type = rawType.trim().toLowerCase();
+    const q = qValue(params);
+    if (type === 'application/json' || type.endsWith('+json')) json = Math.max(json, q);
+    else if (type === 'text/html') html = Math.max(html, q);
+    else if (type === 'application/*') json = Math.max(json, q * 0.99);
+    else if (type === 'text/*') html = Math.max(html, q * 0.99);
+    else if (type === '*/*') html = Math.max(html, q * 0.98);
+  }
+  return json > html;
+}
+
+function qValue(params: string[]): number {
+  for (const p of params) {
+    const [k, v] = p.split('=');
+    if (k?.trim() === 'q' && v !== undefined) {
+      const q = Number(v.trim());
+      return Number.isFinite(q) ? q : 1;
+    }
+  }
+  return 1;
+}
+
+/** Writes a small error page (HTML, or JSON when preferred) carrying the request id. */
+export function sendErrorPage(
+  res: ServerResponse,
+  status: ProxyErrorStatus,
+  requestId: string,
+  accept: string | undefined,
+  options: { close?: boolean } = {},
+): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const title = STATUS_CODES[status] ?? 'Error';
+  const message = EXPLANATIONS[status];
+  const json = prefersJson(accept);
+  const body = json
+    ? JSON.stringify({ error: { status, title, message, requestId } })
+    : html(status, title, message, requestId);
+  res.writeHead(status, {
+    'content-type': json ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+    'x-request-id': requestId,
+    ...(options.close ? { connection: 'close' } : {}),
+  });
+  res.end(res.req?.method === 'HEAD' ? undefined : body);
+}
+
+function html(status: number, title: string, message: string, requestId: string): string {
+  return `<!doctype html>
+<html><head><meta charset="utf-8"><title>${status} ${title}</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#222}code{color:#555}</style>
+</head><body><h1>${status} ${title}</h1><p>${message}</p>
+<p>Request id: <code>${escapeHtml(requestId)}</code></p></body></html>
+`;
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

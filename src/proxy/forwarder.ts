@@ -1,0 +1,123 @@
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { PassThrough } from 'node:stream';
+import { performance } from 'node:perf_hooks';
+import { sendErrorPage } from './error-page.js';
+import { withoutHopByHop } from './hop-by-hop.js';
+import type { ServiceRuntime } from './runtime-table.js';
+import { recordAttempt } from './stats.js';
+import { classifyUpstreamError, type UpstreamFailure } from './upstream-pool.js';
+import type { UpstreamTarget } from './upstream-target.js';
+
+/** Methods retried once when the attempt failed before any response byte (RFC 9110 §9.2.2). */
+const RETRYABLE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export interface Exchange {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly service: ServiceRuntime;
+  readonly requestId: string;
+  /** Upstream request headers (already forwarded-for and hop-by-hop free). */
+  readonly headers: Record<string, string | string[]>;
+}
+
+/**
+ * Relays one request to a healthy target of the service, streaming both bodies. An attempt
+ * that failed to connect, or whose connection closed before the response head, is retried
+ * once for a bodiless idempotent request: on another healthy target, else the same one.
+ */
+export function forward(ex: Exchange): void {
+  const first = ex.service.pick();
+  if (!first) {
+    sendErrorPage(ex.res, 503, ex.requestId, ex.req.headers.accept);
+    return;
+  }
+  const hasBody = requestHasBody(ex.req);
+  const retryable = !hasBody && RETRYABLE_METHODS.has(ex.req.method ?? '');
+  const abort = new AbortController();
+  ex.res.once('close', () => {
+    if (!ex.res.writableFinished) abort.abort();
+  });
+  attempt(ex, first, { hasBody, retriesLeft: retryable ? 1 : 0, signal: abort.signal });
+}
+
+interface AttemptState {
+  readonly hasBody: boolean;
+  readonly retriesLeft: number;
+  readonly signal: AbortSignal;
+}
+
+function attempt(ex: Exchange, target: UpstreamTarget, state: AttemptState): void {
+  const { req, res } = ex;
+  const started = performance.now();
+  let status: number | undefined;
+  let body: PassThrough | undefined;
+  if (state.hasBody) {
+    // A pass-through so that a failed upstream destroys it, not the client's request.
+    body = new PassThrough();
+    req.pipe(body);
+  }
+  target.requestStarted();
+  target.pool.stream(
+    { method: req.method ?? 'GET', path: req.url ?? '/', headers: ex.headers, body, signal: state.signal },
+    (statusCode, headers) => {
+      status = statusCode;
+      res.writeHead(statusCode, responseHeaders(headers));
+      return res;
+    },
+    (err) => {
+      target.requestEnded();
+      const ms = performance.now() - started;
+      if (!err) {
+        recordAttempt(target.stats, { status, failure: undefined, ms });
+        return;
+      }
+      if (body) req.unpipe(body);
+      onFailure(ex, target, state, classifyUpstreamError(err), err, status, ms);
+    },
+  );
+}
+
+function onFailure(
+  ex: Exchange,
+  target: UpstreamTarget,
+  state: AttemptState,
+  failure: UpstreamFailure,
+  err: Error,
+  status: number | undefined,
+  ms: number,
+): void {
+  if (failure === 'connect') target.connectFailed(describe(err));
+  if (status !== undefined || failure === 'aborted' || state.signal.aborted) {
+    // The response was under way (undici already cut the client off) or the client left.
+    recordAttempt(target.stats, { status, failure: failure === 'aborted' ? undefined : failure, ms });
+    return;
+  }
+  if (state.retriesLeft > 0 && (failure === 'connect' || failure === 'reset')) {
+    recordAttempt(target.stats, { status: undefined, failure, ms });
+    const next = ex.service.pick(target) ?? (target.phase === 'serving' ? target : undefined);
+    if (next) {
+      attempt(ex, next, { ...state, retriesLeft: state.retriesLeft - 1 });
+      return;
+    }
+    sendErrorPage(ex.res, 502, ex.requestId, ex.req.headers.accept);
+    return;
+  }
+  const proxyStatus = failure === 'timeout' ? 504 : 502;
+  recordAttempt(target.stats, { status: proxyStatus, failure, ms });
+  sendErrorPage(ex.res, proxyStatus, ex.requestId, ex.req.headers.accept, { close: state.hasBody && !ex.req.complete });
+}
+
+function responseHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {
+  return withoutHopByHop(headers);
+}
+
+function requestHasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  if (length !== undefined) return length !== '0';
+  return req.headers['transfer-encoding'] !== undefined;
+}
+
+function describe(err: Error): string {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' ? `${code}: ${err.message}` : err.message;
+}

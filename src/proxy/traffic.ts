@@ -1,0 +1,59 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { sendErrorPage } from './error-page.js';
+import { forward } from './forwarder.js';
+import { forwardHeaders, requestIdFor } from './forward-headers.js';
+import type { TrafficHandlers } from './http-listener.js';
+import type { RuntimeTable, ServiceRuntime } from './runtime-table.js';
+import { openTunnel, refuse } from './websocket-tunnel.js';
+
+export interface TrafficOptions {
+  /** The committed table at the moment of the call (read once per request). */
+  readonly current: () => RuntimeTable | undefined;
+  readonly upstreamTimeoutMs: number;
+  readonly connectTimeoutMs: number;
+}
+
+/** Client traffic: route each request (or websocket upgrade) by host and path, then relay it. */
+export function trafficHandlers(options: TrafficOptions): TrafficHandlers {
+  return {
+    request(req: IncomingMessage, res: ServerResponse): void {
+      const requestId = requestIdFor(req.headers['x-request-id']);
+      res.setHeader('x-request-id', requestId);
+      const service = resolve(options.current(), req);
+      if (!service) {
+        sendErrorPage(res, 404, requestId, req.headers.accept);
+        return;
+      }
+      const headers = forwardHeaders(req, { requestId, proto: 'http' });
+      forward({ req, res, service, requestId, headers });
+    },
+
+    upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+      socket.on('error', () => socket.destroy());
+      const requestId = requestIdFor(req.headers['x-request-id']);
+      if (req.headers.upgrade?.toLowerCase() !== 'websocket') {
+        refuse(socket, 400, requestId);
+        return;
+      }
+      const service = resolve(options.current(), req);
+      const target = service?.pick();
+      if (!target) {
+        refuse(socket, service ? 503 : 404, requestId);
+        return;
+      }
+      openTunnel(req, socket, head, target, {
+        requestId,
+        headers: forwardHeaders(req, { requestId, proto: 'http' }),
+        connectTimeoutMs: options.connectTimeoutMs,
+        responseTimeoutMs: options.upstreamTimeoutMs,
+      });
+    },
+  };
+}
+
+function resolve(runtime: RuntimeTable | undefined, req: IncomingMessage): ServiceRuntime | undefined {
+  if (!runtime) return undefined;
+  const route = runtime.router.match(req.headers.host ?? '', req.url ?? '/');
+  return route && runtime.services.get(route.service);
+}

@@ -1,0 +1,195 @@
+/** The SQLite adapter: the only file that imports better-sqlite3. */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { isLive } from '../engine/instance-state.js';
+import type { InstanceFilter, JournalInput, StateStore, StoreWriter } from '../engine/store.js';
+import type {
+  DeploymentRecord,
+  InstanceRecord,
+  JournalEntry,
+  LockRecord,
+  ReleaseRecord,
+  ServiceRecord,
+} from '../engine/records.js';
+import { SlipwayError } from '../errors.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, deployment TEXT, kind TEXT NOT NULL, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS services (name TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS releases (id TEXT PRIMARY KEY, service TEXT NOT NULL, seq INTEGER NOT NULL, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS instances (id TEXT PRIMARY KEY, service TEXT NOT NULL, release TEXT NOT NULL, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS deployments (id TEXT PRIMARY KEY, service TEXT NOT NULL, started TEXT NOT NULL, terminal INTEGER NOT NULL, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS journal_deployment ON journal (deployment);
+`;
+
+const TERMINAL = new Set(['succeeded', 'failed', 'reverted']);
+
+type Row = { data: string };
+
+export class SqliteStore implements StateStore {
+  readonly #db: Database.Database;
+
+  constructor(file: string) {
+    try {
+      mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+      this.#db = new Database(file);
+      this.#db.pragma('journal_mode = WAL');
+      this.#db.pragma('synchronous = FULL');
+      this.#db.pragma('busy_timeout = 5000');
+      this.#db.exec(SCHEMA);
+    } catch (err) {
+      throw new SlipwayError('SLW_STATE_UNAVAILABLE', `The state database ${file} could not be opened: ${String(err)}.`, {
+        cause: err,
+      });
+    }
+  }
+
+  transact<T>(entry: JournalInput, apply: (tx: StoreWriter) => T): T {
+    const db = this.#db;
+    const writer: StoreWriter = {
+      putService: (r: ServiceRecord) => {
+        db.prepare('INSERT OR REPLACE INTO services (name, data) VALUES (?, ?)').run(r.name, JSON.stringify(r));
+      },
+      putRelease: (r: ReleaseRecord) => {
+        db.prepare('INSERT OR REPLACE INTO releases (id, service, seq, data) VALUES (?, ?, ?, ?)').run(
+          r.id,
+          r.service,
+          r.seq,
+          JSON.stringify(r),
+        );
+      },
+      putInstance: (r: InstanceRecord) => {
+        db.prepare('INSERT OR REPLACE INTO instances (id, service, release, data) VALUES (?, ?, ?, ?)').run(
+          r.id,
+          r.service,
+          r.releaseId,
+          JSON.stringify(r),
+        );
+      },
+      putDeployment: (r: DeploymentRecord) => {
+        db.prepare('INSERT OR REPLACE INTO deployments (id, service, started, terminal, data) VALUES (?, ?, ?, ?, ?)').run(
+          r.id,
+          r.service,
+          r.startedAt,
+          TERMINAL.has(r.state) ? 1 : 0,
+          JSON.stringify(r),
+        );
+      },
+      setLock: (r: LockRecord | undefined) => {
+        if (r) db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('lock', ?)").run(JSON.stringify(r));
+        else db.prepare("DELETE FROM meta WHERE key = 'lock'").run();
+      },
+      setMeta: (key: string, value: string) => {
+        db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(key, value);
+      },
+    };
+    const run = db.transaction(() => {
+      db.prepare('INSERT INTO journal (at, deployment, kind, data) VALUES (?, ?, ?, ?)').run(
+        new Date().toISOString(),
+        entry.deploymentId ?? null,
+        entry.kind,
+        JSON.stringify(entry.data ?? null),
+      );
+      return apply(writer);
+    });
+    return run();
+  }
+
+  service(name: string): ServiceRecord | undefined {
+    return this.#one('SELECT data FROM services WHERE name = ?', name);
+  }
+
+  services(): ServiceRecord[] {
+    return this.#many('SELECT data FROM services ORDER BY name');
+  }
+
+  release(id: string): ReleaseRecord | undefined {
+    return this.#one('SELECT data FROM releases WHERE id = ?', id);
+  }
+
+  releases(service: string): ReleaseRecord[] {
+    return this.#many('SELECT data FROM releases WHERE service = ? ORDER BY seq DESC', service);
+  }
+
+  nextReleaseSeq(service: string): number {
+    const row = this.#db.prepare('SELECT MAX(seq) AS max FROM releases WHERE service = ?').get(service) as
+      | { max: number | null }
+      | undefined;
+    return (row?.max ?? 0) + 1;
+  }
+
+  instance(id: string): InstanceRecord | undefined {
+    return this.#one('SELECT data FROM instances WHERE id = ?', id);
+  }
+
+  instances(filter: InstanceFilter = {}): InstanceRecord[] {
+    const all = this.#many<InstanceRecord>('SELECT data FROM instances ORDER BY rowid');
+    return all.filter(
+      (i) =>
+        (filter.service === undefined || i.service === filter.service) &&
+        (filter.releaseId === undefined || i.releaseId === filter.releaseId) &&
+        (filter.live === undefined || isLive(i.state) === filter.live),
+    );
+  }
+
+  deployment(id: string): DeploymentRecord | undefined {
+    return this.#one('SELECT data FROM deployments WHERE id = ?', id);
+  }
+
+  deployments(filter: { service?: string; limit?: number; open?: boolean } = {}): DeploymentRecord[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.service !== undefined) {
+      where.push('service = ?');
+      args.push(filter.service);
+    }
+    if (filter.open !== undefined) {
+      where.push('terminal = ?');
+      args.push(filter.open ? 0 : 1);
+    }
+    const sql = `SELECT data FROM deployments ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started DESC, rowid DESC LIMIT ?`;
+    return this.#many(sql, ...args, filter.limit ?? 1_000_000);
+  }
+
+  lock(): LockRecord | undefined {
+    const row = this.#db.prepare("SELECT value FROM meta WHERE key = 'lock'").get() as { value: string } | undefined;
+    return row ? (JSON.parse(row.value) as LockRecord) : undefined;
+  }
+
+  meta(key: string): string | undefined {
+    const row = this.#db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+    return row?.value;
+  }
+
+  journal(options: { afterSeq?: number; limit?: number; deploymentId?: string } = {}): JournalEntry[] {
+    const rows = this.#db
+      .prepare(
+        `SELECT seq, at, deployment, kind, data FROM journal WHERE seq > ? ${options.deploymentId ? 'AND deployment = ?' : ''} ORDER BY seq LIMIT ?`,
+      )
+      .all(
+        ...[options.afterSeq ?? 0, ...(options.deploymentId ? [options.deploymentId] : []), options.limit ?? 1_000_000],
+      ) as { seq: number; at: string; deployment: string | null; kind: string; data: string }[];
+    return rows.map((r) => ({
+      seq: r.seq,
+      at: r.at,
+      deploymentId: r.deployment ?? undefined,
+      kind: r.kind,
+      data: JSON.parse(r.data) as unknown,
+    }));
+  }
+
+  close(): void {
+    if (this.#db.open) this.#db.close();
+  }
+
+  #one<T>(sql: string, ...args: unknown[]): T | undefined {
+    const row = this.#db.prepare(sql).get(...args) as Row | undefined;
+    return row ? (JSON.parse(row.data) as T) : undefined;
+  }
+
+  #many<T>(sql: string, ...args: unknown[]): T[] {
+    return (this.#db.prepare(sql).all(...args) as Row[]).map((r) => JSON.parse(r.data) as T);
+  }
+}

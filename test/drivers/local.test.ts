@@ -1,0 +1,22 @@
+import { LocalDriverLab } from '../helpers/driver-local.js';
+import { runDriverContract } from './contract.js';
+
+let lab: LocalDriverLab | undefined;
+
+runDriverContract(
+  'local',
+  async () => {
+    const current = await LocalDriverLab.create();
+    lab = current;
+    return {
+      driver: current.driver(),
+      sibling: () => current.driver(),
+      crash: (handle) => process.kill(handle.pid, 'SIGKILL'),
+      cleanup: (handles) => current.cleanup(handles),
+    };
+  },
+  async (id) => {
+    if (!lab) throw new Error('no lab');
+    return lab.spec(id);
+  },
+);
