@@ -14,6 +14,7 @@ const port = Number(process.env.PORT ?? 3000);
 const server = createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://app');
   if (url.pathname === '/health') {
+    if (mode === 'unhealthy') console.error(`health check refused: HELLO_MODE=${mode}`);
     res.writeHead(mode === 'unhealthy' ? 503 : 200, { 'content-type': 'text/plain' });
     return res.end(mode === 'unhealthy' ? 'not ready' : 'ok');
   }
@@ -49,7 +50,7 @@ server.on('upgrade', (req, socket) => {
 });
 
 server.keepAliveTimeout = 65_000;
-server.listen(port, '127.0.0.1');
+server.listen(port, '127.0.0.1', () => console.log(`hello ${version} listening on 127.0.0.1:${port} (mode ${mode})`));
 
 // Graceful stop: finish in-flight requests, then exit.
 process.on('SIGTERM', () => {

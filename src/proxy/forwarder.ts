@@ -60,8 +60,8 @@ function attempt(ex: Exchange, target: UpstreamTarget, state: AttemptState): voi
   target.pool.stream(
     { method: req.method ?? 'GET', path: req.url ?? '/', headers: ex.headers, body, signal: state.signal },
     (statusCode, headers) => {
+      res.writeHead(statusCode, responseHeaders(headers)); // throws on a head node cannot send: 502
       status = statusCode;
-      res.writeHead(statusCode, responseHeaders(headers));
       return res;
     },
     (err) => {

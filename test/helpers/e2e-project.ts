@@ -147,3 +147,32 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined> 
     await sleep(100);
   }
 }
+
+/** Pids of the project's app instances only (they carry SLIPWAY_OWNER=<stateDir>). */
+export async function instancePids(p: Project): Promise<number[]> {
+  const pids: number[] = [];
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const environ = await readFile(`/proc/${name}/environ`, 'latin1').catch(() => '');
+    if (!environ.split('\0').includes(`SLIPWAY_OWNER=${p.stateDir}`)) continue;
+    const stat = await readFile(`/proc/${name}/stat`, 'latin1').catch(() => '');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    if (state && state !== 'Z') pids.push(Number(name));
+  }
+  return pids.sort((a, b) => a - b);
+}
+
+export async function daemonPid(p: Project): Promise<number | undefined> {
+  const text = await readFile(join(p.stateDir, 'daemon.pid'), 'utf8').catch(() => '');
+  const pid = Number(text.trim());
+  return pid > 0 ? pid : undefined;
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

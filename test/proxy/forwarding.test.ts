@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest, Agent as HttpAgent, type IncomingHttpHeaders } from 'node:http';
+import { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
 import { makeTable, startTestProxy, startUpstream, type TestProxy, type Upstream } from '../helpers/proxy-fixtures.js';
 
@@ -120,9 +121,11 @@ test('request bodies stream through (8 MiB upload)', async () => {
   const res = await request(`http://127.0.0.1:${port}/upload`, {
     method: 'POST',
     headers: { host: 'app.test' },
-    body: (async function* () {
-      for (let i = 0; i < size / 65536; i++) yield Buffer.alloc(65536, 1);
-    })(),
+    body: Readable.from(
+      (function* () {
+        for (let i = 0; i < size / 65536; i++) yield Buffer.alloc(65536, 1);
+      })(),
+    ),
     dispatcher: agent,
   });
   assert.equal(res.statusCode, 200);

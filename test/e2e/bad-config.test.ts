@@ -1,0 +1,107 @@
+// Acceptance 6: each bad config fixture gives its specific code and location through the
+// CLI, starts nothing and changes no state — with and without a running daemon.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ApiClient } from '../../src/api/client.js';
+import { cli, destroyProject, instancePids, makeProject, REPO_ROOT, setVersion, type Project } from '../helpers/e2e-project.js';
+
+const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'bad-config');
+
+interface Fixture {
+  readonly name: string;
+  readonly file: string;
+  readonly code: string;
+  readonly line: number;
+  readonly col: number;
+  readonly env: string | undefined;
+}
+
+async function fixtures(): Promise<Fixture[]> {
+  const names = (await readdir(FIXTURES)).filter((n) => n.endsWith('.yaml')).sort();
+  return Promise.all(
+    names.map(async (name) => {
+      const text = await readFile(join(FIXTURES, name), 'utf8');
+      const expect = /^# expect: (SLW_[A-Z_]+) (\d+):(\d+)$/m.exec(text);
+      assert.ok(expect, `${name} declares no expectation`);
+      return {
+        name,
+        file: join(FIXTURES, name),
+        code: expect[1] ?? '',
+        line: Number(expect[2]),
+        col: Number(expect[3]),
+        env: /^# env: (\S+)$/m.exec(text)?.[1],
+      };
+    }),
+  );
+}
+
+/** A project whose --config points at a fixture (the state dir stays the project's). */
+function withConfig(p: Project, file: string): Project {
+  return { ...p, configFile: file };
+}
+
+test('every bad fixture: its own code and file:line:col, exit 2, no state created', { timeout: 300_000 }, async () => {
+  const list = await fixtures();
+  assert.ok(list.length >= 20, `only ${list.length} fixtures`);
+  assert.ok(new Set(list.map((f) => f.code)).size >= 20, 'fewer than 20 distinct codes');
+  const dir = await mkdtemp(join(tmpdir(), 'slipway-badcfg-'));
+  try {
+    for (const f of list) {
+      const stateDir = join(dir, f.name);
+      const p: Project = { dir, appDir: dir, configFile: f.file, stateDir, port: 0, mark: 'badcfg' };
+      const args = ['deploy', '--json', '--state-dir', stateDir, ...(f.env ? ['--env', f.env] : [])];
+      const r = await cli(p, args);
+      assert.equal(r.code, 2, `${f.name}: exit ${r.code} ${r.stdout}${r.stderr}`);
+      assert.equal(r.json.ok, false);
+      const issues: { code: string; location?: { line: number; col: number; file: string } }[] = r.json.error.details?.issues ?? [];
+      const hit = issues.find((i) => i.code === f.code);
+      assert.ok(hit, `${f.name}: expected ${f.code}, got ${JSON.stringify(issues.map((i) => i.code))}`);
+      assert.deepEqual([hit.location?.line, hit.location?.col], [f.line, f.col], `${f.name}: location`);
+      assert.equal(hit.location?.file, f.file);
+      assert.equal(existsSync(stateDir), false, `${f.name}: the state dir was created`);
+    }
+    const text = await cli({ dir, appDir: dir, configFile: join(FIXTURES, 'duration-bare-number.yaml'), stateDir: join(dir, 'x'), port: 0, mark: 'badcfg' }, ['check']);
+    assert.equal(text.code, 2);
+    assert.match(text.stderr, /duration-bare-number\.yaml:\d+:\d+ SLW_CONFIG_BAD_DURATION/);
+    assert.match(text.stderr, /hint: /);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('with a daemon running, a bad config starts nothing and changes no state', { timeout: 120_000 }, async () => {
+  const p = await makeProject({ instances: 1, watch: '1s' });
+  try {
+    assert.equal((await cli(p, ['daemon', '--detach'])).code, 0);
+    await setVersion(p, 'v1');
+    assert.equal((await cli(p, ['deploy'])).code, 0);
+    const before = {
+      status: (await cli(p, ['status', '--json'])).json.services,
+      history: (await cli(p, ['history', '--json'])).json.deployments,
+      pids: await instancePids(p),
+      releases: await readdir(join(p.stateDir, 'releases', 'web')),
+    };
+    for (const f of (await fixtures()).slice(0, 8)) {
+      const r = await cli(withConfig(p, f.file), ['deploy', '--json', '--state-dir', p.stateDir, ...(f.env ? ['--env', f.env] : [])]);
+      assert.equal(r.code, 2, `${f.name}: ${r.stdout}`);
+      // The daemon validates too, whatever a client sends it.
+      const api = new ApiClient(join(p.stateDir, 'daemon.sock'));
+      const last = await api.stream('deploy', { configFile: f.file, ...(f.env ? { env: f.env } : {}) }, () => undefined);
+      assert.equal(last.type, 'error');
+      assert.ok(last.type === 'error' && last.error.code.startsWith('SLW_CONFIG_'), `${f.name}: ${JSON.stringify(last)}`);
+    }
+    const after = {
+      status: (await cli(p, ['status', '--json'])).json.services,
+      history: (await cli(p, ['history', '--json'])).json.deployments,
+      pids: await instancePids(p),
+      releases: await readdir(join(p.stateDir, 'releases', 'web')),
+    };
+    assert.deepEqual(after, before);
+  } finally {
+    await destroyProject(p);
+  }
+});
