@@ -73,11 +73,10 @@ async function run(box: Sandbox, held: { load?: Load }): Promise<boolean> {
   say('\nReports');
   for (const line of [...deploy.report, ...rollback.report]) say(`  ${line}`);
 
-  const seconds = (performance.now() - load.started) / 1000;
   const v2At = load.firstSeen('v2', deployAt);
   const v1At = load.firstSeen('v1', rollbackAt);
   say('\nSummary');
-  say(`  requests served   ${load.served} in ${seconds.toFixed(1)}s (${load.rate().toFixed(0)} req/s), ${load.slowServed} of them 2-second requests`);
+  say(`  requests served   ${load.served} in ${load.seconds().toFixed(1)}s (${load.rate().toFixed(0)} req/s), ${load.slowServed} of them 2-second requests`);
   say(`  failed requests   ${load.failures.length}`);
   for (const failure of load.failures.slice(0, 10)) say(`    ${failure}`);
   say(`  time to switch    ${switchedAfter(deploy.report)} (daemon: request → proxy on v2); clients saw v2 ${ms(v2At && v2At - deployAt)} after \`slipway deploy\` began`);

@@ -30,6 +30,7 @@ export class Load {
   readonly #agent = new Agent({ keepAlive: true, maxSockets: 64 });
   readonly #loops: Promise<void>[] = [];
   #running = true;
+  #stoppedAt: number | undefined;
 
   constructor(readonly options: LoadOptions) {
     const gap = (1000 * LOOPS) / options.rps;
@@ -42,11 +43,17 @@ export class Load {
     return this.versions.find(([at, v]) => at >= since && v === version)?.[0];
   }
 
+  /** Seconds of paced load: from the start to stop() (the long requests then finish unpaced). */
+  seconds(): number {
+    return ((this.#stoppedAt ?? performance.now()) - this.started) / 1000;
+  }
+
   rate(): number {
-    return this.served / ((performance.now() - this.started) / 1000);
+    return this.served / this.seconds();
   }
 
   async stop(): Promise<void> {
+    this.#stoppedAt ??= performance.now();
     this.#running = false;
     await Promise.all(this.#loops);
     this.#agent.destroy();

@@ -1,0 +1,134 @@
+// A throwaway project for benchmarks: copies of examples/hello in a temp dir, the CLI run as a
+// child process, and every process it leads to found through /proc and killed by pid.
+import { execFile } from 'node:child_process';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from '../src/lib/free-port.js';
+
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+export const REPO_ROOT = resolve(HERE, '..', ...(HERE.includes('/dist/') ? ['..'] : []));
+const CLI = join(REPO_ROOT, 'bin', 'slipway.js');
+const HELLO = join(REPO_ROOT, 'examples', 'hello');
+const MARK_VAR = 'SLIPWAY_BENCH_MARK';
+
+export interface CliRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Wall clock of the whole command, spawn to exit. */
+  readonly ms: number;
+  /** The last stdout line parsed as JSON (every command here runs with --json). */
+  readonly json: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- shape checked by each bench
+}
+
+export class BenchProject {
+  readonly mark = `bench-${randomBytes(6).toString('hex')}`;
+
+  private constructor(
+    readonly dir: string,
+    readonly port: number,
+  ) {}
+
+  /** A project with one copy of examples/hello per app name (under <dir>/<app>). */
+  static async create(apps: readonly string[]): Promise<BenchProject> {
+    const dir = await mkdtemp(join(tmpdir(), 'slipway-bench-'));
+    for (const app of apps) {
+      await cp(HELLO, join(dir, app), { recursive: true });
+      await rm(join(dir, app, 'slipway.yaml'), { force: true });
+    }
+    return new BenchProject(dir, await freePort('127.0.0.1'));
+  }
+
+  get stateDir(): string {
+    return join(this.dir, '.slipway');
+  }
+
+  writeConfig(yaml: string): Promise<void> {
+    return writeFile(join(this.dir, 'slipway.yaml'), yaml);
+  }
+
+  setVersion(app: string, version: string): Promise<void> {
+    return writeFile(join(this.dir, app, 'version.txt'), `${version}\n`);
+  }
+
+  /** Runs `slipway <args> --json`; throws with the output when it exits non-zero. */
+  cli(args: readonly string[]): Promise<CliRun> {
+    const began = performance.now();
+    return new Promise((done, fail) => {
+      execFile(
+        process.execPath,
+        [CLI, ...args, '--json', '--config', join(this.dir, 'slipway.yaml')],
+        { cwd: this.dir, env: { ...process.env, [MARK_VAR]: this.mark }, maxBuffer: 16 * 1024 * 1024 },
+        (error, stdout, stderr) => {
+          const ms = performance.now() - began;
+          if (error) return fail(new Error(`slipway ${args.join(' ')} failed (${String(error.code)}): ${stdout}${stderr}`));
+          let json: unknown;
+          try {
+            json = JSON.parse(stdout.trim().split('\n').pop() ?? '');
+          } catch {
+            json = undefined;
+          }
+          done({ code: 0, stdout, stderr, ms, json });
+        },
+      );
+    });
+  }
+
+  /** Pids of every live process of this project: CLI runs, daemon, proxy, instances. */
+  async pids(): Promise<number[]> {
+    const pids: number[] = [];
+    for (const name of await readdir('/proc')) {
+      if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+      const vars = (await readFile(`/proc/${name}/environ`, 'latin1').catch(() => '')).split('\0');
+      if (!vars.includes(`${MARK_VAR}=${this.mark}`) && !vars.includes(`SLIPWAY_OWNER=${this.stateDir}`)) continue;
+      const stat = await readFile(`/proc/${name}/stat`, 'latin1').catch(() => '');
+      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      if (state && state !== 'Z') pids.push(Number(name));
+    }
+    return pids;
+  }
+
+  /** `slipway stop`, a grace period, then SIGKILL by pid for whatever is left; removes the dir. */
+  async destroy(graceful: boolean): Promise<void> {
+    if (graceful) await this.cli(['stop']).catch(() => undefined);
+    const deadline = Date.now() + (graceful ? 10_000 : 0);
+    while (Date.now() < deadline && (await this.pids()).length > 0) await sleep(100);
+    for (let round = 0; round < 10; round++) {
+      const pids = await this.pids();
+      if (pids.length === 0) break;
+      for (const pid of pids) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      await sleep(100);
+    }
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Runs a bench in a project; stops every process by pid on success, failure and Ctrl-C. */
+export async function withProject(apps: readonly string[], bench: (p: BenchProject) => Promise<void>): Promise<void> {
+  const project = await BenchProject.create(apps);
+  const abort = (signal: NodeJS.Signals): void => {
+    void project.destroy(false).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', abort);
+  process.once('SIGTERM', abort);
+  try {
+    await bench(project);
+    await project.destroy(true);
+  } catch (err) {
+    await project.destroy(false);
+    throw err;
+  } finally {
+    process.off('SIGINT', abort);
+    process.off('SIGTERM', abort);
+  }
+}
