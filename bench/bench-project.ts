@@ -47,6 +47,11 @@ export class BenchProject {
     return join(this.dir, '.slipway');
   }
 
+  /** The environment to start any other process with, so that destroy() finds and stops it too. */
+  get env(): NodeJS.ProcessEnv {
+    return { ...process.env, [MARK_VAR]: this.mark };
+  }
+
   writeConfig(yaml: string): Promise<void> {
     return writeFile(join(this.dir, 'slipway.yaml'), yaml);
   }
@@ -62,7 +67,7 @@ export class BenchProject {
       execFile(
         process.execPath,
         [CLI, ...args, '--json', '--config', join(this.dir, 'slipway.yaml')],
-        { cwd: this.dir, env: { ...process.env, [MARK_VAR]: this.mark }, maxBuffer: 16 * 1024 * 1024 },
+        { cwd: this.dir, env: this.env, maxBuffer: 16 * 1024 * 1024 },
         (error, stdout, stderr) => {
           const ms = performance.now() - began;
           if (error) return fail(new Error(`slipway ${args.join(' ')} failed (${String(error.code)}): ${stdout}${stderr}`));

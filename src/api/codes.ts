@@ -11,6 +11,11 @@ export const apiCodes = {
     hint: 'Use the running daemon, or stop it first with `slipway stop`.',
     kind: 'user',
   },
+  SLW_DAEMON_STOP_TIMEOUT: {
+    title: 'The daemon was asked to stop but did not exit in time.',
+    hint: 'It may still be draining instances; check `slipway status`, or its log in <state-dir>/logs/daemon.log.',
+    kind: 'internal',
+  },
   SLW_API_BAD_REQUEST: {
     title: 'The daemon received a request that does not match the control API schema.',
     hint: 'The CLI and daemon versions may differ: restart the daemon with the same slipway version.',

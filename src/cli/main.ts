@@ -1,5 +1,5 @@
 /** The CLI's entry point: the only place that prints errors and sets the exit code. */
-import { toSlipwayError } from '../errors.js';
+import { SlipwayError, toSlipwayError } from '../errors.js';
 import { VERSION } from '../version.js';
 import type { CommandSpec } from './command-spec.js';
 import { daemonCommand } from './commands/daemon.js';
@@ -17,12 +17,26 @@ const versionCommand: CommandSpec = {
   args: [],
   options: [],
   run: async (ctx) => {
-    ctx.out(ctx.json ? JSON.stringify({ version: VERSION }) : VERSION);
+    ctx.out(ctx.json ? JSON.stringify({ ok: true, version: VERSION }) : VERSION);
     return EXIT.ok;
   },
 };
 
-const commands: CommandSpec[] = [...localCommands, daemonCommand, ...remoteCommands, versionCommand];
+const helpCommand: CommandSpec = {
+  name: 'help',
+  summary: 'show the commands, or one command\'s options',
+  args: [{ name: 'command', required: false, description: 'a command name' }],
+  options: [],
+  run: async (ctx, input) => {
+    const wanted = input.args['command'];
+    const command = wanted === undefined ? undefined : commands.find((c) => c.name === wanted || c.name.startsWith(`${wanted} `));
+    if (wanted !== undefined && !command) throw new SlipwayError('SLW_USAGE', `Unknown command "${wanted}".`);
+    ctx.out(renderHelp(commands, command));
+    return EXIT.ok;
+  },
+};
+
+const commands: CommandSpec[] = [...localCommands, daemonCommand, ...remoteCommands, versionCommand, helpCommand];
 
 async function main(argv: readonly string[]): Promise<number> {
   const wantsJson = argv.includes('--json');

@@ -9,8 +9,29 @@ export interface Parsed {
 }
 
 /** Finds the longest command name that prefixes argv's positionals, then parses its options. */
+/** Positionals of argv, skipping the values of string options (`--config x.yaml`). */
+function positionals(argv: readonly string[], commands: readonly CommandSpec[]): string[] {
+  const all = [...GLOBAL_OPTIONS, ...commands.flatMap((c) => c.options)];
+  const takesValue = new Set(all.filter((o) => o.type === 'string').map((o) => `--${o.name}`));
+  const words: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (arg === '--') {
+      words.push(...argv.slice(i + 1));
+      break;
+    }
+    if (arg.startsWith('-')) {
+      if (takesValue.has(arg)) i++;
+      continue;
+    }
+    words.push(arg);
+  }
+  return words;
+}
+
+/** Finds the longest command name that prefixes argv's positionals, then parses its options. */
 export function parse(argv: readonly string[], commands: readonly CommandSpec[]): Parsed {
-  const words = argv.filter((a) => !a.startsWith('-'));
+  const words = positionals(argv, commands);
   const byLength = [...commands].sort((a, b) => b.name.split(' ').length - a.name.split(' ').length);
   const command = byLength.find((c) => c.name.split(' ').every((part, i) => words[i] === part));
   const options = [...GLOBAL_OPTIONS, ...(command?.options ?? [])];

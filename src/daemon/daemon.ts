@@ -116,10 +116,11 @@ export class Daemon {
 
   async #stop(keepApps: boolean): Promise<void> {
     await this.#server?.close();
+    this.#proxy?.close();
+    // Full stop: the proxy first (stops accepting, finishes what is in flight), then the apps.
+    if (!keepApps) await this.#proxy?.shutdown();
     if (!keepApps) await this.#engine?.stopAll();
     await this.#engine?.close();
-    this.#proxy?.close();
-    if (!keepApps) await this.#proxy?.shutdown();
     await this.#driver?.close();
     this.#store?.close();
     await rm(join(this.options.stateDir, 'daemon.pid'), { force: true });

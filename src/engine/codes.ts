@@ -23,7 +23,7 @@ export const engineCodes = {
   },
   SLW_HEALTH_TIMEOUT: {
     title: 'A new instance did not pass its health check before the deadline, so it was never given traffic.',
-    hint: 'Check the instance log lines shown, that the app listens on $PORT and answers health.path with 2xx; raise health.startTimeout if it just boots slowly.',
+    hint: 'Check the instance log lines shown, that the app listens on $PORT and answers health.path with a 2xx or 3xx status; raise health.startTimeout if it just boots slowly.',
     kind: 'deploy',
   },
   SLW_INSTANCE_EXITED: {

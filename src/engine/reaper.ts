@@ -51,8 +51,11 @@ export class Reaper {
   async #prune(): Promise<void> {
     const { deps } = this.#ctx;
     for (const service of deps.store.services()) {
-      const kept = deps.store.releases(service.name).filter((r) => r.status !== 'pruned' && r.status !== 'building');
-      for (const release of kept.slice(deps.keepReleases)) {
+      const all = deps.store.releases(service.name);
+      const ready = all.filter((r) => r.status === 'ready');
+      // Failed and abandoned builds never count toward the releases kept for rollback.
+      const doomed = [...ready.slice(deps.keepReleases), ...all.filter((r) => r.status === 'failed')];
+      for (const release of doomed) {
         if (this.isWanted(release.id, service.name)) continue;
         if (deps.store.instances({ releaseId: release.id }).some((i) => isLive(i.state))) continue;
         deps.store.transact({ kind: 'release.pruned', data: { id: release.id } }, (tx) => tx.putRelease({ ...release, status: 'pruned' }));

@@ -41,6 +41,16 @@ export async function recover(ctx: EngineContext, proxyVersion: number): Promise
   for (const deployment of deps.store.deployments({ open: true })) {
     report.deployments.push({ id: deployment.id, outcome: settle(ctx, deployment) });
   }
+  // No build runs at boot: a release still marked building was abandoned by a crash.
+  for (const service of deps.store.services()) {
+    for (const release of deps.store.releases(service.name)) {
+      if (release.status === 'building') {
+        deps.store.transact({ kind: 'release.failed', data: { id: release.id, reason: 'build interrupted' } }, (tx) =>
+          tx.putRelease({ ...release, status: 'failed' }),
+        );
+      }
+    }
+  }
   const lock = deps.store.lock();
   if (lock && (isStale(lock, deps.now()) || lock.pid !== process.pid)) {
     deps.lock.forceRelease('owner gone (daemon restarted)');

@@ -2,26 +2,38 @@ import type { ExitInfo } from '../drivers/driver.js';
 import type { EngineContext } from './context.js';
 import { gateInstance } from './health-gate.js';
 import { handleOf, setInstanceState } from './instance-ops.js';
+import type { InstanceRecord } from './records.js';
 import { spawnInstance } from './start-instances.js';
 
 const MAX_BACKOFF_MS = 30_000;
+/** A restart streak ends when the instance has run this long without exiting. */
+const STREAK_RESET_MS = 60_000;
+/** An instance that stays up but fails its health checks this long is restarted. */
+const UNHEALTHY_RESTART_MS = 30_000;
+const CHECK_EVERY_MS = 1000;
 
-export function restartDelay(restarts: number): number {
-  return Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(restarts, 10));
+export function restartDelay(streak: number): number {
+  return Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(streak, 10));
 }
 
 /**
- * Watches instance exits: an instance that dies on its own leaves rotation at once and,
- * if it belongs to the active release, is restarted with exponential backoff and gated.
+ * Keeps the active release's instances running: one that exits on its own leaves rotation at
+ * once and is restarted with exponential backoff, then health-gated before it rejoins; one
+ * that stays up but keeps failing its health checks is restarted the same way.
  */
 export class Supervisor {
   readonly #ctx: EngineContext;
   readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #streaks = new Map<string, { count: number; last: number }>();
+  readonly #unhealthySince = new Map<string, number>();
+  readonly #check: NodeJS.Timeout;
   #closed = false;
 
   constructor(ctx: EngineContext) {
     this.#ctx = ctx;
     ctx.deps.driver.onExit((exit) => this.#onExit(exit));
+    this.#check = setInterval(() => void this.#checkHealth(), CHECK_EVERY_MS);
+    this.#check.unref();
   }
 
   #onExit(exit: ExitInfo): void {
@@ -29,15 +41,29 @@ export class Supervisor {
     const { deps } = this.#ctx;
     const instance = deps.store.instance(exit.id);
     if (!instance || (instance.state !== 'healthy' && instance.state !== 'unhealthy')) return;
-    const how = exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.code ?? '?'}`;
+    const how = exit.signal ? `killed by ${exit.signal}` : exit.code === null ? 'exited' : `exited with code ${exit.code}`;
+    this.#failed(instance, how);
+  }
+
+  /** Out of rotation now (new table), restart later if it belongs to the active release. */
+  #failed(instance: InstanceRecord, how: string): void {
+    const { deps } = this.#ctx;
     const failed = setInstanceState(deps, instance, 'failed', { lastExit: how });
     void this.#ctx.publisher.publish(`instance ${instance.id} ${how}`).catch(() => undefined);
-    const service = deps.store.service(instance.service);
-    if (service?.activeRelease !== instance.releaseId) return;
+    if (deps.store.service(instance.service)?.activeRelease !== instance.releaseId) return;
+    this.#schedule(failed.id);
+  }
+
+  #schedule(id: string): void {
+    if (this.#closed) return;
+    const now = this.#ctx.deps.now();
+    const previous = this.#streaks.get(id);
+    const count = previous && now - previous.last < STREAK_RESET_MS ? previous.count + 1 : 0;
+    this.#streaks.set(id, { count, last: now });
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
-      void this.#restart(failed.id);
-    }, restartDelay(failed.restarts));
+      void this.#restart(id);
+    }, restartDelay(count));
     this.#timers.add(timer);
   }
 
@@ -51,25 +77,47 @@ export class Supervisor {
       const starting = setInstanceState(deps, instance, 'starting', { restarts: instance.restarts + 1 });
       const spawned = await spawnInstance(deps, starting, release, undefined);
       await gateInstance(deps, spawned, release.spec.health, undefined);
+      this.#unhealthySince.delete(id);
       await this.#ctx.publisher.publish(`instance ${id} restarted`);
     } catch {
       const current = deps.store.instance(id);
       const handle = current ? handleOf(current) : undefined;
       if (handle && deps.driver.isAlive(handle)) await deps.driver.stop(handle, { graceMs: release.spec.stopTimeoutMs });
       if (current && current.state === 'starting') {
-        const failed = setInstanceState(deps, current, 'failed', { lastExit: 'restart failed its health gate' });
-        this.#onRestartFailed(failed.id, failed.restarts);
+        setInstanceState(deps, current, 'failed', { lastExit: 'restart failed its health gate' });
+        this.#schedule(id);
       }
     }
   }
 
-  #onRestartFailed(id: string, restarts: number): void {
+  /** Instances the proxy reports unhealthy for too long are stopped and restarted. */
+  async #checkHealth(): Promise<void> {
     if (this.#closed) return;
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer);
-      void this.#restart(id);
-    }, restartDelay(restarts));
-    this.#timers.add(timer);
+    const { deps } = this.#ctx;
+    let status;
+    try {
+      status = await deps.dataPlane.status();
+    } catch {
+      return;
+    }
+    const now = deps.now();
+    for (const target of status.targets) {
+      if (!target.inRotation || target.healthy) {
+        this.#unhealthySince.delete(target.id);
+        continue;
+      }
+      const since = this.#unhealthySince.get(target.id) ?? now;
+      this.#unhealthySince.set(target.id, since);
+      if (now - since < UNHEALTHY_RESTART_MS) continue;
+      const instance = deps.store.instance(target.id);
+      if (!instance || instance.state !== 'healthy') continue;
+      this.#unhealthySince.delete(target.id);
+      const release = deps.store.release(instance.releaseId);
+      const handle = handleOf(instance);
+      const how = `unhealthy for ${Math.round((now - since) / 1000)}s (${target.lastError ?? 'health check failing'})`;
+      this.#failed(instance, how);
+      if (handle) await deps.driver.stop(handle, { graceMs: release?.spec.stopTimeoutMs ?? 10_000 }).catch(() => undefined);
+    }
   }
 
   /** After boot: instances of active releases that died while the daemon was down start again. */
@@ -78,13 +126,14 @@ export class Supervisor {
     for (const service of deps.store.services()) {
       if (!service.activeRelease) continue;
       for (const instance of deps.store.instances({ releaseId: service.activeRelease })) {
-        if (instance.state === 'failed') this.#onRestartFailed(instance.id, 0);
+        if (instance.state === 'failed') this.#schedule(instance.id);
       }
     }
   }
 
   close(): void {
     this.#closed = true;
+    clearInterval(this.#check);
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
   }

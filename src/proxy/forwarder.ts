@@ -60,7 +60,7 @@ function attempt(ex: Exchange, target: UpstreamTarget, state: AttemptState): voi
   target.pool.stream(
     { method: req.method ?? 'GET', path: req.url ?? '/', headers: ex.headers, body, signal: state.signal },
     (statusCode, headers) => {
-      res.writeHead(statusCode, responseHeaders(headers)); // throws on a head node cannot send: 502
+      res.writeHead(statusCode, responseHeaders(headers, ex.requestId)); // throws on a head node cannot send: 502
       status = statusCode;
       return res;
     },
@@ -107,8 +107,11 @@ function onFailure(
   sendErrorPage(ex.res, proxyStatus, ex.requestId, ex.req.headers.accept, { close: state.hasBody && !ex.req.complete });
 }
 
-function responseHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {
-  return withoutHopByHop(headers);
+/** The app's headers minus hop-by-hop ones; X-Request-Id added unless the app set its own. */
+function responseHeaders(headers: IncomingHttpHeaders, requestId: string): Record<string, string | string[]> {
+  const out = withoutHopByHop(headers);
+  out['x-request-id'] ??= requestId;
+  return out;
 }
 
 function requestHasBody(req: IncomingMessage): boolean {

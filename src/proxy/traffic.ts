@@ -19,7 +19,6 @@ export function trafficHandlers(options: TrafficOptions): TrafficHandlers {
   return {
     request(req: IncomingMessage, res: ServerResponse): void {
       const requestId = requestIdFor(req.headers['x-request-id']);
-      res.setHeader('x-request-id', requestId);
       const service = resolve(options.current(), req);
       if (!service) {
         sendErrorPage(res, 404, requestId, req.headers.accept);

@@ -23,17 +23,17 @@ export const releaseCodes = {
   },
   SLW_BUILD_FAILED: {
     title: 'The build command exited with an error.',
-    hint: 'Read the last lines of the build log (in the error details, or with `slipway logs --build`) and fix the build; run it by hand in the source directory to reproduce.',
+    hint: 'Read the last lines of the build log (shown with the error; the whole log is build.log in the release directory under <state-dir>/releases/) and fix the build; run it by hand in the source directory to reproduce.',
     kind: 'deploy',
   },
   SLW_BUILD_TIMEOUT: {
     title: 'The build did not finish in time, or the deploy was cancelled, and was stopped.',
-    hint: 'Make the build faster or raise `build.timeout` in slipway.yaml; the build log shows how far it got.',
+    hint: 'Builds may take at most 15 minutes: make the build faster (cache dependencies, build less); the build log shows how far it got.',
     kind: 'deploy',
   },
   SLW_BUILD_SPAWN_FAILED: {
     title: 'The build command could not be started.',
-    hint: 'Check that `build.command` exists (on the PATH given in the build env, or as an absolute path) and is executable.',
+    hint: 'Check that the `build` command exists (on the PATH given in the build env, or as an absolute path) and is executable.',
     kind: 'user',
   },
 } as const satisfies CodeTable;

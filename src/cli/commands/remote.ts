@@ -1,4 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ProgressEvent } from '../../api/schemas.js';
+import { isPidAlive } from '../../lib/pid-alive.js';
 import { SlipwayError } from '../../errors.js';
 import type { CommandSpec } from '../command-spec.js';
 import type { CliContext } from '../context.js';
@@ -6,6 +8,8 @@ import { EXIT, exitCodeFor } from '../exit-codes.js';
 import { renderProgress, renderResult } from '../render/deploy.js';
 import { renderHistory, renderStatus } from '../render/status.js';
 import { validateLocally } from './local.js';
+
+const STOP_TIMEOUT_MS = 120_000;
 
 async function streamed(ctx: CliContext, method: 'deploy' | 'rollback', service: string | undefined): Promise<number> {
   const request = { configFile: ctx.configFile, ...(ctx.env !== undefined ? { env: ctx.env } : {}), ...(service ? { service } : {}) };
@@ -52,7 +56,7 @@ export const remoteCommands: CommandSpec[] = [
     options: [],
     run: async (ctx) => {
       const status = await ctx.api.call('status', {});
-      ctx.out(ctx.json ? JSON.stringify(status) : renderStatus(status));
+      ctx.out(ctx.json ? JSON.stringify({ ok: true, ...status }) : renderStatus(status));
       return EXIT.ok;
     },
   },
@@ -63,10 +67,10 @@ export const remoteCommands: CommandSpec[] = [
     options: [{ name: 'limit', type: 'string', description: 'how many (default 20)' }],
     run: async (ctx, input) => {
       const limit = input.options['limit'] === undefined ? undefined : Number(input.options['limit']);
-      if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new SlipwayError('SLW_USAGE', '--limit takes a whole number above 0.');
+      if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 1000)) throw new SlipwayError('SLW_USAGE', '--limit takes a whole number from 1 to 1000.');
       const service = input.args['service'];
       const { deployments } = await ctx.api.call('history', { ...(service ? { service } : {}), ...(limit ? { limit } : {}) });
-      ctx.out(ctx.json ? JSON.stringify({ deployments }) : renderHistory(deployments));
+      ctx.out(ctx.json ? JSON.stringify({ ok: true, deployments }) : renderHistory(deployments));
       return EXIT.ok;
     },
   },
@@ -77,9 +81,9 @@ export const remoteCommands: CommandSpec[] = [
     options: [{ name: 'lines', type: 'string', description: 'lines per instance (default 50)' }],
     run: async (ctx, input) => {
       const lines = input.options['lines'] === undefined ? 50 : Number(input.options['lines']);
-      if (!Number.isInteger(lines) || lines < 1) throw new SlipwayError('SLW_USAGE', '--lines takes a whole number above 0.');
+      if (!Number.isInteger(lines) || lines < 1 || lines > 10_000) throw new SlipwayError('SLW_USAGE', '--lines takes a whole number from 1 to 10000.');
       const { instances } = await ctx.api.call('logs', { service: input.args['service'] ?? '', lines });
-      if (ctx.json) ctx.out(JSON.stringify({ instances }));
+      if (ctx.json) ctx.out(JSON.stringify({ ok: true, instances }));
       else for (const i of instances) ctx.out([`==> ${i.id} (${i.release}, ${i.state})`, ...i.lines].join('\n'));
       return EXIT.ok;
     },
@@ -91,7 +95,7 @@ export const remoteCommands: CommandSpec[] = [
     options: [],
     run: async (ctx) => {
       const { lock } = await ctx.api.call('lock.status', {});
-      if (ctx.json) ctx.out(JSON.stringify({ lock: lock ?? null }));
+      if (ctx.json) ctx.out(JSON.stringify({ ok: true, lock: lock ?? null }));
       else ctx.out(lock ? `held by ${lock.owner} since ${lock.acquiredAt}, heartbeat ${lock.heartbeatAt}, expires ${lock.expiresAt}${lock.stale ? ' (stale)' : ''}` : 'free');
       return EXIT.ok;
     },
@@ -103,7 +107,7 @@ export const remoteCommands: CommandSpec[] = [
     options: [{ name: 'force', type: 'boolean', description: 'release even if its owner still heartbeats' }],
     run: async (ctx, input) => {
       const { released } = await ctx.api.call('lock.release', { force: input.options['force'] === true });
-      if (ctx.json) ctx.out(JSON.stringify({ released: released ?? null }));
+      if (ctx.json) ctx.out(JSON.stringify({ ok: true, released: released ?? null }));
       else ctx.out(released ? `released the lock held by ${released.owner}` : 'the lock was free');
       return EXIT.ok;
     },
@@ -114,8 +118,14 @@ export const remoteCommands: CommandSpec[] = [
     args: [],
     options: [{ name: 'keep-apps', type: 'boolean', description: 'leave the proxy and the apps serving' }],
     run: async (ctx, input) => {
+      const status = await ctx.api.call('status', {});
       await ctx.api.call('stop', { keepApps: input.options['keep-apps'] === true });
-      ctx.out(ctx.json ? JSON.stringify({ ok: true }) : 'stopping');
+      const deadline = Date.now() + STOP_TIMEOUT_MS;
+      while (isPidAlive(status.daemon.pid) && Date.now() < deadline) await sleep(50);
+      if (isPidAlive(status.daemon.pid)) {
+        throw new SlipwayError('SLW_DAEMON_STOP_TIMEOUT', `The daemon (pid ${status.daemon.pid}) did not exit within ${STOP_TIMEOUT_MS / 1000}s.`);
+      }
+      ctx.out(ctx.json ? JSON.stringify({ ok: true, pid: status.daemon.pid }) : `stopped (daemon pid ${status.daemon.pid})`);
       return EXIT.ok;
     },
   },

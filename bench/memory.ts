@@ -1,0 +1,103 @@
+// Daemon + proxy memory with 10 idle services deployed (node dist/bench/memory.js).
+// Target: daemon + proxy RSS ≤ 120 MB together. Reference: a bare idle `node` process's RSS.
+import { spawn } from 'node:child_process';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { REPO_ROOT, withProject, type BenchProject } from './bench-project.js';
+import { rssMb } from './rss.js';
+import { round, summarize } from './stats.js';
+
+const SERVICES = 10;
+const TARGET_MB = 120;
+const SAMPLES = 5;
+const apps = Array.from({ length: SERVICES }, (_, i) => `app${i}`);
+
+const config = (port: number): string =>
+  `version: 1\nproxy: { http: ${port}, host: 127.0.0.1 }\nservices:\n` +
+  apps
+    .map((app, i) =>
+      [
+        `  svc${i}:`,
+        `    source: ./${app}`,
+        '    run: node server.js',
+        `    routes: [{ host: s${i}.localhost }]`,
+        '    health: { path: /health, interval: 200ms, timeout: 1s, rise: 2, fall: 2, startTimeout: 20s }',
+        '    instances: 1',
+        '    watch: 1s',
+        '    stopTimeout: 3s',
+      ].join('\n'),
+    )
+    .join('\n') +
+  '\n';
+
+/** Median RSS over a few samples 500 ms apart. */
+async function sampleMb(pid: number): Promise<number> {
+  const values: number[] = [];
+  for (let i = 0; i < SAMPLES; i++) {
+    values.push(await rssMb(pid));
+    await sleep(500);
+  }
+  return summarize(values).median;
+}
+
+/** RSS of a bare idle node process, measured in this run; killed by pid (and found by destroy() if not). */
+async function referenceMb(p: BenchProject): Promise<number> {
+  const child = spawn(process.execPath, ['-e', 'setInterval(()=>{},1e9)'], { stdio: 'ignore', env: p.env });
+  try {
+    await sleep(1000);
+    return await sampleMb(child.pid ?? -1);
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
+interface Measured {
+  emptyDaemon: number;
+  emptyProxy: number;
+  daemon: number;
+  proxy: number;
+  instances: number;
+  reference: number;
+}
+
+async function measure(p: BenchProject, m: Measured): Promise<void> {
+  await p.writeConfig(config(p.port));
+  await p.cli(['daemon', '--detach']);
+  let status = (await p.cli(['status'])).json;
+  m.emptyDaemon = await rssMb(status.daemon.pid);
+  m.emptyProxy = await rssMb(status.proxy.pid);
+  const deploy = await p.cli(['deploy']);
+  if (!deploy.json.ok || deploy.json.results.length !== SERVICES) throw new Error(`deploy failed: ${deploy.stdout}`);
+  status = (await p.cli(['status'])).json;
+  await sleep(2000); // idle
+  [m.daemon, m.proxy] = await Promise.all([sampleMb(status.daemon.pid), sampleMb(status.proxy.pid)]);
+  const instancePids: number[] = status.services.flatMap((s: { instances: Array<{ pid?: number }> }) => s.instances.map((i) => i.pid ?? -1));
+  m.instances = (await Promise.all(instancePids.map((pid) => rssMb(pid)))).reduce((a, b) => a + b, 0);
+  m.reference = await referenceMb(p);
+}
+
+async function main(): Promise<void> {
+  const m: Measured = { emptyDaemon: 0, emptyProxy: 0, daemon: 0, proxy: 0, instances: 0, reference: 0 };
+  await withProject(apps, (p) => measure(p, m));
+  const reference = m.reference;
+  const sum = m.daemon + m.proxy;
+  const mb = (n: number): string => `${n.toFixed(1)} MB`.padStart(9);
+  console.log(`\nmemory (VmRSS, median of ${SAMPLES} samples), ${SERVICES} idle services × 1 instance of examples/hello; ${cpus().length} CPUs, node ${process.version}`);
+  console.log(`  daemon            ${mb(m.daemon)}   (before any deploy: ${m.emptyDaemon.toFixed(1)} MB)   ${(m.daemon / reference).toFixed(2)}× reference`);
+  console.log(`  proxy             ${mb(m.proxy)}   (before any deploy: ${m.emptyProxy.toFixed(1)} MB)   ${(m.proxy / reference).toFixed(2)}× reference`);
+  console.log(`  daemon + proxy    ${mb(sum)}   target ≤ ${TARGET_MB} MB ${sum <= TARGET_MB ? '✓' : '✗'}   ${(sum / reference).toFixed(2)}× reference`);
+  console.log(`  reference         ${mb(reference)}   bare \`node -e "setInterval(()=>{},1e9)"\``);
+  console.log(`  (not counted: the ${SERVICES} app instances together ${m.instances.toFixed(1)} MB)`);
+  const file = join(REPO_ROOT, 'bench', 'results', 'memory.json');
+  await mkdir(join(REPO_ROOT, 'bench', 'results'), { recursive: true });
+  const results = Object.fromEntries(Object.entries({ ...m, sum }).map(([k, v]) => [`${k}Mb`, round(v, 1)]));
+  await writeFile(file, `${JSON.stringify({ date: new Date().toISOString(), services: SERVICES, targetMb: TARGET_MB, node: process.version, results }, null, 1)}\n`);
+  console.log(`results written to ${file}`);
+}
+
+await main().catch((err: unknown) => {
+  console.error(`memory failed: ${(err as Error).message}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Every benchmark in turn (`npm run bench`). Each also runs alone: node dist/bench/<name>.js
+# Figures and how to read them: BENCHMARKS.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+npx tsc -p tsconfig.json || echo "bench: tsc reported errors (above); running what it emitted" >&2
+node dist/bench/deploy-timing.js
+node dist/bench/memory.js
