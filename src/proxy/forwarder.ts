@@ -5,7 +5,7 @@ import { sendErrorPage } from './error-page.js';
 import { withoutHopByHop } from './hop-by-hop.js';
 import type { ServiceRuntime } from './runtime-table.js';
 import { recordAttempt } from './stats.js';
-import { classifyUpstreamError, type UpstreamFailure } from './upstream-pool.js';
+import { classifyUpstreamError, ExchangeAbort, type UpstreamFailure } from './upstream-pool.js';
 import type { UpstreamTarget } from './upstream-target.js';
 
 /** Methods retried once when the attempt failed before any response byte (RFC 9110 §9.2.2). */
@@ -33,17 +33,17 @@ export function forward(ex: Exchange): void {
   }
   const hasBody = requestHasBody(ex.req);
   const retryable = !hasBody && RETRYABLE_METHODS.has(ex.req.method ?? '');
-  const abort = new AbortController();
+  const abort = new ExchangeAbort();
   ex.res.once('close', () => {
     if (!ex.res.writableFinished) abort.abort();
   });
-  attempt(ex, first, { hasBody, retriesLeft: retryable ? 1 : 0, signal: abort.signal });
+  attempt(ex, first, { hasBody, retriesLeft: retryable ? 1 : 0, signal: abort });
 }
 
 interface AttemptState {
   readonly hasBody: boolean;
   readonly retriesLeft: number;
-  readonly signal: AbortSignal;
+  readonly signal: ExchangeAbort;
 }
 
 function attempt(ex: Exchange, target: UpstreamTarget, state: AttemptState): void {

@@ -1,6 +1,8 @@
 // Acceptance 1: under ≥200 req/s, with a websocket held open and 2-second requests in
 // flight, 20 deploy + rollback cycles complete with 0 failed requests.
 import { test } from 'node:test';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { cli, destroyProject, makeProject, setVersion } from '../helpers/e2e-project.js';
 import { LoadGenerator } from '../helpers/load.js';
@@ -14,6 +16,8 @@ test('20 deploy + rollback cycles under load: 0 failed requests, websocket kept'
   let ws: HeldWebSocket | undefined;
   try {
     assert.equal((await cli(p, ['daemon', '--detach'])).code, 0);
+    assert.equal((await stat(join(p.stateDir, 'daemon.sock'))).mode & 0o777, 0o600, 'control socket mode');
+    assert.equal((await stat(join(p.stateDir, 'proxy', 'control.sock'))).mode & 0o777, 0o600, 'proxy socket mode');
     await setVersion(p, 'v1');
     const first = await cli(p, ['deploy', '--json']);
     assert.equal(first.code, 0, first.stdout + first.stderr);

@@ -75,3 +75,21 @@ test('504 when the app does not answer within the upstream timeout', async () =>
   assert.equal(stats?.errors5xx, 1);
   assert.equal(app.seen.length, 1, 'a timeout is not retried');
 });
+
+test('a client that gives up aborts the upstream request and frees the target', async () => {
+  let upstreamClosed!: () => void;
+  const closed = new Promise<void>((resolve) => (upstreamClosed = resolve));
+  const app = await keep(startUpstream('hang', (_req, res) => res.on('close', () => upstreamClosed())));
+  const { proxy, url } = await proxyWith(makeTable(1, { web: { targets: [{ id: 'a', release: 'r1', port: app.port }] } }));
+  const ac = new AbortController();
+  const pending = request(`${url}/`, { signal: ac.signal, dispatcher: agent });
+  while (app.seen.length === 0) await new Promise((r) => setTimeout(r, 10));
+  assert.equal((await proxy.client.status()).targets[0]?.inflight, 1);
+  ac.abort();
+  await assert.rejects(pending);
+  await closed;
+  await new Promise((r) => setTimeout(r, 20));
+  const status = await proxy.client.status();
+  assert.equal(status.targets[0]?.inflight, 0);
+  assert.equal(status.services['web']?.['r1']?.errors5xx, 0);
+});
