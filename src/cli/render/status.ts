@@ -11,7 +11,7 @@ export function renderStatus(s: Status): string {
     lines.push('', `${svc.name}: active ${svc.activeRelease ?? '(none)'}${svc.previousRelease ? `, warm ${svc.previousRelease}${svc.warmUntil ? ` until ${svc.warmUntil}` : ''}` : ''}`);
     for (const r of svc.routes) lines.push(`  route ${r.host}${r.path}`);
     for (const i of svc.instances) {
-      const health = i.healthy === undefined ? '' : i.healthy ? ' healthy' : ' UNHEALTHY';
+      const health = i.healthy === false ? ' (proxy: failing health checks)' : '';
       lines.push(
         `  ${i.id.padEnd(24)} ${i.role.padEnd(6)} ${i.state.padEnd(9)} :${i.port} pid ${i.pid ?? '-'}${health}${i.inRotation ? ' in rotation' : ''} restarts ${i.restarts}${i.lastExit ? ` (last exit: ${i.lastExit})` : ''}`,
       );
