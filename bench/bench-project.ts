@@ -1,12 +1,12 @@
 // A throwaway project for benchmarks: copies of examples/hello in a temp dir, the CLI run as a
 // child process, and every process it leads to found through /proc and killed by pid.
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { killRemaining, pidsWithEnv } from '../src/lib/process-scan.js';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../src/lib/free-port.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -84,36 +84,14 @@ export class BenchProject {
   }
 
   /** Pids of every live process of this project: CLI runs, daemon, proxy, instances. */
-  async pids(): Promise<number[]> {
-    const pids: number[] = [];
-    for (const name of await readdir('/proc')) {
-      if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
-      const vars = (await readFile(`/proc/${name}/environ`, 'latin1').catch(() => '')).split('\0');
-      if (!vars.includes(`${MARK_VAR}=${this.mark}`) && !vars.includes(`SLIPWAY_OWNER=${this.stateDir}`)) continue;
-      const stat = await readFile(`/proc/${name}/stat`, 'latin1').catch(() => '');
-      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-      if (state && state !== 'Z') pids.push(Number(name));
-    }
-    return pids;
+  pids(): Promise<number[]> {
+    return pidsWithEnv([`${MARK_VAR}=${this.mark}`, `SLIPWAY_OWNER=${this.stateDir}`]);
   }
 
   /** `slipway stop`, a grace period, then SIGKILL by pid for whatever is left; removes the dir. */
   async destroy(graceful: boolean): Promise<void> {
     if (graceful) await this.cli(['stop']).catch(() => undefined);
-    const deadline = Date.now() + (graceful ? 10_000 : 0);
-    while (Date.now() < deadline && (await this.pids()).length > 0) await sleep(100);
-    for (let round = 0; round < 10; round++) {
-      const pids = await this.pids();
-      if (pids.length === 0) break;
-      for (const pid of pids) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-      await sleep(100);
-    }
+    await killRemaining(() => this.pids(), graceful ? 10_000 : 0);
     await rm(this.dir, { recursive: true, force: true });
   }
 }

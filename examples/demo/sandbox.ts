@@ -1,12 +1,13 @@
 // A throwaway slipway project for the demo: a copy of examples/hello in a temp dir, the CLI
 // run as child processes, and every process it leads to found through /proc and killed by pid.
 import { spawn } from 'node:child_process';
-import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { isPidAlive } from '../../src/lib/pid-alive.js';
+import { killRemaining, pidsWithEnv } from '../../src/lib/process-scan.js';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../../src/lib/free-port.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -88,41 +89,16 @@ export class Sandbox {
 
   /** Pids of every live process this sandbox started: CLI runs, daemon, proxy, instances. */
   async pids(): Promise<number[]> {
-    const found = new Set(this.#running);
-    for (const name of await readdir('/proc')) {
-      if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
-      const vars = (await readFile(`/proc/${name}/environ`, 'latin1').catch(() => '')).split('\0');
-      if (vars.includes(`${MARK_VAR}=${this.mark}`) || vars.includes(`SLIPWAY_OWNER=${this.stateDir}`)) found.add(Number(name));
-    }
-    const live: number[] = [];
-    for (const pid of found) {
-      const stat = await readFile(`/proc/${pid}/stat`, 'latin1').catch(() => '');
-      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-      if (state && state !== 'Z') live.push(pid);
-    }
-    return live;
+    const marked = await pidsWithEnv([`${MARK_VAR}=${this.mark}`, `SLIPWAY_OWNER=${this.stateDir}`]);
+    const running = [...this.#running].filter((pid) => !marked.includes(pid) && isPidAlive(pid));
+    return [...marked, ...running];
   }
 
   /** Waits up to graceMs for the processes to exit by themselves, then SIGKILLs what is left, by pid; returns how many. */
   async destroy(graceMs = 0): Promise<number> {
     this.#closed = true;
-    const deadline = Date.now() + graceMs;
-    while (Date.now() < deadline && (await this.pids()).length > 0) await sleep(100);
-    const killed = new Set<number>();
-    for (let round = 0; round < 10; round++) {
-      const pids = await this.pids();
-      if (pids.length === 0) break;
-      for (const pid of pids) {
-        try {
-          process.kill(pid, 'SIGKILL');
-          killed.add(pid);
-        } catch {
-          // already gone
-        }
-      }
-      await sleep(100);
-    }
+    const killed = await killRemaining(() => this.pids(), graceMs);
     await rm(this.dir, { recursive: true, force: true });
-    return killed.size;
+    return killed;
   }
 }

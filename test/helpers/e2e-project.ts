@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../../src/lib/free-port.js';
+import { killRemaining, pidsWithEnv } from '../../src/lib/process-scan.js';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..', ...(import.meta.url.includes('/dist/') ? ['..'] : []));
 export const REPO_ROOT = ROOT;
@@ -106,35 +107,13 @@ export function cli(p: Project, args: readonly string[], env: Record<string, str
 }
 
 /** Pids of every process of this project (daemon, proxy, instances), found through /proc. */
-export async function projectPids(p: Project): Promise<number[]> {
-  const pids: number[] = [];
-  for (const name of await readdir('/proc')) {
-    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
-    const environ = await readFile(`/proc/${name}/environ`, 'latin1').catch(() => '');
-    const vars = environ.split('\0');
-    if (vars.includes(`SLIPWAY_TEST_MARK=${p.mark}`) || vars.includes(`SLIPWAY_OWNER=${p.stateDir}`)) {
-      const stat = await readFile(`/proc/${name}/stat`, 'latin1').catch(() => '');
-      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-      if (state && state !== 'Z') pids.push(Number(name));
-    }
-  }
-  return pids;
+export function projectPids(p: Project): Promise<number[]> {
+  return pidsWithEnv([`SLIPWAY_TEST_MARK=${p.mark}`, `SLIPWAY_OWNER=${p.stateDir}`]);
 }
 
 /** Stops everything the project started, by pid (SIGKILL), and removes its directory. */
 export async function destroyProject(p: Project): Promise<void> {
-  for (let round = 0; round < 5; round++) {
-    const pids = await projectPids(p);
-    if (pids.length === 0) break;
-    for (const pid of pids) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    await sleep(100);
-  }
+  await killRemaining(() => projectPids(p), 0);
   await rm(p.dir, { recursive: true, force: true });
 }
 
@@ -149,17 +128,8 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined> 
 }
 
 /** Pids of the project's app instances only (they carry SLIPWAY_OWNER=<stateDir>). */
-export async function instancePids(p: Project): Promise<number[]> {
-  const pids: number[] = [];
-  for (const name of await readdir('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const environ = await readFile(`/proc/${name}/environ`, 'latin1').catch(() => '');
-    if (!environ.split('\0').includes(`SLIPWAY_OWNER=${p.stateDir}`)) continue;
-    const stat = await readFile(`/proc/${name}/stat`, 'latin1').catch(() => '');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    if (state && state !== 'Z') pids.push(Number(name));
-  }
-  return pids.sort((a, b) => a - b);
+export function instancePids(p: Project): Promise<number[]> {
+  return pidsWithEnv([`SLIPWAY_OWNER=${p.stateDir}`]);
 }
 
 export async function daemonPid(p: Project): Promise<number | undefined> {
