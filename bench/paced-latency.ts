@@ -13,7 +13,7 @@
  * with the caller (proxy-bench.ts serves the app from its own process). Alone:
  *   node --import tsx bench/paced-latency.ts --port 8080 [--rate 1000] [--duration 10]
  */
-import { execFile } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
@@ -114,11 +114,13 @@ export async function runPaced(port: number, o: PacedOptions): Promise<PacedResu
 }
 
 /** Runs the paced client in a child Node process (same loader flags) and returns its result. */
-export async function pacedLatency(port: number, o: PacedOptions): Promise<PacedResult> {
+export async function pacedLatency(port: number, o: PacedOptions, onChild?: (c: ChildProcess) => void): Promise<PacedResult> {
   const self = fileURLToPath(import.meta.url);
   const args = [...process.execArgv, self, '--port', String(port), '--rate', String(o.rate), '--duration', String(o.durationS)];
   args.push('--warmup', String(o.warmupS), '--connections', String(o.connections));
-  const { stdout } = await promisify(execFile)(process.execPath, args, { encoding: 'utf8', timeout: (o.durationS + o.warmupS + 60) * 1000 });
+  const run = promisify(execFile)(process.execPath, args, { encoding: 'utf8', timeout: (o.durationS + o.warmupS + 60) * 1000 });
+  onChild?.(run.child);
+  const { stdout } = await run;
   return JSON.parse(stdout) as PacedResult;
 }
 

@@ -4,14 +4,19 @@
  * The app is a node:http server answering 100 bytes. Load: wrk, keep-alive, 64 connections.
  * On a small machine the load generator, the proxy and the app share the cores: read the
  * ratios, not the absolute numbers.
+ * Then latency at a fixed rate (bench/paced-latency.ts: open loop, 1,000 req/s for 10 s after a
+ * 3 s warm-up, 32 keep-alive connections) against direct, slipway and nginx with 1 worker.
+ * Targets: slipway ≥ 1.2× Caddy and ≥ 0.6× the better nginx (req/s); p99(slipway) − p99(direct)
+ * ≤ 1 ms at 1,000 req/s. Raw figures: bench/results/proxy.json.
  *
  *   node --import tsx bench/proxy-bench.ts [--duration 10] [--connections 64] [--threads 1]
+ *     [--rate 1000] [--paced-duration 10]
  */
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createServer } from 'node:http';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
@@ -19,6 +24,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { spawnProxy } from '../src/proxy/launch.js';
 import { ProxyClient } from '../src/proxy/client.js';
 import { proxyPaths } from '../src/proxy/paths.js';
+import { pacedLatency, type PacedResult } from './paced-latency.js';
+import { REPO_ROOT } from './bench-project.js';
 
 interface Result {
   readonly name: string;
@@ -33,11 +40,21 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '64' },
     threads: { type: 'string', default: '1' },
+    rate: { type: 'string', default: '1000' },
+    'paced-duration': { type: 'string', default: '10' },
   },
 });
 
 const BODY = Buffer.alloc(100, 'x');
 const execFileAsync = promisify(execFile);
+const ADDED_P99_TARGET_MS = 1;
+const PACED_TARGETS = ['direct', 'slipway', 'nginx-1w'];
+/** Load generators (wrk, the paced client) while they run: stopped by pid if interrupted. */
+const clients = new Set<ChildProcess>();
+function track(child: ChildProcess): void {
+  clients.add(child);
+  child.once('exit', () => clients.delete(child));
+}
 
 async function freePort(): Promise<number> {
   const s = createNetServer();
@@ -69,7 +86,9 @@ function toMs(value: string, unit: string): number {
 /** Runs wrk without blocking this process (the app lives here). */
 async function wrk(name: string, port: number, durationS: string): Promise<Result> {
   const args = ['-t', values.threads ?? '1', '-c', values.connections ?? '64', '-d', `${durationS}s`, '--latency', `http://127.0.0.1:${port}/`];
-  const { stdout: out } = await execFileAsync('wrk', args, { encoding: 'utf8' });
+  const run = execFileAsync('wrk', args, { encoding: 'utf8' });
+  track(run.child);
+  const { stdout: out } = await run;
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
   const lat = (q: string): number => {
     const m = new RegExp(`^\\s+${q}%\\s+([\\d.]+)(us|ms|s)`, 'm').exec(out);
@@ -93,6 +112,23 @@ async function main(): Promise<void> {
   const appPort = (app.address() as AddressInfo).port;
   // The app runs in this process, which otherwise only waits for wrk.
   const targets: Array<{ name: string; port: number }> = [{ name: 'direct', port: appPort }];
+  // Interrupted (Ctrl-C, kill): stop what was started, by pid, then exit.
+  const onSignal = (): void => {
+    for (const c of clients) c.kill('SIGTERM');
+    void stopAll().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+  async function stopAll(): Promise<void> {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
+    for (const pid of pids) signal(pid, 'SIGTERM');
+    app.closeAllConnections();
+    app.close();
+    await sleep(500);
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    for (const pid of pids) signal(pid, 'SIGKILL');
+    pids.length = 0;
+    await rm(dir, { recursive: true, force: true });
+  }
   try {
     const slipwayPort = await freePort();
     const { pid } = await spawnProxy({ stateDir: dir, logFile: join(dir, 'proxy.log') });
@@ -164,20 +200,29 @@ http {
       results.push(await wrk(t.name, t.port, values.duration ?? '10'));
     }
     report(results);
-  } finally {
-    for (const c of children) c.kill('SIGTERM');
-    for (const pid of pids) {
-      try {
-        process.kill(pid, 'SIGTERM');
-      } catch {
-        // gone
-      }
+
+    const paced: Array<PacedResult & { name: string }> = [];
+    const options = { rate: Number(values.rate), durationS: Number(values['paced-duration']), warmupS: 3, connections: 32 };
+    for (const t of targets.filter((x) => PACED_TARGETS.includes(x.name))) {
+      paced.push({ name: t.name, ...(await pacedLatency(t.port, options, track)) });
     }
-    app.closeAllConnections();
-    app.close();
-    await sleep(500);
-    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-    await rm(dir, { recursive: true, force: true });
+    reportPaced(paced);
+    await mkdir(join(REPO_ROOT, 'bench', 'results'), { recursive: true });
+    const file = join(REPO_ROOT, 'bench', 'results', 'proxy.json');
+    const machine = { cpus: cpus().length, node: process.version };
+    await writeFile(file, `${JSON.stringify({ date: new Date().toISOString(), machine, wrk: { ...values }, throughput: results, paced }, null, 1)}\n`);
+    console.log(`results written to ${file}`);
+  } finally {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+    await stopAll();
+  }
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // gone
   }
 }
 
@@ -191,6 +236,30 @@ function report(results: Result[]): void {
   for (const r of results) {
     const ratio = slipway && r.rps > 0 ? (slipway.rps / r.rps).toFixed(2) : '-';
     console.log(`${pad(r.name, 12)}${pad(num(r.rps), 10)}${pad(num(r.p50, 2), 9)}${pad(num(r.p99, 2), 9)}${pad(String(r.errors), 8)}${ratio}`);
+  }
+  const caddy = by('caddy');
+  const nginx = Math.max(by('nginx-1w')?.rps ?? 0, by('nginx-2w')?.rps ?? 0);
+  if (slipway && caddy) console.log(`slipway ÷ caddy = ${(slipway.rps / caddy.rps).toFixed(2)} (target ≥ 1.2, one proxy process)`);
+  if (slipway && nginx > 0) console.log(`slipway ÷ best nginx = ${(slipway.rps / nginx).toFixed(2)} (target ≥ 0.6)`);
+}
+
+function reportPaced(results: ReadonlyArray<PacedResult & { name: string }>): void {
+  const first = results[0];
+  if (!first) return;
+  const pad = (s: string, n: number) => s.padEnd(n);
+  const ms = (n: number) => n.toFixed(2);
+  console.log(`\nopen loop, ${first.rate} req/s for ${first.durationS} s (after ${first.warmupS} s warm-up), ${first.connections} keep-alive connections; latency from the scheduled send time`);
+  console.log(`${pad('target', 12)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('p99.9 ms', 10)}${pad('max ms', 9)}${pad('errors', 8)}client send lag p99 ms`);
+  for (const r of results) {
+    console.log(`${pad(r.name, 12)}${pad(ms(r.p50), 9)}${pad(ms(r.p99), 9)}${pad(ms(r.p999), 10)}${pad(ms(r.max), 9)}${pad(String(r.errors), 8)}${ms(r.sendLagP99)}`);
+  }
+  const direct = results.find((r) => r.name === 'direct');
+  for (const name of ['slipway', 'nginx-1w']) {
+    const r = results.find((x) => x.name === name);
+    if (!direct || !r) continue;
+    const added = r.p99 - direct.p99;
+    const verdict = name === 'slipway' ? ` (target ≤ ${ADDED_P99_TARGET_MS} ms: ${added <= ADDED_P99_TARGET_MS ? 'met' : 'missed'})` : ' (reference)';
+    console.log(`p99 added latency = p99(${name}) − p99(direct) = ${ms(r.p99)} − ${ms(direct.p99)} = ${ms(added)} ms${verdict}`);
   }
 }
 
