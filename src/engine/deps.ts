@@ -41,4 +41,6 @@ export interface EngineDeps {
   readonly now: () => number;
   /** Releases kept per service. */
   readonly keepReleases: number;
+  /** How long an instance may fail its health checks while up before it is restarted (default 30 s). */
+  readonly unhealthyRestartMs?: number;
 }

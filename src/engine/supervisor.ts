@@ -108,7 +108,7 @@ export class Supervisor {
       }
       const since = this.#unhealthySince.get(target.id) ?? now;
       this.#unhealthySince.set(target.id, since);
-      if (now - since < UNHEALTHY_RESTART_MS) continue;
+      if (now - since < (deps.unhealthyRestartMs ?? UNHEALTHY_RESTART_MS)) continue;
       const instance = deps.store.instance(target.id);
       if (!instance || instance.state !== 'healthy') continue;
       this.#unhealthySince.delete(target.id);

@@ -172,3 +172,26 @@ test('no previous release: rollback says so', async () => {
     await h.close();
   }
 });
+
+test('an instance that stays up but keeps failing health checks is restarted', async () => {
+  const h = await makeHarness();
+  try {
+    await deploy(h);
+    const [sick] = h.store.instances({ releaseId: 'r1', live: true });
+    assert.ok(sick);
+    h.plane.unhealthy.add(sick.id);
+    const deadline = Date.now() + 10_000;
+    let current = h.store.instance(sick.id);
+    while (Date.now() < deadline && !(current && current.restarts >= 1 && current.state === 'healthy')) {
+      await sleep(50);
+      current = h.store.instance(sick.id);
+    }
+    assert.equal(current?.restarts, 1);
+    assert.equal(current?.state, 'healthy');
+    assert.match(current?.lastExit ?? '', /unhealthy for \ds/);
+    assert.ok(h.driver.stops.some((s) => s.id === sick.id), 'the sick process was stopped');
+    assert.notEqual(current?.pid, sick.pid, 'a new process replaced it');
+  } finally {
+    await h.close();
+  }
+});

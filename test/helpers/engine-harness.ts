@@ -123,6 +123,7 @@ export async function makeHarness(options: { crashAt?: string } = {}): Promise<H
     },
     now: () => Date.now(),
     keepReleases: 5,
+    unhealthyRestartMs: 1500,
   };
   (harness as { engine: Engine }).engine = new Engine(deps);
   return harness;
