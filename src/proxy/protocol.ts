@@ -69,9 +69,9 @@ export const LatencyHistogramSchema = z.strictObject({
 /** Cumulative counters since the proxy started, per service and release, per upstream attempt. */
 export const ReleaseStatsSchema = z.strictObject({
   requests: z.number().int().nonnegative(),
-  /** Responses with status >= 500 (from the app, or made by the proxy for this release). */
+  /** Responses with status >= 500 from the app. Each attempt counts as at most one failure: see connErrors, timeouts. */
   errors5xx: z.number().int().nonnegative(),
-  /** Upstream connection refused / reset / closed before a response. */
+  /** Upstream connection refused / reset / closed (the proxy's 502 for it is not also a 5xx). */
   connErrors: z.number().int().nonnegative(),
   timeouts: z.number().int().nonnegative(),
   latency: LatencyHistogramSchema,

@@ -40,8 +40,10 @@ export function recordAttempt(
   outcome: { status: number | undefined; failure: UpstreamFailure | undefined; ms: number },
 ): void {
   stats.requests++;
-  if (outcome.status !== undefined && outcome.status >= 500) stats.errors5xx++;
+  // Each attempt is at most one failure: a 502/504 the proxy made for a failed connection
+  // counts as that connection failure, not also as a 5xx (the canary judge relies on this).
   if (outcome.failure === 'connect' || outcome.failure === 'reset') stats.connErrors++;
   else if (outcome.failure === 'timeout') stats.timeouts++;
+  else if (outcome.status !== undefined && outcome.status >= 500) stats.errors5xx++;
   if (outcome.failure === undefined) observe(stats.latency, outcome.ms);
 }
