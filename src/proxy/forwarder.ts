@@ -18,6 +18,10 @@ export interface Exchange {
   readonly requestId: string;
   /** Upstream request headers (already forwarded-for and hop-by-hop free). */
   readonly headers: Record<string, string | string[]>;
+  /** Under a canary split: the release this request was assigned to. */
+  readonly release?: string | undefined;
+  /** A sticky-assignment cookie to add to the response. */
+  readonly setCookie?: string | undefined;
 }
 
 /**
@@ -26,7 +30,7 @@ export interface Exchange {
  * once for a bodiless idempotent request: on another healthy target, else the same one.
  */
 export function forward(ex: Exchange): void {
-  const first = ex.service.pick();
+  const first = ex.service.pick(undefined, ex.release);
   if (!first) {
     sendErrorPage(ex.res, 503, ex.requestId, ex.req.headers.accept);
     return;
@@ -60,7 +64,7 @@ function attempt(ex: Exchange, target: UpstreamTarget, state: AttemptState): voi
   target.pool.stream(
     { method: req.method ?? 'GET', path: req.url ?? '/', headers: ex.headers, body, signal: state.signal },
     (statusCode, headers) => {
-      res.writeHead(statusCode, responseHeaders(headers, ex.requestId)); // throws on a head node cannot send: 502
+      res.writeHead(statusCode, responseHeaders(headers, ex.requestId, ex.setCookie)); // throws on a head node cannot send: 502
       status = statusCode;
       return res;
     },
@@ -94,7 +98,7 @@ function onFailure(
   }
   if (state.retriesLeft > 0 && (failure === 'connect' || failure === 'reset')) {
     recordAttempt(target.stats, { status: undefined, failure, ms });
-    const next = ex.service.pick(target) ?? (target.phase === 'serving' ? target : undefined);
+    const next = ex.service.pick(target, ex.release) ?? (target.phase === 'serving' ? target : undefined);
     if (next) {
       attempt(ex, next, { ...state, retriesLeft: state.retriesLeft - 1 });
       return;
@@ -108,9 +112,13 @@ function onFailure(
 }
 
 /** The app's headers minus hop-by-hop ones; X-Request-Id added unless the app set its own. */
-function responseHeaders(headers: IncomingHttpHeaders, requestId: string): Record<string, string | string[]> {
+function responseHeaders(headers: IncomingHttpHeaders, requestId: string, setCookie: string | undefined): Record<string, string | string[]> {
   const out = withoutHopByHop(headers);
   out['x-request-id'] ??= requestId;
+  if (setCookie !== undefined) {
+    const app = out['set-cookie'];
+    out['set-cookie'] = app === undefined ? [setCookie] : [...(Array.isArray(app) ? app : [app]), setCookie];
+  }
   return out;
 }
 

@@ -33,6 +33,16 @@ export const ServiceTableSchema = z.strictObject({
   drainMs: z.number().int().nonnegative(),
   /** Targets in rotation: traffic is balanced across the healthy ones. */
   targets: z.array(TargetSchema),
+  /**
+   * Canary split: the share of requests per release (summing to 1). Absent: one pool over all
+   * targets. A release with no healthy target gives its share to the others.
+   */
+  weights: z.record(z.string(), z.number().min(0).max(1)).optional(),
+  /** How a client keeps its release while weights change: a cookie set by the proxy, or a hash of a request header. */
+  sticky: z.discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('cookie'), name: z.string().regex(/^[A-Za-z0-9_-]+$/) }),
+    z.strictObject({ kind: z.literal('header'), name: z.string().regex(/^[A-Za-z0-9-]+$/) }),
+  ]).optional(),
 });
 
 export const RouteSchema = z.strictObject({

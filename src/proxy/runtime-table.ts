@@ -15,13 +15,24 @@ export class ServiceRuntime {
     this.targets = targets;
   }
 
-  /** Round-robin over healthy targets, skipping `exclude`; undefined when none is left. */
-  pick(exclude?: UpstreamTarget): UpstreamTarget | undefined {
+  /**
+   * Round-robin over healthy targets, skipping `exclude`; under a canary split, over those of
+   * `release` first (any healthy target when it has none). Undefined when none is left.
+   */
+  pick(exclude?: UpstreamTarget, release?: string): UpstreamTarget | undefined {
+    if (release !== undefined) {
+      const own = this.#pickFrom(exclude, release);
+      if (own) return own;
+    }
+    return this.#pickFrom(exclude, undefined);
+  }
+
+  #pickFrom(exclude: UpstreamTarget | undefined, release: string | undefined): UpstreamTarget | undefined {
     const n = this.targets.length;
     for (let i = 0; i < n; i++) {
       const index = (this.#next + i) % n;
       const target = this.targets[index];
-      if (target && target !== exclude && target.healthy) {
+      if (target && target !== exclude && target.healthy && (release === undefined || target.release === release)) {
         this.#next = (index + 1) % n;
         return target;
       }

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { sendErrorPage } from './error-page.js';
 import { forward } from './forwarder.js';
 import { forwardHeaders, requestIdFor } from './forward-headers.js';
+import { assignRelease } from './release-split.js';
 import type { TrafficHandlers } from './http-listener.js';
 import type { RuntimeTable, ServiceRuntime } from './runtime-table.js';
 import { openTunnel, refuse } from './websocket-tunnel.js';
@@ -25,7 +26,8 @@ export function trafficHandlers(options: TrafficOptions): TrafficHandlers {
         return;
       }
       const headers = forwardHeaders(req, { requestId, proto: 'http' });
-      forward({ req, res, service, requestId, headers });
+      const { release, setCookie } = assignRelease(service.config, req.headers);
+      forward({ req, res, service, requestId, headers, release, setCookie });
     },
 
     upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -36,7 +38,7 @@ export function trafficHandlers(options: TrafficOptions): TrafficHandlers {
         return;
       }
       const service = resolve(options.current(), req);
-      const target = service?.pick();
+      const target = service?.pick(undefined, service && assignRelease(service.config, req.headers).release);
       if (!target) {
         refuse(socket, service ? 503 : 404, requestId);
         return;
