@@ -140,6 +140,21 @@ export const configCodes = {
     hint: 'instances takes 1 to 64; health rise and fall take 1 to 100; all must be whole numbers.',
     kind: 'user',
   },
+  SLW_CONFIG_BAD_PERCENT: {
+    title: 'A traffic share is not a percentage.',
+    hint: 'Write canary steps as percentages below 100 with the % sign, such as 5% or 25%.',
+    kind: 'user',
+  },
+  SLW_CONFIG_BAD_STICKY: {
+    title: 'The canary sticky setting is not one slipway knows.',
+    hint: 'Use cookie (default), none, or header:<name> (a request header holding a user id, such as header:X-User-Id).',
+    kind: 'user',
+  },
+  SLW_CONFIG_CANARY_STEPS: {
+    title: 'The canary steps do not form a valid plan.',
+    hint: 'Steps must be above 0% and increase (e.g. [5%, 25%, 50%]); minHold and minRequests take one value per step, or one value for all.',
+    kind: 'user',
+  },
   SLW_CONFIG_HEALTH_TIMING: {
     title: 'The health check timings cannot work together.',
     hint: 'interval and timeout must be above 0, and startTimeout must leave room for rise × interval.',

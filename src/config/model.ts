@@ -62,4 +62,20 @@ export interface ServiceSpec {
   readonly stopTimeoutMs: number;
   /** Environment given to instances (PORT is added by slipway). */
   readonly env: Readonly<Record<string, string>>;
+  /** The default strategy of `slipway deploy` (`--strategy` overrides it). */
+  readonly strategy: 'blue-green' | 'canary';
+  /** Canary settings, used when the strategy is canary (defaults when not written). */
+  readonly canary: CanarySpec;
+}
+
+export interface CanarySpec {
+  /** Weights of the canary steps, 0..1 exclusive, increasing. */
+  readonly steps: readonly number[];
+  /** Per step. */
+  readonly minHoldMs: readonly number[];
+  /** Per step: canary requests needed before the next step. */
+  readonly minRequests: readonly number[];
+  readonly maxHoldMs: number;
+  readonly bakeMs: number;
+  readonly sticky: { readonly kind: 'cookie' | 'header'; readonly name: string } | undefined;
 }

@@ -2,8 +2,8 @@
 import { resolve } from 'node:path';
 import { parseDuration } from '../lib/duration.js';
 import { toArgv } from '../lib/command-line.js';
-import type { Config, ServiceSpec } from './model.js';
-import type { ParsedConfig, ParsedService } from './schema.js';
+import type { CanarySpec, Config, ServiceSpec } from './model.js';
+import { canarySchema, type ParsedCanary, type ParsedConfig, type ParsedService } from './schema.js';
 import { deepFreeze } from './freeze.js';
 
 export interface NormalizeContext {
@@ -46,6 +46,28 @@ function normalizeService(name: string, s: ParsedService, dir: string): ServiceS
     watchMs: ms(s.watch),
     stopTimeoutMs: ms(s.stopTimeout),
     env: Object.fromEntries(Object.entries(s.env).map(([k, v]) => [k, String(v)])),
+    strategy: typeof s.strategy === 'string' ? s.strategy : 'canary',
+    canary: normalizeCanary(name, typeof s.strategy === 'string' ? canarySchema.parse({}) : s.strategy.canary),
+  };
+}
+
+function normalizeCanary(service: string, c: ParsedCanary): CanarySpec {
+  const perStep = <T>(value: T | T[]): T[] => {
+    const list = Array.isArray(value) ? value : [value];
+    return c.steps.map((_, i) => list[Math.min(i, list.length - 1)] as T);
+  };
+  return {
+    steps: c.steps.map((p) => Number(p.slice(0, -1)) / 100),
+    minHoldMs: perStep(c.minHold).map(ms),
+    minRequests: perStep(c.minRequests),
+    maxHoldMs: ms(c.maxHold),
+    bakeMs: ms(c.bake),
+    sticky:
+      c.sticky === 'none'
+        ? undefined
+        : c.sticky === 'cookie'
+          ? { kind: 'cookie', name: `slipway_${service.replace(/-/g, '_')}` }
+          : { kind: 'header', name: c.sticky.slice('header:'.length) },
   };
 }
 

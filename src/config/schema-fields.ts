@@ -12,7 +12,12 @@ export const ENV_VAR_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const URL_PATH_PATTERN = /^\/[^\s?#]*$/;
 
 export function duration(fallback: string, description: string) {
-  const schema = tag(z.string().regex(DURATION_PATTERN), {
+  return durationValue().default(fallback).describe(`${description} (default ${fallback}).`);
+}
+
+/** A duration with a unit and no default (for lists of durations). */
+export function durationValue() {
+  return tag(z.string().regex(DURATION_PATTERN), {
     code: 'SLW_CONFIG_BAD_DURATION',
     expected: 'a duration with a unit, such as "30s"',
     quoteValue: true,
@@ -21,7 +26,6 @@ export function duration(fallback: string, description: string) {
         ? { message: `expected a duration with a unit, got the bare number ${String(value)}`, hint: `write ${String(value)}s (units: ms, s, m, h, d)` }
         : undefined,
   });
-  return schema.default(fallback).describe(`${description} (default ${fallback}).`);
 }
 
 export function count(fallback: number, min: number, max: number, description: string) {
@@ -94,3 +98,24 @@ const keyName = (code: 'SLW_CONFIG_SERVICE_NAME' | 'SLW_CONFIG_ENV_NAME' | 'SLW_
 export const serviceName = keyName('SLW_CONFIG_SERVICE_NAME', SERVICE_NAME_PATTERN, 'a service name (lower-case letters, digits, "-")');
 export const envName = keyName('SLW_CONFIG_ENV_NAME', ENV_NAME_PATTERN, 'an environment name (lower-case letters, digits, "-")');
 export const envVarName = keyName('SLW_CONFIG_ENV_VAR_NAME', ENV_VAR_PATTERN, 'a variable name (letters, digits, "_")');
+
+export const PERCENT_PATTERN = /^(?:\d{1,2}(?:\.\d+)?)%$/;
+
+/** A traffic share written as a percentage below 100, such as "5%" or "12.5%". */
+export const percent = tag(z.string().regex(PERCENT_PATTERN), {
+  code: 'SLW_CONFIG_BAD_PERCENT',
+  expected: 'a percentage from 0% to 99%, such as "5%"',
+  quoteValue: true,
+  explain: (value) =>
+    typeof value === 'number' && value > 0 && value < 1
+      ? { hint: `write ${Math.round(value * 1000) / 10}% (a percentage with the % sign)` }
+      : typeof value === 'number' && value >= 1 && value < 100
+        ? { hint: `write ${value}% (with the % sign)` }
+        : undefined,
+});
+
+export const stickyMode = tag(z.union([z.literal('cookie'), z.literal('none'), z.string().regex(/^header:[A-Za-z0-9-]+$/)]), {
+  code: 'SLW_CONFIG_BAD_STICKY',
+  expected: 'cookie, none or header:<name>',
+  quoteValue: true,
+});

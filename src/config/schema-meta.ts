@@ -46,10 +46,17 @@ function step(schema: z.ZodType, segment: string | number): z.ZodType | undefine
   if (def.type === 'object') return (def['shape'] as Record<string, z.ZodType>)[String(segment)];
   if (def.type === 'record') return def['valueType'] as z.ZodType;
   if (def.type === 'array') return def['element'] as z.ZodType;
+  if (def.type === 'union') {
+    // The first option that has this segment (e.g. the mapping form of `strategy`).
+    for (const option of def['options'] as z.ZodType[]) {
+      const next = step(option, segment);
+      if (next) return next;
+    }
+  }
   return undefined;
 }
 
-/** The schema at `path`, or the deepest one reachable (a union ends the walk). */
+/** The schema at `path`, or the deepest one reachable. */
 export function schemaAt(root: z.ZodType, path: ConfigPath): z.ZodType {
   let current = root;
   for (const segment of path) {

@@ -1,6 +1,6 @@
 /** The slipway.yaml format (version 1) as zod schemas: validation and `slipway schema` share them. */
 import { z } from 'zod';
-import { command, count, duration, envName, envValue, envVarName, listenHost, port, routeHost, serviceName, urlPath, version } from './schema-fields.js';
+import { command, count, duration, durationValue, envName, percent, stickyMode, envValue, envVarName, listenHost, port, routeHost, serviceName, urlPath, version } from './schema-fields.js';
 
 export const proxySchema = z.strictObject({
   http: port.default(80).describe('HTTP listen port (default 80).'),
@@ -21,6 +21,21 @@ export const healthSchema = z.strictObject({
   startTimeout: duration('60s', 'Deadline for a new instance to become healthy'),
 });
 
+export const canarySchema = z.strictObject({
+  steps: z.array(percent).min(1).max(10).default(['5%', '25%', '50%']).describe('Canary weights, in order (default 5%, 25%, 50%); then the bake at 95%, then 100%.'),
+  minHold: z.union([durationValue(), z.array(durationValue())]).default(['60s', '60s', '120s']).describe('Least time per step: one duration, or one per step.'),
+  minRequests: z.union([count(300, 0, 10_000_000, 'Least canary requests per step'), z.array(count(300, 0, 10_000_000, 'Least canary requests'))]).default([300, 1000, 2000]).describe('Least canary requests per step: one number, or one per step.'),
+  maxHold: duration('15m', 'Longest time a step waits for enough requests before the canary pauses'),
+  bake: duration('60s', 'Time at 95% (the old release keeps 5% as a live comparison) before 100%'),
+  sticky: stickyMode.default('cookie').describe('How a user stays on one release: cookie, header:<name>, or none (default cookie).'),
+});
+
+export const strategySchema = z.union([
+  z.literal('blue-green'),
+  z.literal('canary'),
+  z.strictObject({ canary: canarySchema.prefault({}) }),
+]);
+
 export const serviceSchema = z.strictObject({
   source: z.string().min(1).default('.').describe('Directory the release snapshot is taken from, relative to the config file.'),
   build: command.optional().describe('Build command, run in the release directory.'),
@@ -32,6 +47,7 @@ export const serviceSchema = z.strictObject({
   keepWarm: duration('10m', 'Time old instances stay up for instant rollback'),
   watch: duration('30s', 'Watch window after the switch'),
   stopTimeout: duration('10s', 'Grace between SIGTERM and SIGKILL'),
+  strategy: strategySchema.default('blue-green').describe('blue-green (default), canary, or { canary: { steps, minHold, minRequests, maxHold, bake, sticky } }.'),
   env: z.record(envVarName, envValue).default({}).describe('Environment of the instances; values become strings.'),
 });
 
@@ -44,6 +60,7 @@ export const configSchema = z.strictObject({
 
 export type ParsedConfig = z.output<typeof configSchema>;
 export type ParsedService = z.output<typeof serviceSchema>;
+export type ParsedCanary = z.output<typeof canarySchema>;
 
 /** Shape check of `environments:`; overlay contents are checked once merged onto the base. */
 export const environmentsSchema = z.object({

@@ -18,7 +18,7 @@ export async function semanticIssues(data: unknown, dir: string): Promise<RawIss
   const issues: RawIssue[] = [];
   for (const [name, service] of services) {
     if (!isPlainObject(service)) continue;
-    issues.push(...commandIssues(name, service), ...reservedEnvIssues(name, service), ...healthIssues(name, service));
+    issues.push(...commandIssues(name, service), ...reservedEnvIssues(name, service), ...healthIssues(name, service), ...canaryIssues(name, service));
     issues.push(...(await sourceIssues(name, service, dir)));
   }
   issues.push(...routeConflicts(services));
@@ -67,6 +67,29 @@ function healthIssues(name: string, service: Record<string, unknown>): RawIssue[
     out.push(
       rawIssue('SLW_CONFIG_HEALTH_TIMING', at, `health.startTimeout (${startTimeout}ms) is shorter than rise × interval (${rise} × ${interval}ms), so no instance could ever become healthy in time`),
     );
+  }
+  return out;
+}
+
+function canaryIssues(name: string, service: Record<string, unknown>): RawIssue[] {
+  const strategy = service['strategy'];
+  const canary = isPlainObject(strategy) && isPlainObject(strategy['canary']) ? strategy['canary'] : undefined;
+  if (!canary) return [];
+  const path = ['services', name, 'strategy', 'canary'];
+  const out: RawIssue[] = [];
+  const steps = canary['steps'];
+  if (Array.isArray(steps) && steps.every((p) => typeof p === 'string' && /^\d+(\.\d+)?%$/.test(p))) {
+    const values = steps.map((p: string) => Number(p.slice(0, -1)));
+    const bad = values.findIndex((v, i) => v <= 0 || (i > 0 && v <= (values[i - 1] ?? 0)));
+    if (bad >= 0) {
+      out.push(rawIssue('SLW_CONFIG_CANARY_STEPS', [...path, 'steps', bad], `canary steps must be above 0% and increase (step ${bad + 1} is ${steps[bad]})`));
+    }
+    for (const key of ['minHold', 'minRequests'] as const) {
+      const list = canary[key];
+      if (Array.isArray(list) && list.length !== steps.length) {
+        out.push(rawIssue('SLW_CONFIG_CANARY_STEPS', [...path, key], `${key} has ${list.length} values for ${steps.length} steps; give one per step, or a single value for all`));
+      }
+    }
   }
   return out;
 }

@@ -12,6 +12,11 @@ export function mapZodIssues(issues: readonly ZodIssue[], root: z.ZodType, data:
 
 function mapOne(issue: ZodIssue, root: z.ZodType, data: unknown): RawIssue[] {
   const path = issue.path.filter((s): s is string | number => typeof s !== 'symbol');
+  const branch = issue.code === 'invalid_union' ? deepestBranch(issue.errors) : undefined;
+  if (branch) {
+    // The value took one of the union's forms and went wrong inside it: report that problem.
+    return branch.flatMap((inner) => mapOne({ ...inner, path: [...path, ...inner.path] } as ZodIssue, root, data));
+  }
   if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => unknownKey(root, path, key));
   if (issue.code === 'invalid_key') return [invalidKey(root, path)];
   const value = valueAt(data, path);
@@ -29,6 +34,20 @@ function mapOne(issue: ZodIssue, root: z.ZodType, data: unknown): RawIssue[] {
   const explained = meta.explain?.(value);
   const message = explained?.message ?? `${name} must be ${meta.expected}; got ${shown}`;
   return [rawIssue(meta.code, path, message, explained?.hint ? { hint: explained.hint } : {})];
+}
+
+/** The union option whose issues reach deepest into the value, if any reaches below it. */
+function deepestBranch(branches: readonly (readonly ZodIssue[])[]): readonly ZodIssue[] | undefined {
+  let best: readonly ZodIssue[] | undefined;
+  let depth = 0;
+  for (const issues of branches) {
+    const d = Math.max(0, ...issues.map((i) => i.path.length + (i.code === 'unrecognized_keys' ? 1 : 0)));
+    if (d > depth) {
+      depth = d;
+      best = issues;
+    }
+  }
+  return best;
 }
 
 function unknownKey(root: z.ZodType, path: ConfigPath, key: string): RawIssue {

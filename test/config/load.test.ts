@@ -30,7 +30,36 @@ test('minimal config gets every default', async () => {
       watchMs: 30_000,
       stopTimeoutMs: 10_000,
       env: {},
+      strategy: 'blue-green',
+      canary: {
+        steps: [0.05, 0.25, 0.5],
+        minHoldMs: [60_000, 60_000, 120_000],
+        minRequests: [300, 1000, 2000],
+        maxHoldMs: 900_000,
+        bakeMs: 60_000,
+        sticky: { kind: 'cookie', name: 'slipway_worker' },
+      },
     },
+  });
+});
+
+test('canary strategy: percentages, one value for every step, sticky by header', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'slipway-canary-cfg-'));
+  const file = join(dir, 'slipway.yaml');
+  await writeFile(
+    file,
+    'version: 1\nservices:\n  web:\n    run: node server.js\n    strategy:\n      canary: { steps: [10%, 50%], minHold: 5s, minRequests: [100, 400], sticky: header:X-User }\n',
+  );
+  const config = await loadConfig({ file });
+  const web = config.services['web'];
+  assert.equal(web?.strategy, 'canary');
+  assert.deepEqual(web?.canary, {
+    steps: [0.1, 0.5],
+    minHoldMs: [5000, 5000],
+    minRequests: [100, 400],
+    maxHoldMs: 900_000,
+    bakeMs: 60_000,
+    sticky: { kind: 'header', name: 'X-User' },
   });
 });
 
