@@ -1,6 +1,6 @@
 // A tiny web app for slipway's demo and tests: no dependencies, listens on $PORT.
 //   GET /health      200 "ok" (503 when HELLO_MODE=unhealthy)
-//   GET /            "hello from <version>" (500 when HELLO_MODE=error)
+//   GET /            "hello from <version>" (500 when HELLO_MODE=error; a share HELLO_FAIL_RATE, default 5%, when flaky)
 //   GET /slow?ms=N   answers after N ms
 //   GET /ws          websocket: sends "tick <version> <n>" every 200 ms
 import { createServer } from 'node:http';
@@ -26,7 +26,7 @@ const server = createServer((req, res) => {
     }, ms);
     return;
   }
-  if (mode === 'error') {
+  if (mode === 'error' || (mode === 'flaky' && Math.random() < Number(process.env.HELLO_FAIL_RATE ?? 0.05))) {
     res.writeHead(500, { 'content-type': 'text/plain' });
     return res.end(`broken ${version}`);
   }

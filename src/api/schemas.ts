@@ -88,6 +88,21 @@ export const DeployReportSchema = z.strictObject({
   latencyBefore: LatencySummarySchema.optional(),
   latencyAfter: LatencySummarySchema.optional(),
   steps: z.array(z.strictObject({ step: z.string(), ms: z.number(), outcome: z.enum(['ok', 'failed', 'skipped']) })),
+  /** Canary deploys: per step, its weight, the traffic of each release, and the judge's evidence over time. */
+  canary: z
+    .array(
+      z.strictObject({
+        weight: z.number(),
+        ms: z.number(),
+        outcome: z.enum(['next', 'promote', 'rollback', 'abort']),
+        releases: z.array(
+          z.strictObject({ release: z.string(), requests: z.number(), failures: z.number(), p50: z.number().optional(), p99: z.number().optional() }),
+        ),
+        /** Evidence as a fraction of the rollback threshold (1 = roll back), sampled every 5 s. */
+        evidence: z.array(z.strictObject({ atMs: z.number(), errors: z.number(), p95: z.number(), p99: z.number() })),
+      }),
+    )
+    .optional(),
 });
 
 export const DeployResultSchema = z.strictObject({
@@ -134,11 +149,24 @@ export const DeploymentViewSchema = z.strictObject({
   errorCode: z.string().optional(),
 });
 
+export const CanaryViewSchema = z.strictObject({
+  service: z.string(),
+  deploymentId: z.string(),
+  stable: z.string(),
+  canary: z.string(),
+  /** 1-based step of the plan (the last one is the bake at 95 %). */
+  step: z.number(),
+  steps: z.number(),
+  weight: z.number(),
+  paused: z.boolean(),
+  note: z.string().optional(),
+});
+
 /** Every method: its request and response schema, and whether it streams progress. */
 export const methods = {
   status: { request: Empty, response: StatusSchema, stream: false },
   deploy: {
-    request: ConfigRefSchema.extend({ service: z.string().optional() }),
+    request: ConfigRefSchema.extend({ service: z.string().optional(), strategy: z.enum(['blue-green', 'canary']).optional() }),
     response: ProgressEventSchema,
     stream: true,
   },
@@ -165,6 +193,11 @@ export const methods = {
     response: z.strictObject({ released: LockViewSchema.optional() }),
     stream: false,
   },
+  canary: {
+    request: z.strictObject({ service: z.string().optional(), action: z.enum(['status', 'promote', 'abort', 'pause', 'resume']) }),
+    response: z.strictObject({ canaries: z.array(CanaryViewSchema) }),
+    stream: false,
+  },
   stop: {
     request: z.strictObject({ keepApps: z.boolean() }),
     response: z.strictObject({ stopping: z.literal(true) }),
@@ -183,5 +216,6 @@ export type DeploymentView = z.infer<typeof DeploymentViewSchema>;
 export type InstanceView = z.infer<typeof InstanceViewSchema>;
 export type ServiceView = z.infer<typeof ServiceViewSchema>;
 export type LockView = z.infer<typeof LockViewSchema>;
+export type CanaryView = z.infer<typeof CanaryViewSchema>;
 
 export const DAEMON_SOCKET = 'daemon.sock';

@@ -2,6 +2,7 @@
 import { SlipwayError, toSlipwayError } from '../errors.js';
 import { VERSION } from '../version.js';
 import type { CommandSpec } from './command-spec.js';
+import { canaryCommands } from './commands/canary.js';
 import { daemonCommand } from './commands/daemon.js';
 import { localCommands } from './commands/local.js';
 import { remoteCommands } from './commands/remote.js';
@@ -36,7 +37,7 @@ const helpCommand: CommandSpec = {
   },
 };
 
-const commands: CommandSpec[] = [...localCommands, daemonCommand, ...remoteCommands, versionCommand, helpCommand];
+const commands: CommandSpec[] = [...localCommands, daemonCommand, ...remoteCommands, ...canaryCommands, versionCommand, helpCommand];
 
 async function main(argv: readonly string[]): Promise<number> {
   const wantsJson = argv.includes('--json');

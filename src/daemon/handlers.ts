@@ -27,7 +27,7 @@ export function createHandlers(daemon: Daemon, engine: Engine, proxy: ProxySuper
       };
     },
     deploy: async (req, emit) => {
-      const { results, error } = await engine.deploy(req, req.service, emit);
+      const { results, error } = await engine.deploy(req, req.service, emit, req.strategy);
       emit(error ? { type: 'error', error: error.toJSON(), results } : { type: 'result', results });
     },
     rollback: async (req, emit) => {
@@ -53,6 +53,9 @@ export function createHandlers(daemon: Daemon, engine: Engine, proxy: ProxySuper
       const released = lockView(deps.lock.forceRelease(req.force ? 'released with --force' : 'stale'), deps.now());
       return released ? { released } : {};
     },
+    canary: async (req) => ({
+      canaries: engine.canary(req.service, req.action).map((c) => ({ ...c, ...(c.note === undefined ? {} : { note: c.note }) })),
+    }),
     stop: async (req) => {
       setImmediate(() => daemon.onStopRequested(req.keepApps));
       return { stopping: true as const };

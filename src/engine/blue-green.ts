@@ -1,5 +1,6 @@
 import type { Config } from '../config/model.js';
 import { buildRelease } from './build-release.js';
+import { canaryPlan, revertCanary, runCanary } from './canary.js';
 import type { EngineContext } from './context.js';
 import { DeploymentRun, type Reporter } from './deployment-run.js';
 import { gateInstances } from './health-gate.js';
@@ -17,7 +18,13 @@ import { watchRelease } from './watch.js';
  * drain (old release kept warm), record. Each step journaled; a crash at any step is
  * finished or reverted by recovery at the next boot.
  */
-export async function deployService(ctx: EngineContext, config: Config, name: string, reporter: Reporter): Promise<OperationResult> {
+export async function deployService(
+  ctx: EngineContext,
+  config: Config,
+  name: string,
+  reporter: Reporter,
+  strategy?: 'blue-green' | 'canary',
+): Promise<OperationResult> {
   const { deps } = ctx;
   const spec = config.services[name];
   if (!spec) throw new Error(`unknown service ${name}`);
@@ -52,6 +59,13 @@ export async function deployService(ctx: EngineContext, config: Config, name: st
       await stopUnused(deps, deps.store.instances({ releaseId: release.id }), run.id);
       return await finish(run, 'failed', { start, switched: undefined, timings, error: err });
     }
+    if ((strategy ?? spec.strategy) === 'canary') {
+      if (from) {
+        run.setState('canary', { canary: { plan: canaryPlan(spec.canary), maxHoldMs: spec.canary.maxHoldMs, step: 0, weight: 0, paused: false, promote: false, abort: false } });
+        return await runCanary(ctx, run, { release, from, start, timings });
+      }
+      run.note('first deploy of this service: nothing to compare a canary with, so it goes blue-green');
+    }
     const baseline: OutcomeCounts | undefined = from ? outcomes(delta(name, from, start, await snapshotOf(run))) : undefined;
     run.setState('switching');
     await run.step('switch', () => switchService(ctx, run, release.id, from), () => `traffic → ${release.id}`);
@@ -76,6 +90,10 @@ export async function deployService(ctx: EngineContext, config: Config, name: st
     await run.step('drain', () => undefined, () => (from ? `${from} drained and kept warm for rollback` : undefined));
     return await run.step('record', () => finish(run, 'succeeded', { start, switched, timings }));
   } catch (err) {
+    if (run.record.state === 'canary') {
+      await revertCanary(ctx, run).catch(() => undefined);
+      return await finish(run, 'reverted', { start, switched: undefined, timings, error: err });
+    }
     if (run.record.state === 'switching' || run.record.state === 'watching') {
       await revertSwitch(ctx, run).catch(() => undefined);
       return await finish(run, 'reverted', { start, switched: undefined, timings, error: err });

@@ -17,6 +17,7 @@ export function releaseSpecOf(spec: ServiceSpec): ReleaseSpec {
     keepWarmMs: spec.keepWarmMs,
     watchMs: spec.watchMs,
     stopTimeoutMs: spec.stopTimeoutMs,
+    sticky: spec.canary.sticky ? { ...spec.canary.sticky } : undefined,
   };
 }
 

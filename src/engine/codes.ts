@@ -51,6 +51,21 @@ export const engineCodes = {
     hint: 'slipway keeps the last 5 releases per service; deploy the wanted version again instead.',
     kind: 'user',
   },
+  SLW_NO_CANARY: {
+    title: 'The service has no canary in progress.',
+    hint: 'Start one with `slipway deploy <service> --strategy canary`; `slipway canary status` lists canaries in progress.',
+    kind: 'user',
+  },
+  SLW_CANARY_ROLLED_BACK: {
+    title: 'The canary judge found the new release worse than the stable one, and all traffic went back to the stable release.',
+    hint: 'The reason names the test (errors, p95 or p99 latency) and the deploy report shows the evidence per step; fix the release and deploy again.',
+    kind: 'deploy',
+  },
+  SLW_CANARY_ABORTED: {
+    title: 'The canary was aborted by `slipway canary abort`; all traffic went back to the stable release.',
+    hint: 'Nothing else to do: the stable release serves. Deploy again when ready.',
+    kind: 'deploy',
+  },
   SLW_NO_FREE_PORT: {
     title: 'No free local port could be found for a new instance.',
     hint: 'Too many sockets are open on this machine; stop unused instances or processes.',

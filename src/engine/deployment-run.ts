@@ -37,6 +37,13 @@ export class DeploymentRun {
     };
   }
 
+  /** A deployment journaled by an earlier daemon, carried on by this one. */
+  static resume(deps: EngineDeps, record: DeploymentRecord, reporter: Reporter): DeploymentRun {
+    const run = new DeploymentRun(deps, record.service, record.kind, reporter);
+    run.record = record;
+    return run;
+  }
+
   get id(): string {
     return this.record.id;
   }

@@ -10,6 +10,7 @@ export type DeploymentState =
   | 'starting' // new instances starting and being health-gated
   | 'switching' // table swap requested (may or may not be applied)
   | 'watching' // traffic on the new release, judged against the old
+  | 'canary' // traffic split between the old and the new release, step by step
   | 'reverting' // flipping back to the old release
   | 'committed' // new release accepted; old instances going warm
   | 'succeeded'
@@ -23,8 +24,10 @@ export function isTerminal(state: DeploymentState): state is DeploymentOutcome {
 }
 
 /** Recovery after a crash: which way an interrupted deployment goes. */
-export function recoveryDirection(state: DeploymentState): 'revert' | 'finish' | 'none' {
+export function recoveryDirection(state: DeploymentState): 'revert' | 'finish' | 'resume' | 'none' {
   switch (state) {
+    case 'canary':
+      return 'resume';
     case 'pending':
     case 'building':
     case 'starting':
@@ -43,4 +46,6 @@ export function recoveryDirection(state: DeploymentState): 'revert' | 'finish' |
 
 /** Engine steps, in order; crash points are named after them (SLIPWAY_CRASH_AT). */
 export const DEPLOY_STEPS = ['lock', 'plan', 'build', 'start', 'health-gate', 'switch', 'watch', 'drain', 'record'] as const;
-export type DeployStep = (typeof DEPLOY_STEPS)[number];
+/** Steps of a canary after the health gate (crash points too). */
+export const CANARY_STEPS = ['canary', 'promote'] as const;
+export type DeployStep = (typeof DEPLOY_STEPS)[number] | (typeof CANARY_STEPS)[number];

@@ -5,10 +5,12 @@ import { EngineContext } from './context.js';
 import type { Reporter } from './deployment-run.js';
 import type { EngineDeps } from './deps.js';
 import { recover, type RecoveryReport } from './recover.js';
+import { resumeCanary } from './canary-resume.js';
 import { Reaper } from './reaper.js';
 import { rollbackService } from './rollback.js';
 import { stopUnused } from './stop-instance.js';
 import { Supervisor } from './supervisor.js';
+import { requestCanaryAction, type CanaryAction, type CanaryStatus } from './canary-control.js';
 
 export interface ConfigRef {
   readonly configFile: string;
@@ -39,12 +41,15 @@ export class Engine {
   async boot(proxyVersion: number): Promise<RecoveryReport> {
     const report = await recover(this.ctx, proxyVersion);
     this.#supervisor.resume();
+    for (const deployment of this.deps.store.deployments({ open: true })) {
+      if (deployment.state === 'canary') void resumeCanary(this.ctx, deployment).catch(() => undefined);
+    }
     void this.#reaper.tick();
     return report;
   }
 
   /** Deploys the named service, or every service in file order; stops at the first failure. */
-  async deploy(ref: ConfigRef, service: string | undefined, reporter: Reporter): Promise<BatchResult> {
+  async deploy(ref: ConfigRef, service: string | undefined, reporter: Reporter, strategy?: 'blue-green' | 'canary'): Promise<BatchResult> {
     const config = await this.deps.loadConfig(ref);
     const names = service === undefined ? Object.keys(config.services) : [service];
     for (const name of names) {
@@ -56,7 +61,7 @@ export class Engine {
     }
     const results: DeployResult[] = [];
     for (const name of names) {
-      const { result, error } = await deployService(this.ctx, config, name, reporter);
+      const { result, error } = await deployService(this.ctx, config, name, reporter, strategy);
       results.push(result);
       if (error) return { results, error };
     }
@@ -80,6 +85,32 @@ export class Engine {
       if (error) return { results, error };
     }
     return { results, error: undefined };
+  }
+
+  /** `slipway canary promote|abort|pause|resume`, and `status` (every canary in progress). */
+  canary(service: string | undefined, action: CanaryAction | 'status'): CanaryStatus[] {
+    const open = this.deps.store.deployments({ open: true }).filter((d) => d.state === 'canary' && (service === undefined || d.service === service));
+    if (action !== 'status') {
+      const target = service ?? (open.length === 1 ? open[0]?.service : undefined);
+      if (target === undefined) {
+        throw new SlipwayError('SLW_NO_CANARY', open.length === 0 ? 'No canary is in progress.' : 'Several canaries are in progress: name the service.');
+      }
+      requestCanaryAction(this.deps, target, action);
+    }
+    return this.deps.store
+      .deployments({ open: true })
+      .filter((d) => d.state === 'canary' && d.canary && (service === undefined || d.service === service))
+      .map((d) => ({
+        service: d.service,
+        deploymentId: d.id,
+        stable: d.fromRelease ?? '',
+        canary: d.releaseId ?? '',
+        step: (d.canary?.step ?? 0) + 1,
+        steps: d.canary?.plan.length ?? 0,
+        weight: d.canary?.weight ?? 0,
+        paused: d.canary?.paused ?? false,
+        note: d.canary?.abort ? 'abort requested' : d.canary?.promote ? 'promote requested' : undefined,
+      }));
   }
 
   async logs(service: string, lines: number): Promise<{ id: string; release: string; state: string; lines: string[] }[]> {

@@ -1,4 +1,4 @@
-import type { DeployResult } from '../api/schemas.js';
+import type { DeployReport, DeployResult } from '../api/schemas.js';
 import { SlipwayError, toSlipwayError } from '../errors.js';
 import type { DeploymentOutcome } from './deployment-state.js';
 import type { DeploymentRun } from './deployment-run.js';
@@ -26,7 +26,7 @@ export async function snapshotOf(run: DeploymentRun): Promise<Snapshot> {
 export async function finish(
   run: DeploymentRun,
   outcome: DeploymentOutcome,
-  o: { start: Snapshot; switched: Snapshot; timings: Timings; error?: unknown },
+  o: { start: Snapshot; switched: Snapshot; timings: Timings; error?: unknown; canary?: DeployReport['canary'] },
 ): Promise<OperationResult> {
   const error = o.error === undefined ? undefined : toSlipwayError(o.error);
   const end = await snapshotOf(run);
@@ -40,6 +40,7 @@ export async function finish(
     end,
     steps: run.steps,
   });
+  if (o.canary) report.canary = o.canary;
   run.setState(outcome, {
     endedAt: new Date(run.deps.now()).toISOString(),
     reason: error?.message,

@@ -27,7 +27,7 @@ export class Reaper {
     if (this.#ctx.isProtected(releaseId)) return true;
     const record = deps.store.service(service);
     if (!record) return false;
-    if (record.activeRelease === releaseId) return true;
+    if (record.activeRelease === releaseId || record.canary?.release === releaseId) return true;
     return record.previousRelease === releaseId && (record.warmUntil ?? 0) > deps.now();
   }
 

@@ -19,6 +19,8 @@ export interface ReleaseSpec {
   readonly keepWarmMs: number;
   readonly watchMs: number;
   readonly stopTimeoutMs: number;
+  /** How clients keep their release during a canary of this release (undefined: random per request). */
+  readonly sticky?: { readonly kind: 'cookie' | 'header'; readonly name: string } | undefined;
 }
 
 export interface ReleaseRecord {
@@ -57,6 +59,8 @@ export interface ServiceRecord {
   /** Previous release, kept warm until warmUntil (epoch ms) for an instant rollback. */
   readonly previousRelease: string | undefined;
   readonly warmUntil: number | undefined;
+  /** A canary in progress: this release takes `weight` of the traffic, the active one the rest. */
+  readonly canary?: { readonly release: string; readonly weight: number } | undefined;
 }
 
 export interface DeploymentRecord {
@@ -74,6 +78,27 @@ export interface DeploymentRecord {
   readonly reason: string | undefined;
   readonly errorCode: string | undefined;
   readonly report: unknown;
+  /** Progress of a canary deployment, journaled so a restarted daemon carries on. */
+  readonly canary?: CanaryProgress | undefined;
+}
+
+export interface CanaryPlanStep {
+  readonly weight: number;
+  readonly minHoldMs: number;
+  readonly minRequests: number;
+  /** The last step: 95 % with the old release kept at 5 % as a live comparison. */
+  readonly bake: boolean;
+}
+
+export interface CanaryProgress {
+  readonly plan: readonly CanaryPlanStep[];
+  readonly maxHoldMs: number;
+  /** Index into the plan (steps, then the bake). */
+  readonly step: number;
+  readonly weight: number;
+  readonly paused: boolean;
+  readonly promote: boolean;
+  readonly abort: boolean;
 }
 
 export interface LockRecord {

@@ -39,6 +39,8 @@ export async function recover(ctx: EngineContext, proxyVersion: number): Promise
     report.strays.push(stray.id);
   }
   for (const deployment of deps.store.deployments({ open: true })) {
+    // A canary in progress carries on (the engine resumes it); everything else settles now.
+    if (recoveryDirection(deployment.state) === 'resume') continue;
     report.deployments.push({ id: deployment.id, outcome: settle(ctx, deployment) });
   }
   // No build runs at boot: a release still marked building was abandoned by a crash.

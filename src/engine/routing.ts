@@ -28,7 +28,15 @@ export function desiredTable(deps: EngineDeps, version: number, listen: ListenSp
     const release = deps.store.release(service.activeRelease);
     if (!release) continue;
     const { spec } = release;
+    const canary = service.canary ? deps.store.release(service.canary.release) : undefined;
+    const split = canary && service.canary ? { active: 1 - service.canary.weight, canary: service.canary.weight } : undefined;
     table.services[service.name] = {
+      ...(split && canary
+        ? {
+            weights: { [release.id]: split.active, [canary.id]: split.canary },
+            ...(canary.spec.sticky ? { sticky: { ...canary.spec.sticky } } : {}),
+          }
+        : {}),
       health: {
         path: spec.health.path,
         intervalMs: spec.health.intervalMs,
@@ -37,7 +45,12 @@ export function desiredTable(deps: EngineDeps, version: number, listen: ListenSp
         fall: spec.health.fall,
       },
       drainMs: spec.drainMs,
-      targets: servingInstances(deps, release.id).map((i) => ({ id: i.id, release: i.releaseId, host: '127.0.0.1', port: i.port })),
+      targets: [...servingInstances(deps, release.id), ...(canary ? servingInstances(deps, canary.id) : [])].map((i) => ({
+        id: i.id,
+        release: i.releaseId,
+        host: '127.0.0.1',
+        port: i.port,
+      })),
     };
     for (const route of spec.routes) table.routes.push({ host: route.host, path: route.path, service: service.name });
   }

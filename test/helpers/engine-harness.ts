@@ -144,7 +144,7 @@ function configOf(dir: string, overrides: Partial<ServiceSpec>): Config {
     stopTimeoutMs: 50,
     env: {},
     strategy: 'blue-green',
-    canary: { steps: [0.1, 0.5], minHoldMs: [300, 300], minRequests: [20, 20], maxHoldMs: 5000, bakeMs: 300, sticky: undefined },
+    canary: { steps: [0.1, 0.5], minHoldMs: [3000, 1000], minRequests: [20, 20], maxHoldMs: 5000, bakeMs: 300, sticky: undefined },
     ...overrides,
   };
   return { file: join(dir, 'slipway.yaml'), dir, env: undefined, version: 1, proxy: { http: 0, host: '127.0.0.1' }, services: { web } };

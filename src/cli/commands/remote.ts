@@ -11,8 +11,18 @@ import { validateLocally } from './local.js';
 
 const STOP_TIMEOUT_MS = 120_000;
 
-async function streamed(ctx: CliContext, method: 'deploy' | 'rollback', service: string | undefined): Promise<number> {
-  const request = { configFile: ctx.configFile, ...(ctx.env !== undefined ? { env: ctx.env } : {}), ...(service ? { service } : {}) };
+async function streamed(
+  ctx: CliContext,
+  method: 'deploy' | 'rollback',
+  service: string | undefined,
+  strategy?: 'blue-green' | 'canary',
+): Promise<number> {
+  const request = {
+    configFile: ctx.configFile,
+    ...(ctx.env !== undefined ? { env: ctx.env } : {}),
+    ...(service ? { service } : {}),
+    ...(strategy && method === 'deploy' ? { strategy } : {}),
+  };
   const final: ProgressEvent = await ctx.api.stream(method, request, (event) => {
     if (ctx.json) return;
     const line = renderProgress(event);
@@ -36,10 +46,14 @@ export const remoteCommands: CommandSpec[] = [
     name: 'deploy',
     summary: 'build a release, health-gate it, switch traffic, watch it, keep the old one warm',
     args: [{ name: 'service', required: false, description: 'one service (default: all, in file order)' }],
-    options: [],
+    options: [{ name: 'strategy', type: 'string', description: 'blue-green or canary (default: the service\'s strategy in slipway.yaml)' }],
     run: async (ctx, input) => {
+      const strategy = input.options['strategy'];
+      if (strategy !== undefined && strategy !== 'blue-green' && strategy !== 'canary') {
+        throw new SlipwayError('SLW_USAGE', `--strategy takes blue-green or canary, not "${String(strategy)}".`);
+      }
       await validateLocally(ctx);
-      return streamed(ctx, 'deploy', input.args['service']);
+      return streamed(ctx, 'deploy', input.args['service'], strategy);
     },
   },
   {

@@ -32,6 +32,11 @@ export function renderResult(r: DeployResult): string {
       `  ${rel.release.padEnd(8)} requests ${rel.requests}, 5xx ${rel.errors5xx}, connection errors ${rel.connErrors}, timeouts ${rel.timeouts}`,
     );
   }
+  for (const step of r.report.canary ?? []) {
+    const releases = step.releases.map((x) => `${x.release} ${x.requests} req / ${x.failures} failed${x.p99 !== undefined ? ` p99 ${x.p99}ms` : ''}`).join(', ');
+    const peak = step.evidence.reduce((m, e) => Math.max(m, e.errors, e.p95, e.p99), 0);
+    lines.push(`  canary ${Math.round(step.weight * 1000) / 10}% for ${formatDuration(step.ms)} → ${step.outcome}: ${releases}; evidence peak ${Math.round(peak * 100)}% of the rollback threshold`);
+  }
   if (r.report.latencyBefore || r.report.latencyAfter) {
     lines.push(`  latency before: ${latency(r.report.latencyBefore)}; after: ${latency(r.report.latencyAfter)}`);
   }

@@ -1,0 +1,99 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { makeHarness, type Harness } from '../helpers/engine-harness.js';
+
+const REF = { configFile: 'slipway.yaml' };
+
+/** Simulated clients: every 50 ms, 20 requests split by the table's weights, failing at each release's rate. */
+function traffic(h: Harness, errorRate: Record<string, number>): () => void {
+  let on = true;
+  void (async () => {
+    while (on) {
+      const table = h.plane.tables.at(-1)?.services['web'];
+      const weights = table?.weights ?? Object.fromEntries((table?.targets ?? []).map((t) => [t.release, 1]));
+      const total = Object.values(weights).reduce((a, b) => a + b, 0);
+      for (const [release, w] of Object.entries(weights)) {
+        const n = Math.round((20 * w) / (total || 1));
+        let failed = 0;
+        for (let i = 0; i < n; i++) if (Math.random() < (errorRate[release] ?? 0.001)) failed++;
+        if (n > 0) h.plane.count('web', release, n, failed);
+      }
+      await sleep(50);
+    }
+  })();
+  return () => (on = false);
+}
+
+test('canary: a good release goes through every step, the bake, then 100%', { timeout: 60_000 }, async () => {
+  const h = await makeHarness();
+  const stop = traffic(h, {});
+  try {
+    await h.engine.deploy(REF, 'web', () => undefined);
+    const { results, error } = await h.engine.deploy(REF, 'web', (e) => h.events.push(e), 'canary');
+    assert.equal(error, undefined, error?.message);
+    assert.equal(results[0]?.outcome, 'succeeded');
+    const weights = h.plane.tables.map((t) => t.services['web']?.weights?.['r2']).filter((w) => w !== undefined);
+    assert.deepEqual(weights, [0.1, 0.5, 0.95]);
+    assert.deepEqual(h.plane.currentTargets('web'), ['r2', 'r2']);
+    assert.equal(h.plane.tables.at(-1)?.services['web']?.weights, undefined, 'no split after promotion');
+    const steps = results[0]?.report.canary ?? [];
+    assert.deepEqual(steps.map((s) => [s.weight, s.outcome]), [[0.1, 'next'], [0.5, 'next'], [0.95, 'next']]);
+    assert.ok(steps.every((s) => s.releases.find((r) => r.release === 'r2')!.requests > 0));
+    assert.equal(h.store.service('web')?.previousRelease, 'r1');
+  } finally {
+    stop();
+    await h.close();
+  }
+});
+
+test('canary: a release failing 30% of requests is rolled back at its first step', { timeout: 60_000 }, async () => {
+  const h = await makeHarness();
+  try {
+    await h.engine.deploy(REF, 'web', () => undefined);
+    const stop = traffic(h, { r2: 0.3 });
+    const { results, error } = await h.engine.deploy(REF, 'web', () => undefined, 'canary');
+    stop();
+    assert.equal(error?.code, 'SLW_CANARY_ROLLED_BACK', error?.message);
+    assert.equal(results[0]?.outcome, 'reverted');
+    assert.deepEqual(h.plane.currentTargets('web'), ['r1', 'r1']);
+    assert.equal(h.store.service('web')?.canary, undefined);
+    assert.equal(h.store.service('web')?.activeRelease, 'r1');
+    assert.ok((results[0]?.report.canary?.[0]?.evidence.length ?? 0) >= 1, 'evidence was recorded');
+    const maxWeight = Math.max(...h.plane.tables.map((t) => t.services['web']?.weights?.['r2'] ?? 0));
+    assert.equal(maxWeight, 0.1, 'it never went past the first step');
+  } finally {
+    await h.close();
+  }
+});
+
+test('canary: pause holds the weight, promote skips to 100%, abort flips back', { timeout: 60_000 }, async () => {
+  const h = await makeHarness();
+  const stop = traffic(h, {});
+  try {
+    await h.engine.deploy(REF, 'web', () => undefined);
+    const pending = h.engine.deploy(REF, 'web', () => undefined, 'canary');
+    while (h.engine.canary('web', 'status').length === 0) await sleep(20);
+    h.engine.canary('web', 'pause');
+    await sleep(2500);
+    const held = h.engine.canary('web', 'status')[0];
+    assert.equal(held?.paused, true);
+    assert.equal(held?.weight, 0.1, 'paused at the first step');
+    h.engine.canary(undefined, 'promote');
+    const { results } = await pending;
+    assert.equal(results[0]?.outcome, 'succeeded');
+    assert.deepEqual(results[0]?.report.canary?.map((s) => s.outcome), ['promote']);
+    assert.deepEqual(h.plane.currentTargets('web'), ['r2', 'r2']);
+
+    const third = h.engine.deploy(REF, 'web', () => undefined, 'canary');
+    while (h.engine.canary('web', 'status').length === 0) await sleep(20);
+    h.engine.canary('web', 'abort');
+    const aborted = await third;
+    assert.equal(aborted.error?.code, 'SLW_CANARY_ABORTED');
+    assert.deepEqual(h.plane.currentTargets('web'), ['r2', 'r2']);
+    assert.throws(() => h.engine.canary('web', 'promote'), (err: { code?: string }) => err.code === 'SLW_NO_CANARY');
+  } finally {
+    stop();
+    await h.close();
+  }
+});
