@@ -1,6 +1,7 @@
 import type { Config } from '../config/model.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { buildRelease } from './build-release.js';
-import { canaryPlan, revertCanary, runCanary } from './canary.js';
+import { canaryPlan, revertCanary, runCanary, stableRate } from './canary.js';
 import type { EngineContext } from './context.js';
 import { DeploymentRun, type Reporter } from './deployment-run.js';
 import { gateInstances } from './health-gate.js';
@@ -12,6 +13,9 @@ import { startInstances } from './start-instances.js';
 import { stopUnused } from './stop-instance.js';
 import { switchService, revertSwitch } from './switch.js';
 import { watchRelease } from './watch.js';
+
+/** Least window over which the stable release's request rate is measured before a canary. */
+const RATE_WINDOW_MS = 3000;
 
 /**
  * Blue-green deploy of one service: lock, plan, build, start, health-gate, switch, watch,
@@ -61,7 +65,14 @@ export async function deployService(
     }
     if ((strategy ?? spec.strategy) === 'canary') {
       if (from) {
-        run.setState('canary', { canary: { plan: canaryPlan(spec.canary), maxHoldMs: spec.canary.maxHoldMs, step: 0, weight: 0, paused: false, promote: false, abort: false } });
+        // The stable release's request rate over at least the last few seconds sets the first weight.
+        const waited = deps.now() - run.startedAt;
+        if (waited < RATE_WINDOW_MS) await sleep(RATE_WINDOW_MS - waited);
+        const now = await snapshotOf(run);
+        const rps = stableRate(name, from, start, now, deps.now() - run.startedAt);
+        const plan = canaryPlan(spec.canary, rps);
+        run.note(`canary plan: ${plan.map((s) => `${Math.round(s.weight * 1000) / 10}%`).join(' → ')} → 100% (stable traffic ${rps === undefined ? 'unknown' : `${rps.toFixed(1)} req/s`})`);
+        run.setState('canary', { canary: { plan, maxHoldMs: spec.canary.maxHoldMs, step: 0, weight: 0, paused: false, promote: false, abort: false } });
         return await runCanary(ctx, run, { release, from, start, timings });
       }
       run.note('first deploy of this service: nothing to compare a canary with, so it goes blue-green');

@@ -5,6 +5,7 @@ import { SlipwayError } from '../errors.js';
 import { quantile } from '../lib/latency-histogram.js';
 import { CanaryJudge, countsFromStats, type CanaryVerdict } from './canary-judge/canary-judge.js';
 import { currentProgress } from './canary-control.js';
+import { firstWeight } from './canary-judge/first-weight.js';
 import type { EngineContext } from './context.js';
 import type { DeploymentRun } from './deployment-run.js';
 import { finish, type OperationResult, type Timings } from './outcome.js';
@@ -19,15 +20,29 @@ const BAKE_WEIGHT = 0.95;
 type CanaryReport = NonNullable<DeployReport['canary']>;
 type StepOutcome = { kind: 'next' | 'promote' | 'abort' } | { kind: 'rollback'; reason: string };
 
-/** The steps of a canary: the configured weights, then the bake at 95 %. */
-export function canaryPlan(spec: CanarySpec): CanaryPlanStep[] {
+/**
+ * The steps of a canary: the configured weights, then the bake at 95 %. On a quiet service
+ * the first weight is raised to clamp(300 / (120 × rps), 5 %, 50 %) so that the judge sees
+ * enough requests; later steps at or below it are dropped.
+ */
+export function canaryPlan(spec: CanarySpec, requestsPerSecond?: number): CanaryPlanStep[] {
   const steps = spec.steps.map((weight, i) => ({
     weight,
     minHoldMs: spec.minHoldMs[i] ?? spec.minHoldMs.at(-1) ?? 60_000,
     minRequests: spec.minRequests[i] ?? spec.minRequests.at(-1) ?? 0,
     bake: false,
   }));
-  return [...steps, { weight: BAKE_WEIGHT, minHoldMs: spec.bakeMs, minRequests: 0, bake: true }];
+  const floor = requestsPerSecond === undefined ? 0 : firstWeight(requestsPerSecond);
+  const [first, ...rest] = steps;
+  const raised = first && floor > first.weight ? [{ ...first, weight: floor }, ...rest.filter((s) => s.weight > floor)] : steps;
+  return [...raised, { weight: BAKE_WEIGHT, minHoldMs: spec.bakeMs, minRequests: 0, bake: true }];
+}
+
+/** The stable release's request rate between two proxy snapshots. */
+export function stableRate(service: string, release: string, from: Snapshot, to: Snapshot, ms: number): number | undefined {
+  if (ms <= 0 || !from || !to) return undefined;
+  const d = delta(service, release, from, to);
+  return d ? (d.requests * 1000) / ms : 0;
 }
 
 export interface CanaryRun {

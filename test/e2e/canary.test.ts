@@ -101,7 +101,8 @@ test('a good release is promoted through every step; the report shows each step'
 test('pause, sticky cookie, daemon restart mid-canary, promote; then abort', { timeout: 180_000 }, async () => {
   const p = await makeProject();
   try {
-    await canaryConfig(p, '{ steps: [30%, 60%], minHold: [2s, 2s], minRequests: 0, bake: 2s, sticky: cookie }');
+    // No load here: a quiet service, so the first weight is raised to 50% (clamp(300 / (120 × rps), 5%, 50%)).
+    await canaryConfig(p, '{ steps: [20%, 70%], minHold: [2s, 2s], minRequests: 0, bake: 2s, sticky: cookie }');
     assert.equal((await cli(p, ['daemon', '--detach'])).code, 0);
     await setVersion(p, 'v1');
     assert.equal((await cli(p, ['deploy'])).code, 0);
@@ -128,9 +129,9 @@ test('pause, sticky cookie, daemon restart mid-canary, promote; then abort', { t
     const after = await cli(p, ['canary', 'status', '--json']);
     assert.equal(after.json.canaries.length, 1);
     assert.equal(after.json.canaries[0].paused, true);
-    assert.equal(after.json.canaries[0].weight, 0.3);
+    assert.equal(after.json.canaries[0].weight, 0.5);
     await new Promise((r) => setTimeout(r, 3000));
-    assert.equal((await cli(p, ['canary', 'status', '--json'])).json.canaries[0].weight, 0.3, 'paused: no step taken');
+    assert.equal((await cli(p, ['canary', 'status', '--json'])).json.canaries[0].weight, 0.5, 'paused: no step taken');
     for (const [body, cookie] of pins) assert.equal((await get(p.port, cookie)).body.trim(), body, 'sticky through the restart');
 
     assert.equal((await cli(p, ['canary', 'promote'])).code, 0);

@@ -97,3 +97,16 @@ test('canary: pause holds the weight, promote skips to 100%, abort flips back', 
     await h.close();
   }
 });
+
+test('canary plan: a quiet service starts higher; steps at or below the raised start are dropped', async () => {
+  const { canaryPlan } = await import('../../src/engine/canary.js');
+  const spec = { steps: [0.05, 0.25, 0.5], minHoldMs: [1, 2, 3], minRequests: [10, 20, 30], maxHoldMs: 100, bakeMs: 7, sticky: undefined };
+  const weights = (rps?: number) => canaryPlan(spec, rps).map((s) => s.weight);
+  assert.deepEqual(weights(), [0.05, 0.25, 0.5, 0.95], 'no rate known: the configured steps');
+  assert.deepEqual(weights(1000), [0.05, 0.25, 0.5, 0.95], 'a busy service starts at 5%');
+  assert.deepEqual(weights(10), [0.25, 0.5, 0.95], '10 req/s: 300 / 1200 = 25% first, the 25% step is not repeated');
+  assert.deepEqual(weights(1), [0.5, 0.95], '1 req/s: clamped to 50%');
+  assert.deepEqual(weights(0), [0.5, 0.95]);
+  assert.equal(canaryPlan(spec, 10).at(-1)?.bake, true);
+  assert.equal(canaryPlan(spec, 10)[0]?.minRequests, 10, 'the first step keeps its own hold and request count');
+});
