@@ -8,6 +8,8 @@ import { engineCodes } from '../src/engine/codes.js';
 import { releaseCodes } from '../src/release/codes.js';
 import { driverCodes } from '../src/drivers/codes.js';
 import { proxyCodes } from '../src/proxy/codes.js';
+import { observabilityCodes } from '../src/observability/codes.js';
+import { backupCodes } from '../src/backup/codes.js';
 
 /** One section of docs/errors.md: the codes of one area, in the order of its code table. */
 export interface ErrorArea {
@@ -32,6 +34,12 @@ export const errorAreas: readonly ErrorArea[] = [
   { title: 'Releases: source snapshot and build', codes: releaseCodes },
   { title: 'App instances', codes: driverCodes },
   { title: 'Proxy', codes: proxyCodes },
+  {
+    title: 'Metrics and health (admin listener)',
+    intro: '`SLW_READY_PROXY_DOWN`, `SLW_READY_JOURNAL_UNWRITABLE` and `SLW_READY_DISK_LOW` are not thrown: each names a failed check in the JSON body of `/health/ready` (HTTP 503).',
+    codes: observabilityCodes,
+  },
+  { title: 'Backups', codes: backupCodes },
 ];
 
 const KIND_TEXT: Record<CodeInfo['kind'], string> = {

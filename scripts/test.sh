@@ -4,9 +4,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages the tests use (git for source snapshots); installed only when missing.
+# Debian packages the tests use, installed only when missing: git (source snapshots),
+# postgresql, age, zstd, sqlite3 (backups), prometheus (metrics: prometheus and promtool).
 need=()
 command -v git >/dev/null || need+=(git)
+command -v age >/dev/null || need+=(age)
+command -v zstd >/dev/null || need+=(zstd)
+command -v sqlite3 >/dev/null || need+=(sqlite3)
+command -v promtool >/dev/null || need+=(prometheus)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"

@@ -6,6 +6,8 @@ import { driverCodes } from './drivers/codes.js';
 import { engineCodes } from './engine/codes.js';
 import { apiCodes } from './api/codes.js';
 import { releaseCodes } from './release/codes.js';
+import { backupCodes } from './backup/codes.js';
+import { observabilityCodes } from './observability/codes.js';
 
 /** Every stable error code slipway can produce; docs/errors.md lists the same set (a test checks). */
 export const catalog = {
@@ -16,6 +18,8 @@ export const catalog = {
   ...engineCodes,
   ...apiCodes,
   ...releaseCodes,
+  ...backupCodes,
+  ...observabilityCodes,
 } as const;
 
 export type ErrorCode = keyof typeof catalog;

@@ -4,6 +4,7 @@ import { VERSION } from '../version.js';
 import type { CommandSpec } from './command-spec.js';
 import { canaryCommands } from './commands/canary.js';
 import { daemonCommand } from './commands/daemon.js';
+import { exportCommands } from './commands/export.js';
 import { localCommands } from './commands/local.js';
 import { remoteCommands } from './commands/remote.js';
 import { createContext } from './context.js';
@@ -37,7 +38,7 @@ const helpCommand: CommandSpec = {
   },
 };
 
-const commands: CommandSpec[] = [...localCommands, daemonCommand, ...remoteCommands, ...canaryCommands, versionCommand, helpCommand];
+const commands: CommandSpec[] = [...localCommands, daemonCommand, ...remoteCommands, ...canaryCommands, ...exportCommands, versionCommand, helpCommand];
 
 async function main(argv: readonly string[]): Promise<number> {
   const wantsJson = argv.includes('--json');

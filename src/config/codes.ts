@@ -75,6 +75,11 @@ export const configCodes = {
     hint: 'Routes take a lower-case DNS name such as app.example.com or *.example.com, without port; proxy.host takes an IP address.',
     kind: 'user',
   },
+  SLW_CONFIG_BAD_LISTEN: {
+    title: 'A listen address (host:port) is malformed.',
+    hint: 'Write an IP address (or localhost) and a port, such as 127.0.0.1:9180 or [::1]:9180; prefer a loopback address, since /metrics is not authenticated.',
+    kind: 'user',
+  },
   SLW_CONFIG_BAD_PATH: {
     title: 'A URL path is malformed.',
     hint: 'Write a path that starts with "/" and has no spaces, "?" or "#", e.g. /api.',

@@ -12,6 +12,8 @@ export interface Config {
   readonly env: string | undefined;
   readonly version: 1;
   readonly proxy: ProxySpec;
+  /** The daemon's admin HTTP listener (metrics, health); undefined: off. */
+  readonly admin?: AdminSpec | undefined;
   /** In file order; dependsOn (later issues) gives the deploy order. */
   readonly services: Readonly<Record<string, ServiceSpec>>;
 }
@@ -21,6 +23,11 @@ export interface ProxySpec {
   readonly http: number;
   /** Listen address; default 0.0.0.0 (tests and the demo use 127.0.0.1). */
   readonly host: string;
+}
+
+export interface AdminSpec {
+  /** Where /metrics, /health/live and /health/ready are served; port 0 picks a free port. */
+  readonly listen: { readonly host: string; readonly port: number };
 }
 
 export interface HealthSpec {

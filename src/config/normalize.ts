@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { parseDuration } from '../lib/duration.js';
 import { toArgv } from '../lib/command-line.js';
+import { parseListenAddress } from '../lib/listen-address.js';
 import type { CanarySpec, Config, ServiceSpec } from './model.js';
 import { canarySchema, type ParsedCanary, type ParsedConfig, type ParsedService } from './schema.js';
 import { deepFreeze } from './freeze.js';
@@ -21,6 +22,7 @@ export function normalize(parsed: ParsedConfig, ctx: NormalizeContext): Config {
     env: ctx.env,
     version: parsed.version,
     proxy: { http: parsed.proxy.http, host: parsed.proxy.host },
+    admin: parsed.admin ? { listen: listenOf(parsed.admin.listen) } : undefined,
     services,
   });
 }
@@ -73,6 +75,12 @@ function normalizeCanary(service: string, c: ParsedCanary): CanarySpec {
 
 function argv(command: string | string[]): string[] {
   return typeof command === 'string' ? toArgv(command) : [...command];
+}
+
+function listenOf(text: string): { host: string; port: number } {
+  const address = parseListenAddress(text);
+  if (!address) throw new Error(`listen address "${text}" passed the schema but not parseListenAddress`);
+  return { host: address.host, port: address.port };
 }
 
 function ms(text: string): number {

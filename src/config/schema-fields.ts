@@ -1,6 +1,7 @@
 /** Leaf value schemas of slipway.yaml, each tagged with the issue code its failures get. */
 import { z } from 'zod';
 import { tag } from './schema-meta.js';
+import { parseListenAddress } from '../lib/listen-address.js';
 
 /** Same grammar as parseDuration in src/lib/duration.ts (a test keeps them in step). */
 export const DURATION_PATTERN = /^\d+(?:\.\d+)?(?:ms|s|m|h|d)$/;
@@ -50,6 +51,22 @@ export const listenHost = tag(z.union([z.ipv4(), z.ipv6(), z.literal('localhost'
   code: 'SLW_CONFIG_BAD_HOST',
   expected: 'an IP address to listen on, such as 0.0.0.0 or 127.0.0.1',
   quoteValue: true,
+});
+
+export const listenAddress = tag(z.string().refine((text) => parseListenAddress(text) !== undefined), {
+  code: 'SLW_CONFIG_BAD_LISTEN',
+  expected: 'an address and port to listen on, such as 127.0.0.1:9180',
+  quoteValue: true,
+  explain: (value) => {
+    if (typeof value === 'number' || (typeof value === 'string' && /^\d+$/.test(value))) {
+      return { hint: `write the address too: 127.0.0.1:${String(value)} (loopback only) or 0.0.0.0:${String(value)}` };
+    }
+    if (typeof value !== 'string') return undefined;
+    if (value.includes('://')) return { hint: 'write host:port only, without the scheme (no http://).' };
+    if (parseListenAddress(`${value}:9180`)) return { hint: `add the port: ${value}:9180` };
+    if (/^[^[].*:.*:/.test(value)) return { hint: 'put an IPv6 address in brackets: [::1]:9180' };
+    return { hint: 'the host is an IP address (or localhost) and the port a number from 0 to 65535.' };
+  },
 });
 
 export const routeHost = tag(z.string().max(253).regex(ROUTE_HOST_PATTERN), {

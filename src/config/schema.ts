@@ -1,10 +1,15 @@
 /** The slipway.yaml format (version 1) as zod schemas: validation and `slipway schema` share them. */
 import { z } from 'zod';
 import { command, count, duration, durationValue, envName, percent, stickyMode, envValue, envVarName, listenHost, port, routeHost, serviceName, urlPath, version } from './schema-fields.js';
+import { listenAddress } from './schema-fields.js';
 
 export const proxySchema = z.strictObject({
   http: port.default(80).describe('HTTP listen port (default 80).'),
   host: listenHost.default('0.0.0.0').describe('Listen address (default 0.0.0.0).'),
+});
+
+export const adminSchema = z.strictObject({
+  listen: listenAddress.describe('Address of the admin HTTP listener (/metrics, /health/live, /health/ready), e.g. 127.0.0.1:9180.'),
 });
 
 export const routeSchema = z.strictObject({
@@ -55,6 +60,7 @@ export const serviceSchema = z.strictObject({
 export const configSchema = z.strictObject({
   version,
   proxy: proxySchema.prefault({}),
+  admin: adminSchema.optional().describe('Admin HTTP listener of the daemon; off when absent.'),
   services: z.record(serviceName, serviceSchema),
 });
 
@@ -64,7 +70,10 @@ export type ParsedCanary = z.output<typeof canarySchema>;
 
 /** Shape check of `environments:`; overlay contents are checked once merged onto the base. */
 export const environmentsSchema = z.object({
-  environments: z.record(envName, z.strictObject({ proxy: z.unknown().optional(), services: z.unknown().optional() })),
+  environments: z.record(
+    envName,
+    z.strictObject({ proxy: z.unknown().optional(), admin: z.unknown().optional(), services: z.unknown().optional() }),
+  ),
 });
 
 /** The whole file as users write it, for JSON Schema (overlays described as partial configs). */
@@ -74,6 +83,7 @@ export const fileSchema = configSchema.extend({
       envName,
       z.strictObject({
         proxy: proxySchema.partial().optional(),
+        admin: adminSchema.partial().optional(),
         services: z.record(serviceName, serviceSchema.partial()).optional(),
       }),
     )

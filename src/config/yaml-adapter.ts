@@ -87,3 +87,8 @@ function rangeStart(node: unknown): number | undefined {
 export function yamlScalar(value: string | number | boolean): string {
   return stringify(value, { lineWidth: 0 }).trimEnd();
 }
+
+/** Renders a plain JSON-like value as a YAML document (long lines kept whole). */
+export function toYamlDocument(value: unknown): string {
+  return stringify(value, { lineWidth: 0 });
+}

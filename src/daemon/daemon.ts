@@ -20,6 +20,7 @@ import { crashPointFrom } from './crash-point.js';
 import { ControlServer } from './control-server.js';
 import { createHandlers } from './handlers.js';
 import { ProxySupervisor } from './proxy-supervisor.js';
+import { startAdmin, type RunningAdmin } from './admin-wiring.js';
 import { SlipwayError } from '../errors.js';
 import { ApiClient } from '../api/client.js';
 import { isPidAlive } from '../lib/pid-alive.js';
@@ -40,11 +41,17 @@ export class Daemon {
   #engine: Engine | undefined;
   #proxy: ProxySupervisor | undefined;
   #server: ControlServer | undefined;
+  #admin: RunningAdmin | undefined;
   #stopping: Promise<void> | undefined;
   onStopRequested: (keepApps: boolean) => void = () => undefined;
 
   constructor(options: DaemonOptions) {
     this.options = options;
+  }
+
+  /** "host:port" of the admin listener (metrics, health), when the config has `admin:`. */
+  get adminAddress(): string | undefined {
+    return this.#admin?.address;
   }
 
   get socketPath(): string {
@@ -85,6 +92,8 @@ export class Daemon {
       await this.#engine?.ctx.publisher.publish('proxy restarted');
     };
     this.#proxy.watch();
+    // Bound before the control socket answers: a busy admin port fails the start the CLI waits for.
+    this.#admin = await startAdmin({ stateDir, configFile: this.options.configFile, env: this.options.env, store: this.#store });
     this.#server = new ControlServer(createHandlers(this, this.#engine, this.#proxy));
     await this.#server.listen(this.socketPath);
     await writeFileAtomic(join(stateDir, 'daemon.pid'), `${process.pid}\n`);
@@ -116,6 +125,7 @@ export class Daemon {
 
   async #stop(keepApps: boolean): Promise<void> {
     await this.#server?.close();
+    await this.#admin?.server.close();
     this.#proxy?.close();
     // Full stop: the proxy first (stops accepting, finishes what is in flight), then the apps.
     if (!keepApps) await this.#proxy?.shutdown();

@@ -76,6 +76,11 @@ export const LatencyHistogramSchema = z.strictObject({
   count: z.number().int().nonnegative(),
 });
 
+export const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const;
+export type StatusClass = (typeof STATUS_CLASSES)[number];
+const counter = z.number().int().nonnegative();
+export const StatusClassCountsSchema = z.strictObject({ '1xx': counter, '2xx': counter, '3xx': counter, '4xx': counter, '5xx': counter });
+
 /** Cumulative counters since the proxy started, per service and release, per upstream attempt. */
 export const ReleaseStatsSchema = z.strictObject({
   requests: z.number().int().nonnegative(),
@@ -85,6 +90,12 @@ export const ReleaseStatsSchema = z.strictObject({
   connErrors: z.number().int().nonnegative(),
   timeouts: z.number().int().nonnegative(),
   latency: LatencyHistogramSchema,
+  /**
+   * Attempts by the status class of what the client got for them (the app's status, or the
+   * proxy's 502/504 for a final failed attempt); a retried or abandoned attempt has none.
+   * Optional: a proxy started by an older slipway does not report it.
+   */
+  statusClasses: StatusClassCountsSchema.optional(),
 });
 
 export const TargetStatusSchema = z.strictObject({
@@ -121,6 +132,7 @@ export type RoutingTable = z.infer<typeof RoutingTableSchema>;
 export type RoutingTableInput = z.input<typeof RoutingTableSchema>;
 export type TableAck = z.infer<typeof TableAckSchema>;
 export type ReleaseStats = z.infer<typeof ReleaseStatsSchema>;
+export type StatusClassCounts = z.infer<typeof StatusClassCountsSchema>;
 export type TargetStatus = z.infer<typeof TargetStatusSchema>;
 export type ProxyStatus = z.infer<typeof ProxyStatusSchema>;
 

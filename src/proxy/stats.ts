@@ -1,5 +1,5 @@
 import { emptyHistogram, observe } from '../lib/latency-histogram.js';
-import type { ReleaseStats } from './protocol.js';
+import type { ReleaseStats, StatusClass } from './protocol.js';
 import type { UpstreamFailure } from './upstream-pool.js';
 
 /** Cumulative per-service, per-release counters of upstream attempts since the proxy started. */
@@ -12,7 +12,8 @@ export class ProxyStats {
     if (!releases) this.#services.set(service, (releases = new Map()));
     let stats = releases.get(release);
     if (!stats) {
-      stats = { requests: 0, errors5xx: 0, connErrors: 0, timeouts: 0, latency: emptyHistogram() };
+      const statusClasses = { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 };
+      stats = { requests: 0, errors5xx: 0, connErrors: 0, timeouts: 0, latency: emptyHistogram(), statusClasses };
       releases.set(release, stats);
     }
     return stats;
@@ -23,7 +24,11 @@ export class ProxyStats {
     for (const [service, releases] of this.#services) {
       const copy: Record<string, ReleaseStats> = {};
       for (const [release, s] of releases) {
-        copy[release] = { ...s, latency: { ...s.latency, counts: [...s.latency.counts] } };
+        copy[release] = {
+          ...s,
+          latency: { ...s.latency, counts: [...s.latency.counts] },
+          ...(s.statusClasses ? { statusClasses: { ...s.statusClasses } } : {}),
+        };
       }
       out[service] = copy;
     }
@@ -46,4 +51,12 @@ export function recordAttempt(
   else if (outcome.failure === 'timeout') stats.timeouts++;
   else if (outcome.status !== undefined && outcome.status >= 500) stats.errors5xx++;
   if (outcome.failure === undefined) observe(stats.latency, outcome.ms);
+  if (outcome.status !== undefined && stats.statusClasses) stats.statusClasses[statusClassOf(outcome.status)]++;
+}
+
+const CLASS_BY_HUNDREDS: readonly StatusClass[] = ['5xx', '1xx', '2xx', '3xx', '4xx', '5xx'];
+
+/** 1xx…5xx; anything outside 100..599 (never sent by node's http) counts as 5xx. */
+export function statusClassOf(status: number): StatusClass {
+  return CLASS_BY_HUNDREDS[Math.floor(status / 100)] ?? '5xx';
 }

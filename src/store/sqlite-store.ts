@@ -180,6 +180,11 @@ export class SqliteStore implements StateStore {
     }));
   }
 
+  /** Readiness probe: one durable write to the database (a meta row); throws when it cannot write. */
+  probeWrite(): void {
+    this.#db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('ready_probe', ?)").run(new Date().toISOString());
+  }
+
   close(): void {
     if (this.#db.open) this.#db.close();
   }

@@ -1,0 +1,37 @@
+import type { Readable } from 'node:stream';
+import type { ChildStage } from './child-stage.js';
+
+export type SourceKind = 'postgres' | 'sqlite' | 'dir';
+
+/** What a backup was made of, free of secrets (no passwords): goes into the manifest. */
+export type SourceDescription =
+  | { readonly kind: 'postgres'; readonly host: string; readonly port: number; readonly database: string; readonly user: string }
+  | { readonly kind: 'sqlite'; readonly path: string }
+  | { readonly kind: 'dir'; readonly path: string };
+
+/** One read of a source: the raw bytes, and the processes whose exit status counts. */
+export interface SourceRun {
+  /** Ends only once every process behind it exited 0 (see ChildStage.output). */
+  readonly stream: Readable;
+  readonly children: readonly ChildStage[];
+  /** Removes temporary files; called after the run, whether it worked or not. */
+  cleanup(): Promise<void>;
+}
+
+/** A thing slipway backs up. Implementations: postgres-source, sqlite-source, dir-source. */
+export interface BackupSource {
+  /** The source's name under backups.sources (e.g. "db"). */
+  readonly name: string;
+  readonly kind: SourceKind;
+  /** File name suffix of the raw format (".pgdump", ".sqlite", ".tar"). */
+  readonly suffix: string;
+  /** No real output of this kind is smaller: anything below is a failure reported as success. */
+  readonly minBytes: number;
+  /** How many bytes of the start `checkHead` needs. */
+  readonly headBytes: number;
+  /** Returns what is wrong with the start of the output (wrong format), or undefined. */
+  checkHead(head: Buffer): string | undefined;
+  describe(): SourceDescription;
+  toolVersions(): Promise<Record<string, string>>;
+  open(signal: AbortSignal): Promise<SourceRun>;
+}

@@ -1,0 +1,54 @@
+/** Wires the admin HTTP listener (metrics, health) to the daemon's store and the proxy. */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../config/load.js';
+import type { AdminSpec } from '../config/model.js';
+import { diskSpace } from '../lib/disk-space.js';
+import { formatListenAddress } from '../lib/listen-address.js';
+import { AdminServer } from '../observability/admin-server.js';
+import { collectMetrics } from '../observability/collector.js';
+import { checkReadiness, DEFAULT_DISK_FLOOR_BYTES } from '../observability/readiness.js';
+import { ProxyClient } from '../proxy/client.js';
+import { PROXY_DIR, PROXY_SOCKET } from '../proxy/protocol.js';
+import type { SqliteStore } from '../store/sqlite-store.js';
+import { VERSION } from '../version.js';
+
+export interface AdminWiring {
+  readonly stateDir: string;
+  readonly configFile: string | undefined;
+  readonly env: string | undefined;
+  readonly store: SqliteStore;
+}
+
+/** A scrape or readiness probe waits at most this long for the proxy. */
+const PROXY_DEADLINE_MS = 2000;
+
+export interface RunningAdmin {
+  readonly server: AdminServer;
+  /** "host:port" actually bound. */
+  readonly address: string;
+}
+
+/**
+ * Starts the listener when the daemon's config has an `admin:` section (read at daemon start;
+ * a changed admin.listen takes effect when the daemon restarts). Undefined when it has none.
+ */
+export async function startAdmin(o: AdminWiring): Promise<RunningAdmin | undefined> {
+  const spec = await adminSpec(o);
+  if (!spec) return undefined;
+  const proxy = new ProxyClient(join(o.stateDir, PROXY_DIR, PROXY_SOCKET), { timeoutMs: PROXY_DEADLINE_MS });
+  const disk = () => diskSpace(o.stateDir);
+  const server = new AdminServer({
+    metrics: () => collectMetrics({ proxyStatus: () => proxy.status(), store: o.store, disk, version: VERSION }),
+    readiness: () =>
+      checkReadiness({ proxy: () => proxy.status(), journal: () => o.store.probeWrite(), disk, diskFloorBytes: DEFAULT_DISK_FLOOR_BYTES }),
+  });
+  const bound = await server.listen(spec.listen);
+  return { server, address: formatListenAddress(bound) };
+}
+
+async function adminSpec(o: AdminWiring): Promise<AdminSpec | undefined> {
+  if (!o.configFile || !existsSync(o.configFile)) return undefined;
+  const config = await loadConfig({ file: o.configFile, ...(o.env ? { env: o.env } : {}) });
+  return config.admin;
+}

@@ -1,0 +1,118 @@
+/**
+ * The built-in alert rules that can be expressed over slipway's own metrics, in PromQL, as
+ * `slipway export prometheus-rules` writes them for a Prometheus server of the user's.
+ */
+export type Severity = 'critical' | 'warning' | 'info';
+
+export interface AlertRule {
+  /** Built-in rule name (kebab-case), also the `slipway_rule` label. */
+  readonly name: string;
+  /** Prometheus alert name. */
+  readonly alert: string;
+  readonly expr: string;
+  /** Prometheus duration the condition must hold before the alert fires. */
+  readonly for: string;
+  readonly severity: Severity;
+  /** May use {{ $labels.service }} and {{ $value }}. */
+  readonly summary: string;
+  /** What to look at first. */
+  readonly hint: string;
+}
+
+/** Requests that got an answer (status classes), per service, over 5 minutes. */
+const answered = 'sum by (service) (rate(slipway_http_requests_total{status_class=~"[1-5]xx"}[5m]))';
+
+export const BUILTIN_ALERT_RULES: readonly AlertRule[] = [
+  {
+    name: 'proxy-down',
+    alert: 'SlipwayProxyDown',
+    expr: 'slipway_proxy_up == 0',
+    for: '1m',
+    severity: 'critical',
+    summary: 'The slipway proxy does not answer its control socket',
+    hint: 'The daemon restarts the proxy by itself; read <state-dir>/logs/proxy.log and `slipway status`.',
+  },
+  {
+    name: 'instance-down',
+    alert: 'SlipwayInstanceDown',
+    expr: 'slipway_service_instances_healthy < slipway_service_instances_desired',
+    for: '2m',
+    severity: 'warning',
+    summary: '{{ $labels.service }}: fewer healthy instances than the active release asks for',
+    hint: 'Run `slipway status` and `slipway logs {{ $labels.service }}`: the supervisor restarts instances that exit or stay unhealthy.',
+  },
+  {
+    name: 'service-down',
+    alert: 'SlipwayServiceDown',
+    expr: 'slipway_service_instances_healthy == 0 and slipway_service_instances_desired > 0',
+    for: '1m',
+    severity: 'critical',
+    summary: '{{ $labels.service }}: no healthy instance, requests get 503',
+    hint: 'Run `slipway logs {{ $labels.service }}`; `slipway rollback {{ $labels.service }}` goes back to the previous release.',
+  },
+  {
+    name: 'error-rate-high',
+    alert: 'SlipwayErrorRateHigh',
+    expr:
+      `sum by (service) (rate(slipway_http_requests_total{status_class="5xx"}[5m])) / ${answered} > 0.05` +
+      ` and ${answered} > 0.1`,
+    for: '5m',
+    severity: 'critical',
+    summary: '{{ $labels.service }}: {{ $value | humanizePercentage }} of responses are 5xx',
+    hint: 'Compare releases on the dashboard; if the errors started with a deploy, `slipway rollback {{ $labels.service }}`.',
+  },
+  {
+    name: 'latency-high',
+    alert: 'SlipwayLatencyHigh',
+    expr: 'histogram_quantile(0.99, sum by (service, le) (rate(slipway_http_request_duration_seconds_bucket[5m]))) > 1',
+    for: '10m',
+    severity: 'warning',
+    summary: '{{ $labels.service }}: p99 latency is {{ $value | humanizeDuration }} (above 1s)',
+    hint: 'Look for slow endpoints or a saturated database in the app; more instances help only if the app is CPU-bound.',
+  },
+  {
+    name: 'deploy-failed',
+    alert: 'SlipwayDeployFailed',
+    expr: 'sum by (service) (increase(slipway_deployments_total{kind="deploy",outcome=~"failed|reverted"}[15m])) > 0',
+    for: '0s',
+    severity: 'warning',
+    summary: '{{ $labels.service }}: a deploy failed or was reverted in the last 15 minutes',
+    hint: 'Run `slipway history {{ $labels.service }}`: the deployment says which step failed and why; traffic stayed on the previous release.',
+  },
+  {
+    name: 'rollback-happened',
+    alert: 'SlipwayRollbackHappened',
+    expr: 'sum by (service, trigger) (increase(slipway_rollbacks_total[15m])) > 0',
+    for: '0s',
+    severity: 'info',
+    summary: '{{ $labels.service }}: traffic went back to an earlier release ({{ $labels.trigger }})',
+    hint: 'Run `slipway history {{ $labels.service }}` to see which release is active and why the rollback happened.',
+  },
+  {
+    name: 'disk-nearly-full',
+    alert: 'SlipwayDiskNearlyFull',
+    expr: 'slipway_state_disk_free_bytes / slipway_state_disk_size_bytes < 0.1',
+    for: '10m',
+    severity: 'warning',
+    summary: 'Less than 10% free on the file system of the slipway state directory',
+    hint: 'Free space (old logs, releases, backups); below 256 MiB /health/ready reports not ready and deploys cannot be journaled.',
+  },
+];
+
+/** A Prometheus rule file (one group) with every built-in rule. */
+export function prometheusRuleFile(rules: readonly AlertRule[] = BUILTIN_ALERT_RULES): object {
+  return {
+    groups: [
+      {
+        name: 'slipway',
+        rules: rules.map((r) => ({
+          alert: r.alert,
+          expr: r.expr,
+          for: r.for,
+          labels: { severity: r.severity, slipway_rule: r.name },
+          annotations: { summary: r.summary, hint: r.hint },
+        })),
+      },
+    ],
+  };
+}

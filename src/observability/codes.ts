@@ -1,0 +1,35 @@
+import type { CodeTable } from '../error-code-info.js';
+
+/**
+ * Observability codes. SLW_ADMIN_LISTEN_FAILED is thrown at daemon start; the SLW_READY_*
+ * codes name a failed check in the JSON body of /health/ready (503).
+ */
+export const observabilityCodes = {
+  SLW_ADMIN_LISTEN_FAILED: {
+    title: 'The admin HTTP listener (admin.listen) could not be opened.',
+    hint: 'Another process may hold the port (`ss -ltnp`), or the address is not on this machine; change admin.listen in slipway.yaml and start the daemon again.',
+    kind: 'user',
+  },
+  SLW_METRICS_FAILED: {
+    title: 'The metrics could not be collected for a scrape.',
+    hint: 'This is a bug: the answer body and <state-dir>/logs/daemon.log say what failed; report it.',
+    kind: 'internal',
+  },
+  SLW_READY_PROXY_DOWN: {
+    title: 'Not ready: the proxy does not answer on its control socket.',
+    hint: 'The daemon restarts the proxy within seconds; if this persists read <state-dir>/logs/proxy.log.',
+    kind: 'internal',
+  },
+  SLW_READY_JOURNAL_UNWRITABLE: {
+    title: 'Not ready: the state database (journal) cannot be written.',
+    hint: 'Check free space and permissions of <state-dir>/state.db; no deploy can be journaled until this is fixed.',
+    kind: 'user',
+  },
+  SLW_READY_DISK_LOW: {
+    title: 'Not ready: free disk space in the state directory is below the floor.',
+    hint: 'Free space on the file system of the state directory (old logs, releases, backups).',
+    kind: 'user',
+  },
+} as const satisfies CodeTable;
+
+export type ObservabilityCode = keyof typeof observabilityCodes;

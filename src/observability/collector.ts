@@ -1,0 +1,32 @@
+/** Everything /metrics shows, read at scrape time from the proxy's status and the store. */
+import type { DiskSpace } from '../lib/disk-space.js';
+import type { ProxyStatus } from '../proxy/protocol.js';
+import { METRIC_DEFS, METRICS } from './metric-catalog.js';
+import { FamilyBuilder, type MetricFamily } from './metric-family.js';
+import { addHealthySamples, addProxySamples } from './proxy-metrics.js';
+import { addStoreSamples, type MetricsStore } from './store-metrics.js';
+
+export interface MetricsSources {
+  /** Rejects when the proxy does not answer (then slipway_proxy_up is 0). */
+  readonly proxyStatus: () => Promise<ProxyStatus>;
+  readonly store: MetricsStore;
+  readonly disk: () => Promise<DiskSpace>;
+  readonly version: string;
+}
+
+export async function collectMetrics(sources: MetricsSources): Promise<MetricFamily[]> {
+  const [status, disk] = await Promise.all([
+    sources.proxyStatus().catch(() => undefined),
+    sources.disk().catch(() => undefined),
+  ]);
+  const out = new FamilyBuilder(METRIC_DEFS);
+  out.add(METRICS.buildInfo, { version: sources.version }, 1);
+  addProxySamples(out, status);
+  const services = addStoreSamples(out, sources.store);
+  addHealthySamples(out, status, services);
+  if (disk) {
+    out.add(METRICS.diskFree, {}, disk.freeBytes);
+    out.add(METRICS.diskSize, {}, disk.sizeBytes);
+  }
+  return out.families();
+}

@@ -1,0 +1,102 @@
+// A real Prometheus server (Debian package `prometheus`) on loopback with private storage,
+// and promtool, for the observability tests. Every process is stopped by its pid.
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from '../../src/lib/free-port.js';
+
+export interface PrometheusServer {
+  readonly url: string;
+  readonly pid: number;
+  readonly dir: string;
+  /** Instant query; the vector's samples as { labels, value }. */
+  query(promql: string): Promise<{ metric: Record<string, string>; value: number }[]>;
+  get(path: string): Promise<any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON API answer, asserted by the tests
+  stop(): Promise<void>;
+}
+
+export interface PrometheusOptions {
+  /** host:port of the /metrics endpoint to scrape every second. */
+  readonly target: string;
+  /** Rule file contents (YAML), evaluated every second. */
+  readonly rules?: string;
+}
+
+export async function startPrometheus(o: PrometheusOptions): Promise<PrometheusServer> {
+  const dir = await mkdtemp(join(tmpdir(), 'slipway-prom-'));
+  const port = await freePort();
+  const ruleFiles = o.rules ? [join(dir, 'rules.yml')] : [];
+  if (o.rules) await writeFile(join(dir, 'rules.yml'), o.rules);
+  const config = [
+    'global: { scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s }',
+    `rule_files: ${JSON.stringify(ruleFiles)}`,
+    'scrape_configs:',
+    `  - { job_name: slipway, static_configs: [{ targets: ["${o.target}"] }] }`,
+  ].join('\n');
+  await writeFile(join(dir, 'prometheus.yml'), `${config}\n`);
+  const child: ChildProcess = spawn(
+    'prometheus',
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let log = '';
+  child.stderr?.on('data', (c: Buffer) => void (log = (log + c.toString()).slice(-4000)));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const pid = child.pid ?? 0;
+  const url = `http://127.0.0.1:${port}`;
+  const server: PrometheusServer = {
+    url,
+    pid,
+    dir,
+    async get(path) {
+      const res = await fetch(`${url}${path}`);
+      const body = (await res.json()) as { status: string; data: unknown; error?: string };
+      if (body.status !== 'success') throw new Error(`prometheus ${path}: ${body.error ?? res.status}`);
+      return body.data;
+    },
+    async query(promql) {
+      const data = await server.get(`/api/v1/query?query=${encodeURIComponent(promql)}`);
+      return (data.result as { metric: Record<string, string>; value: [number, string] }[]).map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
+    },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        process.kill(pid, 'SIGTERM');
+        const done = await Promise.race([exited.then(() => true), sleep(5000).then(() => false)]);
+        if (!done) process.kill(pid, 'SIGKILL');
+        await exited;
+      }
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  try {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`prometheus exited (${child.exitCode}): ${log}`);
+      const ready = await fetch(`${url}/-/ready`).then((r) => r.ok, () => false);
+      if (ready) return server;
+      if (Date.now() > deadline) throw new Error(`prometheus not ready within 20 s: ${log}`);
+      await sleep(100);
+    }
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+}
+
+/** Runs promtool with these arguments (and stdin); resolves with its exit code and output. */
+export function promtool(args: readonly string[], stdin?: string): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    const child = execFile('promtool', [...args], (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      resolve({ code, output: `${stdout}${stderr}` });
+    });
+    child.stdin?.end(stdin ?? '');
+  });
+}
