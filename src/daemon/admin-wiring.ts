@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../config/load.js';
+import { toSlipwayError } from '../errors.js';
 import type { AdminSpec } from '../config/model.js';
 import { diskSpace } from '../lib/disk-space.js';
 import { formatListenAddress } from '../lib/listen-address.js';
@@ -18,6 +19,7 @@ export interface AdminWiring {
   readonly configFile: string | undefined;
   readonly env: string | undefined;
   readonly store: SqliteStore;
+  readonly warn?: (message: string) => void;
 }
 
 /** A scrape or readiness probe waits at most this long for the proxy. */
@@ -47,8 +49,18 @@ export async function startAdmin(o: AdminWiring): Promise<RunningAdmin | undefin
   return { server, address: formatListenAddress(bound) };
 }
 
+/**
+ * The admin section of the daemon's config. A config that does not load leaves admin off
+ * (with a warning) rather than keeping the daemon down: the daemon must always be able to
+ * come back and supervise the apps that run.
+ */
 async function adminSpec(o: AdminWiring): Promise<AdminSpec | undefined> {
   if (!o.configFile || !existsSync(o.configFile)) return undefined;
-  const config = await loadConfig({ file: o.configFile, ...(o.env ? { env: o.env } : {}) });
-  return config.admin;
+  try {
+    const config = await loadConfig({ file: o.configFile, ...(o.env ? { env: o.env } : {}) });
+    return config.admin;
+  } catch (err) {
+    o.warn?.(`admin listener off: ${toSlipwayError(err).message}`);
+    return undefined;
+  }
 }

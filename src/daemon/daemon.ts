@@ -44,6 +44,8 @@ export class Daemon {
   #admin: RunningAdmin | undefined;
   #stopping: Promise<void> | undefined;
   onStopRequested: (keepApps: boolean) => void = () => undefined;
+  /** Problems that did not stop the daemon (printed in its ready line). */
+  readonly warnings: string[] = [];
 
   constructor(options: DaemonOptions) {
     this.options = options;
@@ -93,7 +95,13 @@ export class Daemon {
     };
     this.#proxy.watch();
     // Bound before the control socket answers: a busy admin port fails the start the CLI waits for.
-    this.#admin = await startAdmin({ stateDir, configFile: this.options.configFile, env: this.options.env, store: this.#store });
+    this.#admin = await startAdmin({
+      stateDir,
+      configFile: this.options.configFile,
+      env: this.options.env,
+      store: this.#store,
+      warn: (message) => this.warnings.push(message),
+    });
     this.#server = new ControlServer(createHandlers(this, this.#engine, this.#proxy));
     await this.#server.listen(this.socketPath);
     await writeFileAtomic(join(stateDir, 'daemon.pid'), `${process.pid}\n`);

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiClient } from '../../src/api/client.js';
@@ -101,6 +101,14 @@ test('with a daemon running, a bad config starts nothing and changes no state', 
       releases: await readdir(join(p.stateDir, 'releases', 'web')),
     };
     assert.deepEqual(after, before);
+
+    // A broken config never keeps the daemon from coming back to supervise what runs.
+    await writeFile(p.configFile, 'version: 1\nservices:\n  web:\n    run: [\n');
+    assert.equal((await cli(p, ['stop', '--keep-apps'])).code, 0);
+    const restarted = await cli(p, ['daemon', '--detach']);
+    assert.equal(restarted.code, 0, restarted.stdout + restarted.stderr);
+    const again = (await cli(p, ['status', '--json'])).json.services;
+    assert.deepEqual(again[0].instances.map((i: { pid: number }) => i.pid), before.status[0].instances.map((i: { pid: number }) => i.pid));
   } finally {
     await destroyProject(p);
   }
