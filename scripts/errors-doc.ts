@@ -10,6 +10,8 @@ import { driverCodes } from '../src/drivers/codes.js';
 import { proxyCodes } from '../src/proxy/codes.js';
 import { observabilityCodes } from '../src/observability/codes.js';
 import { backupCodes } from '../src/backup/codes.js';
+import { certCodes } from '../src/certs/codes.js';
+import { secretsCodes } from '../src/secrets/codes.js';
 
 /** One section of docs/errors.md: the codes of one area, in the order of its code table. */
 export interface ErrorArea {
@@ -40,6 +42,8 @@ export const errorAreas: readonly ErrorArea[] = [
     codes: observabilityCodes,
   },
   { title: 'Backups', codes: backupCodes },
+  { title: 'TLS certificates', codes: certCodes },
+  { title: 'Secrets', codes: secretsCodes },
 ];
 
 const KIND_TEXT: Record<CodeInfo['kind'], string> = {

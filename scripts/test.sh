@@ -5,9 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the tests use, installed only when missing: git (source snapshots),
-# postgresql, age, zstd, sqlite3 (backups), prometheus (metrics: prometheus and promtool).
+# postgresql, age, zstd, sqlite3 (backups), prometheus (metrics: prometheus and promtool),
+# pebble and openssl (TLS: the ACME test server, protocol checks).
 need=()
 command -v git >/dev/null || need+=(git)
+command -v openssl >/dev/null || need+=(openssl)
+command -v pebble >/dev/null || need+=(pebble)
 command -v age >/dev/null || need+=(age)
 command -v zstd >/dev/null || need+=(zstd)
 command -v sqlite3 >/dev/null || need+=(sqlite3)

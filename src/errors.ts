@@ -8,6 +8,8 @@ import { apiCodes } from './api/codes.js';
 import { releaseCodes } from './release/codes.js';
 import { backupCodes } from './backup/codes.js';
 import { observabilityCodes } from './observability/codes.js';
+import { certCodes } from './certs/codes.js';
+import { secretsCodes } from './secrets/codes.js';
 
 /** Every stable error code slipway can produce; docs/errors.md lists the same set (a test checks). */
 export const catalog = {
@@ -20,6 +22,8 @@ export const catalog = {
   ...releaseCodes,
   ...backupCodes,
   ...observabilityCodes,
+  ...certCodes,
+  ...secretsCodes,
 } as const;
 
 export type ErrorCode = keyof typeof catalog;

@@ -60,6 +60,27 @@ export const LockViewSchema = z.strictObject({
   stale: z.boolean(),
 });
 
+export const NotifierHealthSchema = z.strictObject({
+  name: z.string(),
+  type: z.string(),
+  state: z.enum(['idle', 'ok', 'failing']),
+  sent: z.number(),
+  failed: z.number(),
+  lastError: z.string().optional(),
+  lastSentAt: z.string().optional(),
+});
+
+export const SilenceSchema = z.strictObject({ id: z.string(), rule: z.string(), service: z.string().optional(), createdAt: z.string(), expiresAt: z.string() });
+
+export const AlertsListSchema = z.strictObject({
+  alerts: z.array(
+    z.strictObject({ rule: z.string(), service: z.string(), state: z.enum(['pending', 'firing']), since: z.string(), value: z.number(), silenced: z.boolean() }),
+  ),
+  silences: z.array(SilenceSchema),
+  notifiers: z.array(NotifierHealthSchema),
+  rules: z.array(z.strictObject({ name: z.string(), severity: z.string(), forMs: z.number(), held: z.boolean() })),
+});
+
 export const StatusSchema = z.strictObject({
   daemon: z.strictObject({ pid: z.number(), startedAt: z.string(), stateDir: z.string(), version: z.string() }),
   proxy: z.strictObject({
@@ -70,6 +91,8 @@ export const StatusSchema = z.strictObject({
   }),
   lock: LockViewSchema.optional(),
   services: z.array(ServiceViewSchema),
+  /** When the daemon evaluates alerts: how many fire, and each notifier's health. */
+  alerts: z.strictObject({ firing: z.number(), notifiers: z.array(NotifierHealthSchema) }).optional(),
 });
 
 export const ReleaseReportSchema = z.strictObject({
@@ -198,6 +221,13 @@ export const methods = {
     response: z.strictObject({ canaries: z.array(CanaryViewSchema) }),
     stream: false,
   },
+  'alerts.list': { request: Empty, response: AlertsListSchema, stream: false },
+  'alerts.silence': {
+    request: z.strictObject({ rule: z.string(), service: z.string().optional(), forMs: z.number().int().positive().max(366 * 86_400_000) }),
+    response: z.strictObject({ silence: SilenceSchema }),
+    stream: false,
+  },
+  'alerts.test': { request: z.strictObject({ notifier: z.string() }), response: z.strictObject({ delivered: z.literal(true) }), stream: false },
   stop: {
     request: z.strictObject({ keepApps: z.boolean() }),
     response: z.strictObject({ stopping: z.literal(true) }),
@@ -217,5 +247,6 @@ export type InstanceView = z.infer<typeof InstanceViewSchema>;
 export type ServiceView = z.infer<typeof ServiceViewSchema>;
 export type LockView = z.infer<typeof LockViewSchema>;
 export type CanaryView = z.infer<typeof CanaryViewSchema>;
+export type AlertsList = z.infer<typeof AlertsListSchema>;
 
 export const DAEMON_SOCKET = 'daemon.sock';

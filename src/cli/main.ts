@@ -2,11 +2,13 @@
 import { SlipwayError, toSlipwayError } from '../errors.js';
 import { VERSION } from '../version.js';
 import type { CommandSpec } from './command-spec.js';
+import { alertsCommands } from './commands/alerts.js';
 import { canaryCommands } from './commands/canary.js';
 import { daemonCommand } from './commands/daemon.js';
 import { exportCommands } from './commands/export.js';
 import { localCommands } from './commands/local.js';
 import { remoteCommands } from './commands/remote.js';
+import { secretsCommands } from './commands/secrets.js';
 import { createContext } from './context.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { renderHelp } from './help.js';
@@ -38,7 +40,7 @@ const helpCommand: CommandSpec = {
   },
 };
 
-const commands: CommandSpec[] = [...localCommands, daemonCommand, ...remoteCommands, ...canaryCommands, ...exportCommands, versionCommand, helpCommand];
+const commands: CommandSpec[] = [...localCommands, daemonCommand, ...remoteCommands, ...canaryCommands, ...alertsCommands, ...exportCommands, ...secretsCommands, versionCommand, helpCommand];
 
 async function main(argv: readonly string[]): Promise<number> {
   const wantsJson = argv.includes('--json');

@@ -85,6 +85,21 @@ export const configCodes = {
     hint: 'Write a path that starts with "/" and has no spaces, "?" or "#", e.g. /api.',
     kind: 'user',
   },
+  SLW_CONFIG_BAD_TLS: {
+    title: 'A TLS setting has a value slipway does not know.',
+    hint: 'A route takes `tls: auto` (ACME), `internal` (local CA), `off`, or `{ cert: FILE, key: FILE }`; `hsts` takes true, false or a duration; `tls.acme.email` an email address.',
+    kind: 'user',
+  },
+  SLW_CONFIG_BAD_ACME_DIRECTORY: {
+    title: 'tls.acme.directory is not a known directory name or an https URL.',
+    hint: 'Write letsencrypt, letsencrypt-staging, or the https:// URL of the ACME directory.',
+    kind: 'user',
+  },
+  SLW_CONFIG_TLS_NO_ACME: {
+    title: 'A route asks for tls: auto but there is no tls.acme section.',
+    hint: 'Add `tls: { acme: { email: you@example.com } }` at the top level, or use `tls: internal` for local names.',
+    kind: 'user',
+  },
   SLW_CONFIG_ROUTE_CONFLICT: {
     title: 'Two services claim the same host and path.',
     hint: 'Give each service its own host or path prefix; a request must have exactly one destination.',
@@ -112,7 +127,7 @@ export const configCodes = {
   },
   SLW_CONFIG_BAD_INTERPOLATION: {
     title: 'A ${...} placeholder is not recognized.',
-    hint: 'Only ${env} is supported; write $${ for a literal "${" (e.g. shell variables: $${HOME} or $HOME).',
+    hint: 'Write ${env} or ${secret:NAME} (NAME.part for a key pair); write $${ for a literal "${" (e.g. shell variables: $${HOME} or $HOME).',
     kind: 'user',
   },
   SLW_CONFIG_ENV_REQUIRED: {
@@ -121,8 +136,43 @@ export const configCodes = {
     kind: 'user',
   },
   SLW_CONFIG_SECRETS_UNSUPPORTED: {
-    title: '${secret:NAME} placeholders are not supported yet.',
-    hint: 'Secrets will come in a later version; for now set the value directly or remove the placeholder.',
+    title: '${secret:NAME} placeholders were not supported (slipway before secrets; no longer reported).',
+    hint: 'Declare the secret under `secrets:` and set it with `slipway secrets set NAME`.',
+    kind: 'user',
+  },
+  SLW_CONFIG_UNKNOWN_SECRET: {
+    title: 'A ${secret:NAME} placeholder or a secretFiles entry names a secret the config does not declare.',
+    hint: 'Declare it under `secrets:` (`NAME: {}`, or `NAME: { generate: { kind: hex } }`), or fix the spelling; NAME.part works only for key pairs (rsa, ec, vapid: publicKey, privateKey).',
+    kind: 'user',
+  },
+  SLW_CONFIG_SECRET_NOT_ALLOWED: {
+    title: 'A ${secret:NAME} placeholder is written outside a service\'s `env`.',
+    hint: 'Use secrets in `services.<name>.env` values, or mount them as files with `secretFiles: [NAME]`.',
+    kind: 'user',
+  },
+  SLW_CONFIG_SECRET_FILE_CLASH: {
+    title: 'A secretFiles entry would set a variable (NAME_FILE) that `env` or another entry already sets.',
+    hint: 'Remove the variable from `env`, or list each secret once in `secretFiles`.',
+    kind: 'user',
+  },
+  SLW_CONFIG_ENV_FILE_MISSING: {
+    title: 'The envFile of a service does not exist.',
+    hint: 'Create the file (it is relative to the config file, e.g. .env.production), or fix `envFile:`.',
+    kind: 'user',
+  },
+  SLW_CONFIG_ENV_FILE_INVALID: {
+    title: 'A line of an envFile is not NAME=value.',
+    hint: 'Write one NAME=value per line (NAME: letters, digits, "_"); blank lines and lines starting with # are ignored; quote values with spaces.',
+    kind: 'user',
+  },
+  SLW_CONFIG_STAGE_MISMATCH: {
+    title: 'A value names another environment\'s stage (e.g. `-dev` or a staging URL inside production).',
+    hint: 'Use this environment\'s own resource names and URLs, or write them with ${env}; `slipway check --strict` fails on these warnings.',
+    kind: 'user',
+  },
+  SLW_CONFIG_STAGE_SPELLING: {
+    title: 'Services spell the same stage in different ways (e.g. prod and production).',
+    hint: 'Pick one spelling per stage across all services (best: the environment name, through ${env}).',
     kind: 'user',
   },
   SLW_CONFIG_UNKNOWN_ENV: {

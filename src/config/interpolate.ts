@@ -1,34 +1,59 @@
 /**
  * ${...} placeholders in string values: ${env} is the chosen environment's name,
- * ${secret:NAME} is reserved for secrets (not supported yet), $${ is a literal "${".
+ * ${secret:NAME} (or ${secret:NAME.part}) a reference to a stored secret, allowed in
+ * `services.*.env` values only, $${ is a literal "${". A secret reference stays a reference
+ * (a marker, see src/secrets/reference.ts): its value is read by the daemon when an instance
+ * starts, never here.
  */
 import { rawIssue, type ConfigPath, type RawIssue } from './issue.js';
+import { DEFAULT_SECRETS_ENV, SECRET_REF_PATTERN, valueMarker } from '../secrets/reference.js';
 
 const PLACEHOLDER = /\$\$\{|\$\{([^}]*)(\}?)/g;
+
+/** Where a ${secret:...} placeholder was written. */
+export interface SecretUse {
+  readonly path: ConfigPath;
+  /** NAME or NAME.part */
+  readonly ref: string;
+}
 
 export interface Interpolated {
   readonly value: unknown;
   readonly issues: RawIssue[];
+  readonly secretUses: SecretUse[];
 }
 
 export function interpolate(data: unknown, env: string | undefined): Interpolated {
   const issues: RawIssue[] = [];
-  const value = walk(data, [], env, issues);
-  return { value, issues };
+  const secretUses: SecretUse[] = [];
+  const value = walk(data, [], { env, issues, secretUses });
+  return { value, issues, secretUses };
 }
 
-function walk(value: unknown, path: ConfigPath, env: string | undefined, issues: RawIssue[]): unknown {
-  if (typeof value === 'string') return expand(value, path, env, issues);
-  if (Array.isArray(value)) return value.map((item, i) => walk(item, [...path, i], env, issues));
+interface WalkState {
+  readonly env: string | undefined;
+  readonly issues: RawIssue[];
+  readonly secretUses: SecretUse[];
+}
+
+function walk(value: unknown, path: ConfigPath, s: WalkState): unknown {
+  if (typeof value === 'string') return expand(value, path, s);
+  if (Array.isArray(value)) return value.map((item, i) => walk(item, [...path, i], s));
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) out[key] = walk(item, [...path, key], env, issues);
+    for (const [key, item] of Object.entries(value)) out[key] = walk(item, [...path, key], s);
     return out;
   }
   return value;
 }
 
-function expand(text: string, path: ConfigPath, env: string | undefined, issues: RawIssue[]): string {
+/** services.<name>.env.<VAR>: the only place a secret may be referenced. */
+function isEnvValue(path: ConfigPath): boolean {
+  return path.length === 4 && path[0] === 'services' && path[2] === 'env';
+}
+
+function expand(text: string, path: ConfigPath, s: WalkState): string {
+  const { env, issues } = s;
   return text.replace(PLACEHOLDER, (match, inner: string | undefined, close: string | undefined) => {
     if (match === '$${') return '${';
     const name = (inner ?? '').trim();
@@ -38,10 +63,18 @@ function expand(text: string, path: ConfigPath, env: string | undefined, issues:
       if (env !== undefined) return env;
       issues.push(rawIssue('SLW_CONFIG_ENV_REQUIRED', path, '${env} is used here, but no environment was chosen with --env'));
     } else if (name.startsWith('secret:')) {
-      issues.push(rawIssue('SLW_CONFIG_SECRETS_UNSUPPORTED', path, `\${${name}} refers to a secret, and secrets are not supported yet`));
+      const ref = name.slice('secret:'.length).trim();
+      if (!SECRET_REF_PATTERN.test(ref)) {
+        issues.push(rawIssue('SLW_CONFIG_BAD_INTERPOLATION', path, 'a ${secret:...} placeholder names no valid secret (NAME or NAME.part)'));
+      } else if (!isEnvValue(path)) {
+        issues.push(rawIssue('SLW_CONFIG_SECRET_NOT_ALLOWED', path, `\${secret:${ref}} is written outside a service's env, where slipway cannot keep it secret`));
+      } else {
+        s.secretUses.push({ path, ref });
+        return valueMarker(env ?? DEFAULT_SECRETS_ENV, ref);
+      }
     } else {
       const shown = name.length <= 40 ? `\${${name}}` : 'this placeholder';
-      issues.push(rawIssue('SLW_CONFIG_BAD_INTERPOLATION', path, `${shown} is not a known placeholder; only \${env} is`));
+      issues.push(rawIssue('SLW_CONFIG_BAD_INTERPOLATION', path, `${shown} is not a known placeholder; only \${env} and \${secret:NAME} are`));
     }
     return match;
   });

@@ -20,6 +20,8 @@ export interface LoadOptions {
 export interface CheckResult {
   readonly config?: Config;
   readonly issues: ConfigIssue[];
+  /** Warnings (stage consistency); they fail only `check --strict`. */
+  readonly warnings?: ConfigIssue[];
 }
 
 /** Non-throwing form: the config when valid, else every issue found. */

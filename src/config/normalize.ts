@@ -6,34 +6,43 @@ import { parseListenAddress } from '../lib/listen-address.js';
 import type { CanarySpec, Config, ServiceSpec } from './model.js';
 import { canarySchema, type ParsedCanary, type ParsedConfig, type ParsedService } from './schema.js';
 import { deepFreeze } from './freeze.js';
+import { normalizeAlerts } from './alerts-normalize.js';
+import { secretDecls, serviceEnv } from './secrets-normalize.js';
+import { acmeSpec, httpsPort, routeTlsFields } from './tls-normalize.js';
 
 export interface NormalizeContext {
   readonly file: string;
   readonly dir: string;
   readonly env: string | undefined;
+  /** Parsed envFile of each service that has one (read by the references stage). */
+  readonly envFiles?: Readonly<Record<string, Record<string, string>>>;
 }
 
 export function normalize(parsed: ParsedConfig, ctx: NormalizeContext): Config {
   const services: Record<string, ServiceSpec> = {};
-  for (const [name, service] of Object.entries(parsed.services)) services[name] = normalizeService(name, service, ctx.dir);
+  for (const [name, service] of Object.entries(parsed.services)) services[name] = normalizeService(name, service, ctx.dir, serviceEnv(service, ctx.envFiles?.[name], ctx.env), ctx.env);
+  const tlsOn = Object.values(parsed.services).some((s) => s.routes.some((r) => r.tls !== 'off'));
   return deepFreeze({
     file: ctx.file,
     dir: ctx.dir,
     env: ctx.env,
     version: parsed.version,
-    proxy: { http: parsed.proxy.http, host: parsed.proxy.host },
+    proxy: { http: parsed.proxy.http, host: parsed.proxy.host, ...httpsPort(parsed.proxy.https, tlsOn) },
+    ...(parsed.tls?.acme ? { acme: acmeSpec(parsed.tls, ctx.dir) } : {}),
     admin: parsed.admin ? { listen: listenOf(parsed.admin.listen) } : undefined,
+    alerts: parsed.alerts ? normalizeAlerts(parsed.alerts) : undefined,
+    ...(Object.keys(parsed.secrets).length > 0 ? { secrets: secretDecls(parsed) } : {}),
     services,
   });
 }
 
-function normalizeService(name: string, s: ParsedService, dir: string): ServiceSpec {
+function normalizeService(name: string, s: ParsedService, dir: string, env: Record<string, string>, envName: string | undefined): ServiceSpec {
   return {
     name,
     source: resolve(dir, s.source),
     build: s.build === undefined ? undefined : argv(s.build),
     run: argv(s.run),
-    routes: s.routes.map((r) => ({ host: r.host, path: r.path })),
+    routes: s.routes.map((r) => ({ host: r.host, path: r.path, ...(r.tls === 'off' ? {} : routeTlsFields(r, dir, envName)) })),
     health: {
       path: s.health.path,
       intervalMs: ms(s.health.interval),
@@ -47,7 +56,9 @@ function normalizeService(name: string, s: ParsedService, dir: string): ServiceS
     keepWarmMs: ms(s.keepWarm),
     watchMs: ms(s.watch),
     stopTimeoutMs: ms(s.stopTimeout),
-    env: Object.fromEntries(Object.entries(s.env).map(([k, v]) => [k, String(v)])),
+    env,
+    ...(s.secretFiles.length > 0 ? { secretFiles: [...s.secretFiles] } : {}),
+    ...(s.envFile !== undefined ? { envFile: resolve(dir, s.envFile) } : {}),
     strategy: typeof s.strategy === 'string' ? s.strategy : 'canary',
     canary: normalizeCanary(name, typeof s.strategy === 'string' ? canarySchema.parse({}) : s.strategy.canary),
   };

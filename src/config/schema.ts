@@ -2,10 +2,14 @@
 import { z } from 'zod';
 import { command, count, duration, durationValue, envName, percent, stickyMode, envValue, envVarName, listenHost, port, routeHost, serviceName, urlPath, version } from './schema-fields.js';
 import { listenAddress } from './schema-fields.js';
+import { alertsSchema } from './alerts-schema.js';
+import { envFileSchema, secretFilesSchema, secretsSchema } from './secrets-schema.js';
+import { hsts, routeTls, tlsSchema } from './tls-schema.js';
 
 export const proxySchema = z.strictObject({
   http: port.default(80).describe('HTTP listen port (default 80).'),
   host: listenHost.default('0.0.0.0').describe('Listen address (default 0.0.0.0).'),
+  https: port.optional().describe('HTTPS listen port; default 443 when a route has TLS on.'),
 });
 
 export const adminSchema = z.strictObject({
@@ -15,6 +19,9 @@ export const adminSchema = z.strictObject({
 export const routeSchema = z.strictObject({
   host: routeHost.describe('Exact host or *.wildcard; lower-case, no port.'),
   path: urlPath.default('/').describe('Path prefix (default "/"); the longest prefix wins.'),
+  tls: routeTls.default('off').describe('auto (ACME), internal (local CA), off (default), or { cert, key } files.'),
+  redirectHttp: z.boolean().optional().describe('308 from http to https (default true when tls is on).'),
+  hsts: hsts.optional().describe('Strict-Transport-Security: true (365d), false, or a max-age; default on for the production environment.'),
 });
 
 export const healthSchema = z.strictObject({
@@ -54,6 +61,8 @@ export const serviceSchema = z.strictObject({
   stopTimeout: duration('10s', 'Grace between SIGTERM and SIGKILL'),
   strategy: strategySchema.default('blue-green').describe('blue-green (default), canary, or { canary: { steps, minHold, minRequests, maxHold, bake, sticky } }.'),
   env: z.record(envVarName, envValue).default({}).describe('Environment of the instances; values become strings.'),
+  secretFiles: secretFilesSchema,
+  envFile: envFileSchema,
 });
 
 /** One variant of the config (the base, or the base with an overlay merged in). */
@@ -61,6 +70,9 @@ export const configSchema = z.strictObject({
   version,
   proxy: proxySchema.prefault({}),
   admin: adminSchema.optional().describe('Admin HTTP listener of the daemon; off when absent.'),
+  alerts: alertsSchema.optional().describe('Alert rules evaluated by the daemon, and where notifications go; off when absent.'),
+  secrets: secretsSchema,
+  tls: tlsSchema.optional().describe('ACME account for routes with tls: auto.'),
   services: z.record(serviceName, serviceSchema),
 });
 
@@ -72,7 +84,7 @@ export type ParsedCanary = z.output<typeof canarySchema>;
 export const environmentsSchema = z.object({
   environments: z.record(
     envName,
-    z.strictObject({ proxy: z.unknown().optional(), admin: z.unknown().optional(), services: z.unknown().optional() }),
+    z.strictObject({ proxy: z.unknown().optional(), admin: z.unknown().optional(), alerts: z.unknown().optional(), secrets: z.unknown().optional(), services: z.unknown().optional() }),
   ),
 });
 
@@ -84,6 +96,8 @@ export const fileSchema = configSchema.extend({
       z.strictObject({
         proxy: proxySchema.partial().optional(),
         admin: adminSchema.partial().optional(),
+        alerts: alertsSchema.optional(),
+        secrets: secretsSchema.optional(),
         services: z.record(serviceName, serviceSchema.partial()).optional(),
       }),
     )

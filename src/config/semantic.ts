@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { parseDuration } from '../lib/duration.js';
 import { rawIssue, type RawIssue } from './issue.js';
 import { isPlainObject } from './merge.js';
+import { tlsIssues } from './tls-semantic.js';
 
 export async function semanticIssues(data: unknown, dir: string): Promise<RawIssue[]> {
   if (!isPlainObject(data) || !isPlainObject(data['services'])) return [];
@@ -21,7 +22,7 @@ export async function semanticIssues(data: unknown, dir: string): Promise<RawIss
     issues.push(...commandIssues(name, service), ...reservedEnvIssues(name, service), ...healthIssues(name, service), ...canaryIssues(name, service));
     issues.push(...(await sourceIssues(name, service, dir)));
   }
-  issues.push(...routeConflicts(services));
+  issues.push(...routeConflicts(services), ...tlsIssues(data, services));
   return issues;
 }
 

@@ -9,6 +9,8 @@ import { interpolate } from './interpolate.js';
 import { configSchema, environmentsSchema } from './schema.js';
 import { mapZodIssues, valueAt } from './zod-issues.js';
 import { semanticIssues } from './semantic.js';
+import { referenceIssues } from './references.js';
+import { stageIssues } from './stage-audit.js';
 import { normalize } from './normalize.js';
 import type { ParsedYaml } from './yaml-adapter.js';
 
@@ -21,6 +23,8 @@ export interface ValidateContext {
 export interface Validated {
   readonly config?: Config;
   readonly issues: ConfigIssue[];
+  /** Stage-consistency findings of the chosen environment: warnings (`check --strict` fails on them). */
+  readonly warnings?: ConfigIssue[];
 }
 
 export async function validateDocument(doc: ParsedYaml, ctx: ValidateContext): Promise<Validated> {
@@ -51,19 +55,22 @@ export async function validateDocument(doc: ParsedYaml, ctx: ValidateContext): P
     issues.push(...other.issues.filter((i) => placedIn(doc, i, name)).map((i) => place(i, name)));
   }
   const unique = dedupe(issues);
-  if (unique.length > 0 || !primary.parsed) return { issues: unique };
-  return { config: normalize(primary.parsed, { file: ctx.file, dir: ctx.dir, env: chosen }), issues: [] };
+  const warnings = dedupe(primary.warnings.map((i) => place(i, chosen)));
+  if (unique.length > 0 || !primary.parsed) return { issues: unique, warnings };
+  return { config: normalize(primary.parsed, { file: ctx.file, dir: ctx.dir, env: chosen, envFiles: primary.envFiles }), issues: [], warnings };
 }
 
 async function validateVariant(base: Record<string, unknown>, overlay: unknown, env: string | undefined, ctx: ValidateContext) {
-  const { value, issues: interpolationIssues } = interpolate(deepMerge(base, overlay), env);
+  const { value, issues: interpolationIssues, secretUses } = interpolate(deepMerge(base, overlay), env);
   const result = configSchema.safeParse(value);
   const schemaIssues = result.success ? [] : mapZodIssues(result.error.issues, configSchema, value);
+  // Stages, all reported at once: schema and semantic checks, then references (secrets, env files).
+  const references = await referenceIssues(value, secretUses, ctx.dir);
   // A value with a bad placeholder is reported once, for the placeholder.
   const interpolated = new Set(interpolationIssues.map((i) => formatPath(i.path)));
-  const rest = [...schemaIssues, ...(await semanticIssues(value, ctx.dir))].filter((i) => !interpolated.has(formatPath(i.path)));
+  const rest = [...schemaIssues, ...(await semanticIssues(value, ctx.dir)), ...references.issues].filter((i) => !interpolated.has(formatPath(i.path)));
   const issues = [...rest, ...interpolationIssues];
-  return { issues, parsed: result.success ? result.data : undefined };
+  return { issues, parsed: result.success ? result.data : undefined, envFiles: references.envFiles, warnings: stageIssues(value, env) };
 }
 
 /** Places an issue in the file: in the overlay when the offending value was written there. */

@@ -8,6 +8,7 @@ import { diskSpace } from '../lib/disk-space.js';
 import { formatListenAddress } from '../lib/listen-address.js';
 import { AdminServer } from '../observability/admin-server.js';
 import { collectMetrics } from '../observability/collector.js';
+import type { AlertingMetrics } from '../observability/alerting-metrics.js';
 import { checkReadiness, DEFAULT_DISK_FLOOR_BYTES } from '../observability/readiness.js';
 import { ProxyClient } from '../proxy/client.js';
 import { PROXY_DIR, PROXY_SOCKET } from '../proxy/protocol.js';
@@ -20,6 +21,8 @@ export interface AdminWiring {
   readonly env: string | undefined;
   readonly store: SqliteStore;
   readonly warn?: (message: string) => void;
+  /** The alert evaluator's state for /metrics, when alerts are on. */
+  readonly alerting?: () => AlertingMetrics;
 }
 
 /** A scrape or readiness probe waits at most this long for the proxy. */
@@ -41,7 +44,7 @@ export async function startAdmin(o: AdminWiring): Promise<RunningAdmin | undefin
   const proxy = new ProxyClient(join(o.stateDir, PROXY_DIR, PROXY_SOCKET), { timeoutMs: PROXY_DEADLINE_MS });
   const disk = () => diskSpace(o.stateDir);
   const server = new AdminServer({
-    metrics: () => collectMetrics({ proxyStatus: () => proxy.status(), store: o.store, disk, version: VERSION }),
+    metrics: () => collectMetrics({ proxyStatus: () => proxy.status(), store: o.store, disk, version: VERSION, ...(o.alerting ? { alerting: o.alerting } : {}) }),
     readiness: () =>
       checkReadiness({ proxy: () => proxy.status(), journal: () => o.store.probeWrite(), disk, diskFloorBytes: DEFAULT_DISK_FLOOR_BYTES }),
   });

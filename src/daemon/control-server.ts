@@ -43,9 +43,12 @@ function isMethod(name: string): name is MethodName {
 export class ControlServer {
   readonly #server: Server;
   readonly #handlers: Handlers;
+  /** Applied to every response body (secret redaction); the identity by default. */
+  readonly #redact: (json: string) => string;
 
-  constructor(handlers: Handlers) {
+  constructor(handlers: Handlers, options: { redact?: (json: string) => string } = {}) {
     this.#handlers = handlers;
+    this.#redact = options.redact ?? ((json) => json);
     this.#server = createServer((req, res) => void this.#handle(req, res));
   }
 
@@ -81,7 +84,7 @@ export class ControlServer {
     } catch (err) {
       if (res.headersSent) return void res.end();
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ ok: false, error: toSlipwayError(err).toJSON() }));
+      res.end(this.#redact(JSON.stringify({ ok: false, error: toSlipwayError(err).toJSON() })));
     }
   }
 
@@ -89,7 +92,7 @@ export class ControlServer {
     const handler = this.#handlers[name] as (req: unknown) => Promise<unknown>;
     const result = methods[name].response.parse(await handler(request));
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ ok: true, result }));
+    res.end(this.#redact(JSON.stringify({ ok: true, result })));
   }
 
   async #stream(name: keyof StreamHandlers, request: unknown, res: ServerResponse): Promise<void> {
@@ -97,7 +100,7 @@ export class ControlServer {
     res.writeHead(200, { 'content-type': 'application/x-ndjson' });
     const emit = (event: ProgressEvent): void => {
       const checked = methods[name].response.parse(event);
-      if (!res.destroyed) res.write(`${JSON.stringify(checked)}\n`);
+      if (!res.destroyed) res.write(`${this.#redact(JSON.stringify(checked))}\n`);
     };
     try {
       await handler(request, emit);

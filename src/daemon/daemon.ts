@@ -21,9 +21,15 @@ import { ControlServer } from './control-server.js';
 import { createHandlers } from './handlers.js';
 import { ProxySupervisor } from './proxy-supervisor.js';
 import { startAdmin, type RunningAdmin } from './admin-wiring.js';
+import { startAlerts } from './alert-wiring.js';
+import type { AlertService } from '../observability/alerting/alert-service.js';
 import { SlipwayError } from '../errors.js';
 import { ApiClient } from '../api/client.js';
 import { isPidAlive } from '../lib/pid-alive.js';
+import { DaemonSecrets } from '../secrets/daemon-secrets.js';
+import { InjectingDriver, secretRunDir } from '../secrets/injecting-driver.js';
+import { isLive } from '../engine/instance-state.js';
+import type { ConfigRef } from '../engine/engine.js';
 
 export interface DaemonOptions {
   readonly stateDir: string;
@@ -42,7 +48,9 @@ export class Daemon {
   #proxy: ProxySupervisor | undefined;
   #server: ControlServer | undefined;
   #admin: RunningAdmin | undefined;
+  #alerts: AlertService | undefined;
   #stopping: Promise<void> | undefined;
+  #secrets: DaemonSecrets | undefined;
   onStopRequested: (keepApps: boolean) => void = () => undefined;
   /** Problems that did not stop the daemon (printed in its ready line). */
   readonly warnings: string[] = [];
@@ -56,6 +64,17 @@ export class Daemon {
     return this.#admin?.address;
   }
 
+  /** The alert evaluator, when the config has `alerts:`. */
+  get alerts(): AlertService | undefined {
+    return this.#alerts;
+  }
+
+  /** After a deploy in which every service succeeded: previous secret versions can go. */
+  async secretsDeployed(ref: ConfigRef): Promise<void> {
+    if (!this.#secrets) return;
+    await this.#secrets.deployed(await loadConfig({ file: ref.configFile, ...(ref.env !== undefined ? { env: ref.env } : {}) }));
+  }
+
   get socketPath(): string {
     return join(this.options.stateDir, DAEMON_SOCKET);
   }
@@ -64,12 +83,18 @@ export class Daemon {
     const { stateDir } = this.options;
     await mkdir(stateDir, { recursive: true, mode: 0o700 });
     await this.#refuseSecondDaemon();
-    this.#store = new SqliteStore(join(stateDir, 'state.db'));
+    // Secrets: one redactor for the journal, the API and log tails; values injected at instance start.
+    const secrets = new DaemonSecrets({ stateDir, environ: this.options.environ });
+    this.#secrets = secrets;
+    this.warnings.push(...(await secrets.loadKnown()));
+    const redact = (json: string): string => secrets.redactor.redact(json);
+    this.#store = new SqliteStore(join(stateDir, 'state.db'), { redact });
     this.#driver = new LocalDriver({ stateDir, logDir: join(stateDir, 'logs', 'instances') });
+    const driver = new InjectingDriver(this.#driver, { runDir: secretRunDir(stateDir), source: secrets, redactor: secrets.redactor });
     this.#proxy = new ProxySupervisor(stateDir);
     const deps: EngineDeps = {
       store: this.#store,
-      driver: this.#driver,
+      driver,
       dataPlane: this.#proxy,
       lock: new DeployLock(this.#store, { ttlMs: 30_000, heartbeatMs: 5_000 }),
       judge: new ThresholdJudge(),
@@ -77,7 +102,7 @@ export class Daemon {
         snapshot: (o) => snapshotSource(o),
         build: async (o) => void (await runBuild(o)),
       },
-      loadConfig: (ref) => loadConfig({ file: ref.configFile, ...(ref.env !== undefined ? { env: ref.env } : {}) }),
+      loadConfig: async (ref) => secrets.prepare(await loadConfig({ file: ref.configFile, ...(ref.env !== undefined ? { env: ref.env } : {}) })),
       probe: (o) => probeHttp(o),
       allocatePort: () => freePort(),
       stateDir,
@@ -90,19 +115,29 @@ export class Daemon {
     await this.#seedListen();
     const proxyStatus = await this.#proxy.ensure(storedListen(deps));
     await this.#engine.boot(proxyStatus.tableVersion);
+    driver.sweep(new Set(this.#store.instances({}).filter((i) => isLive(i.state)).map((i) => i.id)));
     this.#proxy.onRestart = async () => {
       await this.#engine?.ctx.publisher.publish('proxy restarted');
     };
     this.#proxy.watch();
     // Bound before the control socket answers: a busy admin port fails the start the CLI waits for.
-    this.#admin = await startAdmin({
+    this.#alerts = await startAlerts({
       stateDir,
       configFile: this.options.configFile,
       env: this.options.env,
       store: this.#store,
       warn: (message) => this.warnings.push(message),
     });
-    this.#server = new ControlServer(createHandlers(this, this.#engine, this.#proxy));
+    const alerts = this.#alerts;
+    this.#admin = await startAdmin({
+      stateDir,
+      configFile: this.options.configFile,
+      env: this.options.env,
+      store: this.#store,
+      warn: (message) => this.warnings.push(message),
+      ...(alerts ? { alerting: () => ({ firing: alerts.firing(), notifiers: alerts.notifierHealth() }) } : {}),
+    });
+    this.#server = new ControlServer(createHandlers(this, this.#engine, this.#proxy), { redact });
     await this.#server.listen(this.socketPath);
     await writeFileAtomic(join(stateDir, 'daemon.pid'), `${process.pid}\n`);
   }
@@ -134,6 +169,7 @@ export class Daemon {
   async #stop(keepApps: boolean): Promise<void> {
     await this.#server?.close();
     await this.#admin?.server.close();
+    await this.#alerts?.close();
     this.#proxy?.close();
     // Full stop: the proxy first (stops accepting, finishes what is in flight), then the apps.
     if (!keepApps) await this.#proxy?.shutdown();

@@ -24,10 +24,12 @@ export function createHandlers(daemon: Daemon, engine: Engine, proxy: ProxySuper
         proxy: live ? { up: true, pid: live.pid, httpPort: live.httpPort, tableVersion: live.tableVersion } : { up: false },
         ...(lock ? { lock } : {}),
         services: serviceViews(deps, live),
+        ...(daemon.alerts ? { alerts: { firing: daemon.alerts.firing().length, notifiers: daemon.alerts.notifierHealth() } } : {}),
       };
     },
     deploy: async (req, emit) => {
       const { results, error } = await engine.deploy(req, req.service, emit, req.strategy);
+      if (!error) await daemon.secretsDeployed(req).catch(() => undefined); // pruning old versions can wait for the next deploy
       emit(error ? { type: 'error', error: error.toJSON(), results } : { type: 'result', results });
     },
     rollback: async (req, emit) => {
@@ -56,9 +58,22 @@ export function createHandlers(daemon: Daemon, engine: Engine, proxy: ProxySuper
     canary: async (req) => ({
       canaries: engine.canary(req.service, req.action).map((c) => ({ ...c, ...(c.note === undefined ? {} : { note: c.note }) })),
     }),
+    'alerts.list': async () => alertsOf(daemon).list(),
+    'alerts.silence': async (req) => ({ silence: await alertsOf(daemon).silence(req.rule, req.service, req.forMs) }),
+    'alerts.test': async (req) => {
+      await alertsOf(daemon).test(req.notifier);
+      return { delivered: true as const };
+    },
     stop: async (req) => {
       setImmediate(() => daemon.onStopRequested(req.keepApps));
       return { stopping: true as const };
     },
   };
+}
+
+function alertsOf(daemon: Daemon): NonNullable<Daemon['alerts']> {
+  if (daemon.alerts) return daemon.alerts;
+  throw new SlipwayError('SLW_ALERTS_OFF', 'The daemon evaluates no alerts: its config has no alerts section (or did not load when it started).', {
+    hint: 'Add `alerts:` to slipway.yaml, then restart the daemon: `slipway stop --keep-apps` and run any command.',
+  });
 }

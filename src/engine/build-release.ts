@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { ServiceSpec } from '../config/model.js';
 import type { EngineDeps } from './deps.js';
 import type { ReleaseRecord, ReleaseSpec } from './records.js';
+import { withoutSecretRefs } from '../secrets/reference.js';
 
 const BUILD_TIMEOUT_MS = 15 * 60_000;
 
@@ -48,7 +49,8 @@ export async function buildRelease(deps: EngineDeps, spec: ServiceSpec, deployme
       await deps.builder.build({
         argv: spec.build,
         cwd: join(dir, 'app'),
-        env: { ...deps.baseEnv, ...spec.env },
+        // Builds get no secrets: variables holding secret references are left out.
+        env: { ...deps.baseEnv, ...withoutSecretRefs(spec.env) },
         logFile: join(dir, 'build.log'),
         timeoutMs: BUILD_TIMEOUT_MS,
       });

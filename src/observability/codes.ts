@@ -30,6 +30,26 @@ export const observabilityCodes = {
     hint: 'Free space on the file system of the state directory (old logs, releases, backups).',
     kind: 'user',
   },
+  SLW_ALERT_UNKNOWN_RULE: {
+    title: 'No alert rule has this name (`slipway alerts silence`).',
+    hint: '`slipway alerts list` shows the rules in force: the built-in ones (unless turned off) and those under alerts.rules.',
+    kind: 'user',
+  },
+  SLW_ALERT_UNKNOWN_NOTIFIER: {
+    title: 'No notifier has this name (`slipway alerts test`).',
+    hint: 'Notifiers are named by alerts.notify[].name, else by their type (webhook, then webhook-2, ...); `slipway alerts list` shows them.',
+    kind: 'user',
+  },
+  SLW_ALERT_NOTIFY_FAILED: {
+    title: 'A notification could not be delivered, retries included.',
+    hint: 'Check the notifier\'s URL or SMTP server and that it is reachable from the daemon; `slipway alerts list` shows its last error.',
+    kind: 'user',
+  },
+  SLW_ALERTS_OFF: {
+    title: 'The daemon evaluates no alerts: its config has no alerts section, or it did not load.',
+    hint: 'Add `alerts:` to slipway.yaml and restart the daemon (`slipway stop --keep-apps`, then any command); the daemon log says why a config did not load.',
+    kind: 'user',
+  },
 } as const satisfies CodeTable;
 
 export type ObservabilityCode = keyof typeof observabilityCodes;

@@ -5,6 +5,7 @@ import { METRIC_DEFS, METRICS } from './metric-catalog.js';
 import { FamilyBuilder, type MetricFamily } from './metric-family.js';
 import { addHealthySamples, addProxySamples } from './proxy-metrics.js';
 import { addStoreSamples, type MetricsStore } from './store-metrics.js';
+import { addAlertingSamples, type AlertingMetrics } from './alerting-metrics.js';
 
 export interface MetricsSources {
   /** Rejects when the proxy does not answer (then slipway_proxy_up is 0). */
@@ -12,6 +13,8 @@ export interface MetricsSources {
   readonly store: MetricsStore;
   readonly disk: () => Promise<DiskSpace>;
   readonly version: string;
+  /** The alert evaluator's state, when the daemon evaluates alerts. */
+  readonly alerting?: () => AlertingMetrics;
 }
 
 export async function collectMetrics(sources: MetricsSources): Promise<MetricFamily[]> {
@@ -28,5 +31,6 @@ export async function collectMetrics(sources: MetricsSources): Promise<MetricFam
     out.add(METRICS.diskFree, {}, disk.freeBytes);
     out.add(METRICS.diskSize, {}, disk.sizeBytes);
   }
+  if (sources.alerting) addAlertingSamples(out, sources.alerting());
   return out.families();
 }

@@ -56,6 +56,9 @@ export const METRICS = {
   rollbacks: def('slipway_rollbacks_total', 'counter', ['service', 'trigger'], 'Traffic sent back to an earlier release: "manual" (slipway rollback) or "automatic" (a deploy reverted by its watch window or recovery).'),
   diskFree: def('slipway_state_disk_free_bytes', 'gauge', [], 'Free space (for unprivileged users) on the file system of the state directory.'),
   diskSize: def('slipway_state_disk_size_bytes', 'gauge', [], 'Size of the file system of the state directory.'),
+  alertsFiring: def('slipway_alerts_firing', 'gauge', ['rule', 'service'], '1 for each alert the daemon\'s evaluator holds firing (service "slipway" for rules about slipway itself).'),
+  alertNotifierUp: def('slipway_alert_notifier_up', 'gauge', ['notifier', 'type'], '0 when the notifier\'s last delivery failed after its retries, else 1.'),
+  alertNotifications: def('slipway_alert_notifications_total', 'counter', ['notifier', 'outcome'], 'Notifications delivered ("sent") or given up after retries ("failed") per notifier since the daemon started.'),
 } as const satisfies Record<string, MetricDef>;
 
 export const METRIC_DEFS: readonly MetricDef[] = Object.values(METRICS);

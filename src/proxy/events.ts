@@ -12,6 +12,8 @@ export interface ProxyEventMap {
   'target-health': [{ service: string; id: string; release: string; healthy: boolean; error?: string }];
   'target-drained': [{ service: string; id: string; release: string; forced: boolean }];
   shutdown: [{ reason: string; graceMs: number }];
+  'tls-loaded': [{ hosts: readonly string[]; serial: string; notAfter: string }];
+  'tls-load-failed': [{ hosts: readonly string[]; certFile: string; error: string }];
 }
 
 export class ProxyEvents extends EventEmitter<ProxyEventMap> {}

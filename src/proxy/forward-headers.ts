@@ -24,6 +24,7 @@ export interface ForwardContext {
  */
 export function forwardHeaders(req: IncomingMessage, ctx: ForwardContext): Record<string, string | string[]> {
   const headers = withoutHopByHop(req.headers);
+  for (const name of Object.keys(headers)) if (name.startsWith(':')) delete headers[name]; // HTTP/2 pseudo-headers
   const client = clientAddress(req);
   const prior = req.headers['x-forwarded-for'];
   headers['x-forwarded-for'] = prior ? `${prior}, ${client}` : client;

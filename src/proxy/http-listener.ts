@@ -65,7 +65,7 @@ export class HttpListener {
   }
 }
 
-function listenError(err: NodeJS.ErrnoException, host: string, port: number): SlipwayError {
+export function listenError(err: NodeJS.ErrnoException, host: string, port: number): SlipwayError {
   const why =
     err.code === 'EADDRINUSE'
       ? `another program is already listening on port ${port}`

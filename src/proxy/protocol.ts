@@ -53,21 +53,41 @@ export const RouteSchema = z.strictObject({
   service: z.string().min(1),
 });
 
+/** One certificate the HTTPS listener serves, chosen by SNI among `hosts` (exact or "*.suffix"). */
+export const TlsEntrySchema = z.strictObject({
+  hosts: z.array(z.string().min(1)).min(1),
+  /** PEM chain (leaf first) and PEM key; re-read when the table changes or either file changes. */
+  certFile: z.string().min(1),
+  keyFile: z.string().min(1),
+  /** Plain-HTTP requests for these hosts get a 308 to https (ACME challenges excepted). */
+  redirectHttp: z.boolean(),
+  /** Strict-Transport-Security max-age in seconds on HTTPS responses; absent: no header. */
+  hstsMaxAge: z.number().int().nonnegative().optional(),
+});
+
 export const RoutingTableSchema = z.strictObject({
   /** Monotonic; the proxy refuses a table older than the one it has. */
   version: z.number().int().nonnegative(),
   listen: z.strictObject({
     host: z.string().default('0.0.0.0'),
     http: z.number().int().min(0).max(65535),
+    /** The HTTPS listener's port; absent: no HTTPS listener. */
+    https: z.number().int().min(0).max(65535).optional(),
   }),
   routes: z.array(RouteSchema),
   services: z.record(z.string(), ServiceTableSchema),
+  /** Certificates for the HTTPS listener (the first one also answers clients without SNI). */
+  tls: z.array(TlsEntrySchema).optional(),
+  /** ACME HTTP-01 answers: token → key authorization, served at /.well-known/acme-challenge/<token>. */
+  challenges: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/), z.string()).optional(),
 });
 
 export const TableAckSchema = z.strictObject({
   version: z.number().int().nonnegative(),
   /** The port actually bound (useful when the table asked for port 0). */
   httpPort: z.number().int(),
+  /** The HTTPS port actually bound, when the table asked for one. */
+  httpsPort: z.number().int().optional(),
 });
 
 export const LatencyHistogramSchema = z.strictObject({
@@ -118,6 +138,8 @@ export const ProxyStatusSchema = z.strictObject({
   tableVersion: z.number().int().nonnegative(),
   /** 0 while not listening (no table yet, or the bind failed: see listenError). */
   httpPort: z.number().int(),
+  /** The HTTPS port, when listening for HTTPS. */
+  httpsPort: z.number().int().optional(),
   /** Set while the proxy cannot bind the table's listen address; it retries every second. */
   listenError: z.string().optional(),
   services: z.record(z.string(), z.record(z.string(), ReleaseStatsSchema)),
@@ -128,6 +150,7 @@ export type HealthCheck = z.infer<typeof HealthCheckSchema>;
 export type Target = z.infer<typeof TargetSchema>;
 export type ServiceTable = z.infer<typeof ServiceTableSchema>;
 export type Route = z.infer<typeof RouteSchema>;
+export type TlsEntry = z.infer<typeof TlsEntrySchema>;
 export type RoutingTable = z.infer<typeof RoutingTableSchema>;
 export type RoutingTableInput = z.input<typeof RoutingTableSchema>;
 export type TableAck = z.infer<typeof TableAckSchema>;

@@ -2,6 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { SlipwayError } from '../errors.js';
 import { ProxyEvents } from './events.js';
 import { HttpListener } from './http-listener.js';
+import { HttpsListener } from './https-listener.js';
+import { TlsContexts } from './tls-contexts.js';
+import { httpIntercept, httpsIntercept } from './tls-traffic.js';
 import type { ProxyStatus, RoutingTable, TableAck } from './protocol.js';
 import type { RuntimeTable } from './runtime-table.js';
 import { ProxyStats } from './stats.js';
@@ -18,6 +21,8 @@ export interface ProxyServerOptions {
   readonly connectTimeoutMs?: number;
   /** How often a failed bind of the saved table's address is retried at boot (default 1 s). */
   readonly listenRetryMs?: number;
+  /** How often certificate files named by the table are polled for changes (default 1 s). */
+  readonly certWatchMs?: number;
 }
 
 /**
@@ -32,6 +37,9 @@ export class ProxyServer {
   readonly #stats = new ProxyStats();
   readonly #registry: TargetRegistry;
   readonly #handlers;
+  readonly #httpsHandlers;
+  readonly #tls: TlsContexts;
+  #https: HttpsListener | undefined;
   readonly #listenRetryMs: number;
   #runtime: RuntimeTable | undefined;
   #listener: HttpListener | undefined;
@@ -51,7 +59,12 @@ export class ProxyServer {
       events: this.events,
       poolOptions: { timeoutMs: upstreamTimeoutMs, connectTimeoutMs },
     });
-    this.#handlers = trafficHandlers({ current: () => this.#runtime, upstreamTimeoutMs, connectTimeoutMs });
+    this.#tls = new TlsContexts({ events: this.events, ...(options.certWatchMs === undefined ? {} : { watchIntervalMs: options.certWatchMs }) });
+    this.#tls.onChange = () => this.#https?.useDefault(this.#tls);
+    const current = (): RuntimeTable | undefined => this.#runtime;
+    const intercept = httpIntercept(() => this.#runtime?.table, this.#tls, () => this.#https?.port);
+    this.#handlers = trafficHandlers({ current, upstreamTimeoutMs, connectTimeoutMs, intercept });
+    this.#httpsHandlers = trafficHandlers({ current, upstreamTimeoutMs, connectTimeoutMs, proto: 'https', intercept: httpsIntercept(this.#tls) });
   }
 
   /** Restores the saved table, if any, and starts serving it. */
@@ -65,6 +78,13 @@ export class ProxyServer {
     if (!table) return;
     this.#swap(table);
     await this.#bindOrRetry(table.listen.host, table.listen.http);
+    const { host, https } = table.listen;
+    if (https !== undefined) {
+      await HttpsListener.bind(this.#httpsHandlers, this.#tls, host, https).then(
+        (bound) => this.#useHttps(bound),
+        (err: unknown) => this.events.emit('listen-failed', { host, port: https, error: errorText(err) }),
+      );
+    }
   }
 
   table(): RoutingTable | undefined {
@@ -84,6 +104,7 @@ export class ProxyServer {
       startedAt: this.startedAt,
       tableVersion: this.#runtime?.table.version ?? 0,
       httpPort: this.#listener?.port ?? 0,
+      ...(this.#https ? { httpsPort: this.#https.port } : {}),
       ...(this.#listenError === undefined ? {} : { listenError: this.#listenError }),
       services: this.#stats.snapshot(),
       targets: this.#registry.all().map((t) => t.status()),
@@ -109,12 +130,16 @@ export class ProxyServer {
     clearTimeout(this.#retryTimer);
     const listener = this.#listener;
     listener?.stopAccepting();
+    this.#https?.stopAccepting();
+    this.#tls.close();
     const deadline = Date.now() + graceMs;
     while (this.#inflight() > 0 && Date.now() < deadline) {
       await sleep(20);
       listener?.closeIdleConnections();
+      this.#https?.closeIdleConnections();
     }
     listener?.closeAllConnections();
+    this.#https?.closeAllConnections();
     this.#registry.destroyAll();
   }
 
@@ -124,19 +149,27 @@ export class ProxyServer {
     if (checkVersion(this.#runtime?.table, table) === 'unchanged') return this.#ack(table);
     const { host, http } = table.listen;
     const fresh = this.#listener?.matches(host, http) ? undefined : await HttpListener.bind(this.#handlers, host, http);
+    let freshHttps: HttpsListener | undefined;
     try {
+      freshHttps = await this.#bindHttps(table);
       await this.#store.save(table);
     } catch (err) {
       fresh?.stopAccepting();
+      freshHttps?.stopAccepting();
       throw err;
     }
     this.#swap(table);
     if (fresh) this.#useListener(fresh);
+    if (freshHttps) this.#useHttps(freshHttps);
+    else if (table.listen.https === undefined && this.#https) {
+      this.#https.stopAccepting();
+      this.#https = undefined;
+    }
     return this.#ack(table);
   }
 
   #ack(table: RoutingTable): TableAck {
-    return { version: table.version, httpPort: this.#listener?.port ?? 0 };
+    return { version: table.version, httpPort: this.#listener?.port ?? 0, ...(this.#https ? { httpsPort: this.#https.port } : {}) };
   }
 
   /** The one place the committed table changes: a single assignment, then its side effects. */
@@ -144,6 +177,7 @@ export class ProxyServer {
     const plan = this.#registry.plan(table);
     this.#runtime = plan.runtime;
     this.#registry.commit(plan);
+    this.#tls.update(table.tls ?? []);
     const targets = Object.values(table.services).reduce((n, s) => n + s.targets.length, 0);
     this.events.emit('table-applied', { version: table.version, services: plan.runtime.services.size, targets });
   }
@@ -153,6 +187,21 @@ export class ProxyServer {
     this.#listenError = undefined;
     const old = this.#listener;
     this.#listener = fresh;
+    old?.stopAccepting();
+    this.events.emit('listening', { host: fresh.host, port: fresh.port });
+  }
+
+  /** A new HTTPS listener when the table asks for an address not bound yet. */
+  async #bindHttps(table: RoutingTable): Promise<HttpsListener | undefined> {
+    const { host, https } = table.listen;
+    if (https === undefined || this.#https?.matches(host, https)) return undefined;
+    return HttpsListener.bind(this.#httpsHandlers, this.#tls, host, https);
+  }
+
+  #useHttps(fresh: HttpsListener): void {
+    const old = this.#https;
+    this.#https = fresh;
+    fresh.useDefault(this.#tls);
     old?.stopAccepting();
     this.events.emit('listening', { host: fresh.host, port: fresh.port });
   }

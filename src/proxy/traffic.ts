@@ -13,19 +13,24 @@ export interface TrafficOptions {
   readonly current: () => RuntimeTable | undefined;
   readonly upstreamTimeoutMs: number;
   readonly connectTimeoutMs: number;
+  /** The scheme clients used to reach this listener (X-Forwarded-Proto); default "http". */
+  readonly proto?: 'http' | 'https';
+  /** Answers a request before routing (ACME challenge, redirect to https) or decorates the response; true: answered. */
+  readonly intercept?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
 
 /** Client traffic: route each request (or websocket upgrade) by host and path, then relay it. */
 export function trafficHandlers(options: TrafficOptions): TrafficHandlers {
   return {
     request(req: IncomingMessage, res: ServerResponse): void {
+      if (options.intercept?.(req, res)) return;
       const requestId = requestIdFor(req.headers['x-request-id']);
       const service = resolve(options.current(), req);
       if (!service) {
         sendErrorPage(res, 404, requestId, req.headers.accept);
         return;
       }
-      const headers = forwardHeaders(req, { requestId, proto: 'http' });
+      const headers = forwardHeaders(req, { requestId, proto: options.proto ?? 'http' });
       const { release, setCookie } = assignRelease(service.config, req.headers);
       forward({ req, res, service, requestId, headers, release, setCookie });
     },
@@ -45,7 +50,7 @@ export function trafficHandlers(options: TrafficOptions): TrafficHandlers {
       }
       openTunnel(req, socket, head, target, {
         requestId,
-        headers: forwardHeaders(req, { requestId, proto: 'http' }),
+        headers: forwardHeaders(req, { requestId, proto: options.proto ?? 'http' }),
         connectTimeoutMs: options.connectTimeoutMs,
         responseTimeoutMs: options.upstreamTimeoutMs,
       });

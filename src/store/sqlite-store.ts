@@ -28,10 +28,17 @@ const TERMINAL = new Set(['succeeded', 'failed', 'reverted']);
 
 type Row = { data: string };
 
+export interface SqliteStoreOptions {
+  /** Applied to every record and journal entry as JSON before it is written (secret redaction). */
+  readonly redact?: (json: string) => string;
+}
+
 export class SqliteStore implements StateStore {
   readonly #db: Database.Database;
+  readonly #redact: (json: string) => string;
 
-  constructor(file: string) {
+  constructor(file: string, options: SqliteStoreOptions = {}) {
+    this.#redact = options.redact ?? ((json) => json);
     try {
       mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
       this.#db = new Database(file);
@@ -48,16 +55,17 @@ export class SqliteStore implements StateStore {
 
   transact<T>(entry: JournalInput, apply: (tx: StoreWriter) => T): T {
     const db = this.#db;
+    const json = (value: unknown): string => this.#redact(JSON.stringify(value));
     const writer: StoreWriter = {
       putService: (r: ServiceRecord) => {
-        db.prepare('INSERT OR REPLACE INTO services (name, data) VALUES (?, ?)').run(r.name, JSON.stringify(r));
+        db.prepare('INSERT OR REPLACE INTO services (name, data) VALUES (?, ?)').run(r.name, json(r));
       },
       putRelease: (r: ReleaseRecord) => {
         db.prepare('INSERT OR REPLACE INTO releases (id, service, seq, data) VALUES (?, ?, ?, ?)').run(
           r.id,
           r.service,
           r.seq,
-          JSON.stringify(r),
+          json(r),
         );
       },
       putInstance: (r: InstanceRecord) => {
@@ -65,7 +73,7 @@ export class SqliteStore implements StateStore {
           r.id,
           r.service,
           r.releaseId,
-          JSON.stringify(r),
+          json(r),
         );
       },
       putDeployment: (r: DeploymentRecord) => {
@@ -74,11 +82,11 @@ export class SqliteStore implements StateStore {
           r.service,
           r.startedAt,
           TERMINAL.has(r.state) ? 1 : 0,
-          JSON.stringify(r),
+          json(r),
         );
       },
       setLock: (r: LockRecord | undefined) => {
-        if (r) db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('lock', ?)").run(JSON.stringify(r));
+        if (r) db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('lock', ?)").run(json(r));
         else db.prepare("DELETE FROM meta WHERE key = 'lock'").run();
       },
       setMeta: (key: string, value: string) => {
@@ -90,7 +98,7 @@ export class SqliteStore implements StateStore {
         new Date().toISOString(),
         entry.deploymentId ?? null,
         entry.kind,
-        JSON.stringify(entry.data ?? null),
+        json(entry.data ?? null),
       );
       return apply(writer);
     });

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { checkConfig } from '../../config/load.js';
+import { basename, join } from 'node:path';
+import { checkConfig, type ConfigIssue } from '../../config/load.js';
 import { detectApp } from '../../config/init.js';
 import { configJsonSchema } from '../../config/json-schema.js';
 import { SlipwayError } from '../../errors.js';
@@ -45,13 +45,21 @@ export const localCommands: CommandSpec[] = [
     name: 'check',
     summary: 'validate slipway.yaml: every problem at once, with file:line:col and a hint',
     args: [],
-    options: [],
-    run: async (ctx) => {
+    options: [{ name: 'strict', type: 'boolean', description: 'fail on warnings too (stage consistency: another stage named in this environment)' }],
+    run: async (ctx, input) => {
       await validateLocally(ctx);
-      const { config } = await checkConfig({ file: ctx.configFile, ...(ctx.env !== undefined ? { env: ctx.env } : {}) });
+      const { config, warnings = [] } = await checkConfig({ file: ctx.configFile, ...(ctx.env !== undefined ? { env: ctx.env } : {}) });
+      if (warnings.length > 0 && input.options['strict'] === true) {
+        throw new SlipwayError('SLW_CONFIG_INVALID', `${ctx.configFile} has ${warnings.length} warning${warnings.length === 1 ? '' : 's'}, and --strict fails on warnings:\n${renderWarnings(warnings)}`, {
+          details: { issues: warnings },
+        });
+      }
       const services = Object.keys(config?.services ?? {});
-      if (ctx.json) ctx.out(JSON.stringify({ ok: true, file: ctx.configFile, env: ctx.env ?? null, services }));
-      else ctx.out(`${ctx.configFile}: ok (${services.length} service${services.length === 1 ? '' : 's'}: ${services.join(', ')})`);
+      if (ctx.json) ctx.out(JSON.stringify({ ok: true, file: ctx.configFile, env: ctx.env ?? null, services, ...(warnings.length > 0 ? { warnings } : {}) }));
+      else {
+        ctx.out(`${ctx.configFile}: ok (${services.length} service${services.length === 1 ? '' : 's'}: ${services.join(', ')})`);
+        if (warnings.length > 0) ctx.out(`${warnings.length} warning${warnings.length === 1 ? '' : 's'}:\n${renderWarnings(warnings)}`);
+      }
       return EXIT.ok;
     },
   },
@@ -69,4 +77,10 @@ export const localCommands: CommandSpec[] = [
 
 export function stateFile(ctx: CliContext, name: string): string {
   return join(ctx.stateDir, name);
+}
+
+function renderWarnings(warnings: readonly ConfigIssue[]): string {
+  return warnings
+    .map((w) => `  ${w.location ? `${basename(w.location.file)}:${w.location.line}:${w.location.col} ` : ''}${w.path}: ${w.message} [${w.code}]\n    hint: ${w.hint}`)
+    .join('\n');
 }

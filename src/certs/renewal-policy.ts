@@ -1,0 +1,27 @@
+/** When a certificate is renewed, and how failures back off. Pure functions of time. */
+
+const MINUTE = 60_000;
+export const BACKOFF_MIN_MS = MINUTE;
+export const BACKOFF_MAX_MS = 6 * 60 * MINUTE;
+/** How often the renewal loop looks, before jitter. */
+export const CHECK_EVERY_MS = 10 * MINUTE;
+
+/** Renewal is due once a third of the lifetime is left. */
+export function renewalAt(notBefore: Date, notAfter: Date): Date {
+  const life = notAfter.getTime() - notBefore.getTime();
+  return new Date(notAfter.getTime() - life / 3);
+}
+
+/**
+ * The pause after the `failures`-th failure in a row: 1 min doubling to 6 h; a Retry-After
+ * from the CA (rate limits) is honoured when it asks for longer.
+ */
+export function backoffMs(failures: number, retryAfterMs?: number): number {
+  const exp = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** Math.max(0, failures - 1));
+  return Math.max(exp, retryAfterMs ?? 0);
+}
+
+/** The next check: every 10 minutes ± 10 % so that many daemons do not hit a CA together. */
+export function nextCheckMs(random: () => number = Math.random): number {
+  return Math.round(CHECK_EVERY_MS * (0.9 + 0.2 * random()));
+}

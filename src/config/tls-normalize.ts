@@ -1,0 +1,48 @@
+/** Parsed TLS settings → the model: route TLS as a tagged union, defaults for redirect and HSTS. */
+import { resolve } from 'node:path';
+import { parseDuration } from '../lib/duration.js';
+import type { AcmeSpec, RouteTls } from './model.js';
+import { ACME_DIRECTORIES, type ParsedRouteTls, type ParsedTls } from './tls-schema.js';
+
+/** One year, the usual HSTS max-age. */
+const HSTS_DEFAULT_S = 365 * 86_400;
+
+export interface RouteTlsFields {
+  readonly tls: RouteTls;
+  readonly redirectHttp: boolean;
+  /** Strict-Transport-Security max-age in seconds; undefined: no header. */
+  readonly hstsMaxAge: number | undefined;
+}
+
+export function routeTlsFields(
+  route: { tls: ParsedRouteTls; redirectHttp?: boolean | undefined; hsts?: boolean | string | undefined },
+  dir: string,
+  env: string | undefined,
+): RouteTlsFields {
+  const tls = routeTlsOf(route.tls, dir);
+  const on = tls.kind !== 'off';
+  const hsts = route.hsts ?? env === 'production';
+  const hstsMaxAge = !on || hsts === false ? undefined : hsts === true ? HSTS_DEFAULT_S : Math.floor((parseDuration(hsts) ?? 0) / 1000);
+  return { tls, redirectHttp: on && (route.redirectHttp ?? true), hstsMaxAge };
+}
+
+function routeTlsOf(tls: ParsedRouteTls, dir: string): RouteTls {
+  if (typeof tls !== 'string') return { kind: 'files', cert: resolve(dir, tls.cert), key: resolve(dir, tls.key) };
+  return { kind: tls };
+}
+
+export function acmeSpec(tls: ParsedTls | undefined, dir: string): AcmeSpec | undefined {
+  const acme = tls?.acme;
+  if (!acme) return undefined;
+  return {
+    email: acme.email,
+    directory: ACME_DIRECTORIES[acme.directory] ?? acme.directory,
+    caBundle: acme.caBundle === undefined ? undefined : resolve(dir, acme.caBundle),
+  };
+}
+
+/** proxy.https as written, else 443 when some route has TLS on; omitted when there is none. */
+export function httpsPort(written: number | undefined, tlsOn: boolean): { https?: number } {
+  const port = written ?? (tlsOn ? 443 : undefined);
+  return port === undefined ? {} : { https: port };
+}

@@ -1,0 +1,53 @@
+/** TLS parts of slipway.yaml: top-level `tls.acme`, and per route `tls`, `redirectHttp`, `hsts`. */
+import { z } from 'zod';
+import { tag } from './schema-meta.js';
+import { DURATION_PATTERN } from './schema-fields.js';
+
+/** Short names of well-known ACME directories. */
+export const ACME_DIRECTORIES: Readonly<Record<string, string>> = {
+  letsencrypt: 'https://acme-v02.api.letsencrypt.org/directory',
+  'letsencrypt-staging': 'https://acme-staging-v02.api.letsencrypt.org/directory',
+};
+
+const acmeDirectory = tag(
+  z.string().refine((v) => Object.hasOwn(ACME_DIRECTORIES, v) || /^https:\/\/[^\s/]+(\/\S*)?$/.test(v)),
+  {
+    code: 'SLW_CONFIG_BAD_ACME_DIRECTORY',
+    expected: 'letsencrypt, letsencrypt-staging or an https:// directory URL',
+    quoteValue: true,
+  },
+);
+
+export const tlsSchema = z.strictObject({
+  acme: z
+    .strictObject({
+      email: tag(z.email(), { code: 'SLW_CONFIG_BAD_TLS', expected: 'an email address for the ACME account', quoteValue: true }).optional(),
+      directory: acmeDirectory.default('letsencrypt').describe('letsencrypt (default), letsencrypt-staging, or a directory URL.'),
+      caBundle: z.string().min(1).optional().describe('PEM file of extra roots to trust the directory with (test CAs), relative to the config file.'),
+    })
+    .optional()
+    .describe('ACME account used by routes with tls: auto.'),
+});
+
+export const routeTls = tag(
+  z.union([
+    z.literal('auto'),
+    z.literal('internal'),
+    z.literal('off'),
+    z.strictObject({ cert: z.string().min(1), key: z.string().min(1) }),
+  ]),
+  {
+    code: 'SLW_CONFIG_BAD_TLS',
+    expected: 'auto, internal, off, or { cert: FILE, key: FILE }',
+    quoteValue: true,
+  },
+);
+
+export const hsts = tag(z.union([z.boolean(), z.string().regex(DURATION_PATTERN)]), {
+  code: 'SLW_CONFIG_BAD_TLS',
+  expected: 'true, false, or a max-age duration such as "365d"',
+  quoteValue: true,
+});
+
+export type ParsedTls = z.output<typeof tlsSchema>;
+export type ParsedRouteTls = z.output<typeof routeTls>;

@@ -1,0 +1,57 @@
+/** Wires the alert evaluator to the daemon's store, the proxy and the disk (the collector's sources). */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../config/load.js';
+import { toSlipwayError } from '../errors.js';
+import { diskSpace } from '../lib/disk-space.js';
+import { AlertService } from '../observability/alerting/alert-service.js';
+import { createNotifier, redactor, secretValues } from '../observability/alerting/notifier-factory.js';
+import { ALERT_STATE_FILE, loadAlertState } from '../observability/alerting/state-file.js';
+import { collectMetrics } from '../observability/collector.js';
+import { ProxyClient } from '../proxy/client.js';
+import { PROXY_DIR, PROXY_SOCKET } from '../proxy/protocol.js';
+import type { SqliteStore } from '../store/sqlite-store.js';
+import { VERSION } from '../version.js';
+
+export interface AlertWiring {
+  readonly stateDir: string;
+  readonly configFile: string | undefined;
+  readonly env: string | undefined;
+  readonly store: SqliteStore;
+  readonly warn: (message: string) => void;
+}
+
+/**
+ * Starts the evaluator when the daemon's config has an `alerts:` section (read at daemon start,
+ * like admin:). A config that does not load leaves alerts off with a warning.
+ */
+export async function startAlerts(o: AlertWiring): Promise<AlertService | undefined> {
+  if (!o.configFile || !existsSync(o.configFile)) return undefined;
+  let spec;
+  try {
+    spec = (await loadConfig({ file: o.configFile, ...(o.env ? { env: o.env } : {}) })).alerts;
+  } catch (err) {
+    o.warn(`alerts off: ${toSlipwayError(err).message}`);
+    return undefined;
+  }
+  if (!spec) return undefined;
+  const proxy = new ProxyClient(join(o.stateDir, PROXY_DIR, PROXY_SOCKET), { timeoutMs: 2000 });
+  const stateFile = join(o.stateDir, ALERT_STATE_FILE);
+  const redact = redactor(secretValues(spec.notify));
+  const service = new AlertService({
+    spec,
+    sources: {
+      collect: () => collectMetrics({ proxyStatus: () => proxy.status(), store: o.store, disk: () => diskSpace(o.stateDir), version: VERSION }),
+      openDeployments: () => new Map(o.store.deployments({ open: true }).map((d) => [d.service, d.id])),
+      lastDeployment: (name) => o.store.deployments({ service: name, limit: 1 })[0]?.id,
+    },
+    notifiers: spec.notify.map(createNotifier),
+    stateFile,
+    restored: await loadAlertState(stateFile),
+    redact,
+    log: (event) => process.stdout.write(`${redact(JSON.stringify({ at: new Date().toISOString(), ...event }))}\n`),
+    ...(process.env['SLIPWAY_ALERT_RETRY_MS'] ? { retry: { attempts: 3, firstDelayMs: Number(process.env['SLIPWAY_ALERT_RETRY_MS']), maxDelayMs: 5000, timeoutMs: 5000 } } : {}),
+  });
+  service.start();
+  return service;
+}

@@ -1,0 +1,61 @@
+/** Notifiers that POST JSON over HTTP: a signed generic webhook, Slack, Alertmanager (v2 API). */
+import { createHmac } from 'node:crypto';
+import { notificationText, type Notification, type Notifier } from './notification.js';
+
+/** Header of the webhook's HMAC-SHA256 over the exact body: "sha256=<hex>". */
+export const SIGNATURE_HEADER = 'x-slipway-signature';
+
+export function signBody(secret: string, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}
+
+async function postJson(url: string, body: string, headers: Record<string, string>, signal: AbortSignal): Promise<void> {
+  const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers }, signal });
+  await res.arrayBuffer().catch(() => undefined);
+  // The URL may carry a token (Slack): the error names the status only.
+  if (!res.ok) throw new Error(`HTTP ${res.status} from the receiver`);
+}
+
+export class WebhookNotifier implements Notifier {
+  readonly type = 'webhook';
+  constructor(
+    readonly name: string,
+    readonly url: string,
+    readonly secret: string | undefined,
+  ) {}
+
+  send(n: Notification, signal: AbortSignal): Promise<void> {
+    const body = JSON.stringify(n);
+    return postJson(this.url, body, this.secret ? { [SIGNATURE_HEADER]: signBody(this.secret, body) } : {}, signal);
+  }
+}
+
+export class SlackNotifier implements Notifier {
+  readonly type = 'slack';
+  constructor(
+    readonly name: string,
+    readonly url: string,
+  ) {}
+
+  send(n: Notification, signal: AbortSignal): Promise<void> {
+    return postJson(this.url, JSON.stringify({ text: notificationText(n) }), {}, signal);
+  }
+}
+
+export class AlertmanagerNotifier implements Notifier {
+  readonly type = 'alertmanager';
+  constructor(
+    readonly name: string,
+    readonly url: string,
+  ) {}
+
+  send(n: Notification, signal: AbortSignal): Promise<void> {
+    const alerts = n.alerts.map((a) => ({
+      labels: { alertname: a.rule, service: a.service, severity: a.severity, slipway_rule: a.rule, ...(n.test ? { test: 'true' } : {}) },
+      annotations: { summary: a.summary, hint: a.hint, ...(a.deployment ? { deployment: a.deployment } : {}) },
+      startsAt: a.startsAt,
+      ...(a.endsAt ? { endsAt: a.endsAt } : {}),
+    }));
+    return postJson(new URL('api/v2/alerts', this.url.endsWith('/') ? this.url : `${this.url}/`).href, JSON.stringify(alerts), {}, signal);
+  }
+}

@@ -1,0 +1,50 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RoutingTable } from './protocol.js';
+import type { TlsContexts } from './tls-contexts.js';
+
+const CHALLENGE_PREFIX = '/.well-known/acme-challenge/';
+
+/**
+ * Before routing plain HTTP: ACME HTTP-01 answers from the table, then a 308 to https for
+ * hosts whose certificate entry asks for it (only while an HTTPS port is bound).
+ */
+export function httpIntercept(
+  table: () => RoutingTable | undefined,
+  contexts: TlsContexts,
+  httpsPort: () => number | undefined,
+): (req: IncomingMessage, res: ServerResponse) => boolean {
+  return (req, res) => {
+    const url = req.url ?? '/';
+    if (url.startsWith(CHALLENGE_PREFIX)) {
+      const answer = table()?.challenges?.[url.slice(CHALLENGE_PREFIX.length)];
+      if (answer === undefined) return false;
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': Buffer.byteLength(answer) });
+      res.end(answer);
+      return true;
+    }
+    const port = httpsPort();
+    const host = hostOnly(req.headers.host);
+    if (port === undefined || host === '' || !contexts.entryFor(host)?.redirectHttp) return false;
+    const authority = port === 443 ? host : `${host.includes(':') ? `[${host}]` : host}:${port}`;
+    res.writeHead(308, { location: `https://${authority}${url}`, 'content-length': 0, connection: req.method === 'GET' || req.method === 'HEAD' ? 'keep-alive' : 'close' });
+    res.end();
+    return true;
+  };
+}
+
+/** On HTTPS: Strict-Transport-Security where the host's certificate entry sets a max-age. */
+export function httpsIntercept(contexts: TlsContexts): (req: IncomingMessage, res: ServerResponse) => boolean {
+  return (req, res) => {
+    const maxAge = contexts.entryFor(hostOnly(req.headers.host))?.hstsMaxAge;
+    if (maxAge !== undefined) res.setHeader('strict-transport-security', `max-age=${maxAge}`);
+    return false;
+  };
+}
+
+/** The Host header without its port, lower-cased ("[::1]:8443" → "::1"). */
+export function hostOnly(host: string | undefined): string {
+  const h = (host ?? '').toLowerCase();
+  if (h.startsWith('[')) return h.slice(1, h.indexOf(']'));
+  const colon = h.lastIndexOf(':');
+  return colon < 0 ? h : h.slice(0, colon);
+}

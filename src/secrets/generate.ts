@@ -1,0 +1,82 @@
+/** Secret values from the OS CSPRNG (node:crypto): tokens, passwords, uuids, key pairs. */
+import { generateKeyPairSync, randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { SlipwayError } from '../errors.js';
+
+const DEFAULT_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789-_.~!@#%^*+=';
+
+/** The `generate:` spec of a secret in slipway.yaml (also taken by `slipway secrets generate --kind`). */
+export const generatorSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('hex'), bytes: z.number().int().min(16).max(1024).default(32) }),
+  z.strictObject({ kind: z.literal('base64url'), bytes: z.number().int().min(16).max(1024).default(32) }),
+  z.strictObject({
+    kind: z.literal('password'),
+    length: z.number().int().min(12).max(256).default(32),
+    alphabet: z.string().refine((a) => new Set(a).size >= 10, 'an alphabet of at least 10 distinct characters').optional(),
+  }),
+  z.strictObject({ kind: z.literal('uuid') }),
+  z.strictObject({ kind: z.literal('rsa'), bits: z.number().int().min(2048).max(8192).default(3072) }),
+  z.strictObject({ kind: z.literal('ec'), curve: z.enum(['P-256', 'P-384', 'P-521']).default('P-256') }),
+  z.strictObject({ kind: z.literal('vapid') }),
+]);
+
+export type GeneratorSpec = z.output<typeof generatorSchema>;
+export type GeneratorKind = GeneratorSpec['kind'];
+
+/** A generated or set value: one string, or named parts (key pairs) stored together. */
+export type SecretValue = string | Readonly<Record<string, string>>;
+
+export function generate(spec: GeneratorSpec): SecretValue {
+  switch (spec.kind) {
+    case 'hex':
+      return randomBytes(spec.bytes).toString('hex');
+    case 'base64url':
+      return randomBytes(spec.bytes).toString('base64url');
+    case 'password':
+      return password(spec.length, spec.alphabet ?? DEFAULT_ALPHABET);
+    case 'uuid':
+      return randomUUID();
+    case 'rsa':
+      return pemPair(generateKeyPairSync('rsa', { modulusLength: spec.bits }));
+    case 'ec':
+      return pemPair(generateKeyPairSync('ec', { namedCurve: spec.curve }));
+    case 'vapid':
+      return vapid();
+  }
+}
+
+/** Uniform over the alphabet (randomInt rejects biased draws). */
+function password(length: number, alphabet: string): string {
+  const chars = [...new Set(alphabet)];
+  let out = '';
+  for (let i = 0; i < length; i++) out += chars[randomInt(chars.length)];
+  return out;
+}
+
+function pemPair(pair: { publicKey: import('node:crypto').KeyObject; privateKey: import('node:crypto').KeyObject }): Record<string, string> {
+  return {
+    publicKey: pair.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    privateKey: pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  };
+}
+
+/**
+ * Web-push VAPID keys (RFC 8292): a P-256 pair as web-push libraries take them: the public key
+ * is the uncompressed point (65 bytes), the private key the 32-byte scalar, both base64url.
+ */
+function vapid(): Record<string, string> {
+  const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const jwk = privateKey.export({ format: 'jwk' });
+  const pub = publicKey.export({ format: 'jwk' });
+  if (!jwk.d || !pub.x || !pub.y) throw new SlipwayError('SLW_INTERNAL', 'node:crypto returned a P-256 key without its coordinates.');
+  const point = Buffer.concat([Buffer.from([4]), Buffer.from(pub.x, 'base64url'), Buffer.from(pub.y, 'base64url')]);
+  return { publicKey: point.toString('base64url'), privateKey: jwk.d };
+}
+
+/** Parses a generator given on the command line (--kind hex --bytes 32 …) or in the config. */
+export function parseGenerator(input: unknown): GeneratorSpec {
+  const parsed = generatorSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'kind'}: ${i.message}`).join('; ');
+  throw new SlipwayError('SLW_SECRETS_BAD_GENERATOR', `The secret generator is not valid: ${problems}.`);
+}
