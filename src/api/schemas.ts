@@ -9,6 +9,7 @@
  *   of type "result" or "error".
  */
 import { z } from 'zod';
+import { backupMethods } from './backup-schemas.js';
 
 export const SerializedErrorSchema = z.object({
   code: z.string(),
@@ -185,6 +186,55 @@ export const CanaryViewSchema = z.strictObject({
   note: z.string().optional(),
 });
 
+/** One managed certificate (`slipway certs list`); the leaf's fields are absent until one is live. */
+export const CertViewSchema = z.strictObject({
+  name: z.string(),
+  hosts: z.array(z.string()),
+  source: z.enum(['acme', 'internal', 'files']),
+  subject: z.string().optional(),
+  names: z.array(z.string()).optional(),
+  issuer: z.string().optional(),
+  serial: z.string().optional(),
+  notAfter: z.string().optional(),
+  daysLeft: z.number().optional(),
+  generation: z.number().int().optional(),
+  nextRenewal: z.string().optional(),
+  lastError: z.string().optional(),
+});
+
+export const CertPlanSchema = z.strictObject({ name: z.string(), hosts: z.array(z.string()), source: z.enum(['acme', 'internal', 'files']), action: z.enum(['issue', 'renew', 'keep']) });
+
+/** An env value as plan shows it: plain, or a hash of a value holding secret references (src/secrets/shown-value.ts). */
+export const ShownValueSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('plain'), value: z.string() }),
+  z.strictObject({ kind: z.literal('secret'), hash: z.string(), secrets: z.array(z.string()) }),
+]);
+
+/** A release's settings as `slipway plan` compares them (src/config/plan.ts PlanSide). */
+export const PlanSideSchema = z.strictObject({
+  run: z.array(z.string()),
+  env: z.record(z.string(), ShownValueSchema),
+  instances: z.number(),
+  health: z.strictObject({ path: z.string(), intervalMs: z.number(), timeoutMs: z.number(), rise: z.number(), fall: z.number(), startTimeoutMs: z.number() }),
+  routes: z.array(z.strictObject({ host: z.string(), path: z.string() })),
+  drainMs: z.number(),
+  keepWarmMs: z.number(),
+  watchMs: z.number(),
+  stopTimeoutMs: z.number(),
+  strategy: z.enum(['blue-green', 'canary']).optional(),
+});
+
+export const PlanStateSchema = z.strictObject({
+  services: z.array(
+    z.strictObject({
+      name: z.string(),
+      active: z
+        .strictObject({ id: z.string(), createdAt: z.string(), commit: z.string().optional(), dirty: z.boolean(), side: PlanSideSchema })
+        .optional(),
+    }),
+  ),
+});
+
 /** Every method: its request and response schema, and whether it streams progress. */
 export const methods = {
   status: { request: Empty, response: StatusSchema, stream: false },
@@ -194,7 +244,8 @@ export const methods = {
     stream: true,
   },
   rollback: {
-    request: ConfigRefSchema.extend({ service: z.string().optional() }),
+    /** withData: also restore the pre-deploy snapshot (backups.beforeDeploy) of the release rolled back from. */
+    request: ConfigRefSchema.extend({ service: z.string().optional(), withData: z.boolean().optional() }),
     response: ProgressEventSchema,
     stream: true,
   },
@@ -228,6 +279,16 @@ export const methods = {
     stream: false,
   },
   'alerts.test': { request: z.strictObject({ notifier: z.string() }), response: z.strictObject({ delivered: z.literal(true) }), stream: false },
+  'certs.list': { request: Empty, response: z.strictObject({ certs: z.array(CertViewSchema) }), stream: false },
+  'certs.renew': { request: z.strictObject({ host: z.string().optional() }), response: z.strictObject({ certs: z.array(CertViewSchema) }), stream: false },
+  'certs.issue': {
+    request: z.strictObject({ host: z.string().optional(), dryRun: z.boolean() }),
+    response: z.strictObject({ plan: z.array(CertPlanSchema).optional(), certs: z.array(CertViewSchema).optional() }),
+    stream: false,
+  },
+  /** Read-only: each service's active release, for `slipway plan` (secret references only as hashes). */
+  plan: { request: z.strictObject({ service: z.string().optional() }), response: PlanStateSchema, stream: false },
+  ...backupMethods,
   stop: {
     request: z.strictObject({ keepApps: z.boolean() }),
     response: z.strictObject({ stopping: z.literal(true) }),
@@ -248,5 +309,8 @@ export type ServiceView = z.infer<typeof ServiceViewSchema>;
 export type LockView = z.infer<typeof LockViewSchema>;
 export type CanaryView = z.infer<typeof CanaryViewSchema>;
 export type AlertsList = z.infer<typeof AlertsListSchema>;
+export type PlanState = z.infer<typeof PlanStateSchema>;
+export type CertView = z.infer<typeof CertViewSchema>;
+export type CertPlan = z.infer<typeof CertPlanSchema>;
 
 export const DAEMON_SOCKET = 'daemon.sock';

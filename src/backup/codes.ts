@@ -81,4 +81,9 @@ export const backupCodes = {
     hint: 'Restores never overwrite by default: pick another scratch name (`--to`) or drop the old scratch copy first.',
     kind: 'user',
   },
+  SLW_BACKUP_NOT_CONFIGURED: {
+    title: 'The config has no `backups:` section, so there is nothing to back up, restore or drill.',
+    hint: 'Add `backups:` with a key, targets.local.dir and sources (docs/config.md#backups).',
+    kind: 'user',
+  },
 } as const satisfies CodeTable;

@@ -3,10 +3,13 @@ import { SlipwayError, toSlipwayError } from '../errors.js';
 import { VERSION } from '../version.js';
 import type { CommandSpec } from './command-spec.js';
 import { alertsCommands } from './commands/alerts.js';
+import { backupCommands } from './commands/backup.js';
 import { canaryCommands } from './commands/canary.js';
+import { certsCommands } from './commands/certs.js';
 import { daemonCommand } from './commands/daemon.js';
 import { exportCommands } from './commands/export.js';
 import { localCommands } from './commands/local.js';
+import { planCommands } from './commands/plan.js';
 import { remoteCommands } from './commands/remote.js';
 import { secretsCommands } from './commands/secrets.js';
 import { createContext } from './context.js';
@@ -40,7 +43,7 @@ const helpCommand: CommandSpec = {
   },
 };
 
-const commands: CommandSpec[] = [...localCommands, daemonCommand, ...remoteCommands, ...canaryCommands, ...alertsCommands, ...exportCommands, ...secretsCommands, versionCommand, helpCommand];
+const commands: CommandSpec[] = [...localCommands, daemonCommand, ...remoteCommands, ...canaryCommands, ...alertsCommands, ...backupCommands, ...certsCommands, ...exportCommands, ...secretsCommands, ...planCommands, versionCommand, helpCommand];
 
 async function main(argv: readonly string[]): Promise<number> {
   const wantsJson = argv.includes('--json');

@@ -220,6 +220,26 @@ export const configCodes = {
     hint: 'Add at least one service under `services:` with a `run:` command.',
     kind: 'user',
   },
+  SLW_CONFIG_BAD_BACKUPS: {
+    title: 'A `backups:` setting has a value slipway does not know.',
+    hint: 'See docs/config.md#backups: `key` (age1… / AGE-SECRET-KEY-1… / ${secret:NAME}) or `keyFile`, `targets.local.dir`, and sources as { postgres: { url } }, { dir: PATH } or { sqlite: FILE }.',
+    kind: 'user',
+  },
+  SLW_CONFIG_BAD_CRON: {
+    title: 'A backup or drill schedule is not a cron expression.',
+    hint: 'Write five fields: minute hour day-of-month month day-of-week, such as "0 3 * * *" (every day at 03:00).',
+    kind: 'user',
+  },
+  SLW_CONFIG_BACKUP_KEY_REQUIRED: {
+    title: 'Backups are encrypted by default, and no key is given.',
+    hint: 'Add `key: ${secret:BACKUP_KEY}` (an age identity; `slipway secrets set BACKUP_KEY`) or `keyFile: FILE`; or write `encrypt: false` to store backups in the clear on purpose.',
+    kind: 'user',
+  },
+  SLW_CONFIG_UNKNOWN_BACKUP_SOURCE: {
+    title: '`backups.beforeDeploy` names a source that is not declared.',
+    hint: 'List names from `backups.sources`.',
+    kind: 'user',
+  },
 } as const satisfies CodeTable;
 
 export type ConfigCode = keyof typeof configCodes;

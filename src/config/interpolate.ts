@@ -1,7 +1,7 @@
 /**
  * ${...} placeholders in string values: ${env} is the chosen environment's name,
  * ${secret:NAME} (or ${secret:NAME.part}) a reference to a stored secret, allowed in
- * `services.*.env` values only, $${ is a literal "${". A secret reference stays a reference
+ * `services.*.env` values, `backups.key` and `backups.sources.*.postgres.url` only, $${ is a literal "${". A secret reference stays a reference
  * (a marker, see src/secrets/reference.ts): its value is read by the daemon when an instance
  * starts, never here.
  */
@@ -47,8 +47,9 @@ function walk(value: unknown, path: ConfigPath, s: WalkState): unknown {
   return value;
 }
 
-/** services.<name>.env.<VAR>: the only place a secret may be referenced. */
+/** services.<name>.env.<VAR>, backups.key, backups.sources.<name>.postgres.url: where a secret may be referenced. */
 function isEnvValue(path: ConfigPath): boolean {
+  if (path[0] === 'backups') return (path.length === 2 && path[1] === 'key') || (path.length === 5 && path[1] === 'sources' && path[3] === 'postgres' && path[4] === 'url');
   return path.length === 4 && path[0] === 'services' && path[2] === 'env';
 }
 

@@ -4,6 +4,7 @@
  * durations are milliseconds, commands are argv arrays, paths are absolute.
  */
 import type { AlertsSpec } from './alerts-model.js';
+import type { BackupsSpec } from './backups-model.js';
 import type { GeneratorSpec } from '../secrets/generate.js';
 
 export interface Config {
@@ -19,6 +20,8 @@ export interface Config {
   readonly admin?: AdminSpec | undefined;
   /** Alert rules and notifiers; undefined: the daemon evaluates no alerts. */
   readonly alerts?: AlertsSpec | undefined;
+  /** Backups, schedule and drill (src/backup/); undefined: none configured. */
+  readonly backups?: BackupsSpec | undefined;
   /** Secrets the services may use (values live in the encrypted store, never here). */
   readonly secrets?: Readonly<Record<string, SecretDecl>> | undefined;
   /** ACME account for routes with tls: auto; undefined: none. */

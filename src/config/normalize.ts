@@ -7,6 +7,7 @@ import type { CanarySpec, Config, ServiceSpec } from './model.js';
 import { canarySchema, type ParsedCanary, type ParsedConfig, type ParsedService } from './schema.js';
 import { deepFreeze } from './freeze.js';
 import { normalizeAlerts } from './alerts-normalize.js';
+import { normalizeBackups } from './backups-normalize.js';
 import { secretDecls, serviceEnv } from './secrets-normalize.js';
 import { acmeSpec, httpsPort, routeTlsFields } from './tls-normalize.js';
 
@@ -31,6 +32,7 @@ export function normalize(parsed: ParsedConfig, ctx: NormalizeContext): Config {
     ...(parsed.tls?.acme ? { acme: acmeSpec(parsed.tls, ctx.dir) } : {}),
     admin: parsed.admin ? { listen: listenOf(parsed.admin.listen) } : undefined,
     alerts: parsed.alerts ? normalizeAlerts(parsed.alerts) : undefined,
+    ...(parsed.backups ? { backups: normalizeBackups(parsed.backups, ctx.dir) } : {}),
     ...(Object.keys(parsed.secrets).length > 0 ? { secrets: secretDecls(parsed) } : {}),
     services,
   });

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { command, count, duration, durationValue, envName, percent, stickyMode, envValue, envVarName, listenHost, port, routeHost, serviceName, urlPath, version } from './schema-fields.js';
 import { listenAddress } from './schema-fields.js';
 import { alertsSchema } from './alerts-schema.js';
+import { backupsSchema } from './backups-schema.js';
 import { envFileSchema, secretFilesSchema, secretsSchema } from './secrets-schema.js';
 import { hsts, routeTls, tlsSchema } from './tls-schema.js';
 
@@ -71,6 +72,7 @@ export const configSchema = z.strictObject({
   proxy: proxySchema.prefault({}),
   admin: adminSchema.optional().describe('Admin HTTP listener of the daemon; off when absent.'),
   alerts: alertsSchema.optional().describe('Alert rules evaluated by the daemon, and where notifications go; off when absent.'),
+  backups: backupsSchema.optional().describe('Encrypted, verified, retained backups of databases and directories; off when absent.'),
   secrets: secretsSchema,
   tls: tlsSchema.optional().describe('ACME account for routes with tls: auto.'),
   services: z.record(serviceName, serviceSchema),
@@ -84,7 +86,7 @@ export type ParsedCanary = z.output<typeof canarySchema>;
 export const environmentsSchema = z.object({
   environments: z.record(
     envName,
-    z.strictObject({ proxy: z.unknown().optional(), admin: z.unknown().optional(), alerts: z.unknown().optional(), secrets: z.unknown().optional(), services: z.unknown().optional() }),
+    z.strictObject({ proxy: z.unknown().optional(), admin: z.unknown().optional(), alerts: z.unknown().optional(), backups: z.unknown().optional(), secrets: z.unknown().optional(), services: z.unknown().optional() }),
   ),
 });
 
@@ -97,6 +99,7 @@ export const fileSchema = configSchema.extend({
         proxy: proxySchema.partial().optional(),
         admin: adminSchema.partial().optional(),
         alerts: alertsSchema.optional(),
+        backups: backupsSchema.optional(),
         secrets: secretsSchema.optional(),
         services: z.record(serviceName, serviceSchema.partial()).optional(),
       }),

@@ -9,6 +9,7 @@ import { parseDuration } from '../lib/duration.js';
 import { rawIssue, type RawIssue } from './issue.js';
 import { isPlainObject } from './merge.js';
 import { tlsIssues } from './tls-semantic.js';
+import { backupsIssues } from './backups-semantic.js';
 
 export async function semanticIssues(data: unknown, dir: string): Promise<RawIssue[]> {
   if (!isPlainObject(data) || !isPlainObject(data['services'])) return [];
@@ -22,7 +23,7 @@ export async function semanticIssues(data: unknown, dir: string): Promise<RawIss
     issues.push(...commandIssues(name, service), ...reservedEnvIssues(name, service), ...healthIssues(name, service), ...canaryIssues(name, service));
     issues.push(...(await sourceIssues(name, service, dir)));
   }
-  issues.push(...routeConflicts(services), ...tlsIssues(data, services));
+  issues.push(...routeConflicts(services), ...tlsIssues(data, services), ...backupsIssues(data));
   return issues;
 }
 

@@ -7,7 +7,7 @@ import type { AdminSpec } from '../config/model.js';
 import { diskSpace } from '../lib/disk-space.js';
 import { formatListenAddress } from '../lib/listen-address.js';
 import { AdminServer } from '../observability/admin-server.js';
-import { collectMetrics } from '../observability/collector.js';
+import { collectMetrics, type MetricsSources } from '../observability/collector.js';
 import type { AlertingMetrics } from '../observability/alerting-metrics.js';
 import { checkReadiness, DEFAULT_DISK_FLOOR_BYTES } from '../observability/readiness.js';
 import { ProxyClient } from '../proxy/client.js';
@@ -23,6 +23,8 @@ export interface AdminWiring {
   readonly warn?: (message: string) => void;
   /** The alert evaluator's state for /metrics, when alerts are on. */
   readonly alerting?: () => AlertingMetrics;
+  /** Live certificates' expiry per host (slipway_certificate_expiry_seconds). */
+  readonly certificates?: MetricsSources['certificates'];
 }
 
 /** A scrape or readiness probe waits at most this long for the proxy. */
@@ -44,7 +46,7 @@ export async function startAdmin(o: AdminWiring): Promise<RunningAdmin | undefin
   const proxy = new ProxyClient(join(o.stateDir, PROXY_DIR, PROXY_SOCKET), { timeoutMs: PROXY_DEADLINE_MS });
   const disk = () => diskSpace(o.stateDir);
   const server = new AdminServer({
-    metrics: () => collectMetrics({ proxyStatus: () => proxy.status(), store: o.store, disk, version: VERSION, ...(o.alerting ? { alerting: o.alerting } : {}) }),
+    metrics: () => collectMetrics({ proxyStatus: () => proxy.status(), store: o.store, disk, version: VERSION, ...(o.alerting ? { alerting: o.alerting } : {}), ...(o.certificates ? { certificates: o.certificates } : {}) }),
     readiness: () =>
       checkReadiness({ proxy: () => proxy.status(), journal: () => o.store.probeWrite(), disk, diskFloorBytes: DEFAULT_DISK_FLOOR_BYTES }),
   });

@@ -28,8 +28,12 @@ import { ApiClient } from '../api/client.js';
 import { isPidAlive } from '../lib/pid-alive.js';
 import { DaemonSecrets } from '../secrets/daemon-secrets.js';
 import { InjectingDriver, secretRunDir } from '../secrets/injecting-driver.js';
+import { DaemonBackups } from './backup-wiring.js';
+import { BackupScheduler } from './backup-scheduler.js';
 import { isLive } from '../engine/instance-state.js';
 import type { ConfigRef } from '../engine/engine.js';
+import type { CertManager } from '../certs/cert-manager.js';
+import { configureCerts, startCerts, withCertificates, type CertWiring } from './cert-wiring.js';
 
 export interface DaemonOptions {
   readonly stateDir: string;
@@ -51,6 +55,9 @@ export class Daemon {
   #alerts: AlertService | undefined;
   #stopping: Promise<void> | undefined;
   #secrets: DaemonSecrets | undefined;
+  #backups: DaemonBackups | undefined;
+  #backupScheduler: BackupScheduler | undefined;
+  #certs: CertManager | undefined;
   onStopRequested: (keepApps: boolean) => void = () => undefined;
   /** Problems that did not stop the daemon (printed in its ready line). */
   readonly warnings: string[] = [];
@@ -69,10 +76,22 @@ export class Daemon {
     return this.#alerts;
   }
 
+  /** Backups of any config (`slipway backup …`), the pre-deploy hook and rollback --with-data. */
+  get backups(): DaemonBackups {
+    if (!this.#backups) throw new Error('the daemon has not started');
+    return this.#backups;
+  }
+
   /** After a deploy in which every service succeeded: previous secret versions can go. */
   async secretsDeployed(ref: ConfigRef): Promise<void> {
     if (!this.#secrets) return;
     await this.#secrets.deployed(await loadConfig({ file: ref.configFile, ...(ref.env !== undefined ? { env: ref.env } : {}) }));
+  }
+
+  /** Certificates of the routes with TLS on. */
+  get certs(): CertManager {
+    if (!this.#certs) throw new SlipwayError('SLW_INTERNAL', 'The cert manager is not started.');
+    return this.#certs;
   }
 
   get socketPath(): string {
@@ -88,21 +107,29 @@ export class Daemon {
     this.#secrets = secrets;
     this.warnings.push(...(await secrets.loadKnown()));
     const redact = (json: string): string => secrets.redactor.redact(json);
+    const backups = new DaemonBackups({ stateDir, secrets });
+    this.#backups = backups;
     this.#store = new SqliteStore(join(stateDir, 'state.db'), { redact });
     this.#driver = new LocalDriver({ stateDir, logDir: join(stateDir, 'logs', 'instances') });
     const driver = new InjectingDriver(this.#driver, { runDir: secretRunDir(stateDir), source: secrets, redactor: secrets.redactor });
     this.#proxy = new ProxySupervisor(stateDir);
+    const certWiring: CertWiring = { ...this.options, publish: async (reason) => this.#engine?.ctx.publisher.publish(reason), warn: (m) => this.warnings.push(m) };
+    const certs = (this.#certs = await startCerts(certWiring));
     const deps: EngineDeps = {
       store: this.#store,
       driver,
-      dataPlane: this.#proxy,
+      dataPlane: withCertificates(this.#proxy, certs),
       lock: new DeployLock(this.#store, { ttlMs: 30_000, heartbeatMs: 5_000 }),
       judge: new ThresholdJudge(),
       builder: {
         snapshot: (o) => snapshotSource(o),
         build: async (o) => void (await runBuild(o)),
       },
-      loadConfig: async (ref) => secrets.prepare(await loadConfig({ file: ref.configFile, ...(ref.env !== undefined ? { env: ref.env } : {}) })),
+      loadConfig: async (ref) => {
+        const config = await secrets.prepare(await loadConfig({ file: ref.configFile, ...(ref.env !== undefined ? { env: ref.env } : {}) }));
+        await certs.configure(config);
+        return config;
+      },
       probe: (o) => probeHttp(o),
       allocatePort: () => freePort(),
       stateDir,
@@ -110,6 +137,7 @@ export class Daemon {
       crashPoint: crashPointFrom(this.options.environ),
       now: () => Date.now(),
       keepReleases: 5,
+      beforeBuild: (o) => backups.beforeBuild(o.config, o.service, o.release),
     };
     this.#engine = new Engine(deps);
     await this.#seedListen();
@@ -120,6 +148,7 @@ export class Daemon {
       await this.#engine?.ctx.publisher.publish('proxy restarted');
     };
     this.#proxy.watch();
+    await configureCerts(certs, certWiring);
     // Bound before the control socket answers: a busy admin port fails the start the CLI waits for.
     this.#alerts = await startAlerts({
       stateDir,
@@ -136,7 +165,9 @@ export class Daemon {
       store: this.#store,
       warn: (message) => this.warnings.push(message),
       ...(alerts ? { alerting: () => ({ firing: alerts.firing(), notifiers: alerts.notifierHealth() }) } : {}),
+      certificates: () => certs.expiries(),
     });
+    await this.#startBackupSchedule(backups);
     this.#server = new ControlServer(createHandlers(this, this.#engine, this.#proxy), { redact });
     await this.#server.listen(this.socketPath);
     await writeFileAtomic(join(stateDir, 'daemon.pid'), `${process.pid}\n`);
@@ -148,6 +179,20 @@ export class Daemon {
     if (!engine || storedListen(engine.deps) || !this.options.configFile || !existsSync(this.options.configFile)) return;
     const config = await loadConfig({ file: this.options.configFile, ...(this.options.env ? { env: this.options.env } : {}) });
     engine.ctx.publisher.setListen(config.proxy);
+  }
+
+  /** `backups.schedule` and `backups.drill.schedule` of the daemon's config; a config that does not load leaves them off. */
+  async #startBackupSchedule(backups: DaemonBackups): Promise<void> {
+    const file = this.options.configFile;
+    if (!file || !existsSync(file)) return;
+    const scheduler = new BackupScheduler(backups, { configFile: file, env: this.options.env }, (line) => void process.stderr.write(`${new Date().toISOString()} ${line}\n`));
+    try {
+      await scheduler.start();
+      this.#backupScheduler = scheduler;
+    } catch (err) {
+      const e = err instanceof SlipwayError ? err : undefined;
+      if (e?.code !== 'SLW_BACKUP_NOT_CONFIGURED') this.warnings.push(`backup schedule off: ${e ? `${e.message} [${e.code}]` : String(err)}`);
+    }
   }
 
   async #refuseSecondDaemon(): Promise<void> {
@@ -170,6 +215,8 @@ export class Daemon {
     await this.#server?.close();
     await this.#admin?.server.close();
     await this.#alerts?.close();
+    await this.#backupScheduler?.close();
+    this.#certs?.close();
     this.#proxy?.close();
     // Full stop: the proxy first (stops accepting, finishes what is in flight), then the apps.
     if (!keepApps) await this.#proxy?.shutdown();

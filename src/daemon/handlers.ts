@@ -1,11 +1,14 @@
 import { SlipwayError } from '../errors.js';
 import type { Engine } from '../engine/engine.js';
 import { deploymentView, lockView, serviceViews } from '../engine/views.js';
+import { activeReleases } from '../engine/plan-view.js';
 import type { ProxyStatus } from '../proxy/protocol.js';
 import type { Handlers } from './control-server.js';
 import type { Daemon } from './daemon.js';
 import type { ProxySupervisor } from './proxy-supervisor.js';
 import { VERSION } from '../version.js';
+import { certView, planView } from '../certs/cert-view.js';
+import { backupHandlers } from './backup-wiring.js';
 
 /** Control API handlers: thin translations between API requests and the engine. */
 export function createHandlers(daemon: Daemon, engine: Engine, proxy: ProxySupervisor): Handlers {
@@ -34,12 +37,16 @@ export function createHandlers(daemon: Daemon, engine: Engine, proxy: ProxySuper
     },
     rollback: async (req, emit) => {
       const { results, error } = await engine.rollback(req.service, emit);
-      emit(error ? { type: 'error', error: error.toJSON(), results } : { type: 'result', results });
+      // --with-data: the pre-deploy snapshot of the release rolled back from goes back in place.
+      const dataError = req.withData && !error ? await daemon.backups.restoreAfterRollback(req, results, emit) : undefined;
+      const failed = error ?? dataError;
+      emit(failed ? { type: 'error', error: failed.toJSON(), results } : { type: 'result', results });
     },
     history: async (req) => ({
       deployments: deps.store.deployments({ ...(req.service ? { service: req.service } : {}), limit: req.limit ?? 20 }).map(deploymentView),
     }),
     logs: async (req) => ({ instances: await engine.logs(req.service, req.lines ?? 50) }),
+    plan: async (req) => ({ services: activeReleases(deps, req.service) }),
     'lock.status': async () => {
       const lock = lockView(deps.store.lock(), deps.now());
       return lock ? { lock } : {};
@@ -64,6 +71,13 @@ export function createHandlers(daemon: Daemon, engine: Engine, proxy: ProxySuper
       await alertsOf(daemon).test(req.notifier);
       return { delivered: true as const };
     },
+    'certs.list': async () => ({ certs: (await daemon.certs.list()).map((c) => certView(c, deps.now())) }),
+    'certs.renew': async (req) => ({ certs: (await daemon.certs.check('renew', req.host)).map((c) => certView(c, deps.now())) }),
+    'certs.issue': async (req) =>
+      req.dryRun
+        ? { plan: (await daemon.certs.plan(req.host)).map(planView) }
+        : { certs: (await daemon.certs.check('issue', req.host)).map((c) => certView(c, deps.now())) },
+    ...backupHandlers(daemon.backups),
     stop: async (req) => {
       setImmediate(() => daemon.onStopRequested(req.keepApps));
       return { stopping: true as const };

@@ -47,6 +47,12 @@ export async function deployService(
     await run.step('plan', () => undefined, () =>
       `${from ?? '(nothing)'} → new release of ${spec.source}: ${spec.instances} instance(s), health GET ${spec.health.path}`,
     );
+    const beforeBuild = deps.beforeBuild;
+    if (beforeBuild) {
+      // Under the deploy lock the next sequence number is the release about to be built.
+      const next = `r${deps.store.nextReleaseSeq(name)}`;
+      await run.step('backup', () => beforeBuild({ config, service: name, release: next }), (detail) => detail);
+    }
     run.setState('building');
     const release: ReleaseRecord = await run.step('build', () => buildRelease(deps, spec, run.id), (r) =>
       r.commit ? `${r.id} at ${r.commit.slice(0, 7)}${r.dirty ? ' (uncommitted changes are not included)' : ''}` : r.id,

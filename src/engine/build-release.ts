@@ -19,6 +19,7 @@ export function releaseSpecOf(spec: ServiceSpec): ReleaseSpec {
     watchMs: spec.watchMs,
     stopTimeoutMs: spec.stopTimeoutMs,
     sticky: spec.canary.sticky ? { ...spec.canary.sticky } : undefined,
+    strategy: spec.strategy,
   };
 }
 

@@ -45,7 +45,7 @@ export function recoveryDirection(state: DeploymentState): 'revert' | 'finish' |
 }
 
 /** Engine steps, in order; crash points are named after them (SLIPWAY_CRASH_AT). */
-export const DEPLOY_STEPS = ['lock', 'plan', 'build', 'start', 'health-gate', 'switch', 'watch', 'drain', 'record'] as const;
+export const DEPLOY_STEPS = ['lock', 'plan', 'backup', 'build', 'start', 'health-gate', 'switch', 'watch', 'drain', 'record'] as const;
 /** Steps of a canary after the health gate (crash points too). */
 export const CANARY_STEPS = ['canary', 'promote'] as const;
 export type DeployStep = (typeof DEPLOY_STEPS)[number] | (typeof CANARY_STEPS)[number];

@@ -43,4 +43,9 @@ export interface EngineDeps {
   readonly keepReleases: number;
   /** How long an instance may fail its health checks while up before it is restarted (default 30 s). */
   readonly unhealthyRestartMs?: number;
+  /**
+   * Before the build step of a deploy: snapshot the data the release may change (backups.beforeDeploy),
+   * tied to the release about to be built. Returns a detail for the step, or undefined when nothing was taken.
+   */
+  readonly beforeBuild?: (o: { readonly config: Config; readonly service: string; readonly release: string }) => Promise<string | undefined>;
 }

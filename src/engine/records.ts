@@ -21,6 +21,8 @@ export interface ReleaseSpec {
   readonly stopTimeoutMs: number;
   /** How clients keep their release during a canary of this release (undefined: random per request). */
   readonly sticky?: { readonly kind: 'cookie' | 'header'; readonly name: string } | undefined;
+  /** The strategy slipway.yaml gave the service (undefined in releases built before it was recorded). */
+  readonly strategy?: 'blue-green' | 'canary' | undefined;
 }
 
 export interface ReleaseRecord {

@@ -15,6 +15,8 @@ export interface MetricsSources {
   readonly version: string;
   /** The alert evaluator's state, when the daemon evaluates alerts. */
   readonly alerting?: () => AlertingMetrics;
+  /** The live certificate's expiry per route host with TLS on. */
+  readonly certificates?: () => Promise<ReadonlyArray<{ readonly host: string; readonly notAfter: string }>>;
 }
 
 export async function collectMetrics(sources: MetricsSources): Promise<MetricFamily[]> {
@@ -32,5 +34,6 @@ export async function collectMetrics(sources: MetricsSources): Promise<MetricFam
     out.add(METRICS.diskSize, {}, disk.sizeBytes);
   }
   if (sources.alerting) addAlertingSamples(out, sources.alerting());
+  for (const cert of (await sources.certificates?.().catch(() => [])) ?? []) out.add(METRICS.certificateExpiry, { host: cert.host }, Date.parse(cert.notAfter) / 1000);
   return out.families();
 }

@@ -59,6 +59,7 @@ export const METRICS = {
   alertsFiring: def('slipway_alerts_firing', 'gauge', ['rule', 'service'], '1 for each alert the daemon\'s evaluator holds firing (service "slipway" for rules about slipway itself).'),
   alertNotifierUp: def('slipway_alert_notifier_up', 'gauge', ['notifier', 'type'], '0 when the notifier\'s last delivery failed after its retries, else 1.'),
   alertNotifications: def('slipway_alert_notifications_total', 'counter', ['notifier', 'outcome'], 'Notifications delivered ("sent") or given up after retries ("failed") per notifier since the daemon started.'),
+  certificateExpiry: def('slipway_certificate_expiry_seconds', 'gauge', ['host'], 'Unix time (seconds) at which the live certificate of a route host with TLS on expires (`- time()` gives what is left).'),
 } as const satisfies Record<string, MetricDef>;
 
 export const METRIC_DEFS: readonly MetricDef[] = Object.values(METRICS);

@@ -47,7 +47,7 @@ export async function locateInGit(source: string): Promise<GitLocation | undefin
 }
 
 /** `git status --porcelain` over the source, leaving out paths slipway itself writes there. */
-async function isDirty(source: string, exclude: readonly string[]): Promise<boolean> {
+export async function isDirty(source: string, exclude: readonly string[]): Promise<boolean> {
   const pathspecs = ['.'];
   for (const path of exclude) {
     const rel = relative(source, path);

@@ -16,12 +16,14 @@ async function streamed(
   method: 'deploy' | 'rollback',
   service: string | undefined,
   strategy?: 'blue-green' | 'canary',
+  withData?: boolean,
 ): Promise<number> {
   const request = {
     configFile: ctx.configFile,
     ...(ctx.env !== undefined ? { env: ctx.env } : {}),
     ...(service ? { service } : {}),
     ...(strategy && method === 'deploy' ? { strategy } : {}),
+    ...(withData && method === 'rollback' ? { withData } : {}),
   };
   const final: ProgressEvent = await ctx.api.stream(method, request, (event) => {
     if (ctx.json) return;
@@ -60,8 +62,8 @@ export const remoteCommands: CommandSpec[] = [
     name: 'rollback',
     summary: 'switch back to the previous release (instant while it is warm)',
     args: [{ name: 'service', required: false, description: 'one service (default: every service with a previous release)' }],
-    options: [],
-    run: (ctx, input) => streamed(ctx, 'rollback', input.args['service']),
+    options: [{ name: 'with-data', type: 'boolean', description: 'also restore the pre-deploy snapshot (backups.beforeDeploy) of the release rolled back from, in place after a safety backup' }],
+    run: (ctx, input) => streamed(ctx, 'rollback', input.args['service'], undefined, input.options['with-data'] === true),
   },
   {
     name: 'status',

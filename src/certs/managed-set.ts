@@ -1,0 +1,66 @@
+/** What the cert manager keeps certificates for: one entry per route host with TLS on. */
+import { readFile } from 'node:fs/promises';
+import type { AcmeSpec, Config, RouteTls } from '../config/model.js';
+import { writeFileAtomic } from '../lib/atomic-write.js';
+import { certNameFor, type CertSource } from './cert-store.js';
+
+export type ManagedTls = Exclude<RouteTls, { kind: 'off' }>;
+
+export interface ManagedCert {
+  /** Store name (see certNameFor). */
+  readonly name: string;
+  /** The host set of one order: the route's host. */
+  readonly hosts: readonly string[];
+  readonly tls: ManagedTls;
+  readonly redirectHttp: boolean;
+  readonly hstsMaxAge?: number | undefined;
+}
+
+/** The desired set, saved in the state dir so a restarted daemon serves HTTPS before any deploy. */
+export interface ManagedSet {
+  readonly certs: readonly ManagedCert[];
+  readonly acme?: AcmeSpec | undefined;
+  /** proxy.https; undefined: no HTTPS listener. */
+  readonly httpsPort?: number | undefined;
+}
+
+export const EMPTY_SET: ManagedSet = { certs: [] };
+
+/** Every route with TLS on in `config`, one entry per host (the first route naming it wins). */
+export function managedSetOf(config: Config): ManagedSet {
+  const byName = new Map<string, ManagedCert>();
+  for (const service of Object.values(config.services)) {
+    for (const route of service.routes) {
+      if (!route.tls || route.tls.kind === 'off') continue;
+      const name = certNameFor([route.host]);
+      if (byName.has(name)) continue;
+      byName.set(name, { name, hosts: [route.host], tls: route.tls, redirectHttp: route.redirectHttp ?? true, hstsMaxAge: route.hstsMaxAge });
+    }
+  }
+  return { certs: [...byName.values()], acme: config.acme, httpsPort: config.proxy.https };
+}
+
+export function sourceOf(tls: ManagedTls): CertSource {
+  switch (tls.kind) {
+    case 'auto':
+      return 'acme';
+    case 'internal':
+      return 'internal';
+    case 'files':
+      return 'files';
+  }
+}
+
+export async function loadManagedSet(file: string): Promise<ManagedSet> {
+  const text = await readFile(file, 'utf8').catch(() => undefined);
+  if (text === undefined) return EMPTY_SET;
+  try {
+    return JSON.parse(text) as ManagedSet;
+  } catch {
+    return EMPTY_SET; // a corrupt file is rewritten at the next configure
+  }
+}
+
+export function saveManagedSet(file: string, set: ManagedSet): Promise<void> {
+  return writeFileAtomic(file, `${JSON.stringify(set, null, 2)}\n`, 0o600);
+}

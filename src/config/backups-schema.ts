@@ -1,0 +1,71 @@
+/** The `backups:` section of slipway.yaml: key, targets, sources, schedule, retention, beforeDeploy, drill. */
+import { z } from 'zod';
+import { cronProblem } from '../lib/cron-adapter.js';
+import { hasRefs } from '../secrets/reference.js';
+import { tag } from './schema-meta.js';
+
+/** Source names become directory names on targets (src/backup/backup-id.ts). */
+export const BACKUP_SOURCE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
+
+const sourceName = tag(z.string().regex(BACKUP_SOURCE_PATTERN), {
+  code: 'SLW_CONFIG_BAD_BACKUPS',
+  expected: 'a backup source name (letters, digits, "_", "-")',
+  quoteValue: true,
+});
+
+const AGE_KEY = /^(age1[0-9a-z]{20,}|AGE-SECRET-KEY-1[0-9A-Z]{20,})$/;
+
+/** Never quoted in messages: an identity is a private key. */
+const backupKey = tag(z.string().refine((v) => hasRefs(v) || AGE_KEY.test(v.trim())), {
+  code: 'SLW_CONFIG_BAD_BACKUPS',
+  expected: 'an age recipient (age1…), an age identity (AGE-SECRET-KEY-1…) or ${secret:NAME}',
+});
+
+export const cronSchedule = tag(z.string().refine((v) => cronProblem(v) === undefined), {
+  code: 'SLW_CONFIG_BAD_CRON',
+  expected: 'a cron expression such as "0 3 * * *" (minute hour day month weekday)',
+  quoteValue: true,
+});
+
+const pathText = tag(z.string().min(1), { code: 'SLW_CONFIG_BAD_BACKUPS', expected: 'a path', quoteValue: true });
+
+/** Exactly one of postgres, dir, sqlite. */
+const backupSourceSchema = tag(
+  z
+    .strictObject({
+      postgres: z.strictObject({ url: z.string().min(1).describe('postgres://user:password@host:port/db; ${secret:NAME} allowed.') }).optional(),
+      dir: pathText.optional(),
+      sqlite: pathText.optional(),
+    })
+    .refine((s) => [s.postgres, s.dir, s.sqlite].filter((v) => v !== undefined).length === 1),
+  { code: 'SLW_CONFIG_BAD_BACKUPS', expected: 'exactly one of { postgres: { url } }, { dir: PATH } or { sqlite: FILE }' },
+);
+
+const keep = (fallback: number, what: string) =>
+  tag(z.number().int().min(0).max(10_000), { code: 'SLW_CONFIG_RANGE', expected: 'a whole number from 0 to 10000', quoteValue: true })
+    .default(fallback)
+    .describe(`${what} (default ${fallback}).`);
+
+export const backupsSchema = z.strictObject({
+  key: backupKey.optional().describe('age recipient (encrypt only) or identity (encrypt, verify, restore); ${secret:NAME} recommended.'),
+  keyFile: pathText.optional().describe('A file holding the age identity or recipient, relative to the config file (instead of `key`).'),
+  encrypt: z.boolean().default(true).describe('Encryption is on by default; `encrypt: false` is the explicit opt-out.'),
+  targets: z.strictObject({
+    local: z.strictObject({ dir: pathText.describe('Directory the backups are written to, relative to the config file.') }),
+  }),
+  sources: z.record(sourceName, backupSourceSchema).describe('What is backed up: { postgres: { url } }, { dir: PATH }, { sqlite: FILE }.'),
+  schedule: cronSchedule.optional().describe('Cron expression: every source is backed up then pruned (in the daemon).'),
+  retention: z
+    .strictObject({ last: keep(7, 'Newest verified backups kept'), daily: keep(14, 'Days kept'), weekly: keep(8, 'Weeks kept'), monthly: keep(12, 'Months kept') })
+    .prefault({}),
+  beforeDeploy: z.array(sourceName).default([]).describe('Sources snapshotted before every deploy, tied to the release they protect.'),
+  drill: z
+    .strictObject({
+      schedule: cronSchedule.optional().describe('Cron expression of the automatic drill.'),
+      check: z.string().min(1).optional().describe('SQL query run on the restored PostgreSQL copy; it must succeed and return a row.'),
+    })
+    .optional()
+    .describe('Restore the latest backups into scratch copies and check them.'),
+});
+
+export type ParsedBackups = z.output<typeof backupsSchema>;

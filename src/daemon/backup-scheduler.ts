@@ -1,0 +1,77 @@
+/**
+ * Runs `backups.schedule` (back up every source, then prune) and `backups.drill.schedule`
+ * in the daemon, from the config the daemon was started with. One timer per job, re-armed
+ * after each run from the cron expression; a run never overlaps the previous one of its job.
+ */
+import { runDrill } from '../backup/drill.js';
+import { toSlipwayError } from '../errors.js';
+import { nextCronTime } from '../lib/cron-adapter.js';
+import type { ConfigRef, DaemonBackups } from './backup-wiring.js';
+
+/** setTimeout holds at most ~24.8 days; longer waits are re-armed. */
+const MAX_WAIT_MS = 2 ** 31 - 1;
+
+export class BackupScheduler {
+  readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #running = new Set<Promise<void>>();
+  #closed = false;
+
+  constructor(
+    readonly backups: DaemonBackups,
+    readonly ref: ConfigRef,
+    readonly log: (line: string) => void,
+  ) {}
+
+  /** Arms the jobs the config asks for; returns their names. */
+  async start(): Promise<string[]> {
+    const service = await this.backups.open(this.ref);
+    const jobs: string[] = [];
+    const { schedule, drill } = service.spec;
+    if (schedule) {
+      this.#arm(schedule, 'backup', async () => {
+        const s = await this.backups.open(this.ref);
+        const manifests = await s.run();
+        const pruned = await s.prune(false);
+        return `backed up ${manifests.map((m) => m.id).join(', ')}; pruned ${pruned.removed.length}`;
+      });
+      jobs.push(`backup (${schedule})`);
+    }
+    if (drill?.schedule) {
+      this.#arm(drill.schedule, 'drill', async () => {
+        const results = await runDrill(await this.backups.open(this.ref), this.backups.stateDir);
+        return results.map((r) => `${r.source}: ${r.ok ? 'pass' : `FAIL (${r.detail})`}`).join(', ');
+      });
+      jobs.push(`drill (${drill.schedule})`);
+    }
+    return jobs;
+  }
+
+  #arm(expression: string, name: string, job: () => Promise<string>): void {
+    if (this.#closed) return;
+    const at = nextCronTime(expression, Date.now());
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      if (Date.now() < at) return this.#arm(expression, name, job);
+      const run = job()
+        .then((line) => this.log(`scheduled ${name}: ${line}`))
+        .catch((err) => {
+          const e = toSlipwayError(err);
+          this.log(`scheduled ${name} failed: ${e.message} [${e.code}]`);
+        })
+        .finally(() => {
+          this.#running.delete(run);
+          this.#arm(expression, name, job);
+        });
+      this.#running.add(run);
+    }, Math.min(Math.max(0, at - Date.now()), MAX_WAIT_MS));
+    this.#timers.add(timer);
+  }
+
+  /** No new runs; waits for the ones in progress. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.clear();
+    await Promise.allSettled([...this.#running]);
+  }
+}
