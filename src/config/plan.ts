@@ -56,7 +56,11 @@ export interface SideDiff {
   readonly settings: readonly SettingChange[];
 }
 
-export function planSideOf(spec: ServiceSpec): PlanSide {
+/** What both a service of the config and a built release carry of the settings plan compares. */
+export type PlannedSettings = Omit<PlanSide, 'env'> & { readonly env: Readonly<Record<string, string>> };
+
+/** The one projection of settings for plan and diff: a config service (with its source) or a release spec. */
+export function planSideOf(spec: PlannedSettings | ServiceSpec): PlanSide {
   return {
     run: [...spec.run],
     env: showEnv(spec.env),
@@ -67,8 +71,8 @@ export function planSideOf(spec: ServiceSpec): PlanSide {
     keepWarmMs: spec.keepWarmMs,
     watchMs: spec.watchMs,
     stopTimeoutMs: spec.stopTimeoutMs,
-    strategy: spec.strategy,
-    source: spec.source,
+    ...(spec.strategy ? { strategy: spec.strategy } : {}),
+    ...(spec.source !== undefined ? { source: spec.source } : {}),
   };
 }
 

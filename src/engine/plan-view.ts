@@ -1,23 +1,15 @@
 import type { PlanState } from '../api/schemas.js';
-import { showEnv } from '../secrets/shown-value.js';
+import { planSideOf } from '../config/plan.js';
 import type { EngineDeps } from './deps.js';
 import type { ReleaseSpec } from './records.js';
 
 /** A release's settings as plan compares them: env values with secret references only as hashes. */
-export function planSideOfRelease(spec: ReleaseSpec): NonNullable<PlanState['services'][number]['active']>['side'] {
-  return {
-    run: [...spec.run],
-    env: showEnv(spec.env),
-    instances: spec.instances,
-    health: { ...spec.health },
-    routes: spec.routes.map((r) => ({ host: r.host, path: r.path })),
-    drainMs: spec.drainMs,
-    keepWarmMs: spec.keepWarmMs,
-    watchMs: spec.watchMs,
-    stopTimeoutMs: spec.stopTimeoutMs,
-    ...(spec.strategy ? { strategy: spec.strategy } : {}),
-  };
+export function planSideOfRelease(spec: ReleaseSpec): ReleaseSide {
+  // A fresh object whose arrays are only typed readonly; its shape is checked by the response schema on the way out.
+  return planSideOf(spec) as ReleaseSide;
 }
+
+type ReleaseSide = NonNullable<PlanState['services'][number]['active']>['side'];
 
 /** Each service's active release (or one service's), read-only, for `slipway plan`. */
 export function activeReleases(deps: EngineDeps, service: string | undefined): PlanState['services'] {
