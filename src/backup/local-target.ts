@@ -3,7 +3,7 @@ import { dirname, isAbsolute, join, normalize, relative, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { SlipwayError } from '../errors.js';
-import { writeFileAtomic } from '../lib/atomic-write.js';
+import { writeFileAtomic, fsyncDir } from '../lib/atomic-write.js';
 import type { BackupTarget, ObjectStat } from './target.js';
 
 /**
@@ -127,15 +127,6 @@ async function writeAll(handle: FileHandle, chunk: Buffer): Promise<number> {
     offset += bytesWritten;
   }
   return chunk.length;
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 function writeFailed(where: string, key: string, err: unknown): unknown {

@@ -7,7 +7,8 @@ function tempPath(target: string): string {
   return join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
-async function fsyncDir(dir: string): Promise<void> {
+/** Makes a rename or a new entry in `dir` durable. */
+export async function fsyncDir(dir: string): Promise<void> {
   const handle = await open(dir, 'r');
   try {
     await handle.sync();

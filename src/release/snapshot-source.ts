@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, open, realpath, rename, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, realpath, rename, rm, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { SlipwayError } from '../errors.js';
 import { dirSnapshot } from './dir-snapshot.js';
 import { gitSnapshot, locateInGit } from './git-snapshot.js';
+import { fsyncDir } from '../lib/atomic-write.js';
 import { treeStats } from './tree-stats.js';
 
 export interface SnapshotOptions {
@@ -39,15 +40,6 @@ async function checkSource(source: string): Promise<string> {
 async function checkDestFree(dest: string): Promise<void> {
   const exists = await lstat(dest).then(() => true, () => false);
   if (exists) throw new SlipwayError('SLW_SOURCE_DEST_EXISTS', `Release directory ${dest} already exists.`, { details: { dest } });
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 function wrap(err: unknown): SlipwayError {
