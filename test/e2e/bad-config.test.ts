@@ -7,7 +7,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiClient } from '../../src/api/client.js';
-import { cli, destroyProject, instancePids, makeProject, REPO_ROOT, setVersion, type Project } from '../helpers/e2e-project.js';
+import { cli, destroyProject, instancePids, makeProject, REPO_ROOT, type Project, startAndDeploy } from '../helpers/e2e-project.js';
 
 const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'bad-config');
 
@@ -76,9 +76,7 @@ test('every bad fixture: its own code and file:line:col, exit 2, no state create
 test('with a daemon running, a bad config starts nothing and changes no state', { timeout: 120_000 }, async () => {
   const p = await makeProject({ instances: 1, watch: '1s' });
   try {
-    assert.equal((await cli(p, ['daemon', '--detach'])).code, 0);
-    await setVersion(p, 'v1');
-    assert.equal((await cli(p, ['deploy'])).code, 0);
+    await startAndDeploy(p);
     const before = {
       status: (await cli(p, ['status', '--json'])).json.services,
       history: (await cli(p, ['history', '--json'])).json.deployments,

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { writeFile } from 'node:fs/promises';
-import { CLI, cli, daemonPid, destroyProject, isAlive, makeProject, serviceYaml, setVersion, waitFor, type Project } from '../helpers/e2e-project.js';
+import { CLI, cli, daemonPid, destroyProject, isAlive, makeProject, serviceYaml, setVersion, waitFor, type Project, startAndDeploy } from '../helpers/e2e-project.js';
 import { LoadGenerator } from '../helpers/load.js';
 
 async function canaryConfig(p: Project, canary: string, env: Record<string, string> = {}): Promise<void> {
@@ -32,9 +32,7 @@ test('a release answering 5% of requests with 500 is rolled back by the canary j
   let load: LoadGenerator | undefined;
   try {
     await canaryConfig(p, '{ steps: [10%, 50%], minHold: [60s, 60s], minRequests: 100, sticky: none }');
-    assert.equal((await cli(p, ['daemon', '--detach'])).code, 0);
-    await setVersion(p, 'v1');
-    assert.equal((await cli(p, ['deploy'])).code, 0);
+    await startAndDeploy(p);
     load = new LoadGenerator({ port: p.port, host: 'hello.localhost', rps: 250, loops: 8 });
     await setVersion(p, 'v2-flaky');
     await canaryConfig(p, '{ steps: [10%, 50%], minHold: [60s, 60s], minRequests: 100, sticky: none }', { HELLO_MODE: 'flaky' });
@@ -74,9 +72,7 @@ test('a good release is promoted through every step; the report shows each step'
   try {
     const plan = '{ steps: [10%, 50%], minHold: [3s, 2s], minRequests: 50, bake: 2s, sticky: none }';
     await canaryConfig(p, plan);
-    assert.equal((await cli(p, ['daemon', '--detach'])).code, 0);
-    await setVersion(p, 'v1');
-    assert.equal((await cli(p, ['deploy'])).code, 0);
+    await startAndDeploy(p);
     load = new LoadGenerator({ port: p.port, host: 'hello.localhost', rps: 250, loops: 8 });
     await setVersion(p, 'v2');
     const deploy = await cli(p, ['deploy', '--json']);
@@ -103,9 +99,7 @@ test('pause, sticky cookie, daemon restart mid-canary, promote; then abort', { t
   try {
     // No load here: a quiet service, so the first weight is raised to 50% (clamp(300 / (120 × rps), 5%, 50%)).
     await canaryConfig(p, '{ steps: [20%, 70%], minHold: [2s, 2s], minRequests: 0, bake: 2s, sticky: cookie }');
-    assert.equal((await cli(p, ['daemon', '--detach'])).code, 0);
-    await setVersion(p, 'v1');
-    assert.equal((await cli(p, ['deploy'])).code, 0);
+    await startAndDeploy(p);
     await setVersion(p, 'v2');
     const deploying = spawn(process.execPath, [CLI, 'deploy', '--config', p.configFile], { env: { ...process.env, SLIPWAY_TEST_MARK: p.mark }, stdio: 'ignore' });
     await waitFor('a canary in progress', async () => ((await cli(p, ['canary', 'status', '--json'])).json?.canaries?.length ? true : undefined));

@@ -3,16 +3,14 @@
 // reverted within the watch window.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cli, destroyProject, makeProject, setVersion, writeConfig } from '../helpers/e2e-project.js';
+import { cli, destroyProject, makeProject, setVersion, writeConfig, startAndDeploy } from '../helpers/e2e-project.js';
 import { LoadGenerator } from '../helpers/load.js';
 
 test('a release that never passes health gets no traffic and fails with SLW_HEALTH_TIMEOUT', { timeout: 120_000 }, async () => {
   const p = await makeProject({ instances: 2, watch: '1s' });
   let load: LoadGenerator | undefined;
   try {
-    assert.equal((await cli(p, ['daemon', '--detach'])).code, 0);
-    await setVersion(p, 'v1');
-    assert.equal((await cli(p, ['deploy'])).code, 0);
+    await startAndDeploy(p);
     load = new LoadGenerator({ port: p.port, host: 'hello.localhost', rps: 200, loops: 4 });
 
     await setVersion(p, 'v2-sick');
@@ -51,9 +49,7 @@ test('a release answering 500 after the switch is reverted within the watch wind
   const p = await makeProject({ instances: 2, watch: '1s' });
   let load: LoadGenerator | undefined;
   try {
-    assert.equal((await cli(p, ['daemon', '--detach'])).code, 0);
-    await setVersion(p, 'v1');
-    assert.equal((await cli(p, ['deploy'])).code, 0);
+    await startAndDeploy(p);
     load = new LoadGenerator({ port: p.port, host: 'hello.localhost', rps: 200, loops: 4 });
 
     await setVersion(p, 'v2-broken');

@@ -2,16 +2,14 @@
 // instance is restarted; status shows the restart.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cli, destroyProject, instancePids, makeProject, setVersion, waitFor } from '../helpers/e2e-project.js';
+import { cli, destroyProject, instancePids, makeProject, waitFor, startAndDeploy } from '../helpers/e2e-project.js';
 import { LoadGenerator } from '../helpers/load.js';
 
 test('an instance killed with SIGKILL under load: no failed GET, restarted, restart shown', { timeout: 120_000 }, async () => {
   const p = await makeProject({ instances: 2, watch: '1s' });
   let load: LoadGenerator | undefined;
   try {
-    assert.equal((await cli(p, ['daemon', '--detach'])).code, 0);
-    await setVersion(p, 'v1');
-    assert.equal((await cli(p, ['deploy'])).code, 0);
+    await startAndDeploy(p);
     load = new LoadGenerator({ port: p.port, host: 'hello.localhost', rps: 300, loops: 8, slow: 2, slowMs: 500 });
     await waitFor('some traffic', () => (load!.ok > 200 ? true : undefined));
 

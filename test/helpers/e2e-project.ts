@@ -146,3 +146,12 @@ export function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+/** Starts the project's daemon and deploys `version` (v1 by default); fails the test on any error. */
+export async function startAndDeploy(p: Project, version = 'v1'): Promise<void> {
+  const daemon = await cli(p, ['daemon', '--detach']);
+  if (daemon.code !== 0) throw new Error(`daemon --detach exited ${daemon.code}: ${daemon.stdout}${daemon.stderr}`);
+  await setVersion(p, version);
+  const deploy = await cli(p, ['deploy']);
+  if (deploy.code !== 0) throw new Error(`deploy of ${version} exited ${deploy.code}: ${deploy.stdout}${deploy.stderr}`);
+}
