@@ -24,7 +24,7 @@ export interface RunningProxy {
 
 /**
  * A proxy for a state directory, in this process: refuses to start when another one answers
- * on the control socket, restores table.json, serves, and writes proxy.pid.
+ * on the control socket, restores table.json, serves, writes proxy.pid, then answers on the socket.
  */
 export async function runProxy(options: RunProxyOptions): Promise<RunningProxy> {
   const paths = proxyPaths(options.stateDir);
@@ -45,13 +45,15 @@ export async function runProxy(options: RunProxyOptions): Promise<RunningProxy> 
     })();
     return stopping;
   };
+  // The pid file first: once the socket answers, whoever reads the pid file finds this process
+  // (the daemon decides "proxy running?" from the pid file and an answer carrying that pid).
+  await writeFileAtomic(paths.pid, `${process.pid}\n`, 0o600);
   const control = await ControlServer.listen(paths.socket, {
     status: () => server.status(),
     table: () => server.table(),
     applyTable: (body) => server.applyTable(body),
     shutdown: () => (options.onShutdownRequest ? options.onShutdownRequest() : void stop()),
   });
-  await writeFileAtomic(paths.pid, `${process.pid}\n`, 0o600);
   return { paths, server, stop };
 }
 
