@@ -8,4 +8,5 @@ npx tsc -p tsconfig.json || echo "bench: tsc reported errors (above); running wh
 node dist/bench/deploy-timing.js
 node dist/bench/memory.js
 bash bench/proxy.sh
+bash bench/tls.sh
 node --import tsx bench/judge-sim.ts

@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 
 # Debian packages the tests use, installed only when missing: git (source snapshots),
 # postgresql, age, zstd, sqlite3 (backups), prometheus (metrics: prometheus and promtool),
+# prometheus-alertmanager (alert delivery to the Alertmanager v2 API),
 # pebble and openssl (TLS: the ACME test server, protocol checks).
 need=()
 command -v git >/dev/null || need+=(git)
@@ -15,6 +16,7 @@ command -v age >/dev/null || need+=(age)
 command -v zstd >/dev/null || need+=(zstd)
 command -v sqlite3 >/dev/null || need+=(sqlite3)
 command -v promtool >/dev/null || need+=(prometheus)
+command -v prometheus-alertmanager >/dev/null || need+=(prometheus-alertmanager)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then

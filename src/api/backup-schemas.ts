@@ -17,6 +17,8 @@ export const BackupViewSchema = z.strictObject({
   encrypted: z.boolean().optional(),
   releaseId: z.string().optional(),
   problem: z.string().optional(),
+  /** The configured target it is stored on (backups.targets). */
+  target: z.string().optional(),
 });
 
 export const DrillViewSchema = z.strictObject({
@@ -36,7 +38,7 @@ export const backupMethods = {
   'backup.list': { request: Ref, response: Backups, stream: false },
   'backup.verify': {
     request: Ref.extend({ id: z.string().optional() }),
-    response: z.strictObject({ results: z.array(z.strictObject({ id: z.string(), ok: z.boolean(), error: SerializedError.optional() })) }),
+    response: z.strictObject({ results: z.array(z.strictObject({ id: z.string(), ok: z.boolean(), target: z.string().optional(), error: SerializedError.optional() })) }),
     stream: false,
   },
   'backup.restore': {

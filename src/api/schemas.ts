@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { backupMethods } from './backup-schemas.js';
+import { proxyMethods } from './proxy-schemas.js';
 
 export const SerializedErrorSchema = z.object({
   code: z.string(),
@@ -49,6 +50,8 @@ export const ServiceViewSchema = z.strictObject({
   routes: z.array(z.strictObject({ host: z.string(), path: z.string() })),
   instances: z.array(InstanceViewSchema),
   releases: z.array(z.strictObject({ id: z.string(), createdAt: z.string(), status: z.string(), commit: z.string().optional() })),
+  /** In maintenance mode (`slipway maintenance`): clients get the 503 page. */
+  maintenance: z.boolean().optional(),
 });
 
 export const LockViewSchema = z.strictObject({
@@ -64,11 +67,15 @@ export const LockViewSchema = z.strictObject({
 export const NotifierHealthSchema = z.strictObject({
   name: z.string(),
   type: z.string(),
-  state: z.enum(['idle', 'ok', 'failing']),
+  state: z.enum(['idle', 'ok', 'retrying', 'failing']),
   sent: z.number(),
   failed: z.number(),
+  retries: z.number(),
+  consecutiveFailures: z.number(),
   lastError: z.string().optional(),
+  lastErrorAt: z.string().optional(),
   lastSentAt: z.string().optional(),
+  nextRetryAt: z.string().optional(),
 });
 
 export const SilenceSchema = z.strictObject({ id: z.string(), rule: z.string(), service: z.string().optional(), createdAt: z.string(), expiresAt: z.string() });
@@ -200,6 +207,14 @@ export const CertViewSchema = z.strictObject({
   generation: z.number().int().optional(),
   nextRenewal: z.string().optional(),
   lastError: z.string().optional(),
+  /** When the last attempt failed; absent once one succeeds. */
+  lastErrorAt: z.string().optional(),
+  /** Failed attempts in a row (0 after a success). */
+  failures: z.number().int().optional(),
+  /** The next attempt after a failure (backoff or the CA's Retry-After). */
+  retryAt: z.string().optional(),
+  /** The CA's suggested renewal window (ACME Renewal Information), when it offers one. */
+  ariWindow: z.strictObject({ start: z.string(), end: z.string() }).optional(),
 });
 
 export const CertPlanSchema = z.strictObject({ name: z.string(), hosts: z.array(z.string()), source: z.enum(['acme', 'internal', 'files']), action: z.enum(['issue', 'renew', 'keep']) });
@@ -289,6 +304,7 @@ export const methods = {
   /** Read-only: each service's active release, for `slipway plan` (secret references only as hashes). */
   plan: { request: z.strictObject({ service: z.string().optional() }), response: PlanStateSchema, stream: false },
   ...backupMethods,
+  ...proxyMethods,
   stop: {
     request: z.strictObject({ keepApps: z.boolean() }),
     response: z.strictObject({ stopping: z.literal(true) }),

@@ -6,21 +6,24 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { BackupSourceSpec, BackupsSpec } from '../config/backups-model.js';
-import { SlipwayError } from '../errors.js';
+import type { BackupSourceSpec, BackupsSpec, BackupTargetSpec } from '../config/backups-model.js';
+import { SlipwayError, toSlipwayError } from '../errors.js';
 import { parseBackupKey, type BackupKey } from './age-adapter.js';
 import { DirSource } from './dir-source.js';
-import { ignoreEvents, type EmitBackupEvent } from './events.js';
+import { ignoreEvents, onTarget, type EmitBackupEvent } from './events.js';
 import { LocalTarget } from './local-target.js';
 import type { Manifest } from './manifest.js';
 import { PostgresSource } from './postgres-source.js';
 import { pruneBackups, type PruneReport } from './prune.js';
 import { BackupRepository, type BackupEntry } from './repository.js';
+import { replicateBackup } from './replicate.js';
 import { restoreBackup, type RestoreResult } from './restore.js';
 import type { RestoreMode } from './restore-mode.js';
 import { runBackup } from './run-backup.js';
 import type { BackupSource } from './source.js';
+import { S3Target } from './s3-target.js';
 import { SqliteSource } from './sqlite-source.js';
+import type { BackupTarget } from './target.js';
 import { verifyBackup, type VerifyOutcome } from './verify.js';
 
 export interface BackupServiceOptions {
@@ -30,18 +33,55 @@ export interface BackupServiceOptions {
   readonly resolve: (value: string) => Promise<string>;
   readonly emit?: EmitBackupEvent;
   readonly env?: NodeJS.ProcessEnv;
+  /** Builds the target of a spec (tests tune S3 part sizes here); default: buildTarget. */
+  readonly target?: (spec: BackupTargetSpec, resolve: (value: string) => Promise<string>) => Promise<BackupTarget>;
+}
+
+/** One configured target and the backups on it. */
+export interface TargetRepo {
+  readonly name: string;
+  readonly repo: BackupRepository;
+}
+
+/** A backup as listed on one target. */
+export type TargetEntry = BackupEntry & { readonly target: string };
+
+/** Unfinished multipart uploads older than this are aborted by prune (a crash left them). */
+const STALE_UPLOAD_MS = 24 * 3600_000;
+
+export async function buildTarget(spec: BackupTargetSpec, resolve: (value: string) => Promise<string>): Promise<BackupTarget> {
+  switch (spec.kind) {
+    case 'dir':
+      return new LocalTarget(spec.path);
+    case 's3': {
+      const { accessKey, secretKey, ...rest } = spec.s3;
+      return new S3Target({ ...rest, accessKeyId: await resolve(accessKey), secretAccessKey: await resolve(secretKey) });
+    }
+  }
 }
 
 export class BackupService {
   readonly spec: BackupsSpec;
-  readonly repo: BackupRepository;
   readonly #o: BackupServiceOptions;
   #key: Promise<BackupKey | 'unencrypted'> | undefined;
+  #targets: Promise<TargetRepo[]> | undefined;
 
   constructor(o: BackupServiceOptions) {
     this.#o = o;
     this.spec = o.spec;
-    this.repo = new BackupRepository(new LocalTarget(o.spec.localDir));
+  }
+
+  /** The configured targets in config order; the first is the primary (backups are made there, then copied). */
+  targets(): Promise<TargetRepo[]> {
+    this.#targets ??= Promise.all(
+      this.spec.targets.map(async (t) => ({ name: t.name, repo: new BackupRepository(await (this.#o.target ?? buildTarget)(t, this.#o.resolve)) })),
+    );
+    return this.#targets;
+  }
+
+  /** Emits an event of the core (the drill reports through here). */
+  report(event: Parameters<EmitBackupEvent>[0], target?: string): void {
+    this.#emit(event, target);
   }
 
   get #emit(): EmitBackupEvent {
@@ -103,37 +143,84 @@ export class BackupService {
     }
   }
 
-  /** Backs up (and verifies) the named sources, one after the other; the first failure throws. */
+  /**
+   * Backs up (and verifies) the named sources, one after the other, on the primary target, then
+   * copies each backup to the other targets (and verifies it there). A failure on the primary
+   * throws at once; a failed copy throws after every source and target was tried.
+   */
   async run(names: readonly string[] = Object.keys(this.spec.sources), releaseId?: string, signal?: AbortSignal): Promise<Manifest[]> {
     const key = await this.key();
+    const [primary, ...others] = await this.targets();
+    if (!primary) throw new SlipwayError('SLW_BACKUP_NOT_CONFIGURED', 'backups.targets is empty.');
     const out: Manifest[] = [];
+    const copyErrors: SlipwayError[] = [];
     for (const name of names) {
-      const outcome = await runBackup({
-        source: await this.#source(name),
-        repo: this.repo,
-        key,
-        lockDir: join(this.#o.stateDir, 'backups', 'locks'),
-        emit: this.#emit,
-        env: this.#env,
-        ...(releaseId !== undefined ? { releaseId } : {}),
-        ...(signal ? { signal } : {}),
-      });
+      let outcome: Awaited<ReturnType<typeof runBackup>>;
+      try {
+        outcome = await runBackup({
+          source: await this.#source(name),
+          repo: primary.repo,
+          key,
+          lockDir: join(this.#o.stateDir, 'backups', 'locks'),
+          emit: onTarget(this.#emit, primary.name),
+          env: this.#env,
+          ...(releaseId !== undefined ? { releaseId } : {}),
+          ...(signal ? { signal } : {}),
+        });
+      } catch (err) {
+        const error = toSlipwayError(err);
+        this.#emit({ type: 'backup.finished', source: name, id: undefined, ok: false, error });
+        throw error;
+      }
       out.push(outcome.manifest);
+      let failure = outcome.verification && !outcome.verification.ok ? outcome.verification.error : undefined;
+      for (const other of others) {
+        const emit = onTarget(this.#emit, other.name);
+        try {
+          const copy = await replicateBackup({ manifest: outcome.manifest, from: primary.repo, to: other.repo, key, env: this.#env, emit, ...(signal ? { signal } : {}) });
+          if (copy && !copy.ok) throw copy.error;
+        } catch (err) {
+          const error = toSlipwayError(err);
+          emit({ type: 'backup.failed', source: name, id: outcome.manifest.id, error });
+          copyErrors.push(error);
+          failure ??= error;
+        }
+      }
+      this.#emit({ type: 'backup.finished', source: name, id: outcome.manifest.id, ok: failure === undefined, ...(failure ? { error: failure } : {}) });
+    }
+    if (copyErrors[0]) throw copyErrors[0];
+    return out;
+  }
+
+  /** Every backup on every target, newest first (a backup copied to two targets is listed twice). */
+  async list(): Promise<TargetEntry[]> {
+    const lists = await Promise.all((await this.targets()).map(async (t) => (await t.repo.list()).map((e): TargetEntry => ({ ...e, target: t.name }))));
+    return lists.flat().sort((a, b) => startedAt(b) - startedAt(a));
+  }
+
+  /** Verifies one backup (on every target that holds it), or the newest backup of every source on every target. */
+  async verify(id?: string): Promise<(VerifyOutcome & { readonly target: string })[]> {
+    const key = await this.#restoreKey();
+    const targets = await this.targets();
+    const out: (VerifyOutcome & { readonly target: string })[] = [];
+    for (const t of targets) {
+      const entries = await t.repo.list();
+      const ids = id !== undefined ? entries.filter((e) => e.id === id).map((e) => e.id) : newestPerSource(entries, () => true).map((e) => e.id);
+      for (const backup of ids) out.push({ ...(await verifyBackup({ repo: t.repo, backup, key, env: this.#env, emit: onTarget(this.#emit, t.name) })), target: t.name });
+    }
+    if (id !== undefined && out.length === 0 && targets[0]) {
+      out.push({ ...(await verifyBackup({ repo: targets[0].repo, backup: id, key, env: this.#env, emit: onTarget(this.#emit, targets[0].name) })), target: targets[0].name });
     }
     return out;
   }
 
-  list(): Promise<BackupEntry[]> {
-    return this.repo.list();
-  }
-
-  /** Verifies one backup, or the newest backup of every source. */
-  async verify(id?: string): Promise<VerifyOutcome[]> {
-    const key = await this.#restoreKey();
-    const ids = id !== undefined ? [id] : newestPerSource(await this.repo.list(), () => true).map((e) => e.id);
-    const out: VerifyOutcome[] = [];
-    for (const backup of ids) out.push(await verifyBackup({ repo: this.repo, backup, key, env: this.#env, emit: this.#emit }));
-    return out;
+  /** The target to read a backup from: the first where it is verified, else the first that lists it. */
+  async #holder(id: string): Promise<TargetRepo> {
+    const targets = await this.targets();
+    const states = await Promise.all(targets.map(async (t) => (await t.repo.list()).find((e) => e.id === id)?.state));
+    const i = states.indexOf('verified');
+    const found = i >= 0 ? i : states.findIndex((s) => s !== undefined);
+    return targets[found >= 0 ? found : 0]!;
   }
 
   /**
@@ -141,7 +228,8 @@ export class BackupService {
    * backup of the source (which must still be configured). Returns the result and that backup.
    */
   async restore(id: string, o: { to?: string | undefined; force: boolean; into?: string }): Promise<RestoreResult & { safety?: Manifest }> {
-    const manifest = await this.repo.manifest(id);
+    const holder = await this.#holder(id);
+    const manifest = await holder.repo.manifest(id);
     let safety: Manifest | undefined;
     const mode: RestoreMode = o.force
       ? {
@@ -155,19 +243,32 @@ export class BackupService {
     if (o.force) this.sourceSpec(manifest.source.name); // the safety backup needs the source
     const src = manifest.source;
     const to = o.to ?? (src.kind === 'postgres' ? await this.postgresUrl(src.name) : o.force ? src.path : undefined);
-    const result = await restoreBackup({ repo: this.repo, id, key: await this.#restoreKey(), mode, env: this.#env, emit: this.#emit, ...(to !== undefined ? { to } : {}) });
+    const result = await restoreBackup({ repo: holder.repo, id, key: await this.#restoreKey(), mode, env: this.#env, emit: onTarget(this.#emit, holder.name), ...(to !== undefined ? { to } : {}) });
     return { ...result, ...(safety ? { safety } : {}) };
   }
 
-  prune(dryRun: boolean): Promise<PruneReport> {
-    return pruneBackups({ repo: this.repo, policy: this.spec.retention, dryRun, emit: this.#emit });
+  /** Applies the retention policy to every target on its own; not a dry run: also aborts stale multipart uploads. */
+  async prune(dryRun: boolean): Promise<PruneReport> {
+    const reports: PruneReport[] = [];
+    for (const t of await this.targets()) {
+      reports.push(await pruneBackups({ repo: t.repo, policy: this.spec.retention, dryRun, emit: onTarget(this.#emit, t.name) }));
+      if (!dryRun && t.repo.target.sweep) await t.repo.target.sweep(new Date(Date.now() - STALE_UPLOAD_MS));
+    }
+    return {
+      dryRun,
+      kept: reports.flatMap((r) => r.kept),
+      removed: reports.flatMap((r) => r.removed),
+      broken: reports.flatMap((r) => r.broken),
+    };
   }
 
   /** The backups taken before the deploy of `releaseId` (newest first per source). */
   async forRelease(releaseId: string): Promise<BackupEntry[]> {
-    return newestPerSource(await this.repo.list(), (e) => e.manifest?.releaseId === releaseId && e.state === 'verified');
+    return newestPerSource(await this.list(), (e) => e.manifest?.releaseId === releaseId && e.state === 'verified');
   }
 }
+
+const startedAt = (e: BackupEntry): number => (e.manifest ? Date.parse(e.manifest.startedAt) : -Infinity);
 
 /** The newest matching entry of every source (entries come newest first). */
 export function newestPerSource(entries: readonly BackupEntry[], keep: (e: BackupEntry) => boolean): BackupEntry[] {

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { Duplex, Readable } from 'node:stream';
-import type { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Duplex, Readable, Writable } from 'node:stream';
 import { SlipwayError, type ErrorCode } from '../errors.js';
 
 /** One process of a backup, verify or restore pipeline (pg_dump, zstd, tar, pg_restore…). */
@@ -26,6 +26,10 @@ export interface StageOptions {
   readonly stdin: 'pipe' | 'ignore';
   /** The code of the error when the process exits non-zero. */
   readonly failCode: ErrorCode;
+  /** Picks a more precise code from the process's last error output (e.g. a wrong key). */
+  readonly classify?: (stderr: string) => ErrorCode | undefined;
+  /** Called once the process is spawned, with its exit (e.g. to feed it a secret, then clean up). */
+  readonly onSpawn?: (exited: Promise<void>) => void;
   /** Strings to blank out of the error output (passwords). */
   readonly redact?: readonly string[];
   readonly cwd?: string;
@@ -36,9 +40,121 @@ const KILL_GRACE_MS = 2000;
 
 /** Spawns argv (never through a shell) as a pipeline stage. */
 export function spawnStage(argv: readonly string[], options: StageOptions): ChildStage {
+  const started = start(argv, options, options.stdin);
+  return { ...started.stage, output: gated(started.stdout, started.stage.exited) };
+}
+
+/**
+ * Spawns filter processes connected stdout to stdin by the kernel (`zstd | age`): no byte of
+ * the data between them passes through Node. Writes go to the first one's stdin; reads come
+ * from the last one's stdout, which ends only once every process of the chain exited 0.
+ */
+export function spawnChain(stages: readonly { readonly argv: readonly string[]; readonly options: Omit<StageOptions, 'stdin'> }[]): {
+  readonly stream: Duplex;
+  readonly children: readonly ChildStage[];
+} {
+  if (stages.length === 0) throw new Error('spawnChain needs at least one process');
+  const started: Started[] = [];
+  for (const { argv, options } of stages) {
+    const before = started.at(-1);
+    started.push(start(argv, options, before ? before.stdout : 'pipe'));
+    // The next process now holds the pipe: drop Node's end, so Node never reads from it and a
+    // reader that dies makes the writer fail (EPIPE) instead of block.
+    before?.stdout.destroy();
+  }
+  const first = started[0]!;
+  const last = started.at(-1)!;
+  const exits = upstreamFirst(started.map((s) => s.stage.exited));
+  const all = Promise.all(exits).then(() => undefined);
+  all.catch(() => undefined); // observed through the output and by the flow
+  const output = gated(last.stdout, all);
+  const children = started.map((s, i) => ({ ...s.stage, exited: exits[i]!, output }));
+  if (!first.stage.stdin) throw new Error(`${first.stage.name} was spawned without a stdin pipe`);
+  return { stream: Duplex.from({ writable: feeder(first.stage.stdin, all), readable: output }), children };
+}
+
+/** How long a failed process's error waits for the processes before it to report theirs. */
+const UPSTREAM_GRACE_MS = 1000;
+
+/**
+ * When a process of a chain fails, those after it usually fail too, as a consequence (`age`
+ * rejects the key, so `zstd -d` sees a truncated stream). Each exit is rewritten so that a
+ * failure reports the first failed process of the chain, the cause, waiting briefly for the
+ * ones before it to exit.
+ */
+function upstreamFirst(exits: readonly Promise<void>[]): Promise<void>[] {
+  const outcome: ({ failed: boolean; reason?: unknown } | undefined)[] = exits.map(() => undefined);
+  exits.forEach((exit, i) => {
+    exit.then(
+      () => (outcome[i] = { failed: false }),
+      (reason: unknown) => (outcome[i] = { failed: true, reason }),
+    );
+  });
+  return exits.map((exit, i) =>
+    exit.catch(async (err: unknown) => {
+      const before = exits.slice(0, i).map((p) => p.catch(() => undefined));
+      await Promise.race([Promise.all(before), sleep(UPSTREAM_GRACE_MS, undefined, { ref: false })]);
+      const cause = outcome.slice(0, i).find((o) => o?.failed);
+      throw cause ? cause.reason : err;
+    }),
+  );
+}
+
+/**
+ * Writes into the first process of a chain. When a process fails (a wrong key, damaged data),
+ * the writes into it fail with EPIPE: the error then reported is why the chain failed, its
+ * exit status and last error lines, not the broken pipe that follows from it.
+ */
+function feeder(stdin: Writable, exited: Promise<void>): Writable {
+  let failure: Error | undefined;
+  let pending: ((err?: Error | null) => void) | undefined;
+  const explain = (err: Error, callback: (err?: Error | null) => void): void => {
+    exited.then(
+      () => callback(err),
+      (why: unknown) => callback(why instanceof Error ? why : err),
+    );
+  };
+  const release = (): void => {
+    const callback = pending;
+    pending = undefined;
+    if (!callback) return;
+    if (failure) explain(failure, callback);
+    else callback();
+  };
+  stdin.on('error', (err: Error) => {
+    failure ??= err;
+    release();
+  });
+  stdin.on('drain', release);
+  return new Writable({
+    highWaterMark: 1 << 20,
+    write(chunk: Buffer, _encoding, callback) {
+      if (failure) return explain(failure, callback);
+      if (stdin.write(chunk)) return callback();
+      pending = callback;
+    },
+    final(callback) {
+      if (failure) return explain(failure, callback);
+      pending = callback;
+      stdin.end();
+      stdin.once('finish', release);
+    },
+    destroy(err, callback) {
+      if (err) stdin.destroy(); // a failed run: stop feeding the process
+      callback(err);
+    },
+  });
+}
+
+interface Started {
+  readonly stage: Omit<ChildStage, 'output'>;
+  readonly stdout: Readable;
+}
+
+function start(argv: readonly string[], options: Omit<StageOptions, 'stdin'>, stdin: 'pipe' | 'ignore' | Readable): Started {
   const [file = '', ...args] = argv;
   const name = file.split('/').pop() ?? file;
-  const child = spawn(file, args, { env: options.env, cwd: options.cwd, stdio: [options.stdin, 'pipe', 'pipe'] });
+  const child = spawn(file, args, { env: options.env, cwd: options.cwd, stdio: [stdin, 'pipe', 'pipe'] });
   let tail = '';
   const { stdout, stderr } = child as unknown as { stdout: Readable; stderr: Readable };
   stderr.setEncoding('utf8');
@@ -58,13 +174,14 @@ export function spawnStage(argv: readonly string[], options: StageOptions): Chil
       const how = signal ? `was killed by ${signal}` : `exited with status ${code}`;
       const lastLines = redact(tail.trim(), options.redact ?? []);
       reject(
-        new SlipwayError(options.failCode, `${name} ${how}${lastLines ? `: ${lastLines.split('\n').slice(-5).join(' / ')}` : '.'}`, {
+        new SlipwayError(options.classify?.(lastLines) ?? options.failCode, `${name} ${how}${lastLines ? `: ${lastLines.split('\n').slice(-5).join(' / ')}` : '.'}`, {
           details: { program: name, exitCode: code, signal, stderr: lastLines },
         }),
       );
     });
   });
   exited.catch(() => undefined); // observed through `output` or by the caller
+  options.onSpawn?.(exited);
   let killTimer: NodeJS.Timeout | undefined;
   const kill = (): void => {
     if (child.exitCode !== null || child.signalCode !== null) return;
@@ -73,7 +190,7 @@ export function spawnStage(argv: readonly string[], options: StageOptions): Chil
     killTimer.unref();
   };
   void exited.finally(() => clearTimeout(killTimer)).catch(() => undefined);
-  return { name, pid: child.pid, stdin: child.stdin, output: gated(stdout, exited), exited, kill };
+  return { stage: { name, pid: child.pid, stdin: child.stdin, exited, kill }, stdout };
 }
 
 async function* passThenCheck(stdout: Readable, exited: Promise<void>): AsyncGenerator<Buffer> {

@@ -28,7 +28,12 @@ export const backupCodes = {
   },
   SLW_BACKUP_TARGET_WRITE_FAILED: {
     title: 'The backup could not be written to its target, so it was discarded.',
-    hint: 'Check that the target directory exists, is writable and has free space (`df -h`); nothing partial was kept.',
+    hint: 'Check that the target directory exists, is writable and has free space (`df -h`); for S3, read the error code in the message and check the bucket, credentials and quota. Nothing partial was kept.',
+    kind: 'internal',
+  },
+  SLW_BACKUP_TARGET_READ_FAILED: {
+    title: 'The backup target could not be listed or read (an S3 request failed: unreachable endpoint, missing bucket, refused credentials).',
+    hint: 'Read the S3 error code in the message: check the endpoint, the bucket name and that it exists, the region, and the access key and secret key (`slipway secrets set NAME`).',
     kind: 'internal',
   },
   SLW_BACKUP_NOT_FOUND: {

@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { constants, createBrotliCompress, createBrotliDecompress, createGunzip, createGzip } from 'node:zlib';
-import { spawnStage, stageDuplex, type ChildStage } from './child-stage.js';
+import type { StageOptions } from './child-stage.js';
 import { findOnPath, toolVersion } from './tools.js';
 import { SlipwayError } from '../errors.js';
 
@@ -12,45 +12,42 @@ export const CODECS: readonly Codec[] = ['zstd', 'brotli', 'gzip', 'none'];
 /** File name suffix of each codec, so a stored object says what to run on it. */
 export const CODEC_SUFFIX: Record<Codec, string> = { zstd: '.zst', brotli: '.br', gzip: '.gz', none: '' };
 
-/** A stream stage, and the process behind it when there is one. */
-export interface CodecStage {
-  readonly stream: Duplex;
-  readonly child?: ChildStage;
-}
+/** One step of an encoding pipeline: a process (chained fd to fd with its neighbours) or a stream in Node. */
+export type CodecStep =
+  | { readonly kind: 'process'; readonly argv: readonly string[]; readonly options: Omit<StageOptions, 'stdin'> }
+  | { readonly kind: 'stream'; readonly stream: Duplex };
 
 /** zstd when its binary is installed (fast, multi-threaded, outside Node's thread), else brotli at quality 1. */
 export function defaultCodec(env: NodeJS.ProcessEnv = process.env): Codec {
   return findOnPath('zstd', env) ? 'zstd' : 'brotli';
 }
 
-/** zstd level 3 (its default) keeps pace with pg_dump on one core and compresses far better than level 1 of gzip. */
-const ZSTD_LEVEL = '-3';
+/**
+ * zstd level 3 (its default) keeps pace with pg_dump on one core and compresses far better than level 1 of gzip.
+ */
+const ZSTD_LEVEL = '-1';
 
-export function compressStage(codec: Codec, env: NodeJS.ProcessEnv): CodecStage | undefined {
+export function compressStep(codec: Codec, env: NodeJS.ProcessEnv): CodecStep | undefined {
   switch (codec) {
-    case 'zstd': {
-      const child = spawnStage(['zstd', ZSTD_LEVEL, '-T0', '-q', '-c'], { env, stdin: 'pipe', failCode: 'SLW_BACKUP_PIPELINE_FAILED' });
-      return { stream: stageDuplex(child), child };
-    }
+    case 'zstd':
+      return { kind: 'process', argv: ['zstd', ZSTD_LEVEL, '-T0', '-q', '-c'], options: { env, failCode: 'SLW_BACKUP_PIPELINE_FAILED' } };
     case 'brotli':
-      return { stream: createBrotliCompress({ params: { [constants.BROTLI_PARAM_QUALITY]: 1 } }) };
+      return { kind: 'stream', stream: createBrotliCompress({ params: { [constants.BROTLI_PARAM_QUALITY]: 1 } }) };
     case 'gzip':
-      return { stream: createGzip({ level: 1 }) };
+      return { kind: 'stream', stream: createGzip({ level: 1 }) };
     case 'none':
       return undefined;
   }
 }
 
-export function decompressStage(codec: Codec, env: NodeJS.ProcessEnv): CodecStage | undefined {
+export function decompressStep(codec: Codec, env: NodeJS.ProcessEnv): CodecStep | undefined {
   switch (codec) {
-    case 'zstd': {
-      const child = spawnStage(['zstd', '-d', '-q', '-c'], { env, stdin: 'pipe', failCode: 'SLW_BACKUP_CORRUPT' });
-      return { stream: stageDuplex(child), child };
-    }
+    case 'zstd':
+      return { kind: 'process', argv: ['zstd', '-d', '-q', '-c'], options: { env, failCode: 'SLW_BACKUP_CORRUPT' } };
     case 'brotli':
-      return { stream: createBrotliDecompress() };
+      return { kind: 'stream', stream: createBrotliDecompress() };
     case 'gzip':
-      return { stream: createGunzip() };
+      return { kind: 'stream', stream: createGunzip() };
     case 'none':
       return undefined;
   }

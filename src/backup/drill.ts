@@ -11,7 +11,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { toSlipwayError, type SerializedError } from '../errors.js';
+import { SlipwayError, toSlipwayError, type SerializedError } from '../errors.js';
 import { writeFileAtomic } from '../lib/atomic-write.js';
 import { newestPerSource, type BackupService } from './backup-service.js';
 import { pgToolsFor, psqlQuery, serverMajor } from './pg-tools.js';
@@ -50,6 +50,9 @@ export async function runDrill(service: BackupService, stateDir: string, env: No
       const error = toSlipwayError(err);
       results.push({ source, id: entry.id, ok: false, at, ms: Date.now() - began, detail: error.message, error: error.toJSON() });
     }
+  }
+  for (const r of results) {
+    service.report({ type: 'backup.drilled', source: r.source, id: r.id, ok: r.ok, ...(r.error ? { error: SlipwayError.fromJSON(r.error) } : {}) });
   }
   await mkdir(dirname(drillsFile(stateDir)), { recursive: true });
   await writeFileAtomic(drillsFile(stateDir), `${JSON.stringify({ drills: results }, null, 2)}\n`);

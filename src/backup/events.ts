@@ -16,8 +16,17 @@ export type BackupEvent =
   | { readonly type: 'backup.verify-failed'; readonly source: string; readonly id: string; readonly error: SlipwayError }
   | { readonly type: 'backup.restore-refused'; readonly id: string; readonly error: SlipwayError }
   | { readonly type: 'backup.restored'; readonly source: string; readonly id: string; readonly to: string }
-  | { readonly type: 'backup.pruned'; readonly ids: readonly string[] };
+  | { readonly type: 'backup.pruned'; readonly ids: readonly string[] }
+  /** One source backed up (or not) on every target: what run counters and failure alerts count. */
+  | { readonly type: 'backup.finished'; readonly source: string; readonly id: string | undefined; readonly ok: boolean; readonly error?: SlipwayError }
+  | { readonly type: 'backup.drilled'; readonly source: string; readonly id: string | undefined; readonly ok: boolean; readonly error?: SlipwayError };
 
-export type EmitBackupEvent = (event: BackupEvent) => void;
+/** `target` names the configured target the event happened on (absent outside a BackupService). */
+export type EmitBackupEvent = (event: BackupEvent, target?: string) => void;
+
+/** Tags every event of a target's operations with its name. */
+export function onTarget(emit: EmitBackupEvent, target: string): EmitBackupEvent {
+  return (event) => emit(event, target);
+}
 
 export const ignoreEvents: EmitBackupEvent = () => undefined;

@@ -1,8 +1,9 @@
 import type { Stream, Writable } from 'node:stream';
 import { SlipwayError } from '../errors.js';
-import { decryptStream, type BackupKey } from './age-adapter.js';
+import type { BackupKey } from './age-adapter.js';
 import type { ChildStage } from './child-stage.js';
-import { decompressStage, requireCodec } from './compression.js';
+import { requireCodec } from './compression.js';
+import { decodeStages } from './encoding.js';
 import { runFlow } from './flow.js';
 import type { Manifest } from './manifest.js';
 import { Meter } from './meter.js';
@@ -37,14 +38,10 @@ export async function readBack(options: ReadBackOptions): Promise<ReadBackCheck[
   const objectMeter = new Meter();
   const rawMeter = new Meter();
   await runFlow(options.signal, () => {
-    const decrypt = identity === undefined ? undefined : decryptStream(identity);
-    const decompress = decompressStage(manifest.compression, options.env);
+    const decode = decodeStages({ codec: manifest.compression, identity, env: options.env });
     const sink = options.sink();
-    const streams: Stream[] = [body, objectMeter];
-    if (decrypt) streams.push(decrypt);
-    if (decompress) streams.push(decompress.stream);
-    streams.push(rawMeter, sink.stream);
-    const children = [...(decompress?.child ? [decompress.child] : []), ...sink.children];
+    const streams: Stream[] = [body, objectMeter, ...decode.streams, rawMeter, sink.stream];
+    const children = [...decode.children, ...sink.children];
     return { streams, children };
   }).catch((err: unknown) => {
     throw damagedHeader(err, manifest, options.key);

@@ -2,9 +2,10 @@ import { hostname } from 'node:os';
 import { PassThrough, type Stream } from 'node:stream';
 import { SlipwayError, toSlipwayError } from '../errors.js';
 import { VERSION } from '../version.js';
-import { ageLibraryVersion, encryptStream, type BackupKey } from './age-adapter.js';
+import type { BackupKey } from './age-adapter.js';
 import { checkSourceName, newBackupId } from './backup-id.js';
-import { CODEC_SUFFIX, codecVersion, compressStage, defaultCodec, requireCodec, type Codec } from './compression.js';
+import { CODEC_SUFFIX, codecVersion, defaultCodec, requireCodec, type Codec } from './compression.js';
+import { encodeStages, encryptionVersion } from './encoding.js';
 import { ignoreEvents, type EmitBackupEvent } from './events.js';
 import { runFlow } from './flow.js';
 import { MANIFEST_FORMAT, type Manifest } from './manifest.js';
@@ -107,7 +108,7 @@ async function makeBackup(options: RunBackupOptions, ctx: RunContext): Promise<M
   const tools = {
     ...(await source.toolVersions()),
     compression: await codecVersion(ctx.codec, ctx.env),
-    ...(recipient ? { encryption: ageLibraryVersion() } : {}),
+    ...(recipient ? { encryption: await encryptionVersion({ env: ctx.env }) } : {}),
     node: process.version,
     slipway: VERSION,
   };
@@ -122,13 +123,10 @@ async function makeBackup(options: RunBackupOptions, ctx: RunContext): Promise<M
   let stored: { bytes: number } | undefined;
   try {
     await runFlow(options.signal, (signal) => {
-      const compress = compressStage(ctx.codec, ctx.env);
+      const encode = encodeStages({ codec: ctx.codec, recipient, env: ctx.env });
       const out = new PassThrough({ highWaterMark: 1 << 20 });
-      const streams: Stream[] = [run.stream, rawMeter];
-      if (compress) streams.push(compress.stream);
-      if (recipient) streams.push(encryptStream(recipient));
-      streams.push(objectMeter, out);
-      const children = [...run.children, ...(compress?.child ? [compress.child] : [])];
+      const streams: Stream[] = [run.stream, rawMeter, ...encode.streams, objectMeter, out];
+      const children = [...run.children, ...encode.children];
       const pids = children.flatMap((c) => (c.pid === undefined ? [] : [c.pid]));
       ctx.emit({ type: 'backup.source-started', source: source.name, id: ctx.id, pids });
       const upload = repo.target.put(key, out, signal).then((result) => {

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SlipwayError } from '../errors.js';
@@ -58,6 +58,7 @@ export class SqliteSource implements BackupSource {
     if (!info?.isFile()) {
       throw new SlipwayError('SLW_BACKUP_SOURCE_INVALID', `The SQLite database ${this.#path} does not exist or is not a file.`);
     }
+    await mkdir(this.#scratch, { recursive: true, mode: 0o700 });
     const dir = await mkdtemp(join(this.#scratch, 'slipway-sqlite-'));
     const cleanup = (): Promise<void> => rm(dir, { recursive: true, force: true });
     try {

@@ -10,7 +10,7 @@ export interface ObjectStat {
 /**
  * Where backups are kept: a flat store of keys ("db/<id>.pgdump.zst.age"), like S3.
  * Writes are atomic: a key holds either nothing or a complete object, never a partial one.
- * Implementations: local-target (S3 comes next, behind the same interface).
+ * Implementations: local-target (a directory), s3-target (S3-compatible object storage).
  */
 export interface BackupTarget {
   /** For messages and manifests, e.g. "dir /var/backups/slipway". */
@@ -27,4 +27,6 @@ export interface BackupTarget {
   list(): Promise<string[]>;
   /** Removes a key; no error when it is already gone. */
   delete(key: string): Promise<void>;
+  /** Cleans up partial uploads started before `before` (S3 multipart); the count, or undefined when unknown. */
+  sweep?(before: Date): Promise<number | undefined>;
 }

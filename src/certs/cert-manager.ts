@@ -10,17 +10,22 @@ import { channel } from 'node:diagnostics_channel';
 import { mkdir, readFile } from 'node:fs/promises';
 import { unwatchFile, watchFile } from 'node:fs';
 import { join } from 'node:path';
-import type { Config } from '../config/model.js';
+import type { AcmeChallenge, Config } from '../config/model.js';
 import { SlipwayError, toSlipwayError } from '../errors.js';
 import type { RoutingTableInput, TlsEntry } from '../proxy/protocol.js';
-import { createAccountKey, orderCertificate, type ChallengePublisher, type OrderOptions } from './acme-adapter.js';
+import { createAccountKey, orderCertificate, type ChallengePublisher, type ChallengeType, type OrderOptions } from './acme-adapter.js';
 import { CertStore, type StoredCert } from './cert-store.js';
 import { LocalCa } from './local-ca.js';
 import { EMPTY_SET, loadManagedSet, managedSetOf, saveManagedSet, sourceOf, type ManagedCert, type ManagedSet } from './managed-set.js';
-import { backoffMs, nextCheckMs, renewalAt } from './renewal-policy.js';
+import { backoffMs, DEFAULT_BACKOFF, nextCheckMs, renewalAt, CHECK_EVERY_MS, type BackoffBounds } from './renewal-policy.js';
 import { writeFileAtomic } from '../lib/atomic-write.js';
+import { AriTracker } from './ari-tracker.js';
 
-/** Failure events for alerting: `{ type: 'certificate-failed', name, hosts, code, message, retryAt }`. */
+/**
+ * Events for alerting and the daemon log: `{ type: 'certificate-failed', name, hosts, code,
+ * message, failures, retryAt }` after each failed attempt (failures counts them in a row), and
+ * `{ type: 'certificate-installed', name, hosts, serial, notAfter }` after a new certificate went live.
+ */
 export const certEvents = channel('slipway:certs');
 
 export interface CertManagerOptions {
@@ -30,7 +35,20 @@ export interface CertManagerOptions {
   readonly now?: () => number;
   /** acme-client settings (low retries and short polls in tests). */
   readonly acme?: Pick<OrderOptions, 'retries' | 'pollMinMs' | 'pollMaxMs'>;
+  /** Failure backoff bounds (default 1 minute to 6 hours). */
+  readonly backoff?: BackoffBounds;
+  /** Renewal loop period before jitter (default 10 minutes). */
+  readonly checkEveryMs?: number;
+  /** How long the files of a certificate whose route is gone are kept (default 7 days). */
+  readonly removedGraceMs?: number;
+  /** Least time between two renewalInfo polls of one certificate (default 1 minute; the CA's Retry-After rules above it). */
+  readonly ariMinPollMs?: number;
+  /** Test hook passed to the store (crash between archive write and live swap). */
+  readonly crashPoint?: (name: string) => void;
 }
+
+/** A removed route's certificate files stay this long, so putting the route back reuses them. */
+export const REMOVED_GRACE_MS = 7 * 86_400_000;
 
 /** One managed certificate as `certs list` shows it. */
 export interface CertState {
@@ -38,7 +56,13 @@ export interface CertState {
   readonly live: StoredCert | undefined;
   readonly nextRenewal: string | undefined;
   readonly lastError: string | undefined;
+  /** When the last attempt failed (absent once one succeeds). */
+  readonly lastErrorAt: string | undefined;
+  /** Failed attempts in a row (0 after a success). */
+  readonly failures: number;
   readonly retryAt: string | undefined;
+  /** The CA's suggested renewal window (RFC 9773) for the live certificate, when it offers one. */
+  readonly ariWindow: { readonly start: string; readonly end: string } | undefined;
 }
 
 export type CheckMode = 'background' | 'issue' | 'renew';
@@ -47,7 +71,10 @@ interface Attempts {
   failures: number;
   retryAt: number;
   lastError: string | undefined;
+  lastErrorAt: number | undefined;
 }
+
+const NO_ATTEMPTS: Attempts = { failures: 0, retryAt: 0, lastError: undefined, lastErrorAt: undefined };
 
 export class CertManager {
   readonly store: CertStore;
@@ -59,7 +86,10 @@ export class CertManager {
   readonly #live = new Map<string, StoredCert>();
   readonly #attempts = new Map<string, Attempts>();
   readonly #challenges = new Map<string, string>();
+  /** TLS-ALPN-01: host → key authorization. */
+  readonly #alpnChallenges = new Map<string, string>();
   readonly #watched = new Set<string>();
+  readonly #ari: AriTracker;
   #chain: Promise<unknown> = Promise.resolve();
   #timer: NodeJS.Timeout | undefined;
   #decorated = '';
@@ -69,9 +99,10 @@ export class CertManager {
     this.#o = options;
     this.#now = options.now ?? Date.now;
     const root = join(options.stateDir, 'certs');
-    this.store = new CertStore(root);
+    this.store = new CertStore(root, options.crashPoint ? { crashPoint: options.crashPoint } : {});
     this.ca = new LocalCa(root);
     this.#setFile = join(root, 'managed.json');
+    this.#ari = new AriTracker({ now: this.#now, minPollMs: options.ariMinPollMs ?? 60_000 });
   }
 
   /** Restores the saved set and what the store holds, then starts the renewal loop. */
@@ -96,13 +127,15 @@ export class CertManager {
   decorate(table: RoutingTableInput): RoutingTableInput {
     const tls = this.#tlsEntries();
     const challenges = Object.fromEntries(this.#challenges);
-    const https = tls.length > 0 ? this.#set.httpsPort : undefined;
+    // Bound as soon as a route has TLS on: TLS-ALPN-01 validates the first certificate on it.
+    const https = this.#set.certs.length > 0 ? this.#set.httpsPort : undefined;
     this.#decorated = this.#tableKey();
     return {
       ...table,
       listen: { ...table.listen, ...(https !== undefined ? { https } : {}) },
       ...(tls.length > 0 ? { tls } : {}),
       ...(this.#challenges.size > 0 ? { challenges } : {}),
+      ...(this.#alpnChallenges.size > 0 ? { alpnChallenges: Object.fromEntries(this.#alpnChallenges) } : {}),
     };
   }
 
@@ -130,9 +163,11 @@ export class CertManager {
     return this.#set.certs.map((entry) => this.#stateOf(entry));
   }
 
-  /** The live certificate's not-after per route host (for metrics). */
-  async expiries(): Promise<Array<{ host: string; notAfter: string }>> {
-    return (await this.list()).flatMap(({ entry, live }) => (live ? entry.hosts.map((host) => ({ host, notAfter: live.summary.notAfter })) : []));
+  /** Per route host with TLS on, for metrics: the live certificate's not-after and the failed attempts in a row. */
+  async expiries(): Promise<Array<{ host: string; notAfter?: string; failures: number }>> {
+    return (await this.list()).flatMap(({ entry, live, failures }) =>
+      entry.hosts.map((host) => ({ host, failures, ...(live ? { notAfter: live.summary.notAfter } : {}) })),
+    );
   }
 
   close(): void {
@@ -149,6 +184,7 @@ export class CertManager {
       const error = await this.#ensure(entry, mode);
       firstError ??= error;
     }
+    if (host === undefined) await this.store.prune(new Set(this.#set.certs.map((c) => c.name)), this.#o.removedGraceMs ?? REMOVED_GRACE_MS, this.#now());
     if (this.#tableKey() !== this.#decorated) {
       await this.#o.publish('certificates changed').catch(() => undefined);
     }
@@ -171,22 +207,37 @@ export class CertManager {
     const live = await this.store.live(entry.name).catch(() => undefined);
     if (live) this.#live.set(entry.name, live);
     const attempts = this.#attemptsOf(entry.name);
-    const needed = !live || !sameHosts(live, entry) || this.#due(entry, live);
-    if (!force && (!needed || (mode === 'background' && this.#now() < attempts.retryAt))) return undefined;
+    if (live && entry.tls.kind === 'auto' && this.#set.acme) await this.#ari.poll(entry.name, live, this.#set.acme);
+    // A failed attempt (a forced renewal included) is retried until one succeeds.
+    const needed = !live || !sameHosts(live, entry) || this.#due(entry, live) || attempts.failures > 0;
+    // Backoff spares the CA; a changed file is read again at once.
+    const waiting = mode === 'background' && entry.tls.kind !== 'files' && this.#now() < attempts.retryAt;
+    if (!force && (!needed || waiting)) return undefined;
     try {
-      const pair = await this.#obtain(entry);
+      const pair = await this.#obtain(entry, live);
       if (entry.tls.kind === 'files' && live && !force && (await readFile(live.certFile, 'utf8')) === pair.fullchain && sameHosts(live, entry)) return undefined;
       const stored = await this.store.install(entry.name, { ...pair, hosts: entry.hosts, source: sourceOf(entry.tls), now: new Date(this.#now()) });
       this.#live.set(entry.name, stored);
-      this.#attempts.set(entry.name, { failures: 0, retryAt: 0, lastError: undefined });
+      this.#attempts.set(entry.name, { ...NO_ATTEMPTS });
+      certEvents.publish({ type: 'certificate-installed', name: entry.name, hosts: entry.hosts, serial: stored.summary.serial, notAfter: stored.summary.notAfter });
       return undefined;
     } catch (err) {
       const error = toSlipwayError(err);
       attempts.failures += 1;
       attempts.lastError = `${error.code}: ${error.message}`;
+      attempts.lastErrorAt = this.#now();
       const retryAfter = error.details?.['retryAfterMs'];
-      attempts.retryAt = this.#now() + backoffMs(attempts.failures, typeof retryAfter === 'number' ? retryAfter : undefined);
-      certEvents.publish({ type: 'certificate-failed', name: entry.name, hosts: entry.hosts, code: error.code, message: error.message, retryAt: new Date(attempts.retryAt).toISOString() });
+      attempts.retryAt = this.#now() + backoffMs(attempts.failures, typeof retryAfter === 'number' ? retryAfter : undefined, this.#o.backoff ?? DEFAULT_BACKOFF);
+      certEvents.publish({
+        type: 'certificate-failed',
+        name: entry.name,
+        hosts: entry.hosts,
+        code: error.code,
+        message: error.message,
+        failures: attempts.failures,
+        retryAt: new Date(attempts.retryAt).toISOString(),
+      });
+      this.#schedule();
       return error;
     }
   }
@@ -194,10 +245,18 @@ export class CertManager {
   /** Files: changes are picked up at once; the others when a third of the lifetime is left. */
   #due(entry: ManagedCert, live: StoredCert): boolean {
     if (entry.tls.kind === 'files') return true; // compared by content in #ensure
-    return this.#now() >= renewalAt(new Date(live.summary.notBefore), new Date(live.summary.notAfter)).getTime();
+    return this.#now() >= this.#renewalTime(entry, live);
   }
 
-  async #obtain(entry: ManagedCert): Promise<{ fullchain: string; privkey: string }> {
+  /** A third of the lifetime left, or earlier when the CA's renewal window (RFC 9773) says so. */
+  #renewalTime(entry: ManagedCert, live: StoredCert): number {
+    const third = renewalAt(new Date(live.summary.notBefore), new Date(live.summary.notAfter)).getTime();
+    const ari = this.#ari.windowOf(entry.name, live);
+    return ari ? Math.min(third, ari.point) : third;
+  }
+
+
+  async #obtain(entry: ManagedCert, live: StoredCert | undefined): Promise<{ fullchain: string; privkey: string }> {
     const tls = entry.tls;
     switch (tls.kind) {
       case 'internal':
@@ -209,27 +268,33 @@ export class CertManager {
         return { fullchain, privkey };
       }
       case 'auto':
-        return this.#order(entry);
+        return this.#order(entry, live);
     }
   }
 
-  async #order(entry: ManagedCert): Promise<{ fullchain: string; privkey: string }> {
+  async #order(entry: ManagedCert, live: StoredCert | undefined): Promise<{ fullchain: string; privkey: string }> {
     const acme = this.#set.acme;
     if (!acme) throw new SlipwayError('SLW_CERT_ACME_FAILED', `${entry.hosts.join(', ')} asks for tls: auto but the config has no tls.acme.`);
     const caBundle = acme.caBundle === undefined ? undefined : await readFile(acme.caBundle, 'utf8');
     const publisher: ChallengePublisher = {
-      publish: async (token, keyAuthorization) => {
-        this.#challenges.set(token, keyAuthorization);
+      publish: async (token, keyAuthorization, challenge) => {
+        if (challenge.type === 'tls-alpn-01') this.#alpnChallenges.set(challenge.host, keyAuthorization);
+        else this.#challenges.set(token, keyAuthorization);
         await this.#o.publish('acme challenge');
       },
-      withdraw: async (token) => {
-        this.#challenges.delete(token);
+      withdraw: async (token, challenge) => {
+        if (challenge.type === 'tls-alpn-01') this.#alpnChallenges.delete(challenge.host);
+        else this.#challenges.delete(token);
         await this.#o.publish('acme challenge done').catch(() => undefined);
       },
     };
+    const ari = live ? this.#ari.windowOf(entry.name, live) : undefined;
     return orderCertificate({ url: acme.directory, email: acme.email, caBundle }, entry.hosts, publisher, {
       ...this.#o.acme,
+      // RFC 9773 §5: a renewal names the certificate it replaces when the CA offers ARI.
+      ...(ari ? { replaces: ari.certId } : {}),
       accountKey: await this.#accountKey(acme.directory),
+      challengeTypes: challengeTypes(acme.challenge, this.#attemptsOf(entry.name).failures),
     });
   }
 
@@ -263,27 +328,31 @@ export class CertManager {
 
   /** What decorate adds, to know whether the proxy's table is behind. */
   #tableKey(): string {
-    return JSON.stringify({ tls: this.#tlsEntries(), challenges: [...this.#challenges], https: this.#set.httpsPort });
+    return JSON.stringify({ tls: this.#tlsEntries(), challenges: [...this.#challenges], alpn: [...this.#alpnChallenges], https: this.#set.httpsPort });
   }
 
   #stateOf(entry: ManagedCert): CertState {
     const live = this.#live.get(entry.name);
     const attempts = this.#attempts.get(entry.name);
-    const renewal = live && entry.tls.kind !== 'files' ? renewalAt(new Date(live.summary.notBefore), new Date(live.summary.notAfter)) : undefined;
+    const renewal = live && entry.tls.kind !== 'files' ? this.#renewalTime(entry, live) : undefined;
     const retry = attempts && attempts.retryAt > this.#now() ? attempts.retryAt : undefined;
-    const next = retry ?? renewal?.getTime();
+    const next = retry ?? renewal;
+    const window = live ? this.#ari.windowOf(entry.name, live)?.window : undefined;
     return {
       entry,
       live,
       nextRenewal: next === undefined ? undefined : new Date(next).toISOString(),
       lastError: attempts?.lastError,
+      lastErrorAt: attempts?.lastErrorAt === undefined ? undefined : new Date(attempts.lastErrorAt).toISOString(),
+      failures: attempts?.failures ?? 0,
       retryAt: retry === undefined ? undefined : new Date(retry).toISOString(),
+      ariWindow: window && { start: new Date(window.start).toISOString(), end: new Date(window.end).toISOString() },
     };
   }
 
   #attemptsOf(name: string): Attempts {
     let a = this.#attempts.get(name);
-    if (!a) this.#attempts.set(name, (a = { failures: 0, retryAt: 0, lastError: undefined }));
+    if (!a) this.#attempts.set(name, (a = { ...NO_ATTEMPTS }));
     return a;
   }
 
@@ -306,14 +375,37 @@ export class CertManager {
     for (const file of wanted) this.#watched.add(file);
   }
 
+  /** The next look: the periodic check, or the earliest retry after a failure when sooner. */
   #schedule(): void {
     if (this.#closed) return;
+    if (this.#timer) clearTimeout(this.#timer);
+    const names = new Set(this.#set.certs.map((c) => c.name));
+    const retries = [...this.#attempts].filter(([name, a]) => a.failures > 0 && names.has(name)).map(([, a]) => a.retryAt - this.#now());
+    // Never sooner than 250 ms: a retry whose time has come runs in the check this timer starts.
+    const delay = Math.max(250, Math.min(nextCheckMs(Math.random, this.#o.checkEveryMs ?? CHECK_EVERY_MS), ...retries));
     this.#timer = setTimeout(() => {
+      this.#timer = undefined;
       void this.check('background')
         .catch(() => undefined)
-        .finally(() => this.#schedule());
-    }, nextCheckMs());
+        .finally(() => this.#timer === undefined && this.#schedule());
+    }, delay);
     this.#timer.unref();
+  }
+}
+
+/**
+ * The challenge types to offer, preferred first. `auto` starts with HTTP-01 and swaps the
+ * order after each failure, so a host that only one of ports 80 and 443 reaches is still
+ * validated on the next attempt.
+ */
+export function challengeTypes(choice: AcmeChallenge | undefined, failures: number): ChallengeType[] {
+  switch (choice ?? 'auto') {
+    case 'http-01':
+      return ['http-01'];
+    case 'tls-alpn-01':
+      return ['tls-alpn-01'];
+    case 'auto':
+      return failures % 2 === 0 ? ['http-01', 'tls-alpn-01'] : ['tls-alpn-01', 'http-01'];
   }
 }
 

@@ -1,7 +1,7 @@
-import { chmod, mkdir, open, readdir, readFile, readlink, rename, rm } from 'node:fs/promises';
+import { chmod, mkdir, open, readdir, readFile, readlink, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { symlinkAtomic } from '../lib/atomic-write.js';
+import { symlinkAtomic, writeFileAtomic } from '../lib/atomic-write.js';
 import { SlipwayError } from '../errors.js';
 import { checkCertificate, parsePair, summarize, type CertSummary } from './cert-check.js';
 
@@ -37,6 +37,8 @@ export interface CertStoreOptions {
 const FULLCHAIN = 'fullchain.pem';
 const PRIVKEY = 'privkey.pem';
 const META = 'meta.json';
+/** In `<name>/`: when the certificate's route was first seen gone (ms since the epoch). */
+const REMOVED_AT = 'removed-at';
 
 /**
  * Certificates under `<stateDir>/certs`: `<name>/archive/<n>/{fullchain.pem,privkey.pem}`
@@ -116,6 +118,30 @@ export class CertStore {
         if (entry.startsWith('.tmp-')) await rm(join(archive, entry), { recursive: true, force: true });
       }
     }
+  }
+
+  /**
+   * Certificates whose route is gone: marked when first seen unwanted (`removed-at`), deleted
+   * once `graceMs` has passed; a name wanted again loses its mark.
+   */
+  async prune(wanted: ReadonlySet<string>, graceMs: number, now: number): Promise<string[]> {
+    const removed: string[] = [];
+    for (const name of (await readdir(this.root).catch(() => [] as string[])).filter(isName)) {
+      const marker = join(this.root, name, REMOVED_AT);
+      if (!(await stat(join(this.root, name, 'archive')).then((s) => s.isDirectory(), () => false))) continue; // acme/, managed.json
+      if (wanted.has(name)) {
+        await rm(marker, { force: true });
+        continue;
+      }
+      const since = Number((await readFile(marker, 'utf8').catch(() => '')).trim());
+      if (!Number.isFinite(since) || since <= 0) {
+        await writeFileAtomic(marker, `${now}\n`, 0o600).catch(() => undefined);
+      } else if (now - since >= graceMs) {
+        await rm(join(this.root, name), { recursive: true, force: true });
+        removed.push(name);
+      }
+    }
+    return removed;
   }
 
   #stored(name: string, generation: number, summary: CertSummary, source: CertSource, hosts: readonly string[]): StoredCert {

@@ -26,6 +26,10 @@ export function certView(state: CertState, now: number): CertView {
     ...(live ? { generation: live.generation } : {}),
     ...(state.nextRenewal ? { nextRenewal: state.nextRenewal } : {}),
     ...(state.lastError ? { lastError: state.lastError } : {}),
+    ...(state.lastErrorAt ? { lastErrorAt: state.lastErrorAt } : {}),
+    failures: state.failures,
+    ...(state.retryAt ? { retryAt: state.retryAt } : {}),
+    ...(state.ariWindow ? { ariWindow: { ...state.ariWindow } } : {}),
   };
 }
 

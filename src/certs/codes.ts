@@ -38,7 +38,7 @@ export const certCodes = {
   },
   SLW_CERT_ACME_FAILED: {
     title: 'An ACME order (certificate issuance or renewal) failed.',
-    hint: 'Check that the host resolves to this machine and that port 80 reaches the proxy (HTTP-01), that tls.acme.directory is right, and the CA\'s message in the details (rate limits say when to retry). The certificate already live keeps serving; slipway retries with backoff.',
+    hint: 'Check that the host resolves to this machine and that the CA reaches the proxy: port 80 for HTTP-01, the HTTPS port for TLS-ALPN-01 (tls.acme.challenge), that tls.acme.directory is right, and the CA\'s message in the details (a rate limit says when to retry). The certificate already live keeps serving; slipway retries with backoff (`slipway certs list` shows the next attempt).',
     kind: 'user',
   },
 } as const satisfies CodeTable;

@@ -4,7 +4,7 @@
  * this library over node:crypto's WebCrypto. Keys are ECDSA P-256.
  */
 import * as x509 from '@peculiar/x509';
-import { randomBytes, webcrypto } from 'node:crypto';
+import { createHash, randomBytes, webcrypto } from 'node:crypto';
 import { isIP } from 'node:net';
 
 type Provider = Parameters<typeof x509.cryptoProvider.set>[0];
@@ -69,6 +69,49 @@ export async function signLeaf(ca: PemPair, names: readonly string[], validity: 
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
       new x509.SubjectAlternativeNameExtension(names.map((n) => (isIP(n) ? { type: 'ip', value: n } : { type: 'dns', value: n }))),
       await x509.AuthorityKeyIdentifierExtension.create(caCert),
+    ],
+  });
+  return { certPem: pemLines(cert.toString('pem')), keyPem: await exportKey(keys.privateKey) };
+}
+
+/**
+ * The ACME Renewal Information certificate id of a PEM certificate (RFC 9773 §4.1): the
+ * base64url keyIdentifier of its Authority Key Identifier, ".", and the base64url of its
+ * serial number's DER content octets. Undefined when the certificate has no AKI keyIdentifier.
+ */
+export function ariCertId(certPem: string): string | undefined {
+  const cert = new x509.X509Certificate(certPem);
+  const keyId = cert.getExtension(x509.AuthorityKeyIdentifierExtension)?.keyId;
+  if (!keyId) return undefined;
+  let serialHex = cert.serialNumber.length % 2 === 0 ? cert.serialNumber : `0${cert.serialNumber}`;
+  while (serialHex.length > 2 && serialHex.startsWith('00') && Number.parseInt(serialHex.slice(2, 4), 16) < 0x80) serialHex = serialHex.slice(2);
+  const serialBytes = Buffer.from(serialHex, 'hex');
+  const der = (serialBytes[0] ?? 0) >= 0x80 ? Buffer.concat([Buffer.from([0]), serialBytes]) : serialBytes;
+  return `${Buffer.from(keyId, 'hex').toString('base64url')}.${der.toString('base64url')}`;
+}
+
+/** RFC 8737 id-pe-acmeIdentifier. */
+const ACME_IDENTIFIER_OID = '1.3.6.1.5.5.7.1.31';
+
+/**
+ * The TLS-ALPN-01 answer for `name` (RFC 8737 §3): a self-signed certificate whose only SAN is
+ * `name` and which carries the critical acmeIdentifier extension, the SHA-256 of the key
+ * authorization as a DER OCTET STRING. Valid for a day; the key is thrown away with it.
+ */
+export async function createAlpnChallengeCert(name: string, keyAuthorization: string): Promise<PemPair> {
+  const keys = await generateKeys();
+  const digest = createHash('sha256').update(keyAuthorization).digest();
+  const notBefore = new Date(Date.now() - 60_000);
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: serial(),
+    name: `CN=${escapeDn(name)}`,
+    notBefore,
+    notAfter: new Date(notBefore.getTime() + DAY_MS),
+    signingAlgorithm: ALG,
+    keys: keys as unknown as { publicKey: LibKey; privateKey: LibKey },
+    extensions: [
+      new x509.SubjectAlternativeNameExtension([isIP(name) ? { type: 'ip', value: name } : { type: 'dns', value: name }]),
+      new x509.Extension(ACME_IDENTIFIER_OID, true, Buffer.concat([Buffer.from([0x04, digest.length]), digest])),
     ],
   });
   return { certPem: pemLines(cert.toString('pem')), keyPem: await exportKey(keys.privateKey) };

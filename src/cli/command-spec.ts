@@ -4,6 +4,8 @@ export interface OptionSpec {
   readonly name: string;
   readonly type: 'boolean' | 'string';
   readonly description: string;
+  /** A string option that may be repeated: its values are in ParsedInput.lists (options holds the last). */
+  readonly multiple?: boolean;
 }
 
 export interface ArgSpec {
@@ -15,6 +17,8 @@ export interface ArgSpec {
 export interface ParsedInput {
   readonly args: Readonly<Record<string, string | undefined>>;
   readonly options: Readonly<Record<string, string | boolean | undefined>>;
+  /** Every value of the options declared `multiple`, in order. */
+  readonly lists?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** A command, declared as data: help and parsing are generated from it. */

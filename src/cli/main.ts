@@ -10,6 +10,7 @@ import { daemonCommand } from './commands/daemon.js';
 import { exportCommands } from './commands/export.js';
 import { localCommands } from './commands/local.js';
 import { planCommands } from './commands/plan.js';
+import { proxyCommands } from './commands/proxy.js';
 import { remoteCommands } from './commands/remote.js';
 import { secretsCommands } from './commands/secrets.js';
 import { createContext } from './context.js';
@@ -43,7 +44,7 @@ const helpCommand: CommandSpec = {
   },
 };
 
-const commands: CommandSpec[] = [...localCommands, daemonCommand, ...remoteCommands, ...canaryCommands, ...alertsCommands, ...backupCommands, ...certsCommands, ...exportCommands, ...secretsCommands, ...planCommands, versionCommand, helpCommand];
+const commands: CommandSpec[] = [...localCommands, daemonCommand, ...remoteCommands, ...canaryCommands, ...alertsCommands, ...backupCommands, ...certsCommands, ...exportCommands, ...secretsCommands, ...planCommands, ...proxyCommands, versionCommand, helpCommand];
 
 async function main(argv: readonly string[]): Promise<number> {
   const wantsJson = argv.includes('--json');

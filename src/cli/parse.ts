@@ -39,14 +39,14 @@ export function parse(argv: readonly string[], commands: readonly CommandSpec[])
   try {
     parsed = parseArgs({
       args: [...argv],
-      options: Object.fromEntries(options.map((o) => [o.name, { type: o.type }])),
+      options: Object.fromEntries(options.map((o) => [o.name, { type: o.type, ...(o.multiple ? { multiple: true } : {}) }])),
       allowPositionals: true,
       strict: true,
     });
   } catch (err) {
     throw new SlipwayError('SLW_USAGE', (err as Error).message.replace(/\. To specify.*$/s, '.'), { cause: err });
   }
-  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const values = parsed.values as Record<string, string | boolean | string[] | undefined>;
   const globals = {
     ...(typeof values['config'] === 'string' ? { config: values['config'] } : {}),
     ...(typeof values['state-dir'] === 'string' ? { stateDir: values['state-dir'] } : {}),
@@ -71,6 +71,14 @@ export function parse(argv: readonly string[], commands: readonly CommandSpec[])
       throw new SlipwayError('SLW_USAGE', `"${command.name}" needs <${spec.name}>: ${spec.description}.`);
     }
   });
-  const own = Object.fromEntries(command.options.map((o) => [o.name, values[o.name]]));
-  return { command, input: { args, options: own }, globals };
+  const own: Record<string, string | boolean | undefined> = {};
+  const lists: Record<string, readonly string[]> = {};
+  for (const o of command.options) {
+    const value = values[o.name];
+    if (Array.isArray(value)) {
+      lists[o.name] = value;
+      own[o.name] = value[value.length - 1];
+    } else own[o.name] = value;
+  }
+  return { command, input: { args, options: own, lists }, globals };
 }

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
-import type { BackupKeySpec, BackupSourceSpec, BackupsSpec } from './backups-model.js';
+import { parseDuration } from '../lib/duration.js';
+import type { BackupKeySpec, BackupSourceSpec, BackupsSpec, BackupTargetSpec } from './backups-model.js';
 import type { ParsedBackups } from './backups-schema.js';
 
 export function normalizeBackups(b: ParsedBackups, dir: string): BackupsSpec {
@@ -10,11 +11,16 @@ export function normalizeBackups(b: ParsedBackups, dir: string): BackupsSpec {
   const key: BackupKeySpec = !b.encrypt ? { kind: 'none' } : b.keyFile !== undefined ? { kind: 'file', path: resolve(dir, b.keyFile) } : { kind: 'value', value: (b.key ?? '').trim() };
   return {
     key,
-    localDir: resolve(dir, b.targets.local.dir),
+    targets: Object.entries(b.targets).map(([name, t]): BackupTargetSpec => (t.s3 ? { kind: 's3', name, s3: { ...t.s3, prefix: withSlash(t.s3.prefix) } } : { kind: 'dir', name, path: resolve(dir, t.dir ?? '') })),
     sources,
     schedule: b.schedule,
+    maxAgeMs: b.maxAge !== undefined ? parseDuration(b.maxAge) : undefined,
     retention: { ...b.retention },
     beforeDeploy: [...b.beforeDeploy],
     drill: b.drill ? { schedule: b.drill.schedule, check: b.drill.check } : undefined,
   };
+}
+
+function withSlash(prefix: string): string {
+  return prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
 }

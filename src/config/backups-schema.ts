@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { cronProblem } from '../lib/cron-adapter.js';
 import { hasRefs } from '../secrets/reference.js';
+import { durationValue } from './schema-fields.js';
 import { tag } from './schema-meta.js';
 
 /** Source names become directory names on targets (src/backup/backup-id.ts). */
@@ -41,6 +42,35 @@ const backupSourceSchema = tag(
   { code: 'SLW_CONFIG_BAD_BACKUPS', expected: 'exactly one of { postgres: { url } }, { dir: PATH } or { sqlite: FILE }' },
 );
 
+const s3Text = (what: string, help: string) => tag(z.string().min(1).describe(help), { code: 'SLW_CONFIG_BAD_BACKUPS', expected: what });
+
+/** S3-compatible object storage; credentials through ${secret:NAME}, never quoted in messages. */
+const s3TargetSchema = z.strictObject({
+  endpoint: tag(z.string().regex(/^https?:\/\/[^\s/]+/).describe('Endpoint URL of the S3-compatible service, e.g. https://s3.example.com.'), {
+    code: 'SLW_CONFIG_BAD_BACKUPS',
+    expected: 'an http:// or https:// URL',
+    quoteValue: true,
+  }),
+  bucket: tag(z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/).describe('Bucket (it must exist).'), {
+    code: 'SLW_CONFIG_BAD_BACKUPS',
+    expected: 'an S3 bucket name (3–63 lower-case letters, digits, ".", "-")',
+    quoteValue: true,
+  }),
+  prefix: tag(z.string().regex(/^(?!\/)[^\\]*$/), { code: 'SLW_CONFIG_BAD_BACKUPS', expected: 'a key prefix without a leading "/", e.g. app/', quoteValue: true })
+    .default('')
+    .describe('Prefix of every key slipway writes; a "/" is added when missing (default: the bucket root).'),
+  region: s3Text('a region name, e.g. us-east-1 or auto', 'Signing region (default auto).').default('auto'),
+  accessKey: s3Text('${secret:NAME} holding the access key id', 'Access key id: ${secret:NAME}.'),
+  secretKey: s3Text('${secret:NAME} holding the secret access key', 'Secret access key: ${secret:NAME} (a literal value is refused).'),
+  forcePathStyle: z.boolean().default(true).describe('Path-style URLs (endpoint/bucket/key), which S3-compatible servers expect (default true).'),
+});
+
+/** Exactly one of dir, s3. */
+const backupTargetSchema = tag(
+  z.strictObject({ dir: pathText.optional().describe('Directory, relative to the config file.'), s3: s3TargetSchema.optional() }).refine((t) => (t.dir === undefined) !== (t.s3 === undefined)),
+  { code: 'SLW_CONFIG_BAD_BACKUPS', expected: 'exactly one of { dir: PATH } or { s3: { endpoint, bucket, prefix, region, accessKey, secretKey } }' },
+);
+
 const keep = (fallback: number, what: string) =>
   tag(z.number().int().min(0).max(10_000), { code: 'SLW_CONFIG_RANGE', expected: 'a whole number from 0 to 10000', quoteValue: true })
     .default(fallback)
@@ -50,14 +80,21 @@ export const backupsSchema = z.strictObject({
   key: backupKey.optional().describe('age recipient (encrypt only) or identity (encrypt, verify, restore); ${secret:NAME} recommended.'),
   keyFile: pathText.optional().describe('A file holding the age identity or recipient, relative to the config file (instead of `key`).'),
   encrypt: z.boolean().default(true).describe('Encryption is on by default; `encrypt: false` is the explicit opt-out.'),
-  targets: z.strictObject({
-    local: z.strictObject({ dir: pathText.describe('Directory the backups are written to, relative to the config file.') }),
-  }),
+  targets: tag(
+    z
+      .record(sourceName, backupTargetSchema)
+      .refine((t) => Object.keys(t).length > 0)
+      .describe('Where backups go, by name: { dir: PATH } or { s3: { endpoint, bucket, … } }. Every backup is written to each; the first is the primary.'),
+    { code: 'SLW_CONFIG_BAD_BACKUPS', expected: 'at least one target, e.g. { local: { dir: ./backups } }' },
+  ),
   sources: z.record(sourceName, backupSourceSchema).describe('What is backed up: { postgres: { url } }, { dir: PATH }, { sqlite: FILE }.'),
   schedule: cronSchedule.optional().describe('Cron expression: every source is backed up then pruned (in the daemon).'),
   retention: z
     .strictObject({ last: keep(7, 'Newest verified backups kept'), daily: keep(14, 'Days kept'), weekly: keep(8, 'Weeks kept'), monthly: keep(12, 'Months kept') })
     .prefault({}),
+  maxAge: durationValue()
+    .optional()
+    .describe('Alert ("backup-stale") when the newest verified backup of a source is older than this (default: twice the interval of `schedule`).'),
   beforeDeploy: z.array(sourceName).default([]).describe('Sources snapshotted before every deploy, tied to the release they protect.'),
   drill: z
     .strictObject({

@@ -222,7 +222,7 @@ export const configCodes = {
   },
   SLW_CONFIG_BAD_BACKUPS: {
     title: 'A `backups:` setting has a value slipway does not know.',
-    hint: 'See docs/config.md#backups: `key` (age1… / AGE-SECRET-KEY-1… / ${secret:NAME}) or `keyFile`, `targets.local.dir`, and sources as { postgres: { url } }, { dir: PATH } or { sqlite: FILE }.',
+    hint: 'See docs/config.md#backups: `key` (age1… / AGE-SECRET-KEY-1… / ${secret:NAME}) or `keyFile`, targets as { dir: PATH } or { s3: { endpoint, bucket, prefix, region, accessKey, secretKey } } (credentials as ${secret:NAME}), and sources as { postgres: { url } }, { dir: PATH } or { sqlite: FILE }.',
     kind: 'user',
   },
   SLW_CONFIG_BAD_CRON: {
@@ -238,6 +238,77 @@ export const configCodes = {
   SLW_CONFIG_UNKNOWN_BACKUP_SOURCE: {
     title: '`backups.beforeDeploy` names a source that is not declared.',
     hint: 'List names from `backups.sources`.',
+    kind: 'user',
+  },
+  // Preflight (validation stage 4): what the machine offers, checked before anything changes.
+  SLW_CONFIG_PORT_IN_USE: {
+    title: 'Preflight: a configured port is held by another program (not this slipway\'s proxy or daemon).',
+    hint: 'Stop the program listening there (`ss -ltnp` names it) or choose another port in slipway.yaml.',
+    kind: 'user',
+  },
+  SLW_CONFIG_PORT_DENIED: {
+    title: 'Preflight (warning): this user may not bind a configured port (below 1024 needs privileges).',
+    hint: 'Run the daemon as root or with CAP_NET_BIND_SERVICE, or choose a port from 1024 up.',
+    kind: 'user',
+  },
+  SLW_CONFIG_PORT_UNAVAILABLE: {
+    title: 'Preflight: a configured listen address cannot be bound on this machine (an address it does not have?).',
+    hint: 'Listen on an address this machine has: 0.0.0.0 for all, 127.0.0.1 for local only.',
+    kind: 'user',
+  },
+  SLW_CONFIG_DIR_NOT_WRITABLE: {
+    title: 'Preflight: a directory slipway writes to (state, logs, backups, restored data) is not writable and cannot be created.',
+    hint: 'Create the directory and give the user slipway runs as write access, or point the setting (or --state-dir) elsewhere.',
+    kind: 'user',
+  },
+  SLW_CONFIG_COMMAND_NOT_FOUND: {
+    title: 'Preflight: a command the config runs (run, build, pg_dump for a PostgreSQL backup) is not found.',
+    hint: 'Install the program or write its absolute path; a relative path starts at the service\'s source directory.',
+    kind: 'user',
+  },
+  SLW_CONFIG_TOOL_MISSING: {
+    title: 'Preflight (warning): an optional program is not installed (zstd for backups); slipway falls back to a slower way.',
+    hint: 'Install it (Debian: `apt install zstd`), or ignore the warning.',
+    kind: 'user',
+  },
+  SLW_CONFIG_DISK_FULL: {
+    title: 'Preflight: the file system of the state directory has less free space than a deploy needs (256 MB by default).',
+    hint: 'Free space (old releases, logs, backups) or move the state directory to a larger file system.',
+    kind: 'user',
+  },
+  SLW_CONFIG_DISK_LOW: {
+    title: 'Preflight (warning): the file system of the state directory is running low on space (below 1 GB by default).',
+    hint: 'Free space (old releases, logs, backups) before it runs out; `slipway check --strict` fails on this warning.',
+    kind: 'user',
+  },
+  SLW_CONFIG_BAD_HEADERS: {
+    title: 'A service\'s `headers` setting is malformed: an unknown preset, a bad header name or value, or a header the proxy manages itself.',
+    hint: 'Write strict, relaxed, off, or { preset, set: { name: value }, remove: [name] } with lower-case header names; HSTS is set per route with `hsts`.',
+    kind: 'user',
+  },
+  SLW_CONFIG_BAD_COMPRESS: {
+    title: 'A service\'s `compress` setting is not true or false.',
+    hint: 'Write compress: true (brotli or gzip, chosen per client) or compress: false.',
+    kind: 'user',
+  },
+  SLW_CONFIG_BAD_CIDR: {
+    title: 'An entry of `proxy.trustedProxies` is not an IP address or CIDR block.',
+    hint: 'Write addresses or blocks such as 10.0.0.0/8, 192.0.2.7 or 2001:db8::/32: the proxies in front of slipway whose X-Forwarded-For it may believe.',
+    kind: 'user',
+  },
+  SLW_CONFIG_BAD_RATE: {
+    title: 'A rate-limit zone is malformed: its name, or its rate.',
+    hint: 'Name zones with lower-case letters, digits and "-", and write rates as a count per unit: 20/s, 5/min, 100/h (the name "off" is reserved).',
+    kind: 'user',
+  },
+  SLW_CONFIG_UNKNOWN_ZONE: {
+    title: 'A route names a rate-limit zone that `proxy.rateLimits` does not declare.',
+    hint: 'Declare the zone under proxy.rateLimits (e.g. `api: { rate: 10/s, burst: 20 }`), fix the spelling, or write `rateLimit: off`.',
+    kind: 'user',
+  },
+  SLW_CONFIG_BAD_PASSWORD_HASH: {
+    title: 'A basic-auth user has a value that is not a password hash.',
+    hint: 'Run `slipway secrets hash-password` and paste the scrypt$… line it prints; never write the password itself.',
     kind: 'user',
   },
 } as const satisfies CodeTable;

@@ -1,7 +1,7 @@
 /**
  * ${...} placeholders in string values: ${env} is the chosen environment's name,
  * ${secret:NAME} (or ${secret:NAME.part}) a reference to a stored secret, allowed in
- * `services.*.env` values, `backups.key` and `backups.sources.*.postgres.url` only, $${ is a literal "${". A secret reference stays a reference
+ * `services.*.env` values, basic-auth hashes (`services.*.routes[].basicAuth.users.*`), `backups.key`, `backups.sources.*.postgres.url` and the S3 credentials of backup targets only, $${ is a literal "${". A secret reference stays a reference
  * (a marker, see src/secrets/reference.ts): its value is read by the daemon when an instance
  * starts, never here.
  */
@@ -47,10 +47,20 @@ function walk(value: unknown, path: ConfigPath, s: WalkState): unknown {
   return value;
 }
 
-/** services.<name>.env.<VAR>, backups.key, backups.sources.<name>.postgres.url: where a secret may be referenced. */
+/** services.<name>.env.<VAR>, backups.key, backups.sources.<name>.postgres.url, S3 credentials: where a secret may be referenced. */
 function isEnvValue(path: ConfigPath): boolean {
-  if (path[0] === 'backups') return (path.length === 2 && path[1] === 'key') || (path.length === 5 && path[1] === 'sources' && path[3] === 'postgres' && path[4] === 'url');
-  return path.length === 4 && path[0] === 'services' && path[2] === 'env';
+  if (path[0] === 'backups') return (path.length === 2 && path[1] === 'key') || (path.length === 5 && path[1] === 'sources' && path[3] === 'postgres' && path[4] === 'url') || isS3Credential(path);
+  return (path.length === 4 && path[0] === 'services' && path[2] === 'env') || isBasicAuthHash(path);
+}
+
+/** services.<name>.routes[i].basicAuth.users.<user>: a password hash kept in the secret store. */
+function isBasicAuthHash(path: ConfigPath): boolean {
+  return path.length === 7 && path[0] === 'services' && path[2] === 'routes' && path[4] === 'basicAuth' && path[5] === 'users';
+}
+
+/** backups.targets.<name>.s3.accessKey / secretKey. */
+function isS3Credential(path: ConfigPath): boolean {
+  return path.length === 5 && path[1] === 'targets' && path[3] === 's3' && (path[4] === 'accessKey' || path[4] === 'secretKey');
 }
 
 function expand(text: string, path: ConfigPath, s: WalkState): string {

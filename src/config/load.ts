@@ -7,6 +7,7 @@ import { formatPath, type ConfigIssue } from './issue.js';
 import { configCodes, type ConfigCode } from './codes.js';
 import { parseYaml } from './yaml-adapter.js';
 import { validateDocument } from './validate.js';
+import type { PreflightOptions } from './preflight.js';
 
 export type { ConfigIssue } from './issue.js';
 
@@ -15,12 +16,14 @@ export interface LoadOptions {
   readonly file: string;
   /** Environment overlay to apply (--env NAME). */
   readonly env?: string | undefined;
+  /** Also run stage 4, preflight (ports, directories, commands, disk space); `check` and `deploy` do. */
+  readonly preflight?: PreflightOptions | undefined;
 }
 
 export interface CheckResult {
   readonly config?: Config;
   readonly issues: ConfigIssue[];
-  /** Warnings (stage consistency); they fail only `check --strict`. */
+  /** Warnings (stage consistency, preflight); they fail only `check --strict`. */
   readonly warnings?: ConfigIssue[];
 }
 
@@ -48,7 +51,7 @@ export async function checkConfig(options: LoadOptions): Promise<CheckResult> {
   if (doc.data === undefined || doc.data === null) {
     return { issues: [{ ...wholeFile('SLW_CONFIG_EMPTY', `${basename(file)} has no content`), location: { file, line: 1, col: 1 } }] };
   }
-  return validateDocument(doc, { file, dir: dirname(file), env: options.env });
+  return validateDocument(doc, { file, dir: dirname(file), env: options.env, preflight: options.preflight });
 }
 
 /** Loads the config or throws SLW_CONFIG_NOT_FOUND / SLW_CONFIG_INVALID (details.issues lists all). */

@@ -5,6 +5,7 @@
  */
 import type { AlertsSpec } from './alerts-model.js';
 import type { BackupsSpec } from './backups-model.js';
+import type { BasicAuthSpec, LimitsSpec, RateLimitSpec } from './proxy-policy-model.js';
 import type { GeneratorSpec } from '../secrets/generate.js';
 
 export interface Config {
@@ -37,6 +38,13 @@ export interface ProxySpec {
   readonly host: string;
   /** HTTPS listen port (default 443 when a route has TLS on); undefined: no HTTPS. */
   readonly https?: number | undefined;
+  /** The proxy's access log (<stateDir>/proxy/access.log); the loader always sets it (default true); absent: on. */
+  readonly accessLog?: boolean | undefined;
+  /** CIDR blocks of proxies in front whose X-Forwarded-For is believed (the loader always sets these three; absent: none, defaults). */
+  readonly trustedProxies?: readonly string[] | undefined;
+  readonly limits?: LimitsSpec | undefined;
+  /** Rate-limit zones by name. */
+  readonly rateLimits?: Readonly<Record<string, RateLimitSpec>> | undefined;
 }
 
 /** Where a route's certificate comes from. */
@@ -46,8 +54,13 @@ export type RouteTls =
   | { readonly kind: 'internal' }
   | { readonly kind: 'files'; readonly cert: string; readonly key: string };
 
+/** How the CA validates control of a host: port 80 (HTTP-01), port 443 (TLS-ALPN-01), or either. */
+export type AcmeChallenge = 'http-01' | 'tls-alpn-01' | 'auto';
+
 export interface AcmeSpec {
   readonly email: string | undefined;
+  /** Challenge type (default auto: HTTP-01 first, the other type after each failure). */
+  readonly challenge?: AcmeChallenge | undefined;
   /** Directory URL (short names resolved). */
   readonly directory: string;
   /** Absolute path of extra roots (PEM) to trust the directory with. */
@@ -83,6 +96,9 @@ export interface RouteSpec {
   readonly redirectHttp?: boolean;
   /** Strict-Transport-Security max-age (s); undefined: no header. */
   readonly hstsMaxAge?: number | undefined;
+  /** Rate-limit zone of the route (resolved: "general" when declared and the route names none); undefined: none. */
+  readonly rateLimit?: string | undefined;
+  readonly basicAuth?: BasicAuthSpec | undefined;
 }
 
 export interface ServiceSpec {
@@ -115,6 +131,21 @@ export interface ServiceSpec {
   readonly strategy: 'blue-green' | 'canary';
   /** Canary settings, used when the strategy is canary (defaults when not written). */
   readonly canary: CanarySpec;
+  /**
+   * Security headers added by the proxy (preset resolved: strict in production, relaxed elsewhere,
+   * unless written). The loader always sets it; absent (a hand-built spec): none added.
+   */
+  readonly headers?: HeadersSpec | undefined;
+  /** gzip/brotli for text responses the app did not compress (the loader's default: true; absent: off). */
+  readonly compress?: boolean | undefined;
+}
+
+export interface HeadersSpec {
+  readonly preset: 'strict' | 'relaxed' | 'off';
+  /** Always set, replacing the app's value (lower-case names). */
+  readonly set: Readonly<Record<string, string>>;
+  /** Removed from the app's responses and not added by the preset. */
+  readonly remove: readonly string[];
 }
 
 export interface CanarySpec {

@@ -10,6 +10,8 @@ import { normalizeAlerts } from './alerts-normalize.js';
 import { normalizeBackups } from './backups-normalize.js';
 import { secretDecls, serviceEnv } from './secrets-normalize.js';
 import { acmeSpec, httpsPort, routeTlsFields } from './tls-normalize.js';
+import { basicAuthSpec, limitsSpec, rateLimitSpecs, routeZone } from './proxy-policy-normalize.js';
+import { headersSpec } from './headers-normalize.js';
 
 export interface NormalizeContext {
   readonly file: string;
@@ -21,14 +23,14 @@ export interface NormalizeContext {
 
 export function normalize(parsed: ParsedConfig, ctx: NormalizeContext): Config {
   const services: Record<string, ServiceSpec> = {};
-  for (const [name, service] of Object.entries(parsed.services)) services[name] = normalizeService(name, service, ctx.dir, serviceEnv(service, ctx.envFiles?.[name], ctx.env), ctx.env);
+  for (const [name, service] of Object.entries(parsed.services)) services[name] = normalizeService(name, service, ctx.dir, serviceEnv(service, ctx.envFiles?.[name], ctx.env), ctx.env, parsed.proxy.rateLimits);
   const tlsOn = Object.values(parsed.services).some((s) => s.routes.some((r) => r.tls !== 'off'));
   return deepFreeze({
     file: ctx.file,
     dir: ctx.dir,
     env: ctx.env,
     version: parsed.version,
-    proxy: { http: parsed.proxy.http, host: parsed.proxy.host, ...httpsPort(parsed.proxy.https, tlsOn) },
+    proxy: { http: parsed.proxy.http, host: parsed.proxy.host, ...httpsPort(parsed.proxy.https, tlsOn), accessLog: parsed.proxy.accessLog, ...proxyPolicy(parsed.proxy) },
     ...(parsed.tls?.acme ? { acme: acmeSpec(parsed.tls, ctx.dir) } : {}),
     admin: parsed.admin ? { listen: listenOf(parsed.admin.listen) } : undefined,
     alerts: parsed.alerts ? normalizeAlerts(parsed.alerts) : undefined,
@@ -38,13 +40,14 @@ export function normalize(parsed: ParsedConfig, ctx: NormalizeContext): Config {
   });
 }
 
-function normalizeService(name: string, s: ParsedService, dir: string, env: Record<string, string>, envName: string | undefined): ServiceSpec {
+function normalizeService(name: string, s: ParsedService, dir: string, env: Record<string, string>, envName: string | undefined, zones: Readonly<Record<string, unknown>>): ServiceSpec {
+  const headers = headersSpec(s.headers, envName);
   return {
     name,
     source: resolve(dir, s.source),
     build: s.build === undefined ? undefined : argv(s.build),
     run: argv(s.run),
-    routes: s.routes.map((r) => ({ host: r.host, path: r.path, ...(r.tls === 'off' ? {} : routeTlsFields(r, dir, envName)) })),
+    routes: s.routes.map((r) => ({ host: r.host, path: r.path, ...(r.tls === 'off' ? {} : routeTlsFields(r, dir, headers.preset === 'strict')), ...routeZone(r.rateLimit, zones), ...basicAuthSpec(r.basicAuth, name) })),
     health: {
       path: s.health.path,
       intervalMs: ms(s.health.interval),
@@ -63,6 +66,8 @@ function normalizeService(name: string, s: ParsedService, dir: string, env: Reco
     ...(s.envFile !== undefined ? { envFile: resolve(dir, s.envFile) } : {}),
     strategy: typeof s.strategy === 'string' ? s.strategy : 'canary',
     canary: normalizeCanary(name, typeof s.strategy === 'string' ? canarySchema.parse({}) : s.strategy.canary),
+    headers,
+    compress: s.compress,
   };
 }
 
@@ -84,6 +89,10 @@ function normalizeCanary(service: string, c: ParsedCanary): CanarySpec {
           ? { kind: 'cookie', name: `slipway_${service.replace(/-/g, '_')}` }
           : { kind: 'header', name: c.sticky.slice('header:'.length) },
   };
+}
+
+function proxyPolicy(p: ParsedConfig['proxy']): Pick<Config['proxy'], 'trustedProxies' | 'limits' | 'rateLimits'> {
+  return { trustedProxies: [...p.trustedProxies], limits: limitsSpec(p.limits), rateLimits: rateLimitSpecs(p.rateLimits) };
 }
 
 function argv(command: string | string[]): string[] {

@@ -2,15 +2,22 @@
 import { z } from 'zod';
 import { command, count, duration, durationValue, envName, percent, stickyMode, envValue, envVarName, listenHost, port, routeHost, serviceName, urlPath, version } from './schema-fields.js';
 import { listenAddress } from './schema-fields.js';
+import { tag } from './schema-meta.js';
 import { alertsSchema } from './alerts-schema.js';
 import { backupsSchema } from './backups-schema.js';
 import { envFileSchema, secretFilesSchema, secretsSchema } from './secrets-schema.js';
 import { hsts, routeTls, tlsSchema } from './tls-schema.js';
+import { proxyPolicyFields, routePolicyFields } from './proxy-policy-schema.js';
+import { compressSchema, headersSchema } from './headers-schema.js';
 
 export const proxySchema = z.strictObject({
   http: port.default(80).describe('HTTP listen port (default 80).'),
   host: listenHost.default('0.0.0.0').describe('Listen address (default 0.0.0.0).'),
   https: port.optional().describe('HTTPS listen port; default 443 when a route has TLS on.'),
+  accessLog: tag(z.boolean(), { code: 'SLW_CONFIG_INVALID_TYPE', expected: 'true or false', quoteValue: true })
+    .default(true)
+    .describe('One JSON line per request in <stateDir>/proxy/access.log, rotated by size (default true).'),
+  ...proxyPolicyFields,
 });
 
 export const adminSchema = z.strictObject({
@@ -23,6 +30,7 @@ export const routeSchema = z.strictObject({
   tls: routeTls.default('off').describe('auto (ACME), internal (local CA), off (default), or { cert, key } files.'),
   redirectHttp: z.boolean().optional().describe('308 from http to https (default true when tls is on).'),
   hsts: hsts.optional().describe('Strict-Transport-Security: true (365d), false, or a max-age; default on for the production environment.'),
+  ...routePolicyFields,
 });
 
 export const healthSchema = z.strictObject({
@@ -64,6 +72,8 @@ export const serviceSchema = z.strictObject({
   env: z.record(envVarName, envValue).default({}).describe('Environment of the instances; values become strings.'),
   secretFiles: secretFilesSchema,
   envFile: envFileSchema,
+  headers: headersSchema.optional().describe('Security headers: strict, relaxed, off, or { preset, set, remove } (default strict in the production environment, relaxed elsewhere).'),
+  compress: compressSchema.default(true).describe('gzip/brotli for text responses the app did not compress (default true).'),
 });
 
 /** One variant of the config (the base, or the base with an overlay merged in). */

@@ -10,6 +10,7 @@ import { rawIssue, type RawIssue } from './issue.js';
 import { isPlainObject } from './merge.js';
 import { tlsIssues } from './tls-semantic.js';
 import { backupsIssues } from './backups-semantic.js';
+import { proxyPolicyIssues } from './proxy-policy-semantic.js';
 
 export async function semanticIssues(data: unknown, dir: string): Promise<RawIssue[]> {
   if (!isPlainObject(data) || !isPlainObject(data['services'])) return [];
@@ -24,6 +25,7 @@ export async function semanticIssues(data: unknown, dir: string): Promise<RawIss
     issues.push(...(await sourceIssues(name, service, dir)));
   }
   issues.push(...routeConflicts(services), ...tlsIssues(data, services), ...backupsIssues(data));
+  issues.push(...proxyPolicyIssues(data, services));
   return issues;
 }
 

@@ -17,11 +17,12 @@ export interface RouteTlsFields {
 export function routeTlsFields(
   route: { tls: ParsedRouteTls; redirectHttp?: boolean | undefined; hsts?: boolean | string | undefined },
   dir: string,
-  env: string | undefined,
+  /** HSTS when the route does not say: on under the strict header preset (the production default). */
+  hstsByDefault: boolean,
 ): RouteTlsFields {
   const tls = routeTlsOf(route.tls, dir);
   const on = tls.kind !== 'off';
-  const hsts = route.hsts ?? env === 'production';
+  const hsts = route.hsts ?? hstsByDefault;
   const hstsMaxAge = !on || hsts === false ? undefined : hsts === true ? HSTS_DEFAULT_S : Math.floor((parseDuration(hsts) ?? 0) / 1000);
   return { tls, redirectHttp: on && (route.redirectHttp ?? true), hstsMaxAge };
 }
@@ -37,6 +38,7 @@ export function acmeSpec(tls: ParsedTls | undefined, dir: string): AcmeSpec | un
   return {
     email: acme.email,
     directory: ACME_DIRECTORIES[acme.directory] ?? acme.directory,
+    challenge: acme.challenge,
     caBundle: acme.caBundle === undefined ? undefined : resolve(dir, acme.caBundle),
   };
 }

@@ -11,6 +11,7 @@ import { mapZodIssues, valueAt } from './zod-issues.js';
 import { semanticIssues } from './semantic.js';
 import { referenceIssues } from './references.js';
 import { stageIssues } from './stage-audit.js';
+import { preflightIssues, type PreflightOptions } from './preflight.js';
 import { normalize } from './normalize.js';
 import type { ParsedYaml } from './yaml-adapter.js';
 
@@ -18,12 +19,14 @@ export interface ValidateContext {
   readonly file: string;
   readonly dir: string;
   readonly env: string | undefined;
+  /** Stage 4 (preflight: ports, directories, commands, disk) on the chosen environment; absent: stages 1–3 only. */
+  readonly preflight?: PreflightOptions | undefined;
 }
 
 export interface Validated {
   readonly config?: Config;
   readonly issues: ConfigIssue[];
-  /** Stage-consistency findings of the chosen environment: warnings (`check --strict` fails on them). */
+  /** Stage-consistency and preflight warnings of the chosen environment (`check --strict` fails on them). */
   readonly warnings?: ConfigIssue[];
 }
 
@@ -54,8 +57,12 @@ export async function validateDocument(doc: ParsedYaml, ctx: ValidateContext): P
     const other = await validateVariant(base, overlay, name, ctx);
     issues.push(...other.issues.filter((i) => placedIn(doc, i, name)).map((i) => place(i, name)));
   }
+  // Stage 4, preflight, last; a finding without a config path (state dir, disk) has no file location.
+  const placeFound = (i: RawIssue) => (i.path.length === 0 && !i.anchor ? toConfigIssue(i, undefined) : place(i, chosen));
+  const preflight = ctx.preflight ? await preflightIssues(primary.value, ctx.dir, ctx.preflight) : { errors: [], warnings: [] };
+  issues.push(...preflight.errors.map(placeFound));
   const unique = dedupe(issues);
-  const warnings = dedupe(primary.warnings.map((i) => place(i, chosen)));
+  const warnings = dedupe([...primary.warnings.map((i) => place(i, chosen)), ...preflight.warnings.map(placeFound)]);
   if (unique.length > 0 || !primary.parsed) return { issues: unique, warnings };
   return { config: normalize(primary.parsed, { file: ctx.file, dir: ctx.dir, env: chosen, envFiles: primary.envFiles }), issues: [], warnings };
 }
@@ -70,7 +77,7 @@ async function validateVariant(base: Record<string, unknown>, overlay: unknown, 
   const interpolated = new Set(interpolationIssues.map((i) => formatPath(i.path)));
   const rest = [...schemaIssues, ...(await semanticIssues(value, ctx.dir)), ...references.issues].filter((i) => !interpolated.has(formatPath(i.path)));
   const issues = [...rest, ...interpolationIssues];
-  return { issues, parsed: result.success ? result.data : undefined, envFiles: references.envFiles, warnings: stageIssues(value, env) };
+  return { issues, value, parsed: result.success ? result.data : undefined, envFiles: references.envFiles, warnings: stageIssues(value, env) };
 }
 
 /** Places an issue in the file: in the overlay when the offending value was written there. */

@@ -25,6 +25,8 @@ export interface AdminWiring {
   readonly alerting?: () => AlertingMetrics;
   /** Live certificates' expiry per host (slipway_certificate_expiry_seconds). */
   readonly certificates?: MetricsSources['certificates'];
+  /** Backup freshness, runs and drills (slipway_backup_*). */
+  readonly backups?: MetricsSources['backups'];
 }
 
 /** A scrape or readiness probe waits at most this long for the proxy. */
@@ -46,7 +48,7 @@ export async function startAdmin(o: AdminWiring): Promise<RunningAdmin | undefin
   const proxy = new ProxyClient(join(o.stateDir, PROXY_DIR, PROXY_SOCKET), { timeoutMs: PROXY_DEADLINE_MS });
   const disk = () => diskSpace(o.stateDir);
   const server = new AdminServer({
-    metrics: () => collectMetrics({ proxyStatus: () => proxy.status(), store: o.store, disk, version: VERSION, ...(o.alerting ? { alerting: o.alerting } : {}), ...(o.certificates ? { certificates: o.certificates } : {}) }),
+    metrics: () => collectMetrics({ proxyStatus: () => proxy.status(), store: o.store, disk, version: VERSION, ...(o.alerting ? { alerting: o.alerting } : {}), ...(o.certificates ? { certificates: o.certificates } : {}), ...(o.backups ? { backups: o.backups } : {}) }),
     readiness: () =>
       checkReadiness({ proxy: () => proxy.status(), journal: () => o.store.probeWrite(), disk, diskFloorBytes: DEFAULT_DISK_FLOOR_BYTES }),
   });

@@ -7,11 +7,12 @@ import { diskSpace } from '../lib/disk-space.js';
 import { AlertService } from '../observability/alerting/alert-service.js';
 import { createNotifier, redactor, secretValues } from '../observability/alerting/notifier-factory.js';
 import { ALERT_STATE_FILE, loadAlertState } from '../observability/alerting/state-file.js';
-import { collectMetrics } from '../observability/collector.js';
+import { collectMetrics, type MetricsSources } from '../observability/collector.js';
 import { ProxyClient } from '../proxy/client.js';
 import { PROXY_DIR, PROXY_SOCKET } from '../proxy/protocol.js';
 import type { SqliteStore } from '../store/sqlite-store.js';
 import { VERSION } from '../version.js';
+import { silentLogger, type Logger } from '../observability/logger.js';
 
 export interface AlertWiring {
   readonly stateDir: string;
@@ -19,6 +20,14 @@ export interface AlertWiring {
   readonly env: string | undefined;
   readonly store: SqliteStore;
   readonly warn: (message: string) => void;
+  /** Certificates per route host (expiry, failed attempts) for the certificate rules. */
+  readonly certificates?: MetricsSources['certificates'];
+  /** Backup freshness, runs and drills for the backup rules. */
+  readonly backups?: MetricsSources['backups'];
+  /** The alerting component's log (evaluation errors, notifications, deliveries). */
+  readonly log?: Logger;
+  /** Hands a notifier secret to the daemon's redactor (logs, API, journal). */
+  readonly addSecret?: (value: string) => void;
 }
 
 /**
@@ -37,11 +46,15 @@ export async function startAlerts(o: AlertWiring): Promise<AlertService | undefi
   if (!spec) return undefined;
   const proxy = new ProxyClient(join(o.stateDir, PROXY_DIR, PROXY_SOCKET), { timeoutMs: 2000 });
   const stateFile = join(o.stateDir, ALERT_STATE_FILE);
-  const redact = redactor(secretValues(spec.notify));
+  const secrets = secretValues(spec.notify);
+  for (const value of secrets) o.addSecret?.(value);
+  const redact = redactor(secrets);
+  const log = o.log ?? silentLogger;
   const service = new AlertService({
     spec,
     sources: {
-      collect: () => collectMetrics({ proxyStatus: () => proxy.status(), store: o.store, disk: () => diskSpace(o.stateDir), version: VERSION }),
+      collect: () =>
+        collectMetrics({ proxyStatus: () => proxy.status(), store: o.store, disk: () => diskSpace(o.stateDir), version: VERSION, ...(o.certificates ? { certificates: o.certificates } : {}), ...(o.backups ? { backups: o.backups } : {}) }),
       openDeployments: () => new Map(o.store.deployments({ open: true }).map((d) => [d.service, d.id])),
       lastDeployment: (name) => o.store.deployments({ service: name, limit: 1 })[0]?.id,
     },
@@ -49,7 +62,11 @@ export async function startAlerts(o: AlertWiring): Promise<AlertService | undefi
     stateFile,
     restored: await loadAlertState(stateFile),
     redact,
-    log: (event) => process.stdout.write(`${redact(JSON.stringify({ at: new Date().toISOString(), ...event }))}\n`),
+    log: (event) => {
+      const { alerts: what, ...fields } = event;
+      // Redacted here too: the logger's hook knows the notifier secrets only through addSecret.
+      (event['kind'] === 'failed' || what === 'evaluation failed' ? log.warn : log.info)(String(what ?? 'alerts'), JSON.parse(redact(JSON.stringify(fields))) as Record<string, unknown>);
+    },
     ...(process.env['SLIPWAY_ALERT_RETRY_MS'] ? { retry: { attempts: 3, firstDelayMs: Number(process.env['SLIPWAY_ALERT_RETRY_MS']), maxDelayMs: 5000, timeoutMs: 5000 } } : {}),
   });
   service.start();

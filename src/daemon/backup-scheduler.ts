@@ -11,8 +11,23 @@ import type { ConfigRef, DaemonBackups } from './backup-wiring.js';
 /** setTimeout holds at most ~24.8 days; longer waits are re-armed. */
 const MAX_WAIT_MS = 2 ** 31 - 1;
 
+/** Time and timers of the scheduler: the real ones, or a test's. */
+export interface SchedulerClock {
+  now(): number;
+  /** Calls `fn` after `ms`; returns what cancels it. */
+  after(ms: number, fn: () => void): () => void;
+}
+
+export const realClock: SchedulerClock = {
+  now: () => Date.now(),
+  after: (ms, fn) => {
+    const timer = setTimeout(fn, ms);
+    return () => clearTimeout(timer);
+  },
+};
+
 export class BackupScheduler {
-  readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #timers = new Set<() => void>();
   readonly #running = new Set<Promise<void>>();
   #closed = false;
 
@@ -20,6 +35,7 @@ export class BackupScheduler {
     readonly backups: DaemonBackups,
     readonly ref: ConfigRef,
     readonly log: (line: string) => void,
+    readonly clock: SchedulerClock = realClock,
   ) {}
 
   /** Arms the jobs the config asks for; returns their names. */
@@ -48,10 +64,10 @@ export class BackupScheduler {
 
   #arm(expression: string, name: string, job: () => Promise<string>): void {
     if (this.#closed) return;
-    const at = nextCronTime(expression, Date.now());
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer);
-      if (Date.now() < at) return this.#arm(expression, name, job);
+    const at = nextCronTime(expression, this.clock.now());
+    const cancel = this.clock.after(Math.min(Math.max(0, at - this.clock.now()), MAX_WAIT_MS), () => {
+      this.#timers.delete(cancel);
+      if (this.clock.now() < at) return this.#arm(expression, name, job);
       const run = job()
         .then((line) => this.log(`scheduled ${name}: ${line}`))
         .catch((err) => {
@@ -63,15 +79,20 @@ export class BackupScheduler {
           this.#arm(expression, name, job);
         });
       this.#running.add(run);
-    }, Math.min(Math.max(0, at - Date.now()), MAX_WAIT_MS));
-    this.#timers.add(timer);
+    });
+    this.#timers.add(cancel);
+  }
+
+  /** Resolves once no run is in progress (runs started meanwhile included). */
+  async idle(): Promise<void> {
+    while (this.#running.size > 0) await Promise.allSettled([...this.#running]);
   }
 
   /** No new runs; waits for the ones in progress. */
   async close(): Promise<void> {
     this.#closed = true;
-    for (const t of this.#timers) clearTimeout(t);
+    for (const cancel of this.#timers) cancel();
     this.#timers.clear();
-    await Promise.allSettled([...this.#running]);
+    await this.idle();
   }
 }

@@ -14,6 +14,7 @@ import type { Config } from '../config/model.js';
 import { SlipwayError, toSlipwayError } from '../errors.js';
 import type { DaemonSecrets } from '../secrets/daemon-secrets.js';
 import { hasRefs, refsIn, replaceRefs } from '../secrets/reference.js';
+import type { BackupMonitor } from './backup-monitor.js';
 import type { PlainHandlers } from './control-server.js';
 
 export interface ConfigRef {
@@ -24,10 +25,17 @@ export interface ConfigRef {
 export class DaemonBackups {
   readonly #stateDir: string;
   readonly #secrets: DaemonSecrets;
+  readonly #monitor: BackupMonitor | undefined;
 
-  constructor(o: { stateDir: string; secrets: DaemonSecrets }) {
+  constructor(o: { stateDir: string; secrets: DaemonSecrets; monitor?: BackupMonitor }) {
     this.#stateDir = o.stateDir;
     this.#secrets = o.secrets;
+    this.#monitor = o.monitor;
+  }
+
+  /** Seeds the metrics from the backups on the targets and the last drills (at daemon start). */
+  async seedMonitor(ref: ConfigRef): Promise<void> {
+    if (this.#monitor) await this.#monitor.seed(await this.open(ref), this.#stateDir);
   }
 
   get stateDir(): string {
@@ -42,10 +50,11 @@ export class DaemonBackups {
   of(config: Config): BackupService {
     if (!config.backups) {
       throw new SlipwayError('SLW_BACKUP_NOT_CONFIGURED', `${config.file} has no backups section.`, {
-        hint: 'Add `backups:` with a key, targets.local.dir and sources (docs/config.md#backups).',
+        hint: 'Add `backups:` with a key, targets (e.g. local: { dir: ./backups }) and sources (docs/config.md#backups).',
       });
     }
-    return new BackupService({ spec: config.backups, stateDir: this.#stateDir, resolve: (v) => this.#resolve(v) });
+    this.#monitor?.configure(config.backups);
+    return new BackupService({ spec: config.backups, stateDir: this.#stateDir, resolve: (v) => this.#resolve(v), ...(this.#monitor ? { emit: this.#monitor.record } : {}) });
   }
 
   async #resolve(value: string): Promise<string> {
@@ -105,12 +114,13 @@ export async function restoreAfterRollbackOf(
   return undefined;
 }
 
-export function backupView(e: BackupEntry): BackupView {
+export function backupView(e: BackupEntry & { readonly target?: string }): BackupView {
   const m: Manifest | undefined = e.manifest;
   return {
     id: e.id,
     source: e.source,
     state: e.state,
+    ...(e.target !== undefined ? { target: e.target } : {}),
     ...(m
       ? { kind: m.source.kind, startedAt: m.startedAt, bytes: m.object.bytes, durationMs: m.durationMs, encrypted: m.encryption.kind === 'age', ...(m.releaseId ? { releaseId: m.releaseId } : {}) }
       : {}),
@@ -131,7 +141,7 @@ export function backupHandlers(backups: DaemonBackups): BackupHandlers {
     'backup.list': async (req) => ({ backups: (await (await backups.open(req)).list()).map(backupView) }),
     'backup.verify': async (req) => {
       const outcomes = await (await backups.open(req)).verify(req.id);
-      return { results: outcomes.map((o) => ({ id: o.id, ok: o.ok, ...(o.ok ? {} : { error: toSlipwayError(o.error).toJSON() }) })) };
+      return { results: outcomes.map((o) => ({ id: o.id, ok: o.ok, target: o.target, ...(o.ok ? {} : { error: toSlipwayError(o.error).toJSON() }) })) };
     },
     'backup.restore': async (req) => {
       const r = await (await backups.open(req)).restore(req.id, { to: req.to, force: req.force });

@@ -22,14 +22,18 @@ import { createHandlers } from './handlers.js';
 import { ProxySupervisor } from './proxy-supervisor.js';
 import { startAdmin, type RunningAdmin } from './admin-wiring.js';
 import { startAlerts } from './alert-wiring.js';
+import { withApiLog } from './api-log.js';
+import { createLogger, silentLogger, type Logger } from '../observability/logger.js';
 import type { AlertService } from '../observability/alerting/alert-service.js';
 import { SlipwayError } from '../errors.js';
 import { ApiClient } from '../api/client.js';
 import { isPidAlive } from '../lib/pid-alive.js';
 import { DaemonSecrets } from '../secrets/daemon-secrets.js';
 import { InjectingDriver, secretRunDir } from '../secrets/injecting-driver.js';
+import { withRouteSecrets } from '../secrets/route-secrets.js';
 import { DaemonBackups } from './backup-wiring.js';
 import { BackupScheduler } from './backup-scheduler.js';
+import { BackupMonitor } from './backup-monitor.js';
 import { isLive } from '../engine/instance-state.js';
 import type { ConfigRef } from '../engine/engine.js';
 import type { CertManager } from '../certs/cert-manager.js';
@@ -58,6 +62,8 @@ export class Daemon {
   #backups: DaemonBackups | undefined;
   #backupScheduler: BackupScheduler | undefined;
   #certs: CertManager | undefined;
+  /** The daemon's own log (JSON lines on stdout, which `slipway daemon --detach` sends to logs/daemon.log). */
+  #log: Logger = silentLogger;
   onStopRequested: (keepApps: boolean) => void = () => undefined;
   /** Problems that did not stop the daemon (printed in its ready line). */
   readonly warnings: string[] = [];
@@ -107,18 +113,20 @@ export class Daemon {
     this.#secrets = secrets;
     this.warnings.push(...(await secrets.loadKnown()));
     const redact = (json: string): string => secrets.redactor.redact(json);
-    const backups = new DaemonBackups({ stateDir, secrets });
+    const log = (this.#log = createLogger({ component: 'daemon', destination: 1, redact }));
+    const backupMonitor = new BackupMonitor();
+    const backups = new DaemonBackups({ stateDir, secrets, monitor: backupMonitor });
     this.#backups = backups;
     this.#store = new SqliteStore(join(stateDir, 'state.db'), { redact });
     this.#driver = new LocalDriver({ stateDir, logDir: join(stateDir, 'logs', 'instances') });
     const driver = new InjectingDriver(this.#driver, { runDir: secretRunDir(stateDir), source: secrets, redactor: secrets.redactor });
     this.#proxy = new ProxySupervisor(stateDir);
-    const certWiring: CertWiring = { ...this.options, publish: async (reason) => this.#engine?.ctx.publisher.publish(reason), warn: (m) => this.warnings.push(m) };
+    const certWiring: CertWiring = { ...this.options, publish: async (reason) => this.#engine?.ctx.publisher.publish(reason), warn: (m) => this.warnings.push(m), log: (line) => log.child({ component: 'certs' }).info(line) };
     const certs = (this.#certs = await startCerts(certWiring));
     const deps: EngineDeps = {
       store: this.#store,
       driver,
-      dataPlane: withCertificates(this.#proxy, certs),
+      dataPlane: withCertificates(withRouteSecrets(this.#proxy, secrets, secrets.redactor), certs),
       lock: new DeployLock(this.#store, { ttlMs: 30_000, heartbeatMs: 5_000 }),
       judge: new ThresholdJudge(),
       builder: {
@@ -126,7 +134,9 @@ export class Daemon {
         build: async (o) => void (await runBuild(o)),
       },
       loadConfig: async (ref) => {
-        const config = await secrets.prepare(await loadConfig({ file: ref.configFile, ...(ref.env !== undefined ? { env: ref.env } : {}) }));
+        // All four stages, preflight included (ports its own proxy and this daemon hold are not conflicts).
+        const preflight = { stateDir, environ: this.options.environ, ownPids: [process.pid] };
+        const config = await secrets.prepare(await loadConfig({ file: ref.configFile, ...(ref.env !== undefined ? { env: ref.env } : {}), preflight }));
         await certs.configure(config);
         return config;
       },
@@ -156,6 +166,10 @@ export class Daemon {
       env: this.options.env,
       store: this.#store,
       warn: (message) => this.warnings.push(message),
+      certificates: () => certs.expiries(),
+      backups: () => backupMonitor.snapshot(),
+      log: log.child({ component: 'alerts' }),
+      addSecret: (value) => secrets.redactor.addValue('ALERTS_NOTIFY', value),
     });
     const alerts = this.#alerts;
     this.#admin = await startAdmin({
@@ -166,11 +180,18 @@ export class Daemon {
       warn: (message) => this.warnings.push(message),
       ...(alerts ? { alerting: () => ({ firing: alerts.firing(), notifiers: alerts.notifierHealth() }) } : {}),
       certificates: () => certs.expiries(),
+      backups: () => backupMonitor.snapshot(),
     });
     await this.#startBackupSchedule(backups);
-    this.#server = new ControlServer(createHandlers(this, this.#engine, this.#proxy), { redact });
+    const store = this.#store;
+    const handlers = withApiLog(createHandlers(this, this.#engine, this.#proxy), {
+      log: log.child({ component: 'api' }),
+      openDeployment: (service) => store.deployments({ service, open: true })[0]?.id,
+    });
+    this.#server = new ControlServer(handlers, { redact });
     await this.#server.listen(this.socketPath);
     await writeFileAtomic(join(stateDir, 'daemon.pid'), `${process.pid}\n`);
+    log.info('daemon ready', { socket: this.socketPath, ...(this.adminAddress ? { admin: this.adminAddress } : {}), warnings: this.warnings });
   }
 
   /** The proxy's listen address comes from the config the first time, from the state after. */
@@ -185,10 +206,14 @@ export class Daemon {
   async #startBackupSchedule(backups: DaemonBackups): Promise<void> {
     const file = this.options.configFile;
     if (!file || !existsSync(file)) return;
-    const scheduler = new BackupScheduler(backups, { configFile: file, env: this.options.env }, (line) => void process.stderr.write(`${new Date().toISOString()} ${line}\n`));
+    const scheduler = new BackupScheduler(backups, { configFile: file, env: this.options.env }, (line) => this.#log.child({ component: 'backups' }).info(line));
     try {
       await scheduler.start();
       this.#backupScheduler = scheduler;
+      // Listing the targets (S3 included) may take a while: metrics fill in when it is done.
+      void backups.seedMonitor({ configFile: file, env: this.options.env }).catch((err: unknown) => {
+        this.#log.child({ component: 'backups' }).warn('backup metrics: reading the targets failed', { error: err instanceof Error ? err.message : String(err) });
+      });
     } catch (err) {
       const e = err instanceof SlipwayError ? err : undefined;
       if (e?.code !== 'SLW_BACKUP_NOT_CONFIGURED') this.warnings.push(`backup schedule off: ${e ? `${e.message} [${e.code}]` : String(err)}`);
@@ -212,6 +237,7 @@ export class Daemon {
   }
 
   async #stop(keepApps: boolean): Promise<void> {
+    this.#log.info('daemon stopping', { keepApps });
     await this.#server?.close();
     await this.#admin?.server.close();
     await this.#alerts?.close();

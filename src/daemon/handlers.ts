@@ -9,6 +9,7 @@ import type { ProxySupervisor } from './proxy-supervisor.js';
 import { VERSION } from '../version.js';
 import { certView, planView } from '../certs/cert-view.js';
 import { backupHandlers } from './backup-wiring.js';
+import { proxyHandlers } from './proxy-handlers.js';
 
 /** Control API handlers: thin translations between API requests and the engine. */
 export function createHandlers(daemon: Daemon, engine: Engine, proxy: ProxySupervisor): Handlers {
@@ -78,6 +79,7 @@ export function createHandlers(daemon: Daemon, engine: Engine, proxy: ProxySuper
         ? { plan: (await daemon.certs.plan(req.host)).map(planView) }
         : { certs: (await daemon.certs.check('issue', req.host)).map((c) => certView(c, deps.now())) },
     ...backupHandlers(daemon.backups),
+    ...proxyHandlers(engine, proxy),
     stop: async (req) => {
       setImmediate(() => daemon.onStopRequested(req.keepApps));
       return { stopping: true as const };

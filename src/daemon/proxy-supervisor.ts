@@ -3,9 +3,12 @@ import type { DataPlane } from '../engine/deps.js';
 import type { ListenSpec } from '../engine/routing.js';
 import { ProxyClient } from '../proxy/client.js';
 import { findRunningProxy, spawnProxy } from '../proxy/launch.js';
-import { PROXY_DIR, PROXY_SOCKET, type ProxyStatus, type RoutingTableInput, type TableAck } from '../proxy/protocol.js';
+import { PROXY_DIR, PROXY_SOCKET, type HandoffResult, type ProxyStatus, type RoutingTableInput, type TableAck } from '../proxy/protocol.js';
+import { SlipwayError } from '../errors.js';
 
 const WATCH_MS = 1000;
+/** A restart spawns a process and waits for it to serve; the proxy itself gives up after 15 s. */
+const RESTART_TIMEOUT_MS = 60_000;
 
 /**
  * The daemon's handle on the proxy process: finds or spawns it, pushes tables, and
@@ -16,6 +19,7 @@ export class ProxySupervisor implements DataPlane {
   readonly #client: ProxyClient;
   #timer: NodeJS.Timeout | undefined;
   #respawning: Promise<ProxyStatus> | undefined;
+  #restarting: Promise<HandoffResult> | undefined;
   onRestart: () => Promise<void> = async () => undefined;
 
   constructor(stateDir: string) {
@@ -39,13 +43,27 @@ export class ProxySupervisor implements DataPlane {
     return this.#client.status();
   }
 
+  /**
+   * `slipway proxy restart`: the running proxy starts a fresh process and hands it its
+   * listening sockets, pid file and control socket. The socket answers throughout, so the
+   * watch never sees the proxy gone; a failed handoff leaves the old process serving.
+   */
+  restart(): Promise<HandoffResult> {
+    if (this.#restarting) {
+      return Promise.reject(new SlipwayError('SLW_PROXY_RESTART_IN_PROGRESS', 'A proxy restart is already in progress.'));
+    }
+    const client = new ProxyClient(this.#client.socketPath, { timeoutMs: RESTART_TIMEOUT_MS });
+    this.#restarting = client.handoff();
+    return this.#restarting.finally(() => (this.#restarting = undefined));
+  }
+
   watch(): void {
     this.#timer = setInterval(() => void this.#check(), WATCH_MS);
     this.#timer.unref();
   }
 
   async #check(): Promise<void> {
-    if (this.#respawning) return;
+    if (this.#respawning || this.#restarting) return;
     try {
       await this.#client.status();
     } catch {

@@ -13,13 +13,20 @@ export function releaseSpecOf(spec: ServiceSpec): ReleaseSpec {
     env: { ...spec.env },
     instances: spec.instances,
     health: { ...spec.health },
-    routes: spec.routes.map((r) => ({ host: r.host, path: r.path })),
+    routes: spec.routes.map((r) => ({
+      host: r.host,
+      path: r.path,
+      ...(r.rateLimit === undefined ? {} : { rateLimit: r.rateLimit }),
+      ...(r.basicAuth === undefined ? {} : { basicAuth: { realm: r.basicAuth.realm, users: { ...r.basicAuth.users } } }),
+    })),
     drainMs: spec.drainMs,
     keepWarmMs: spec.keepWarmMs,
     watchMs: spec.watchMs,
     stopTimeoutMs: spec.stopTimeoutMs,
     sticky: spec.canary.sticky ? { ...spec.canary.sticky } : undefined,
     strategy: spec.strategy,
+    ...(spec.headers ? { headers: { preset: spec.headers.preset, set: { ...spec.headers.set }, remove: [...spec.headers.remove] } } : {}),
+    ...(spec.compress === undefined ? {} : { compress: spec.compress }),
   };
 }
 

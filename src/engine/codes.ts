@@ -66,6 +66,21 @@ export const engineCodes = {
     hint: 'Nothing else to do: the stable release serves. Deploy again when ready.',
     kind: 'deploy',
   },
+  SLW_MAINTENANCE_UNKNOWN_SERVICE: {
+    title: '`slipway maintenance` named a service that is not deployed.',
+    hint: 'Use a service name from `slipway status`, or leave it out to switch every service.',
+    kind: 'user',
+  },
+  SLW_MAINTENANCE_BAD_ADDRESS: {
+    title: 'An --allow value of `slipway maintenance on` is not an IP address or CIDR block.',
+    hint: 'Pass addresses like 203.0.113.7 or 10.0.0.0/8 (IPv6 too, e.g. 2001:db8::/32); repeat --allow for several.',
+    kind: 'user',
+  },
+  SLW_MAINTENANCE_ALL_ON: {
+    title: 'Maintenance is on for every service, so one service cannot be switched off on its own.',
+    hint: 'Run `slipway maintenance off` (every service), then `slipway maintenance on <service>` for each service that should stay in maintenance.',
+    kind: 'user',
+  },
   SLW_NO_FREE_PORT: {
     title: 'No free local port could be found for a new instance.',
     hint: 'Too many sockets are open on this machine; stop unused instances or processes.',

@@ -14,7 +14,14 @@ export interface ReleaseSpec {
     readonly fall: number;
     readonly startTimeoutMs: number;
   };
-  readonly routes: readonly { readonly host: string; readonly path: string }[];
+  readonly routes: readonly {
+    readonly host: string;
+    readonly path: string;
+    /** Rate-limit zone; absent: none (and in releases built before zones existed). */
+    readonly rateLimit?: string | undefined;
+    /** Basic auth: realm and user → scrypt hash. */
+    readonly basicAuth?: { readonly realm: string; readonly users: Readonly<Record<string, string>> } | undefined;
+  }[];
   readonly drainMs: number;
   readonly keepWarmMs: number;
   readonly watchMs: number;
@@ -23,6 +30,10 @@ export interface ReleaseSpec {
   readonly sticky?: { readonly kind: 'cookie' | 'header'; readonly name: string } | undefined;
   /** The strategy slipway.yaml gave the service (undefined in releases built before it was recorded). */
   readonly strategy?: 'blue-green' | 'canary' | undefined;
+  /** Security headers the proxy adds (undefined in releases built before they existed: none). */
+  readonly headers?: { readonly preset: 'strict' | 'relaxed' | 'off'; readonly set: Readonly<Record<string, string>>; readonly remove: readonly string[] } | undefined;
+  /** gzip/brotli of text responses (undefined in releases built before it existed: off). */
+  readonly compress?: boolean | undefined;
 }
 
 export interface ReleaseRecord {

@@ -1,10 +1,17 @@
-import type { RoutingTableInput } from '../proxy/protocol.js';
+import type { RoutingTableInput, ServiceTable } from '../proxy/protocol.js';
 import type { EngineDeps } from './deps.js';
-import type { InstanceRecord } from './records.js';
+import { maintenanceOf, storedMaintenance } from './maintenance.js';
+import type { InstanceRecord, ReleaseSpec } from './records.js';
 
 export interface ListenSpec {
   readonly host: string;
   readonly http: number;
+  /** proxy.accessLog (absent in state written before it existed: on). */
+  readonly accessLog?: boolean | undefined;
+  /** proxy.trustedProxies, proxy.limits, proxy.rateLimits (absent in state written before they existed: none, defaults, none). */
+  readonly trustedProxies?: readonly string[] | undefined;
+  readonly limits?: RoutingTableInput['limits'];
+  readonly rateLimits?: RoutingTableInput['rateLimits'];
 }
 
 const LISTEN_KEY = 'proxy.listen';
@@ -22,9 +29,11 @@ export function servingInstances(deps: EngineDeps, releaseId: string): InstanceR
 
 /** The routing table implied by the store: every service's active release, its serving instances. */
 export function desiredTable(deps: EngineDeps, version: number, listen: ListenSpec): RoutingTableInput {
-  const table: RoutingTableInput = { version, listen: { host: listen.host, http: listen.http }, routes: [], services: {} };
+  const table: RoutingTableInput = { version, listen: { host: listen.host, http: listen.http }, routes: [], services: {}, ...(listen.accessLog === false ? { accessLog: false } : {}), ...admissionOf(listen) };
+  const maintenance = storedMaintenance(deps);
   for (const service of deps.store.services()) {
     if (!service.activeRelease) continue;
+    const paused = maintenanceOf(maintenance, service.name);
     const release = deps.store.release(service.activeRelease);
     if (!release) continue;
     const { spec } = release;
@@ -45,6 +54,9 @@ export function desiredTable(deps: EngineDeps, version: number, listen: ListenSp
         fall: spec.health.fall,
       },
       drainMs: spec.drainMs,
+      ...(spec.headers ? { headers: headerPolicyOf(spec.headers) } : {}),
+      ...(spec.compress === undefined ? {} : { compress: spec.compress }),
+      ...(paused ? { maintenance: { ...(paused.message === undefined ? {} : { message: paused.message }), allow: [...paused.allow] } } : {}),
       targets: [...servingInstances(deps, release.id), ...(canary ? servingInstances(deps, canary.id) : [])].map((i) => ({
         id: i.id,
         release: i.releaseId,
@@ -52,9 +64,39 @@ export function desiredTable(deps: EngineDeps, version: number, listen: ListenSp
         port: i.port,
       })),
     };
-    for (const route of spec.routes) table.routes.push({ host: route.host, path: route.path, service: service.name });
+    for (const route of spec.routes) {
+      table.routes.push({
+        host: route.host,
+        path: route.path,
+        service: service.name,
+        ...(route.rateLimit === undefined ? {} : { rateLimit: route.rateLimit }),
+        ...(route.basicAuth === undefined ? {} : { basicAuth: { realm: route.basicAuth.realm, users: { ...route.basicAuth.users } } }),
+      });
+    }
   }
   return table;
+}
+
+/** The proxy-wide admission settings (src/proxy/admission/) the table carries. */
+function admissionOf(listen: ListenSpec): Pick<RoutingTableInput, 'trustedProxies' | 'limits' | 'rateLimits'> {
+  return {
+    ...(listen.trustedProxies?.length ? { trustedProxies: [...listen.trustedProxies] } : {}),
+    ...(listen.limits ? { limits: { ...listen.limits } } : {}),
+    ...(listen.rateLimits && Object.keys(listen.rateLimits).length > 0 ? { rateLimits: structuredClone(listen.rateLimits) } : {}),
+  };
+}
+
+function sameAdmission(a: ListenSpec, b: ListenSpec): boolean {
+  return JSON.stringify(admissionOf(a)) === JSON.stringify(admissionOf(b));
+}
+
+/** A release's header settings as the proxy's table takes them (empty parts left out). */
+function headerPolicyOf(headers: NonNullable<ReleaseSpec['headers']>): NonNullable<ServiceTable['headers']> {
+  return {
+    preset: headers.preset,
+    ...(Object.keys(headers.set).length > 0 ? { set: { ...headers.set } } : {}),
+    ...(headers.remove.length > 0 ? { remove: [...headers.remove] } : {}),
+  };
 }
 
 /**
@@ -71,7 +113,7 @@ export class TablePublisher {
 
   setListen(listen: ListenSpec): void {
     const current = storedListen(this.#deps);
-    if (current && current.host === listen.host && current.http === listen.http) return;
+    if (current && current.host === listen.host && current.http === listen.http && (current.accessLog ?? true) === (listen.accessLog ?? true) && sameAdmission(current, listen)) return;
     this.#deps.store.transact({ kind: 'proxy.listen', data: listen }, (tx) => tx.setMeta(LISTEN_KEY, JSON.stringify(listen)));
   }
 

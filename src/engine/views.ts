@@ -4,6 +4,7 @@ import type { EngineDeps } from './deps.js';
 import { isLive } from './instance-state.js';
 import { isStale } from './lock.js';
 import type { DeploymentRecord, InstanceRecord, LockRecord, ServiceRecord } from './records.js';
+import { maintenanceOf, storedMaintenance } from './maintenance.js';
 
 function roleOf(service: ServiceRecord | undefined, instance: InstanceRecord): InstanceView['role'] {
   if (service?.activeRelease === instance.releaseId) return 'active';
@@ -12,6 +13,7 @@ function roleOf(service: ServiceRecord | undefined, instance: InstanceRecord): I
 }
 
 export function serviceViews(deps: EngineDeps, proxy: ProxyStatus | undefined): ServiceView[] {
+  const maintenance = storedMaintenance(deps);
   return deps.store.services().map((service) => {
     const active = service.activeRelease ? deps.store.release(service.activeRelease) : undefined;
     const instances = deps.store
@@ -28,6 +30,7 @@ export function serviceViews(deps: EngineDeps, proxy: ProxyStatus | undefined): 
         .releases(service.name)
         .filter((r) => r.status !== 'pruned')
         .map((r) => ({ id: r.id, createdAt: r.createdAt, status: r.status, ...(r.commit ? { commit: r.commit } : {}) })),
+      ...(maintenanceOf(maintenance, service.name) ? { maintenance: true } : {}),
     };
   });
 }

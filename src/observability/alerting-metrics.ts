@@ -4,7 +4,7 @@ import type { FamilyBuilder } from './metric-family.js';
 
 export interface AlertingMetrics {
   readonly firing: readonly { readonly rule: string; readonly service: string }[];
-  readonly notifiers: readonly { readonly name: string; readonly type: string; readonly state: string; readonly sent: number; readonly failed: number }[];
+  readonly notifiers: readonly { readonly name: string; readonly type: string; readonly state: string; readonly sent: number; readonly failed: number; readonly retries: number; readonly consecutiveFailures: number }[];
 }
 
 export function addAlertingSamples(out: FamilyBuilder, a: AlertingMetrics): void {
@@ -13,5 +13,7 @@ export function addAlertingSamples(out: FamilyBuilder, a: AlertingMetrics): void
     out.add(METRICS.alertNotifierUp, { notifier: n.name, type: n.type }, n.state === 'failing' ? 0 : 1);
     out.add(METRICS.alertNotifications, { notifier: n.name, outcome: 'sent' }, n.sent);
     out.add(METRICS.alertNotifications, { notifier: n.name, outcome: 'failed' }, n.failed);
+    out.add(METRICS.alertNotificationRetries, { notifier: n.name }, n.retries);
+    out.add(METRICS.alertNotifierFailures, { notifier: n.name }, n.consecutiveFailures);
   }
 }

@@ -6,6 +6,7 @@ import { FamilyBuilder, type MetricFamily } from './metric-family.js';
 import { addHealthySamples, addProxySamples } from './proxy-metrics.js';
 import { addStoreSamples, type MetricsStore } from './store-metrics.js';
 import { addAlertingSamples, type AlertingMetrics } from './alerting-metrics.js';
+import { addBackupSamples, type BackupMetrics } from './backup-metrics.js';
 
 export interface MetricsSources {
   /** Rejects when the proxy does not answer (then slipway_proxy_up is 0). */
@@ -15,8 +16,10 @@ export interface MetricsSources {
   readonly version: string;
   /** The alert evaluator's state, when the daemon evaluates alerts. */
   readonly alerting?: () => AlertingMetrics;
+  /** Backup freshness, runs and drills, when the daemon's config has backups. */
+  readonly backups?: () => BackupMetrics;
   /** The live certificate's expiry per route host with TLS on. */
-  readonly certificates?: () => Promise<ReadonlyArray<{ readonly host: string; readonly notAfter: string }>>;
+  readonly certificates?: () => Promise<ReadonlyArray<{ readonly host: string; readonly notAfter?: string; readonly failures?: number }>>;
 }
 
 export async function collectMetrics(sources: MetricsSources): Promise<MetricFamily[]> {
@@ -34,6 +37,10 @@ export async function collectMetrics(sources: MetricsSources): Promise<MetricFam
     out.add(METRICS.diskSize, {}, disk.sizeBytes);
   }
   if (sources.alerting) addAlertingSamples(out, sources.alerting());
-  for (const cert of (await sources.certificates?.().catch(() => [])) ?? []) out.add(METRICS.certificateExpiry, { host: cert.host }, Date.parse(cert.notAfter) / 1000);
+  if (sources.backups) addBackupSamples(out, sources.backups());
+  for (const cert of (await sources.certificates?.().catch(() => [])) ?? []) {
+    if (cert.notAfter !== undefined) out.add(METRICS.certificateExpiry, { host: cert.host }, Date.parse(cert.notAfter) / 1000);
+    if (cert.failures !== undefined) out.add(METRICS.certificateFailures, { host: cert.host }, cert.failures);
+  }
   return out.families();
 }

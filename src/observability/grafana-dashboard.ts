@@ -122,6 +122,28 @@ const PANELS: readonly Panel[] = [
     unit: 'percentunit',
     targets: [{ expr: 'slipway_state_disk_free_bytes / slipway_state_disk_size_bytes', legend: 'free' }],
   },
+  {
+    title: 'Age of the newest verified backup',
+    type: 'timeseries',
+    unit: 's',
+    description: 'Per source and target; the backup-stale alert fires past backups.maxAge (slipway_backup_overdue_seconds > 0).',
+    targets: [{ expr: 'time() - slipway_backup_last_success_timestamp_seconds', legend: '{{source}} on {{target}}' }],
+  },
+  {
+    title: 'Backup runs and drills',
+    type: 'timeseries',
+    unit: 'short',
+    targets: [
+      { expr: 'sum by (source, outcome) (increase(slipway_backup_runs_total[$__range]))', legend: 'backup {{source}} {{outcome}}' },
+      { expr: 'slipway_backup_drill_ok', legend: 'last drill ok {{source}}' },
+    ],
+  },
+  {
+    title: 'Backup size',
+    type: 'timeseries',
+    unit: 'bytes',
+    targets: [{ expr: 'slipway_backup_size_bytes', legend: '{{source}} on {{target}}' }],
+  },
 ];
 
 export function grafanaDashboard(): object {

@@ -39,6 +39,9 @@ export const METRICS = {
   ),
   upstreamErrors: def('slipway_upstream_connection_errors_total', 'counter', ['service', 'release'], 'Upstream attempts that failed to connect, or whose connection was reset or closed before the response.'),
   upstreamTimeouts: def('slipway_upstream_timeouts_total', 'counter', ['service', 'release'], 'Upstream attempts that timed out (no response head, or a stalled body).'),
+  rateLimited: def('slipway_proxy_rate_limited_total', 'counter', ['zone'], 'Requests the proxy answered with 429 per rate-limit zone (proxy.rateLimits) since it started.'),
+  rateLimitClients: def('slipway_proxy_rate_limit_clients', 'gauge', ['zone'], 'Client addresses the proxy holds a token bucket for, per rate-limit zone (bounded: least recently used dropped first).'),
+  requestsRefused: def('slipway_proxy_requests_refused_total', 'counter', ['status'], 'Requests the proxy refused before relaying them, by status: 400 malformed, 401 basic auth, 408 slow head, 413 body too large, 431 head too large, 503 auth checks saturated.'),
   instancesHealthy: def('slipway_service_instances_healthy', 'gauge', ['service'], 'Instances in the proxy\'s rotation that pass their health checks (absent while the proxy is down).'),
   instancesDesired: def('slipway_service_instances_desired', 'gauge', ['service'], 'Instances the active release asks for.'),
   instanceRestarts: def('slipway_instance_restarts_total', 'counter', ['service'], 'Restarts of instances by the supervisor after an exit or a long health failure.'),
@@ -59,7 +62,18 @@ export const METRICS = {
   alertsFiring: def('slipway_alerts_firing', 'gauge', ['rule', 'service'], '1 for each alert the daemon\'s evaluator holds firing (service "slipway" for rules about slipway itself).'),
   alertNotifierUp: def('slipway_alert_notifier_up', 'gauge', ['notifier', 'type'], '0 when the notifier\'s last delivery failed after its retries, else 1.'),
   alertNotifications: def('slipway_alert_notifications_total', 'counter', ['notifier', 'outcome'], 'Notifications delivered ("sent") or given up after retries ("failed") per notifier since the daemon started.'),
+  alertNotificationRetries: def('slipway_alert_notification_retries_total', 'counter', ['notifier'], 'Delivery attempts that failed and were retried after a backoff, per notifier since the daemon started.'),
+  alertNotifierFailures: def('slipway_alert_notifier_consecutive_failures', 'gauge', ['notifier'], 'Delivery attempts to the notifier that failed since the last one that went through (0 when healthy).'),
   certificateExpiry: def('slipway_certificate_expiry_seconds', 'gauge', ['host'], 'Unix time (seconds) at which the live certificate of a route host with TLS on expires (`- time()` gives what is left).'),
+  certificateFailures: def('slipway_certificate_renewal_failures', 'gauge', ['host'], 'Failed attempts in a row to issue or renew the certificate of a route host with TLS on (0 after a success; the live certificate keeps serving meanwhile).'),
+  backupLastSuccess: def('slipway_backup_last_success_timestamp_seconds', 'gauge', ['source', 'target'], 'Unix time (seconds) at which the newest verified backup of the source on the target was taken.'),
+  backupSize: def('slipway_backup_size_bytes', 'gauge', ['source', 'target'], 'Stored size (compressed and encrypted) of the newest verified backup of the source on the target.'),
+  backupDuration: def('slipway_backup_duration_seconds', 'gauge', ['source'], 'Time the newest verified backup of the source took to make (dump, compression, encryption, upload).'),
+  backupRuns: def('slipway_backup_runs_total', 'counter', ['source', 'outcome'], 'Backup runs per source since the daemon started: "succeeded" (stored and verified on every target) or "failed".'),
+  backupVerifyFailures: def('slipway_backup_verify_failures_total', 'counter', ['source', 'target'], 'Verifications that found a stored backup damaged or unreadable, since the daemon started.'),
+  backupOverdue: def('slipway_backup_overdue_seconds', 'gauge', ['source'], 'How far the newest verified backup of the source is past backups.maxAge (negative while fresh; counted from the daemon start when there is none). Only for sources whose age is judged.'),
+  backupDrillOk: def('slipway_backup_drill_ok', 'gauge', ['source'], '1 when the last drill of the source restored and checked its newest backup, 0 when it failed.'),
+  backupDrills: def('slipway_backup_drills_total', 'counter', ['source', 'outcome'], 'Drills per source since the daemon started, by outcome ("passed", "failed").'),
 } as const satisfies Record<string, MetricDef>;
 
 export const METRIC_DEFS: readonly MetricDef[] = Object.values(METRICS);

@@ -13,6 +13,16 @@ export function addProxySamples(out: FamilyBuilder, status: ProxyStatus | undefi
   for (const [service, releases] of Object.entries(status.services)) {
     for (const [release, stats] of Object.entries(releases)) addReleaseSamples(out, { service, release }, stats);
   }
+  addAdmissionSamples(out, status);
+}
+
+/** Rate limiting and refusals; absent from the status of an older proxy. */
+function addAdmissionSamples(out: FamilyBuilder, status: ProxyStatus): void {
+  for (const [zone, stats] of Object.entries(status.rateLimits ?? {})) {
+    out.add(METRICS.rateLimited, { zone }, stats.limited);
+    out.add(METRICS.rateLimitClients, { zone }, stats.tracked);
+  }
+  for (const [code, count] of Object.entries(status.refused ?? {})) out.add(METRICS.requestsRefused, { status: code }, count);
 }
 
 function addReleaseSamples(out: FamilyBuilder, labels: { service: string; release: string }, stats: ReleaseStats): void {

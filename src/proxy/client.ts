@@ -2,9 +2,11 @@ import { request } from 'node:http';
 import { z } from 'zod';
 import { SlipwayError, type SerializedError } from '../errors.js';
 import {
+  HandoffResultSchema,
   ProxyStatusSchema,
   RoutingTableSchema,
   TableAckSchema,
+  type HandoffResult,
   type ProxyStatus,
   type RoutingTable,
   type RoutingTableInput,
@@ -41,6 +43,11 @@ export class ProxyClient {
 
   async putTable(table: RoutingTableInput): Promise<TableAck> {
     return this.#call('PUT', '/v1/table', table, TableAckSchema);
+  }
+
+  /** Proxy restart: answers once a new proxy process serves and answers on this socket. */
+  async handoff(): Promise<HandoffResult> {
+    return this.#call('POST', '/v1/handoff', undefined, HandoffResultSchema);
   }
 
   async shutdown(): Promise<void> {

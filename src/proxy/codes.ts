@@ -46,6 +46,16 @@ export const proxyCodes = {
     hint: 'Wait for it to exit, start it again, then push the table again (the daemon does this on its own).',
     kind: 'internal',
   },
+  SLW_PROXY_HANDOFF_FAILED: {
+    title: 'A proxy restart failed: the new proxy process did not take over.',
+    hint: 'Nothing changed: the running proxy keeps serving. Read <state-dir>/logs/proxy.log for why the new process failed (often a broken install of the new version), fix it, and run `slipway proxy restart` again.',
+    kind: 'internal',
+  },
+  SLW_PROXY_RESTART_IN_PROGRESS: {
+    title: 'A proxy restart is already in progress.',
+    hint: 'Wait for it to finish (`slipway proxy status` shows the new pid), then restart again if needed.',
+    kind: 'user',
+  },
   SLW_PROXY_NOT_FOUND: {
     title: 'The proxy control API has no such endpoint.',
     hint: 'The daemon and the proxy are probably different slipway versions: restart the proxy so both run the same version.',

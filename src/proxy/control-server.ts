@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { chmod, unlink } from 'node:fs/promises';
 import { SlipwayError, toSlipwayError, type ErrorCode } from '../errors.js';
-import type { ProxyStatus, RoutingTable, TableAck } from './protocol.js';
+import type { HandoffResult, ProxyStatus, RoutingTable, TableAck } from './protocol.js';
 
 /** What the control socket exposes (see protocol.ts for the routes). */
 export interface ControlApi {
@@ -10,6 +10,10 @@ export interface ControlApi {
   applyTable(body: unknown): Promise<TableAck>;
   /** Starts a graceful shutdown; the answer is sent before it begins. */
   shutdown(): void;
+  /** Hands the listeners, pid file and control socket to a new proxy process (proxy restart). */
+  handoff(): Promise<HandoffResult>;
+  /** After a handoff's answer was sent: this process retires. */
+  handedOff(): void;
 }
 
 /** Tables are small; anything bigger than this is a mistake. */
@@ -22,6 +26,7 @@ const STATUS_OF: Partial<Record<ErrorCode, number>> = {
   SLW_PROXY_STALE_TABLE: 409,
   SLW_PROXY_LISTEN_FAILED: 409,
   SLW_PROXY_SHUTTING_DOWN: 503,
+  SLW_PROXY_HANDOFF_FAILED: 500,
 };
 
 /** HTTP/1.1 on a unix socket, mode 0600. */
@@ -46,10 +51,16 @@ export class ControlServer {
     return new ControlServer(server, socketPath);
   }
 
-  async close(): Promise<void> {
+  /**
+   * Stops answering and removes the socket file. Calls in flight are cut, unless `graceMs`:
+   * then they may finish for that long (after a handoff, forwarded table pushes).
+   */
+  async close(graceMs = 0): Promise<void> {
     await new Promise<void>((resolve) => {
       this.#server.close(() => resolve());
-      this.#server.closeAllConnections();
+      this.#server.closeIdleConnections();
+      if (graceMs === 0) this.#server.closeAllConnections();
+      else setTimeout(() => this.#server.closeAllConnections(), graceMs).unref();
     });
     await unlink(this.#path).catch(() => undefined);
   }
@@ -67,6 +78,12 @@ async function handle(api: ControlApi, req: IncomingMessage, res: ServerResponse
     }
     case 'PUT /v1/table':
       return sendJson(res, 200, await api.applyTable(await readJson(req)));
+    case 'POST /v1/handoff': {
+      const result = await api.handoff();
+      sendJson(res, 200, result);
+      res.once('finish', () => api.handedOff());
+      return;
+    }
     case 'POST /v1/shutdown':
       sendJson(res, 200, { ok: true });
       res.once('finish', () => api.shutdown());

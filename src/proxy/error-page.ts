@@ -1,11 +1,16 @@
 import type { ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
+import { noteOf } from './response-policy/access-log.js';
+import { PROXY_PAGE_HEADERS } from './response-policy/headers.js';
 
 /** The statuses the proxy answers by itself. */
-export type ProxyErrorStatus = 400 | 404 | 502 | 503 | 504;
+export type ProxyErrorStatus = 400 | 401 | 404 | 413 | 429 | 502 | 503 | 504;
 
 const EXPLANATIONS: Readonly<Record<ProxyErrorStatus, string>> = {
   400: 'The request could not be understood.',
+  401: 'This address needs a user name and password.',
+  413: 'The request body is larger than this server accepts.',
+  429: 'Too many requests from this address; slow down and try again shortly.',
   404: 'No application is configured for this address.',
   502: 'The application did not answer this request properly.',
   503: 'No healthy instance of the application is available right now.',
@@ -47,7 +52,13 @@ export function sendErrorPage(
   status: ProxyErrorStatus,
   requestId: string,
   accept: string | undefined,
-  options: { close?: boolean } = {},
+  options: {
+    close?: boolean;
+    /** Security headers of the service the page answers for (default: the strict set, for requests no service claims). */
+    headers?: Readonly<Record<string, string>>;
+    /** Headers that go with the status (Retry-After, WWW-Authenticate). */
+    extraHeaders?: Readonly<Record<string, string>>;
+  } = {},
 ): void {
   if (res.headersSent) {
     res.destroy();
@@ -59,11 +70,15 @@ export function sendErrorPage(
   const body = json
     ? JSON.stringify({ error: { status, title, message, requestId } })
     : html(status, title, message, requestId);
+  const note = noteOf(res);
+  if (note) note.bytes = res.req?.method === 'HEAD' ? 0 : Buffer.byteLength(body);
   res.writeHead(status, {
+    ...(options.headers ?? PROXY_PAGE_HEADERS),
     'content-type': json ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8',
     'content-length': Buffer.byteLength(body),
     'cache-control': 'no-store',
     'x-request-id': requestId,
+    ...options.extraHeaders,
     ...(options.close ? { connection: 'close' } : {}),
   });
   res.end(res.req?.method === 'HEAD' ? undefined : body);
@@ -78,6 +93,6 @@ function html(status: number, title: string, message: string, requestId: string)
 `;
 }
 
-function escapeHtml(s: string): string {
+export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

@@ -14,6 +14,7 @@ export interface ProxyEventMap {
   shutdown: [{ reason: string; graceMs: number }];
   'tls-loaded': [{ hosts: readonly string[]; serial: string; notAfter: string }];
   'tls-load-failed': [{ hosts: readonly string[]; certFile: string; error: string }];
+  'access-log-failed': [{ path: string; error: string }];
 }
 
 export class ProxyEvents extends EventEmitter<ProxyEventMap> {}

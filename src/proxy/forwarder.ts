@@ -1,8 +1,14 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { PassThrough } from 'node:stream';
+import type { Admitted } from './admission/admission.js';
+import { LimitedBody } from './admission/request-body.js';
 import { performance } from 'node:perf_hooks';
 import { sendErrorPage } from './error-page.js';
 import { withoutHopByHop } from './hop-by-hop.js';
+import { noteOf } from './response-policy/access-log.js';
+import { prepareCompression } from './response-policy/compression.js';
+import { applyHeaderPolicy } from './response-policy/headers.js';
+import { bodySink } from './response-policy/policy.js';
 import type { ServiceRuntime } from './runtime-table.js';
 import { recordAttempt } from './stats.js';
 import { classifyUpstreamError, ExchangeAbort, type UpstreamFailure } from './upstream-pool.js';
@@ -22,6 +28,8 @@ export interface Exchange {
   readonly release?: string | undefined;
   /** A sticky-assignment cookie to add to the response. */
   readonly setCookie?: string | undefined;
+  /** What admission decided: body limit, read-ahead body start, upstream timeout. */
+  readonly admitted?: Admitted | undefined;
 }
 
 /**
@@ -32,7 +40,7 @@ export interface Exchange {
 export function forward(ex: Exchange): void {
   const first = ex.service.pick(undefined, ex.release);
   if (!first) {
-    sendErrorPage(ex.res, 503, ex.requestId, ex.req.headers.accept);
+    sendErrorPage(ex.res, 503, ex.requestId, ex.req.headers.accept, { headers: ex.service.policy.headers.page });
     return;
   }
   const hasBody = requestHasBody(ex.req);
@@ -54,19 +62,28 @@ function attempt(ex: Exchange, target: UpstreamTarget, state: AttemptState): voi
   const { req, res } = ex;
   const started = performance.now();
   let status: number | undefined;
-  let body: PassThrough | undefined;
+  let body: PassThrough | LimitedBody | undefined;
   if (state.hasBody) {
     // A pass-through so that a failed upstream destroys it, not the client's request.
-    body = new PassThrough();
-    req.pipe(body);
+    body = ex.admitted ? new LimitedBody(ex.admitted.bodyLimit) : new PassThrough();
+    const preread = ex.admitted?.preread;
+    for (const chunk of preread?.chunks ?? []) body.write(chunk);
+    if (preread?.complete) body.end();
+    else req.pipe(body);
   }
   target.requestStarted();
   target.pool.stream(
-    { method: req.method ?? 'GET', path: req.url ?? '/', headers: ex.headers, body, signal: state.signal },
+    { method: req.method ?? 'GET', path: req.url ?? '/', headers: ex.headers, body, signal: state.signal, timeoutMs: ex.admitted?.upstreamTimeoutMs },
     (statusCode, headers) => {
-      res.writeHead(statusCode, responseHeaders(headers, ex.requestId, ex.setCookie)); // throws on a head node cannot send: 502
+      const out = responseHeaders(headers, ex.requestId, ex.setCookie);
+      const { policy } = ex.service;
+      applyHeaderPolicy(policy.headers, out);
+      const encoding = policy.compress ? prepareCompression(req, statusCode, out) : undefined;
+      res.writeHead(statusCode, out); // throws on a head node cannot send: 502
       status = statusCode;
-      return res;
+      const note = noteOf(res);
+      if (note) note.release = target.release;
+      return bodySink(res, encoding, out['content-length']);
     },
     (err) => {
       target.requestEnded();
@@ -76,6 +93,11 @@ function attempt(ex: Exchange, target: UpstreamTarget, state: AttemptState): voi
         return;
       }
       if (body) req.unpipe(body);
+      if (body instanceof LimitedBody && body.exceeded && status === undefined) {
+        recordAttempt(target.stats, { status: 413, failure: undefined, ms });
+        sendErrorPage(res, 413, ex.requestId, req.headers.accept, { close: true, headers: ex.service.policy.headers.page });
+        return;
+      }
       onFailure(ex, target, state, classifyUpstreamError(err), err, status, ms);
     },
   );
@@ -103,12 +125,12 @@ function onFailure(
       attempt(ex, next, { ...state, retriesLeft: state.retriesLeft - 1 });
       return;
     }
-    sendErrorPage(ex.res, 502, ex.requestId, ex.req.headers.accept);
+    sendErrorPage(ex.res, 502, ex.requestId, ex.req.headers.accept, { headers: ex.service.policy.headers.page });
     return;
   }
   const proxyStatus = failure === 'timeout' ? 504 : 502;
   recordAttempt(target.stats, { status: proxyStatus, failure, ms });
-  sendErrorPage(ex.res, proxyStatus, ex.requestId, ex.req.headers.accept, { close: state.hasBody && !ex.req.complete });
+  sendErrorPage(ex.res, proxyStatus, ex.requestId, ex.req.headers.accept, { close: state.hasBody && !ex.req.complete, headers: ex.service.policy.headers.page });
 }
 
 /** The app's headers minus hop-by-hop ones; X-Request-Id added unless the app set its own. */

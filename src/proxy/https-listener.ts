@@ -1,8 +1,9 @@
 import { createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse, type Http2Session } from 'node:http2';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { Server as NetServer, type AddressInfo, type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { listenError } from './http-listener.js';
+import { applyServerLimits, type EffectiveLimits, type LimitableServer } from './admission/limits.js';
 import type { TlsContexts } from './tls-contexts.js';
 import { TLS_POLICY } from './tls-policy.js';
 import type { TrafficHandlers } from './http-listener.js';
@@ -22,6 +23,12 @@ export class HttpsListener {
   readonly #sessions = new Set<Http2Session>();
   /** HTTP/1.1 sockets and their requests in flight. */
   readonly #http1 = new Map<TLSSocket, number>();
+  /** HTTP/1.1 sockets: when each last finished a response (for a graceful retire). */
+  readonly #idleSince = new Map<TLSSocket, number>();
+  /** The listening socket when it was handed over by a previous proxy process. */
+  #acceptor: NetServer | undefined;
+  #retiring = false;
+  #port = 0;
 
   private constructor(server: Http2SecureServer, host: string, requestedPort: number) {
     this.#server = server;
@@ -29,29 +36,57 @@ export class HttpsListener {
     this.requestedPort = requestedPort;
   }
 
+  /** Serves a listening socket handed over by the previous proxy process (proxy restart). */
+  static adopt(
+    handlers: TrafficHandlers,
+    contexts: TlsContexts,
+    acceptor: NetServer,
+    pending: readonly Socket[],
+    host: string,
+    requestedPort: number,
+  ): HttpsListener {
+    const listener = HttpsListener.#create(handlers, contexts, host, requestedPort);
+    listener.#acceptor = acceptor;
+    const take = (socket: Socket): void => void listener.#server.emit('connection', socket);
+    acceptor.removeAllListeners('connection');
+    acceptor.on('connection', take);
+    acceptor.on('error', () => undefined);
+    for (const socket of pending) take(socket);
+    return listener;
+  }
+
+  /** The listening socket, to hand over to a new proxy process (proxy restart). */
+  get listeningServer(): NetServer {
+    return this.#acceptor ?? this.#server;
+  }
+
+  /**
+   * After a handover: stops accepting without cutting anything. HTTP/2 sessions get a GOAWAY
+   * (streams in flight finish); HTTP/1.1 responses carry `Connection: close`.
+   */
+  retire(): void {
+    this.#retiring = true;
+    if (this.#acceptor) this.#acceptor.close();
+    else NetServer.prototype.close.call(this.#server);
+    for (const session of this.#sessions) if (!session.closed) session.close();
+  }
+
+  /** Client connections still open (HTTP/2 sessions and HTTP/1.1 sockets; websockets excepted). */
+  connectionCount(): number {
+    return this.#sessions.size + this.#http1.size;
+  }
+
+  /** While retiring: closes HTTP/1.1 sockets with nothing in flight for at least `idleMs`. */
+  closeIdleSince(idleMs: number): void {
+    const now = Date.now();
+    for (const [socket, inflight] of this.#http1) {
+      if (inflight === 0 && now - (this.#idleSince.get(socket) ?? 0) >= idleMs) socket.destroy();
+    }
+  }
+
   static async bind(handlers: TrafficHandlers, contexts: TlsContexts, host: string, port: number): Promise<HttpsListener> {
-    const server = createSecureServer({
-      ...TLS_POLICY,
-      allowHTTP1: true,
-      SNICallback: (servername, cb) => cb(null, contexts.lookup(servername)),
-    });
-    const listener = new HttpsListener(server, host, port);
-    server.on('request', (req: Http2ServerRequest, res: Http2ServerResponse) => listener.#onRequest(handlers, req, res));
-    server.on('upgrade', handlers.upgrade);
-    server.on('session', (session: Http2Session) => {
-      listener.#sessions.add(session);
-      session.on('close', () => listener.#sessions.delete(session));
-      session.on('error', () => undefined);
-    });
-    server.on('secureConnection', (socket: TLSSocket) => {
-      if (socket.alpnProtocol === 'h2') return;
-      listener.#http1.set(socket, 0);
-      socket.setNoDelay(true);
-      socket.setTimeout(CLIENT_KEEP_ALIVE_MS, () => socket.destroy());
-      socket.on('close', () => listener.#http1.delete(socket));
-    });
-    server.on('tlsClientError', (_err, socket: Socket) => socket.destroy());
-    listener.useDefault(contexts);
+    const listener = HttpsListener.#create(handlers, contexts, host, port);
+    const server = listener.#server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, host, port)));
       server.listen({ host, port }, () => resolve());
@@ -60,8 +95,55 @@ export class HttpsListener {
     return listener;
   }
 
+  static #create(handlers: TrafficHandlers, contexts: TlsContexts, host: string, port: number): HttpsListener {
+    const server = createSecureServer({
+      ...TLS_POLICY,
+      allowHTTP1: true,
+      SNICallback: (servername, cb) => cb(null, contexts.lookup(servername)),
+    });
+    const listener = new HttpsListener(server, host, port);
+    // Every new connection first passes the TLS-ALPN-01 router (a no-op while no challenge is pending).
+    const accept = server.listeners('connection') as Array<(socket: Socket) => void>;
+    server.removeAllListeners('connection');
+    server.on('connection', (socket: Socket) => contexts.routeConnection(socket, (s) => accept.forEach((fn) => fn.call(server, s))));
+    server.on('request', (req: Http2ServerRequest, res: Http2ServerResponse) => listener.#onRequest(handlers, req, res));
+    server.on('upgrade', (req: IncomingMessage, socket: TLSSocket, head: Buffer) => {
+      listener.#http1.delete(socket); // a tunnel now: drained with its target, not as an idle connection
+      listener.#idleSince.delete(socket);
+      handlers.upgrade(req, socket, head);
+    });
+    server.on('session', (session: Http2Session) => {
+      listener.#sessions.add(session);
+      session.on('close', () => listener.#sessions.delete(session));
+      session.on('error', () => undefined);
+    });
+    server.on('secureConnection', (socket: TLSSocket) => {
+      if (socket.alpnProtocol === 'h2') return;
+      listener.#http1.set(socket, 0);
+      listener.#idleSince.set(socket, Date.now());
+      socket.setNoDelay(true);
+      socket.setTimeout(CLIENT_KEEP_ALIVE_MS, () => socket.destroy());
+      socket.on('close', () => {
+        listener.#http1.delete(socket);
+        listener.#idleSince.delete(socket);
+      });
+    });
+    server.on('tlsClientError', (_err, socket: Socket) => socket.destroy());
+    listener.useDefault(contexts);
+    return listener;
+  }
+
+  /** The bound port (still known after the listening socket was handed over and closed here). */
   get port(): number {
-    return (this.#server.address() as AddressInfo).port;
+    const address = this.listeningServer.address() as AddressInfo | null;
+    if (address) this.#port = address.port;
+    return this.#port;
+  }
+
+  /** The table's limits: HTTP/1.1 over TLS like the plain listener; HTTP/2 gets the header list size. */
+  applyLimits(limits: EffectiveLimits): void {
+    applyServerLimits(this.#server as unknown as LimitableServer, limits);
+    this.#server.updateSettings({ maxHeaderListSize: limits.headerBytes });
   }
 
   matches(host: string, port: number): boolean {
@@ -75,6 +157,7 @@ export class HttpsListener {
   }
 
   stopAccepting(): void {
+    this.#acceptor?.close();
     this.#server.close();
     this.closeIdleConnections();
   }
@@ -97,10 +180,13 @@ export class HttpsListener {
     } else {
       const socket = req.socket as TLSSocket;
       this.#http1.set(socket, (this.#http1.get(socket) ?? 0) + 1);
+      if (this.#retiring) res.setHeader('connection', 'close');
       res.once('close', () => {
         const left = (this.#http1.get(socket) ?? 1) - 1;
         if (this.#http1.has(socket)) this.#http1.set(socket, left);
-        if (left === 0 && !this.#server.listening) socket.destroy();
+        this.#idleSince.set(socket, Date.now());
+        // Stopped (not retired after a handover, where closeIdleSince lets the client move on first).
+        if (left === 0 && !this.listeningServer.listening && !this.#retiring) socket.destroy();
       });
     }
     handlers.request(req as unknown as IncomingMessage, res as unknown as ServerResponse);

@@ -64,14 +64,23 @@ export async function spawnProxy(options: SpawnProxyOptions): Promise<{ pid: num
   });
 }
 
-/** A client for the proxy of this state directory when its pid file names a live proxy that answers. */
+/**
+ * A client for the proxy of this state directory when its pid file names a live proxy that
+ * answers. During a proxy restart the pid file moves to the new process an instant before the
+ * control socket does: an answer from another live pid is re-checked for a moment.
+ */
 export async function findRunningProxy(stateDir: string): Promise<ProxyClient | undefined> {
   const paths = proxyPaths(stateDir);
-  const pid = Number((await readFile(paths.pid, 'utf8').catch(() => '')).trim());
-  if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return undefined;
   const client = new ProxyClient(paths.socket);
-  const status = await client.status().catch(() => undefined);
-  return status?.pid === pid ? client : undefined;
+  const deadline = Date.now() + 2000;
+  for (;;) {
+    const pid = Number((await readFile(paths.pid, 'utf8').catch(() => '')).trim());
+    if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return undefined;
+    const status = await client.status().catch(() => undefined);
+    if (status?.pid === pid) return client;
+    if (!status || !alive(status.pid) || Date.now() > deadline) return undefined;
+    await sleep(20);
+  }
 }
 
 function alive(pid: number): boolean {

@@ -1,11 +1,15 @@
 /**
- * The proxy process: `node main.js --state-dir DIR [--upstream-timeout-ms N]`.
+ * The proxy process: `node main.js --state-dir DIR [--upstream-timeout-ms N] [--takeover]`.
+ * --takeover: started by a running proxy for a restart (handoff.ts); its sockets arrive over IPC.
  * Prints nothing but JSON lines of lifecycle events on stderr (and a fatal startup error).
  */
 import { parseArgs } from 'node:util';
 import { SlipwayError, toSlipwayError } from '../errors.js';
+import { createLogger } from '../observability/logger.js';
 import { ProxyEvents, type ProxyEventMap } from './events.js';
 import { runProxy, type RunningProxy } from './run.js';
+import { receiveTakeover } from './takeover.js';
+import type { NewToOld } from './handoff.js';
 
 const LOGGED: ReadonlyArray<keyof ProxyEventMap> = [
   'listening',
@@ -15,15 +19,22 @@ const LOGGED: ReadonlyArray<keyof ProxyEventMap> = [
   'target-health',
   'target-drained',
   'shutdown',
+  'access-log-failed',
 ];
 
+/** JSON lines on stderr (the daemon sends them to logs/proxy.log): level, time, component, msg = the event. */
+const logger = createLogger({ component: 'proxy', destination: 2 });
+const FAILURES: ReadonlySet<string> = new Set(['listen-failed', 'table-load-failed', 'access-log-failed', 'fatal']);
+
 function log(event: string, data: object): void {
-  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), event, ...data })}\n`);
+  // Every line carries the process's pid already.
+  const { pid: _pid, ...rest } = data as { pid?: unknown };
+  (FAILURES.has(event) ? logger.error : logger.info)(event, { event, ...rest });
 }
 
-function parseOptions(): { stateDir: string; upstreamTimeoutMs: number | undefined } {
+function parseOptions(): { stateDir: string; upstreamTimeoutMs: number | undefined; takeover: boolean } {
   const { values } = parseArgs({
-    options: { 'state-dir': { type: 'string' }, 'upstream-timeout-ms': { type: 'string' } },
+    options: { 'state-dir': { type: 'string' }, 'upstream-timeout-ms': { type: 'string' }, takeover: { type: 'boolean' } },
     strict: true,
   });
   const stateDir = values['state-dir'];
@@ -33,7 +44,7 @@ function parseOptions(): { stateDir: string; upstreamTimeoutMs: number | undefin
   if (upstreamTimeoutMs !== undefined && !(Number.isInteger(upstreamTimeoutMs) && upstreamTimeoutMs > 0)) {
     throw new SlipwayError('SLW_USAGE', `--upstream-timeout-ms must be a positive integer, not "${timeout}".`);
   }
-  return { stateDir, upstreamTimeoutMs };
+  return { stateDir, upstreamTimeoutMs, takeover: values.takeover === true };
 }
 
 async function main(): Promise<void> {
@@ -60,17 +71,28 @@ async function main(): Promise<void> {
     process.exit(1);
   });
   const options = parseOptions();
+  const takeover = options.takeover ? await receiveTakeover() : undefined;
+  const relaunchArgs = options.upstreamTimeoutMs === undefined ? [] : ['--upstream-timeout-ms', String(options.upstreamTimeoutMs)];
   running = await runProxy({
     stateDir: options.stateDir,
     events,
     ...(options.upstreamTimeoutMs === undefined ? {} : { upstreamTimeoutMs: options.upstreamTimeoutMs }),
     onShutdownRequest: () => shutdown('control'),
+    ...(takeover ? { takeover } : {}),
+    relaunchArgs,
+    onRetired: () => {
+      log('retired', { pid: process.pid });
+      process.exit(0);
+    },
   });
-  log('started', { pid: process.pid, socket: running.paths.socket });
+  log('started', { pid: process.pid, socket: running.paths.socket, ...(takeover ? { takeover: true, listeners: takeover.listeners.length } : {}) });
 }
 
 main().catch((err: unknown) => {
   const error = toSlipwayError(err);
   log('fatal', { error: error.toJSON() });
-  process.exit(error.kind === 'user' ? 2 : 1);
+  const code = error.kind === 'user' ? 2 : 1;
+  // Started for a restart: the running proxy reports why this one could not take over.
+  if (process.send && process.connected) process.send({ type: 'failed', error: error.message } satisfies NewToOld, () => process.exit(code));
+  else process.exit(code);
 });

@@ -7,6 +7,8 @@
  *   GET  /v1/table    → RoutingTable (the committed one)
  *   PUT  /v1/table    → TableAck     (body: RoutingTable; one atomic swap; persisted first)
  *   POST /v1/shutdown → { ok: true } (graceful: stop accepting, finish in-flight, exit)
+ *   POST /v1/handoff  → HandoffResult (proxy restart: a new proxy process takes the listening
+ *                       sockets, the pid file and this socket; this one drains and exits)
  * Errors come back as { error: SerializedError } with a 4xx/5xx status.
  */
 import { z } from 'zod';
@@ -27,6 +29,20 @@ export const TargetSchema = z.strictObject({
   port: z.number().int().min(1).max(65535),
 });
 
+/** A lower-case HTTP field name (RFC 9110 token). */
+const headerName = z.string().regex(/^[a-z0-9!#$%&'*+.^_`|~-]+$/);
+/** A field value without control characters (no CR/LF: no response splitting). */
+const headerValue = z.string().regex(/^[\t\x20-\x7e\x80-\xff]*$/);
+
+export const HeaderPolicySchema = z.strictObject({
+  /** Preset headers, added when the app did not set them. */
+  preset: z.enum(['strict', 'relaxed', 'off']),
+  /** Always set, replacing the app's value. */
+  set: z.record(headerName, headerValue).optional(),
+  /** Removed from the app's response, and not added by the preset. */
+  remove: z.array(headerName).optional(),
+});
+
 export const ServiceTableSchema = z.strictObject({
   health: HealthCheckSchema,
   /** How long in-flight requests and websockets on a target removed from rotation may go on. */
@@ -43,6 +59,12 @@ export const ServiceTableSchema = z.strictObject({
     z.strictObject({ kind: z.literal('cookie'), name: z.string().regex(/^[A-Za-z0-9_-]+$/) }),
     z.strictObject({ kind: z.literal('header'), name: z.string().regex(/^[A-Za-z0-9-]+$/) }),
   ]).optional(),
+  /** Security headers added to responses (src/proxy/response-policy/headers.ts); absent: none. */
+  headers: HeaderPolicySchema.optional(),
+  /** gzip/brotli for text responses the app did not compress; absent: off. */
+  compress: z.boolean().optional(),
+  /** Maintenance mode: requests and websockets get a 503 page, except from the `allow` client addresses (IP or CIDR). */
+  maintenance: z.strictObject({ message: z.string().max(2000).optional(), allow: z.array(z.string()) }).optional(),
 });
 
 export const RouteSchema = z.strictObject({
@@ -51,6 +73,32 @@ export const RouteSchema = z.strictObject({
   /** Path prefix starting with "/"; longest prefix wins. */
   path: z.string().startsWith('/'),
   service: z.string().min(1),
+  /** Rate-limit zone (a key of the table's rateLimits) applied per client address; absent: none. */
+  rateLimit: z.string().min(1).optional(),
+  /** HTTP basic auth in front of the route: user name → scrypt hash (src/secrets/password-hash.ts). */
+  basicAuth: z.strictObject({ realm: z.string().min(1), users: z.record(z.string().min(1), z.string().startsWith('scrypt$')) }).optional(),
+});
+
+/** Request limits of the client listeners (src/proxy/admission/); each absent field keeps its default. */
+export const LimitsSchema = z.strictObject({
+  /** Largest request body (413 above it). */
+  bodyBytes: z.number().int().positive().optional(),
+  /** Largest request head: request line and header fields (431 above it). */
+  headerBytes: z.number().int().positive().optional(),
+  /** Time a client has to send the whole request head (slow clients are cut off: 408). */
+  headerTimeoutMs: z.number().int().positive().optional(),
+  /** Time an idle keep-alive client connection is kept. */
+  idleTimeoutMs: z.number().int().positive().optional(),
+  /** Time allowed for an upstream's response head, and between two body chunks (504). */
+  upstreamTimeoutMs: z.number().int().positive().optional(),
+  /** Client connections per listener; more are closed on accept. */
+  maxConnections: z.number().int().positive().optional(),
+});
+
+/** A token bucket per client address: `perSecond` tokens refill, `burst` the bucket size. */
+export const RateLimitZoneSchema = z.strictObject({
+  perSecond: z.number().positive(),
+  burst: z.number().int().positive(),
 });
 
 /** One certificate the HTTPS listener serves, chosen by SNI among `hosts` (exact or "*.suffix"). */
@@ -80,6 +128,15 @@ export const RoutingTableSchema = z.strictObject({
   tls: z.array(TlsEntrySchema).optional(),
   /** ACME HTTP-01 answers: token → key authorization, served at /.well-known/acme-challenge/<token>. */
   challenges: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/), z.string()).optional(),
+  /** ACME TLS-ALPN-01 answers: host → key authorization, answered on the HTTPS port to `acme-tls/1` handshakes. */
+  alpnChallenges: z.record(z.string().min(1), z.string()).optional(),
+  /** CIDRs of proxies in front of this one whose X-Forwarded-For is believed; absent: none. */
+  trustedProxies: z.array(z.string().min(1)).optional(),
+  limits: LimitsSchema.optional(),
+  /** Named rate-limit zones that routes refer to by name. */
+  rateLimits: z.record(z.string().min(1), RateLimitZoneSchema).optional(),
+  /** One JSON line per request in <stateDir>/proxy/access.log; absent: on. */
+  accessLog: z.boolean().optional(),
 });
 
 export const TableAckSchema = z.strictObject({
@@ -88,6 +145,13 @@ export const TableAckSchema = z.strictObject({
   httpPort: z.number().int(),
   /** The HTTPS port actually bound, when the table asked for one. */
   httpsPort: z.number().int().optional(),
+});
+
+export const HandoffResultSchema = z.strictObject({
+  oldPid: z.number().int(),
+  newPid: z.number().int(),
+  /** Listening sockets handed over (HTTP, and HTTPS when configured). */
+  listeners: z.number().int().nonnegative(),
 });
 
 export const LatencyHistogramSchema = z.strictObject({
@@ -144,16 +208,24 @@ export const ProxyStatusSchema = z.strictObject({
   listenError: z.string().optional(),
   services: z.record(z.string(), z.record(z.string(), ReleaseStatsSchema)),
   targets: z.array(TargetStatusSchema),
+  /** Per rate-limit zone: requests refused with 429 since start, client buckets held now. Optional: older proxies. */
+  rateLimits: z.record(z.string(), z.strictObject({ limited: counter, tracked: counter })).optional(),
+  /** Requests the proxy refused before routing, by status (400, 401, 408, 413, 431). Optional: older proxies. */
+  refused: z.record(z.string().regex(/^\d{3}$/), counter).optional(),
 });
 
 export type HealthCheck = z.infer<typeof HealthCheckSchema>;
 export type Target = z.infer<typeof TargetSchema>;
 export type ServiceTable = z.infer<typeof ServiceTableSchema>;
+export type HeaderPolicyTable = z.infer<typeof HeaderPolicySchema>;
 export type Route = z.infer<typeof RouteSchema>;
+export type Limits = z.infer<typeof LimitsSchema>;
+export type RateLimitZone = z.infer<typeof RateLimitZoneSchema>;
 export type TlsEntry = z.infer<typeof TlsEntrySchema>;
 export type RoutingTable = z.infer<typeof RoutingTableSchema>;
 export type RoutingTableInput = z.input<typeof RoutingTableSchema>;
 export type TableAck = z.infer<typeof TableAckSchema>;
+export type HandoffResult = z.infer<typeof HandoffResultSchema>;
 export type ReleaseStats = z.infer<typeof ReleaseStatsSchema>;
 export type StatusClassCounts = z.infer<typeof StatusClassCountsSchema>;
 export type TargetStatus = z.infer<typeof TargetStatusSchema>;

@@ -1,11 +1,16 @@
-import { mkdir, readFile, unlink } from 'node:fs/promises';
-import { writeFileAtomic } from '../lib/atomic-write.js';
+import { mkdir, readdir, readFile, readlink, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { symlinkAtomic, writeFileAtomic } from '../lib/atomic-write.js';
+import { isPidAlive } from '../lib/pid-alive.js';
 import { SlipwayError } from '../errors.js';
 import { ProxyClient } from './client.js';
 import { ControlServer } from './control-server.js';
+import { handOff, ownSocketName } from './handoff.js';
+import type { Takeover } from './takeover.js';
 import type { ProxyEvents } from './events.js';
 import { proxyPaths, type ProxyPaths } from './paths.js';
 import { ProxyServer } from './server.js';
+import type { RoutingTableInput } from './protocol.js';
 
 export interface RunProxyOptions {
   readonly stateDir: string;
@@ -13,6 +18,12 @@ export interface RunProxyOptions {
   readonly upstreamTimeoutMs?: number;
   /** Called when a shutdown was asked over the control socket (main.ts exits then). */
   readonly onShutdownRequest?: () => void;
+  /** This process takes over from the running proxy (proxy restart): its sockets, then its pid file and control socket. */
+  readonly takeover?: Takeover;
+  /** Arguments besides --state-dir a new proxy process gets on a restart. */
+  readonly relaunchArgs?: readonly string[];
+  /** After a restart handed everything to a new process and this one drained (main.ts exits then). */
+  readonly onRetired?: () => void;
 }
 
 export interface RunningProxy {
@@ -24,41 +35,83 @@ export interface RunningProxy {
 
 /**
  * A proxy for a state directory, in this process: refuses to start when another one answers
- * on the control socket, restores table.json, serves, writes proxy.pid, then answers on the socket.
+ * on the control socket, restores table.json, serves, writes proxy.pid, then answers on the socket
+ * (its own socket file, which control.sock links to).
  */
 export async function runProxy(options: RunProxyOptions): Promise<RunningProxy> {
   const paths = proxyPaths(options.stateDir);
   await mkdir(paths.dir, { recursive: true, mode: 0o700 });
-  await claimSocket(paths.socket);
+  const takeover = options.takeover;
+  if (!takeover) await claimSocket(paths.socket, paths.dir);
+  const ownSocket = join(paths.dir, ownSocketName(process.pid));
   const server = new ProxyServer({
     tablePath: paths.table,
+    accessLogPath: paths.accessLog,
     ...(options.events ? { events: options.events } : {}),
     ...(options.upstreamTimeoutMs === undefined ? {} : { upstreamTimeoutMs: options.upstreamTimeoutMs }),
   });
-  await server.start();
+  await server.start(takeover?.listeners);
   let stopping: Promise<void> | undefined;
   const stop = (graceMs?: number): Promise<void> => {
     stopping ??= (async () => {
       await server.close(graceMs);
       await control.close();
+      await removeLinkIfOurs(paths.socket);
       await removePidFile(paths.pid);
     })();
     return stopping;
   };
   // The pid file first: once the socket answers, whoever reads the pid file finds this process
   // (the daemon decides "proxy running?" from the pid file and an answer carrying that pid).
-  await writeFileAtomic(paths.pid, `${process.pid}\n`, 0o600);
-  const control = await ControlServer.listen(paths.socket, {
+  // On a takeover the previous process writes both, at its commit.
+  if (!takeover) await writeFileAtomic(paths.pid, `${process.pid}\n`, 0o600);
+  let retiring: Promise<void> | undefined;
+  await unlink(ownSocket).catch(() => undefined); // the name is this pid's: a leftover is stale
+  const control = await ControlServer.listen(ownSocket, {
     status: () => server.status(),
     table: () => server.table(),
     applyTable: (body) => server.applyTable(body),
     shutdown: () => (options.onShutdownRequest ? options.onShutdownRequest() : void stop()),
+    handoff: () =>
+      server.exclusive(async () => {
+        if (retiring || stopping) throw new SlipwayError('SLW_PROXY_SHUTTING_DOWN', 'This proxy already handed over or is shutting down.');
+        const result = await handOff({
+          paths,
+          stateDir: options.stateDir,
+          listeners: server.listenerHandles(),
+          tableVersion: server.table()?.version ?? 0,
+          args: options.relaunchArgs ?? [],
+        });
+        const successor = new ProxyClient(paths.socket);
+        retiring = server.retire((input) => successor.putTable(input as RoutingTableInput));
+        return result;
+      }),
+    handedOff: () => {
+      const drained = retiring ?? Promise.resolve();
+      // Control calls already on this socket (a table push forwarded to the new process) may finish.
+      stopping ??= Promise.all([control.close(30_000), drained]).then(() => removePidFile(paths.pid));
+      void stopping.then(() => options.onRetired?.());
+    },
   });
+  if (takeover) {
+    try {
+      const loaded = server.table()?.version ?? 0;
+      if (loaded !== takeover.tableVersion) {
+        throw new SlipwayError('SLW_PROXY_HANDOFF_FAILED', `The new proxy process loaded table version ${loaded}, not the running one (${takeover.tableVersion}).`);
+      }
+      await takeover.ready();
+    } catch (err) {
+      await stop();
+      throw err;
+    }
+  } else {
+    await symlinkAtomic(ownSocketName(process.pid), paths.socket);
+  }
   return { paths, server, stop };
 }
 
-/** Fails when a live proxy answers on the socket; removes a stale socket file otherwise. */
-async function claimSocket(socketPath: string): Promise<void> {
+/** Fails when a live proxy answers on the socket; removes a stale socket (and socket files of dead proxies) otherwise. */
+async function claimSocket(socketPath: string, dir: string): Promise<void> {
   const live = await new ProxyClient(socketPath, { timeoutMs: 2000 }).status().then(
     (s) => s,
     () => undefined,
@@ -71,6 +124,15 @@ async function claimSocket(socketPath: string): Promise<void> {
   await unlink(socketPath).catch((err: NodeJS.ErrnoException) => {
     if (err.code !== 'ENOENT') throw new SlipwayError('SLW_IO', `Could not remove the stale socket ${socketPath}.`, { cause: err });
   });
+  for (const name of await readdir(dir)) {
+    const pid = /^control-(\d+)\.sock$/.exec(name)?.[1];
+    if (pid !== undefined && !isPidAlive(Number(pid))) await unlink(join(dir, name)).catch(() => undefined);
+  }
+}
+
+/** control.sock goes with this process only when it still points here (not after a handoff). */
+async function removeLinkIfOurs(link: string): Promise<void> {
+  if ((await readlink(link).catch(() => '')) === ownSocketName(process.pid)) await unlink(link).catch(() => undefined);
 }
 
 async function removePidFile(path: string): Promise<void> {

@@ -1,5 +1,6 @@
 import { compileRouter, type Router } from './router.js';
 import type { RoutingTable, ServiceTable } from './protocol.js';
+import { compileResponsePolicy, type ResponsePolicy } from './response-policy/policy.js';
 import type { UpstreamTarget } from './upstream-target.js';
 
 /** One service of the committed table: its targets in rotation and the balancer over them. */
@@ -7,12 +8,15 @@ export class ServiceRuntime {
   readonly name: string;
   readonly config: ServiceTable;
   readonly targets: readonly UpstreamTarget[];
+  /** Security headers and compression, compiled once per table. */
+  readonly policy: ResponsePolicy;
   #next = 0;
 
   constructor(name: string, config: ServiceTable, targets: readonly UpstreamTarget[]) {
     this.name = name;
     this.config = config;
     this.targets = targets;
+    this.policy = compileResponsePolicy(config);
   }
 
   /**

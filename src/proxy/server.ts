@@ -1,5 +1,9 @@
+import type { IncomingMessage } from 'node:http';
+import type { Server as NetServer, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SlipwayError } from '../errors.js';
+import { Admission } from './admission/admission.js';
+import { DEFAULT_LIMITS } from './admission/limits.js';
 import { ProxyEvents } from './events.js';
 import { HttpListener } from './http-listener.js';
 import { HttpsListener } from './https-listener.js';
@@ -7,6 +11,7 @@ import { TlsContexts } from './tls-contexts.js';
 import { httpIntercept, httpsIntercept } from './tls-traffic.js';
 import type { ProxyStatus, RoutingTable, TableAck } from './protocol.js';
 import type { RuntimeTable } from './runtime-table.js';
+import { AccessLog, type AccessLogOptions } from './response-policy/access-log.js';
 import { ProxyStats } from './stats.js';
 import { checkVersion, parseTable, TableStore } from './table-store.js';
 import { TargetRegistry } from './target-registry.js';
@@ -23,7 +28,28 @@ export interface ProxyServerOptions {
   readonly listenRetryMs?: number;
   /** How often certificate files named by the table are polled for changes (default 1 s). */
   readonly certWatchMs?: number;
+  /** Client buckets kept per rate-limit zone at most (default 50,000). */
+  readonly rateLimitBucketCap?: number;
+  /** Where the access log goes (<stateDir>/proxy/access.log); absent: none. The table's `accessLog: false` turns it off. */
+  readonly accessLogPath?: string;
+  readonly accessLog?: Omit<AccessLogOptions, 'onError'>;
 }
+
+/** A listening socket of this proxy, as handed to the next proxy process on a restart. */
+export interface ListenerHandle {
+  readonly role: 'http' | 'https';
+  readonly host: string;
+  readonly requestedPort: number;
+  readonly server: NetServer;
+}
+
+/** A listening socket received from the previous proxy process, with the connections it accepted meanwhile. */
+export interface AdoptedListener extends ListenerHandle {
+  readonly pending: Socket[];
+}
+
+/** After a handover, a kept connection idle this long is closed (its client has moved on). */
+const RETIRED_IDLE_MS = 1000;
 
 /**
  * The data plane: the committed routing table, the listener, the targets behind it.
@@ -35,6 +61,7 @@ export class ProxyServer {
   readonly startedAt = new Date().toISOString();
   readonly #store: TableStore;
   readonly #stats = new ProxyStats();
+  readonly #admission: Admission;
   readonly #registry: TargetRegistry;
   readonly #handlers;
   readonly #httpsHandlers;
@@ -47,6 +74,9 @@ export class ProxyServer {
   #retryTimer: NodeJS.Timeout | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   #closing: Promise<void> | undefined;
+  #accessLog: AccessLog | undefined;
+  /** Set once the listeners were handed to a new proxy process: table pushes go there. */
+  #successor: ((input: unknown) => Promise<TableAck>) | undefined;
 
   constructor(options: ProxyServerOptions) {
     this.events = options.events ?? new ProxyEvents();
@@ -62,24 +92,49 @@ export class ProxyServer {
     this.#tls = new TlsContexts({ events: this.events, ...(options.certWatchMs === undefined ? {} : { watchIntervalMs: options.certWatchMs }) });
     this.#tls.onChange = () => this.#https?.useDefault(this.#tls);
     const current = (): RuntimeTable | undefined => this.#runtime;
+    this.#accessLog = accessLogOf(options, this.events, (req) => this.#admission.clientAddress(req));
+    const accessLog = (): AccessLog | undefined => (this.#runtime?.table.accessLog === false ? undefined : this.#accessLog);
     const intercept = httpIntercept(() => this.#runtime?.table, this.#tls, () => this.#https?.port);
-    this.#handlers = trafficHandlers({ current, upstreamTimeoutMs, connectTimeoutMs, intercept });
-    this.#httpsHandlers = trafficHandlers({ current, upstreamTimeoutMs, connectTimeoutMs, proto: 'https', intercept: httpsIntercept(this.#tls) });
+    const admission = new Admission({
+      defaults: { ...DEFAULT_LIMITS, upstreamTimeoutMs },
+      ...(options.rateLimitBucketCap === undefined ? {} : { bucketCap: options.rateLimitBucketCap }),
+    });
+    this.#admission = admission;
+    this.#handlers = { ...trafficHandlers({ current, upstreamTimeoutMs, connectTimeoutMs, intercept, admission, accessLog }), refused: (status: number) => admission.countRefused(status) };
+    this.#httpsHandlers = trafficHandlers({ current, upstreamTimeoutMs, connectTimeoutMs, proto: 'https', intercept: httpsIntercept(this.#tls), admission, accessLog });
   }
 
-  /** Restores the saved table, if any, and starts serving it. */
-  async start(): Promise<void> {
+  /**
+   * Restores the saved table, if any, and starts serving it: on the listening sockets handed
+   * over by the previous proxy process when there are (`adopted`), else on newly bound ones.
+   */
+  async start(adopted: readonly AdoptedListener[] = []): Promise<void> {
     let table: RoutingTable | undefined;
     try {
       table = await this.#store.load();
     } catch (err) {
       this.events.emit('table-load-failed', { path: this.#store.path, error: errorText(err) });
     }
-    if (!table) return;
+    const adoptedHttp = adopted.find((l) => l.role === 'http');
+    const adoptedHttps = adopted.find((l) => l.role === 'https');
+    if (!table) {
+      for (const l of adopted) l.server.close();
+      return;
+    }
     this.#swap(table);
-    await this.#bindOrRetry(table.listen.host, table.listen.http);
+    if (adoptedHttp) {
+      const listener = HttpListener.adopt(this.#handlers, adoptedHttp.server, adoptedHttp.pending, adoptedHttp.host, adoptedHttp.requestedPort);
+      if (listener.matches(table.listen.host, table.listen.http)) this.#useListener(listener);
+      else listener.stopAccepting();
+    }
+    if (!this.#listener) await this.#bindOrRetry(table.listen.host, table.listen.http);
     const { host, https } = table.listen;
-    if (https !== undefined) {
+    if (adoptedHttps) {
+      const listener = HttpsListener.adopt(this.#httpsHandlers, this.#tls, adoptedHttps.server, adoptedHttps.pending, adoptedHttps.host, adoptedHttps.requestedPort);
+      if (https !== undefined && listener.matches(host, https)) this.#useHttps(listener);
+      else listener.stopAccepting();
+    }
+    if (https !== undefined && !this.#https) {
       await HttpsListener.bind(this.#httpsHandlers, this.#tls, host, https).then(
         (bound) => this.#useHttps(bound),
         (err: unknown) => this.events.emit('listen-failed', { host, port: https, error: errorText(err) }),
@@ -89,6 +144,55 @@ export class ProxyServer {
 
   table(): RoutingTable | undefined {
     return this.#runtime?.table;
+  }
+
+  /** The listening sockets, for a handover to a new proxy process. */
+  listenerHandles(): ListenerHandle[] {
+    const handles: ListenerHandle[] = [];
+    const http = this.#listener;
+    if (http) handles.push({ role: 'http', host: http.host, requestedPort: http.requestedPort, server: http.listeningServer });
+    const https = this.#https;
+    if (https) handles.push({ role: 'https', host: https.host, requestedPort: https.requestedPort, server: https.listeningServer });
+    return handles;
+  }
+
+  /** Runs `fn` with table changes held back (a handover must not race a table push). */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(fn);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * The listeners now belong to a new proxy process: stop accepting (the sockets stay open
+   * there), send later table pushes to it, and drain what this process still serves, for at
+   * most `graceMs`: requests in flight, websockets, kept-alive connections (closed once idle).
+   */
+  retire(successor: (input: unknown) => Promise<TableAck>, graceMs = this.drainWindowMs()): Promise<void> {
+    this.#successor = successor;
+    clearTimeout(this.#retryTimer);
+    this.#listener?.retire();
+    this.#https?.retire();
+    this.#closing ??= this.#drainRetired(graceMs);
+    return this.#closing;
+  }
+
+  async #drainRetired(graceMs: number): Promise<void> {
+    const listener = this.#listener;
+    const https = this.#https;
+    const deadline = Date.now() + graceMs;
+    const busy = (): boolean =>
+      this.#inflight() > 0 || this.#websockets() > 0 || (listener?.connectionCount() ?? 0) > 0 || (https?.connectionCount() ?? 0) > 0;
+    while (busy() && Date.now() < deadline) {
+      await sleep(50);
+      listener?.closeIdleSince(RETIRED_IDLE_MS);
+      https?.closeIdleSince(RETIRED_IDLE_MS);
+    }
+    this.#tls.close();
+    listener?.closeAllConnections();
+    https?.closeAllConnections();
+    this.#registry.destroyAll();
+    await this.#accessLog?.close();
   }
 
   /** Validates, persists and swaps in a table pushed by the daemon. */
@@ -107,6 +211,7 @@ export class ProxyServer {
       ...(this.#https ? { httpsPort: this.#https.port } : {}),
       ...(this.#listenError === undefined ? {} : { listenError: this.#listenError }),
       services: this.#stats.snapshot(),
+      ...this.#admission.stats(),
       targets: this.#registry.all().map((t) => t.status()),
     };
   }
@@ -141,9 +246,11 @@ export class ProxyServer {
     listener?.closeAllConnections();
     this.#https?.closeAllConnections();
     this.#registry.destroyAll();
+    await this.#accessLog?.close();
   }
 
   async #apply(input: unknown): Promise<TableAck> {
+    if (this.#successor) return this.#successor(input);
     if (this.#closing) throw new SlipwayError('SLW_PROXY_SHUTTING_DOWN', 'The proxy is shutting down.');
     const table = parseTable(input);
     if (checkVersion(this.#runtime?.table, table) === 'unchanged') return this.#ack(table);
@@ -165,6 +272,7 @@ export class ProxyServer {
       this.#https.stopAccepting();
       this.#https = undefined;
     }
+    await this.#tls.ready(); // TLS-ALPN-01 answers are ready before the daemon tells the CA to look
     return this.#ack(table);
   }
 
@@ -177,7 +285,10 @@ export class ProxyServer {
     const plan = this.#registry.plan(table);
     this.#runtime = plan.runtime;
     this.#registry.commit(plan);
-    this.#tls.update(table.tls ?? []);
+    this.#tls.update(table.tls ?? [], table.alpnChallenges);
+    this.#admission.update(table);
+    this.#listener?.applyLimits(this.#admission.limits);
+    this.#https?.applyLimits(this.#admission.limits);
     const targets = Object.values(table.services).reduce((n, s) => n + s.targets.length, 0);
     this.events.emit('table-applied', { version: table.version, services: plan.runtime.services.size, targets });
   }
@@ -187,6 +298,7 @@ export class ProxyServer {
     this.#listenError = undefined;
     const old = this.#listener;
     this.#listener = fresh;
+    fresh.applyLimits(this.#admission.limits);
     old?.stopAccepting();
     this.events.emit('listening', { host: fresh.host, port: fresh.port });
   }
@@ -201,6 +313,7 @@ export class ProxyServer {
   #useHttps(fresh: HttpsListener): void {
     const old = this.#https;
     this.#https = fresh;
+    fresh.applyLimits(this.#admission.limits);
     fresh.useDefault(this.#tls);
     old?.stopAccepting();
     this.events.emit('listening', { host: fresh.host, port: fresh.port });
@@ -227,6 +340,16 @@ export class ProxyServer {
   #inflight(): number {
     return this.#registry.all().reduce((n, t) => n + t.inflight, 0);
   }
+
+  #websockets(): number {
+    return this.#registry.all().reduce((n, t) => n + t.tunnels.size, 0);
+  }
+}
+
+function accessLogOf(options: ProxyServerOptions, events: ProxyEvents, clientOf: (req: IncomingMessage) => string): AccessLog | undefined {
+  const path = options.accessLogPath;
+  if (path === undefined) return undefined;
+  return new AccessLog(path, { ...options.accessLog, clientOf, onError: (err) => events.emit('access-log-failed', { path, error: err.message }) });
 }
 
 function errorText(err: unknown): string {

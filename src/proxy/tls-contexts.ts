@@ -4,6 +4,8 @@ import { checkCertificate } from '../certs/cert-check.js';
 import type { ProxyEvents } from './events.js';
 import type { TlsEntry } from './protocol.js';
 import { TLS_POLICY } from './tls-policy.js';
+import { AlpnChallenges } from './tls-alpn.js';
+import type { Socket } from 'node:net';
 
 interface Loaded {
   readonly entry: TlsEntry;
@@ -35,14 +37,23 @@ export class TlsContexts {
   #byHost = new Map<string, string>();
   #defaultKey: string | undefined;
   #watched = new Set<string>();
+  /** Pending TLS-ALPN-01 challenges, answered before the HTTPS listener sees the connection. */
+  readonly #alpn = new AlpnChallenges();
 
   constructor(options: TlsContextsOptions) {
     this.#events = options.events;
     this.#intervalMs = options.watchIntervalMs ?? 1000;
   }
 
-  /** Makes `entries` the served set: new files are loaded, gone ones dropped and unwatched. */
-  update(entries: readonly TlsEntry[]): void {
+  /**
+   * Makes `entries` the served set: new files are loaded, gone ones dropped and unwatched.
+   * `alpnChallenges` (host → key authorization) replaces the pending TLS-ALPN-01 answers;
+   * `ready()` resolves once their certificates are made.
+   */
+  update(entries: readonly TlsEntry[], alpnChallenges?: Readonly<Record<string, string>>): void {
+    void this.#alpn.update(alpnChallenges).catch((err: unknown) => {
+      this.#events.emit('tls-load-failed', { hosts: Object.keys(alpnChallenges ?? {}), certFile: 'acme-tls/1 challenge', error: err instanceof Error ? err.message : String(err) });
+    });
     const next = new Map<string, Loaded>();
     const byHost = new Map<string, string>();
     for (const entry of entries) {
@@ -58,6 +69,16 @@ export class TlsContexts {
     this.#defaultKey = next.keys().next().value;
     this.#watch(entries);
     this.onChange();
+  }
+
+  /** Resolves when the TLS-ALPN-01 certificates of the last update are ready. */
+  ready(): Promise<void> {
+    return this.#alpn.ready().catch(() => undefined);
+  }
+
+  /** A new HTTPS connection: to the TLS-ALPN-01 answer when it asks for one, else `next`. */
+  routeConnection(socket: Socket, next: (socket: Socket) => void): void {
+    this.#alpn.route(socket, next);
   }
 
   /** The context for an SNI server name; the first entry's for clients that send none. */

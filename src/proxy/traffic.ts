@@ -1,11 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { Admission } from './admission/admission.js';
+import { admitRequest, admitUpgrade } from './admission/admit-request.js';
 import { sendErrorPage } from './error-page.js';
+import type { AccessLog } from './response-policy/access-log.js';
 import { forward } from './forwarder.js';
 import { forwardHeaders, requestIdFor } from './forward-headers.js';
 import { assignRelease } from './release-split.js';
+import { heldByMaintenance, refuseMaintenanceUpgrade, sendMaintenancePage } from './maintenance.js';
 import type { TrafficHandlers } from './http-listener.js';
-import type { RuntimeTable, ServiceRuntime } from './runtime-table.js';
+import type { Route } from './protocol.js';
+import type { RuntimeTable } from './runtime-table.js';
 import { openTunnel, refuse } from './websocket-tunnel.js';
 
 export interface TrafficOptions {
@@ -17,22 +22,40 @@ export interface TrafficOptions {
   readonly proto?: 'http' | 'https';
   /** Answers a request before routing (ACME challenge, redirect to https) or decorates the response; true: answered. */
   readonly intercept?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /** The access log while it is on (src/proxy/response-policy/access-log.ts). */
+  readonly accessLog?: () => AccessLog | undefined;
+  /** Framing checks, limits, rate limits and basic auth, before anything is relayed (src/proxy/admission/). */
+  readonly admission: Admission;
 }
 
 /** Client traffic: route each request (or websocket upgrade) by host and path, then relay it. */
 export function trafficHandlers(options: TrafficOptions): TrafficHandlers {
   return {
     request(req: IncomingMessage, res: ServerResponse): void {
+      const note = options.accessLog?.()?.observe(req, res, options.proto ?? 'http');
       if (options.intercept?.(req, res)) return;
       const requestId = requestIdFor(req.headers['x-request-id']);
-      const service = resolve(options.current(), req);
-      if (!service) {
-        sendErrorPage(res, 404, requestId, req.headers.accept);
-        return;
+      const runtime = options.current();
+      const route = routeOf(runtime, req);
+      if (note) {
+        note.requestId = requestId;
+        note.service = route?.service;
       }
-      const headers = forwardHeaders(req, { requestId, proto: options.proto ?? 'http' });
-      const { release, setCookie } = assignRelease(service.config, req.headers);
-      forward({ req, res, service, requestId, headers, release, setCookie });
+      admitRequest(options.admission, req, res, requestId, route, (admitted) => {
+        const service = route && runtime?.services.get(route.service);
+        if (!service) {
+          sendErrorPage(res, 404, requestId, req.headers.accept);
+          return;
+        }
+        if (heldByMaintenance(service.config, admitted.client)) {
+          sendMaintenancePage(res, requestId, req.headers.accept, service.config.maintenance?.message);
+          return;
+        }
+        const headers = forwardHeaders(req, { requestId, proto: options.proto ?? 'http' });
+        if (admitted.stripAuthorization) delete headers['authorization'];
+        const { release, setCookie } = assignRelease(service.config, req.headers);
+        forward({ req, res, service, requestId, headers, release, setCookie, admitted });
+      });
     },
 
     upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -42,24 +65,36 @@ export function trafficHandlers(options: TrafficOptions): TrafficHandlers {
         refuse(socket, 400, requestId);
         return;
       }
-      const service = resolve(options.current(), req);
-      const target = service?.pick(undefined, service && assignRelease(service.config, req.headers).release);
-      if (!target) {
-        refuse(socket, service ? 503 : 404, requestId);
-        return;
-      }
-      openTunnel(req, socket, head, target, {
-        requestId,
-        headers: forwardHeaders(req, { requestId, proto: options.proto ?? 'http' }),
-        connectTimeoutMs: options.connectTimeoutMs,
-        responseTimeoutMs: options.upstreamTimeoutMs,
+      const runtime = options.current();
+      const route = routeOf(runtime, req);
+      admitUpgrade(options.admission, req, socket, requestId, route, (admitted) => {
+        const service = route && runtime?.services.get(route.service);
+        if (service && heldByMaintenance(service.config, admitted.client)) {
+          refuseMaintenanceUpgrade(socket, requestId, service.config.maintenance?.message);
+          return;
+        }
+        const target = service?.pick(undefined, service && assignRelease(service.config, req.headers).release);
+        if (!target) {
+          refuse(socket, service ? 503 : 404, requestId);
+          return;
+        }
+        openTunnel(req, socket, head, target, {
+          requestId,
+          headers: upgradeHeaders(req, requestId, options.proto ?? 'http', admitted.stripAuthorization),
+          connectTimeoutMs: options.connectTimeoutMs,
+          responseTimeoutMs: options.admission.limits.upstreamTimeoutMs,
+        });
       });
     },
   };
 }
 
-function resolve(runtime: RuntimeTable | undefined, req: IncomingMessage): ServiceRuntime | undefined {
-  if (!runtime) return undefined;
-  const route = runtime.router.match(req.headers.host ?? '', req.url ?? '/');
-  return route && runtime.services.get(route.service);
+function upgradeHeaders(req: IncomingMessage, requestId: string, proto: string, stripAuthorization: boolean): Record<string, string | string[]> {
+  const headers = forwardHeaders(req, { requestId, proto });
+  if (stripAuthorization) delete headers['authorization'];
+  return headers;
+}
+
+function routeOf(runtime: RuntimeTable | undefined, req: IncomingMessage): Route | undefined {
+  return runtime?.router.match(req.headers.host ?? '', req.url ?? '/');
 }

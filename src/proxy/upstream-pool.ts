@@ -18,6 +18,8 @@ export interface UpstreamRequest {
   readonly headers: Record<string, string | string[]>;
   readonly body: Readable | undefined;
   readonly signal: ExchangeAbort;
+  /** Overrides the pool's timeoutMs for this request (the table's upstream timeout). */
+  readonly timeoutMs?: number | undefined;
 }
 
 /**
@@ -77,6 +79,7 @@ export class UpstreamPool {
         headers: request.headers,
         body: request.body ?? null,
         signal: request.signal,
+        ...(request.timeoutMs === undefined ? {} : { headersTimeout: request.timeoutMs, bodyTimeout: request.timeoutMs }),
       },
       ({ statusCode, headers }) => onHead(statusCode, headers),
       (err) => done(err ?? null),

@@ -72,6 +72,11 @@ export const secretsCodes = {
     hint: 'Run `slipway secrets list --env ENV` to see what is stored, set what is missing, then deploy again.',
     kind: 'user',
   },
+  SLW_SECRETS_LOCKED: {
+    title: 'Another process kept the secret store locked longer than a change waits (10 s); nothing was changed.',
+    hint: 'Another `slipway secrets` command (or a deploy marking secrets deployed) is changing the store: run yours again when it is done. A lock whose process is gone is taken over by itself; a lock file slipway cannot read (<state>/secrets/<env>.enc.lock) may be removed by hand when no slipway process runs.',
+    kind: 'user',
+  },
 } as const satisfies CodeTable;
 
 export type SecretsCode = keyof typeof secretsCodes;

@@ -1,12 +1,12 @@
 /**
  * The secrets key: 32 random bytes, from SLIPWAY_SECRETS_KEY (64 hex digits or base64) or from
- * <state>/secrets/key (mode 0600, created on first use, never beside a store it did not make).
+ * <state>/secrets/key (mode 0600, created once on first use, never beside a store it did not make).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { link, mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { SlipwayError } from '../errors.js';
-import { writeFileAtomic } from '../lib/atomic-write.js';
+import { fsyncDir } from '../lib/atomic-write.js';
 
 export const KEY_ENV = 'SLIPWAY_SECRETS_KEY';
 const KEY_BYTES = 32;
@@ -60,6 +60,33 @@ export async function loadKey(o: KeyOptions): Promise<Buffer | undefined> {
   }
   if (!o.create) return undefined;
   const key = randomBytes(KEY_BYTES);
-  await writeFileAtomic(file, `${key.toString('hex')}\n`, 0o600);
-  return key;
+  if (await createOnce(file, `${key.toString('hex')}\n`)) return key;
+  // Another process (a `secrets set` of another environment) made the key first: use theirs.
+  return loadKey({ ...o, create: false });
+}
+
+/**
+ * Writes `text` to a temp file (0600, fsynced) and links it to `file`, which fails when `file`
+ * exists: two processes creating the key at once end up with one key, never one each.
+ */
+async function createOnce(file: string, text: string): Promise<boolean> {
+  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const handle = await open(tmp, 'wx', 0o600);
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await link(tmp, file);
+    await fsyncDir(dirname(file));
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    await unlink(tmp).catch(() => undefined);
+  }
 }

@@ -2,7 +2,7 @@
  * Password hashes for basic auth (a later feature): scrypt from node:crypto, written as
  * `scrypt$N$r$p$salt$hash` (salt and hash base64url), verified in constant time.
  */
-import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
 
 const N = 16384;
 const R = 8;
@@ -26,4 +26,20 @@ export function verifyPassword(password: string, encoded: string): boolean {
     maxmem: 256 * Number(n) * Number(r),
   });
   return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
+
+/**
+ * verifyPassword off the event loop (scrypt runs on the thread pool), for servers: a request
+ * checking a password never stalls the others.
+ */
+export function verifyPasswordAsync(password: string, encoded: string): Promise<boolean> {
+  const [scheme, n, r, p, salt, hash] = encoded.split('$');
+  if (scheme !== 'scrypt' || !n || !r || !p || !salt || !hash) return Promise.resolve(false);
+  const expected = Buffer.from(hash, 'base64url');
+  const options = { N: Number(n), r: Number(r), p: Number(p), maxmem: 256 * Number(n) * Number(r) };
+  return new Promise((resolve) => {
+    scrypt(password.normalize('NFC'), Buffer.from(salt, 'base64url'), expected.length, options, (err, actual) => {
+      resolve(!err && actual.length === expected.length && timingSafeEqual(actual, expected));
+    });
+  });
 }

@@ -1,7 +1,9 @@
 /**
  * One environment's secrets, encrypted in <state>/secrets/<env>.enc (see store-file.ts).
- * Every change is read → modify → seal → atomic rename: a store that cannot be opened (wrong
- * key, damage) is refused before anything is written, so it is never overwritten.
+ * Every change is lock → read → modify → seal → atomic rename → unlock: a store that cannot be
+ * opened (wrong key, damage) is refused before anything is written, so it is never overwritten,
+ * and two processes changing it at once (`secrets set` in two shells) both keep their change:
+ * the second reads what the first wrote (src/lib/file-lock.ts, `<env>.enc.lock`).
  * Versions: each set/rotate adds one; the previous one is kept until the next deploy succeeds
  * (`markDeployed`), so a rollback started before that still finds it.
  */
@@ -9,6 +11,7 @@ import { readFile, mkdir, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SlipwayError } from '../errors.js';
 import { writeFileAtomic } from '../lib/atomic-write.js';
+import { acquireFileLock, lockPath, type LockHolder } from '../lib/file-lock.js';
 import { generate, type GeneratorKind, type GeneratorSpec, type SecretValue } from './generate.js';
 import { loadKey, secretsDir } from './key.js';
 import { SECRET_NAME_PATTERN, nameOf } from './reference.js';
@@ -58,6 +61,10 @@ export interface StoreOptions {
   readonly env: string;
   readonly environ: NodeJS.ProcessEnv;
   readonly now?: () => Date;
+  /** How long a change waits for another process's lock on the store (default 10 s). */
+  readonly lockWaitMs?: number;
+  /** Told when a lock left by a process that is gone is taken over. */
+  readonly onNote?: (text: string) => void;
 }
 
 export { DEFAULT_SECRETS_ENV as DEFAULT_ENV } from './reference.js';
@@ -115,51 +122,67 @@ export class SecretStore {
   async set(name: string, value: SecretValue, origin: Origin = 'set', generator?: GeneratorKind): Promise<SecretInfo> {
     checkName(name);
     checkValue(name, value);
-    return this.#update(name, (current) => {
-      const last = current?.versions.at(-1);
-      const kept = (current?.versions ?? []).filter((v) => v === last || v.version === current?.deployed);
-      const next: StoredVersion = { version: (last?.version ?? 0) + 1, value, createdAt: this.#now(), origin, ...(generator ? { generator } : {}) };
-      return { versions: [...kept, next], ...(current?.deployed !== undefined ? { deployed: current.deployed } : {}) };
-    });
+    return this.#update(name, value, origin, generator, () => undefined);
   }
 
-  /** Generate-once: refused with SLW_SECRETS_EXISTS when NAME already has a value. */
+  /** Generate-once: refused with SLW_SECRETS_EXISTS when NAME already has a value (checked again under the lock). */
   async generate(name: string, spec: GeneratorSpec): Promise<SecretInfo> {
     checkName(name);
-    if (await this.has(name)) {
-      throw new SlipwayError('SLW_SECRETS_EXISTS', `Secret ${name} already has a value in environment "${this.#o.env}"; it is never regenerated silently.`);
-    }
-    return this.set(name, generate(spec), 'generated', spec.kind);
+    const exists = () => new SlipwayError('SLW_SECRETS_EXISTS', `Secret ${name} already has a value in environment "${this.#o.env}"; it is never regenerated silently.`);
+    if (await this.has(name)) throw exists();
+    const value = generate(spec);
+    return this.#update(name, value, 'generated', spec.kind, (current) => {
+      if (current !== undefined) throw exists();
+    });
   }
 
   /** A new version (generated again when a spec is given); the previous stays until the next deploy succeeds. */
   async rotate(name: string, next: { spec: GeneratorSpec } | { value: SecretValue }): Promise<SecretInfo> {
     if (!(await this.has(name))) throw unknown(name, this.#o.env);
-    return 'spec' in next ? this.set(name, generate(next.spec), 'rotated', next.spec.kind) : this.set(name, next.value, 'rotated');
+    const value = 'spec' in next ? generate(next.spec) : next.value;
+    checkValue(name, value);
+    return this.#update(name, value, 'rotated', 'spec' in next ? next.spec.kind : undefined, (current) => {
+      if (current === undefined) throw unknown(name, this.#o.env);
+    });
   }
 
   /** After a successful deploy: the current versions of `names` are the deployed ones; older ones go. */
   async markDeployed(names: readonly string[]): Promise<void> {
-    const data = await this.#read();
-    const wanted = names.filter((n) => Object.hasOwn(data.secrets, n));
-    const changed = wanted.some((n) => {
-      const s = data.secrets[n];
-      return s !== undefined && (s.versions.length > 1 || s.deployed !== s.versions.at(-1)?.version);
+    await this.#locked(async (data) => {
+      const next = deployedData(data, names);
+      if (next) await this.#write(next);
     });
-    if (!changed) return;
-    const secrets = { ...data.secrets };
-    for (const n of wanted) {
-      const last = secrets[n]?.versions.at(-1);
-      if (last) secrets[n] = { versions: [last], deployed: last.version };
-    }
-    await this.#write({ ...data, secrets });
   }
 
-  async #update(name: string, change: (current: StoredSecret | undefined) => StoredSecret): Promise<SecretInfo> {
-    const data = await this.#read();
-    const next = change(data.secrets[name]);
-    await this.#write({ ...data, secrets: { ...data.secrets, [name]: next } });
-    return infoOf(name, next);
+  /** A new version of NAME, made under the lock from what the store holds now; `guard` may refuse. */
+  async #update(name: string, value: SecretValue, origin: Origin, generator: GeneratorKind | undefined, guard: (current: StoredSecret | undefined) => void): Promise<SecretInfo> {
+    return this.#locked(async (data) => {
+      const current = data.secrets[name];
+      guard(current);
+      const last = current?.versions.at(-1);
+      const kept = (current?.versions ?? []).filter((v) => v === last || v.version === current?.deployed);
+      const version: StoredVersion = { version: (last?.version ?? 0) + 1, value, createdAt: this.#now(), origin, ...(generator ? { generator } : {}) };
+      const next: StoredSecret = { versions: [...kept, version], ...(current?.deployed !== undefined ? { deployed: current.deployed } : {}) };
+      await this.#write({ ...data, secrets: { ...data.secrets, [name]: next } });
+      return infoOf(name, next);
+    });
+  }
+
+  /** Read-modify-write under the store's inter-process lock. */
+  async #locked<T>(change: (data: StoreData) => Promise<T>): Promise<T> {
+    const dir = secretsDir(this.#o.stateDir);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await chmod(dir, 0o700);
+    const lock = await acquireFileLock(this.file, {
+      ...(this.#o.lockWaitMs !== undefined ? { waitMs: this.#o.lockWaitMs } : {}),
+      onStale: (h) => this.#o.onNote?.(`took over the lock of the secret store of environment "${this.#o.env}": pid ${h.pid} took it at ${h.since} and is no longer running`),
+    });
+    if (!lock.ok) throw locked(this.file, this.#o.env, lock.holder);
+    try {
+      return await change(await this.#read());
+    } finally {
+      await lock.release();
+    }
   }
 
   async #read(): Promise<StoreData> {
@@ -182,10 +205,8 @@ export class SecretStore {
     }
   }
 
+  /** Only under #locked, which made the directory. */
   async #write(data: StoreData): Promise<void> {
-    const dir = secretsDir(this.#o.stateDir);
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    await chmod(dir, 0o700);
     const key = await loadKey({ stateDir: this.#o.stateDir, environ: this.#o.environ, create: true });
     if (!key) throw new SlipwayError('SLW_INTERNAL', 'No secrets key after creating one.');
     try {
@@ -198,6 +219,22 @@ export class SecretStore {
   #now(): string {
     return (this.#o.now?.() ?? new Date()).toISOString();
   }
+}
+
+/** After a deploy: the data with only the current versions of `names` kept, or undefined when nothing changes. */
+function deployedData(data: StoreData, names: readonly string[]): StoreData | undefined {
+  const wanted = names.filter((n) => Object.hasOwn(data.secrets, n));
+  const changed = wanted.some((n) => {
+    const s = data.secrets[n];
+    return s !== undefined && (s.versions.length > 1 || s.deployed !== s.versions.at(-1)?.version);
+  });
+  if (!changed) return undefined;
+  const secrets = { ...data.secrets };
+  for (const n of wanted) {
+    const last = secrets[n]?.versions.at(-1);
+    if (last) secrets[n] = { versions: [last], deployed: last.version };
+  }
+  return { ...data, secrets };
 }
 
 function lookup(data: StoreData, ref: string): string | undefined {
@@ -237,6 +274,13 @@ function checkValue(name: string, value: SecretValue): void {
       hint: 'Store binary data base64-encoded, and decode it in the app.',
     });
   }
+}
+
+function locked(file: string, env: string, holder: LockHolder | undefined): SlipwayError {
+  const who = holder ? `pid ${holder.pid}${holder.host ? ` on ${holder.host}` : ''} since ${holder.since}` : 'a lock file slipway cannot read';
+  return new SlipwayError('SLW_SECRETS_LOCKED', `The secret store of environment "${env}" stays locked by ${who}; nothing was changed.`, {
+    hint: `Another \`slipway secrets\` command is changing it: run yours again when it is done. If no slipway process holds it, remove ${lockPath(file)}.`,
+  });
 }
 
 function unknown(ref: string, env: string): SlipwayError {

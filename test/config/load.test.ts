@@ -6,6 +6,7 @@ import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { checkConfig, loadConfig } from '../../src/config/load.js';
 import { SlipwayError } from '../../src/errors.js';
+import { DEFAULT_LIMITS } from '../../src/proxy/admission/limits.js';
 
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
 const good = (name: string) => join(fixtures, 'good-config', name);
@@ -15,7 +16,7 @@ test('minimal config gets every default', async () => {
   assert.equal(config.file, good('minimal.yaml'));
   assert.equal(config.dir, join(fixtures, 'good-config'));
   assert.equal(config.env, undefined);
-  assert.deepEqual(config.proxy, { http: 80, host: '0.0.0.0' });
+  assert.deepEqual(config.proxy, { http: 80, host: '0.0.0.0', accessLog: true, trustedProxies: [], limits: DEFAULT_LIMITS, rateLimits: {} });
   assert.deepEqual(config.services, {
     worker: {
       name: 'worker',
@@ -39,6 +40,8 @@ test('minimal config gets every default', async () => {
         bakeMs: 60_000,
         sticky: { kind: 'cookie', name: 'slipway_worker' },
       },
+      headers: { preset: 'relaxed', set: {}, remove: [] },
+      compress: true,
     },
   });
 });
@@ -66,7 +69,7 @@ test('canary strategy: percentages, one value for every step, sticky by header',
 test('full config with the staging overlay: durations, argv, env strings, ${env}', async () => {
   const config = await loadConfig({ file: good('full.yaml'), env: 'staging' });
   assert.equal(config.env, 'staging');
-  assert.deepEqual(config.proxy, { http: 8081, host: '127.0.0.1' });
+  assert.deepEqual(config.proxy, { http: 8081, host: '127.0.0.1', accessLog: true, trustedProxies: [], limits: DEFAULT_LIMITS, rateLimits: {} });
   assert.deepEqual(Object.keys(config.services), ['web', 'jobs']);
   const web = config.services['web'];
   assert.ok(web);

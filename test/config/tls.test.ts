@@ -27,7 +27,7 @@ test('tls config: route sources, redirect and HSTS defaults, https port 443 when
     const { config, issues } = await checkConfig({ file });
     assert.deepEqual(issues, []);
     assert.equal(config?.proxy.https, 443);
-    assert.deepEqual(config?.acme, { email: 'ops@example.com', directory: 'https://acme-staging-v02.api.letsencrypt.org/directory', caBundle: join(dir, 'ca.pem') });
+    assert.deepEqual(config?.acme, { email: 'ops@example.com', directory: 'https://acme-staging-v02.api.letsencrypt.org/directory', caBundle: join(dir, 'ca.pem'), challenge: 'auto' });
     const routes = config?.services['web']?.routes ?? [];
     assert.deepEqual(routes[0], { host: 'app.example.com', path: '/', tls: { kind: 'auto' }, redirectHttp: true, hstsMaxAge: undefined });
     assert.deepEqual(routes[1], { host: 'app.localhost', path: '/', tls: { kind: 'internal' }, redirectHttp: false, hstsMaxAge: 3600 });

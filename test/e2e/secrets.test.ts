@@ -160,6 +160,25 @@ test('secrets: set, list, deploy as env and 0400 files, files gone after stop, a
       for (const needle of needles) assert.ok(!`${out.stdout}${out.stderr}`.includes(needle), `CLI output holds a secret: ${out.stdout.slice(0, 200)}`);
     }
     assert.ok((await stat(join(p.stateDir, 'secrets', 'key'))).mode & 0o600);
+
+    // The daemon's and the proxy's own logs (scanned above): JSON lines with level, time,
+    // component and msg; the deploy lines carry their deployment id, the API lines a request id.
+    const parse = (text: string): Record<string, unknown>[] => text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const daemonLog = await readFile(join(p.stateDir, 'logs', 'daemon.log'), 'utf8');
+    const lines = parse(daemonLog).filter((l) => !('ready' in l)); // the start line the CLI waits for
+    const proxyLines = parse(await readFile(join(p.stateDir, 'logs', 'proxy.log'), 'utf8'));
+    for (const l of [...lines, ...proxyLines]) {
+      assert.deepEqual(['level', 'time', 'component', 'msg'].map((k) => typeof l[k]), ['string', 'string', 'string', 'string'], JSON.stringify(l));
+    }
+    assert.ok(proxyLines.some((l) => l['component'] === 'proxy' && l['msg'] === 'table-applied'));
+    const okId = deploy.json.results[0].deploymentId as string;
+    assert.ok(lines.some((l) => l['deployId'] === okId && l['msg'] === 'deploy succeeded' && l['service'] === 'web'), daemonLog.slice(0, 2000));
+    assert.ok(lines.some((l) => l['deployId'] === okId && typeof l['step'] === 'string' && typeof l['requestId'] === 'string'), 'step lines name the deployment and the request');
+    const failedLine = lines.find((l) => l['deployId'] !== undefined && l['deployId'] !== okId && l['outcome'] === 'failed');
+    assert.ok(failedLine, 'the failed deploy is logged with its id');
+    assert.equal(failedLine['level'], 'warn');
+    assert.ok(lines.some((l) => l['component'] === 'api' && l['code'] === 'SLW_SECRETS_MISSING'), 'a refused call is logged with its code');
+    assert.match(daemonLog, /\[redacted:DATABASE_PASSWORD\]/, 'the failed deploy\'s app output reached the log, redacted');
   } finally {
     await destroyProject(p);
   }

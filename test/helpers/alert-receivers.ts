@@ -9,8 +9,24 @@ export interface Received {
   readonly json: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- asserted by each test
 }
 
+export interface ReceiverOptions {
+  /** Answer this many requests with `failStatus` (and record them in `failedAt`) before accepting. */
+  readonly failFirst?: number;
+  readonly failStatus?: number;
+}
+
 export class WebhookReceiver {
   readonly received: Received[] = [];
+  /** Arrival times (epoch ms) of the requests answered with an error. */
+  readonly failedAt: number[] = [];
+  /** Arrival times (epoch ms) of the requests accepted, in the order of `received`. */
+  readonly receivedAt: number[] = [];
+  readonly #o: ReceiverOptions;
+
+  constructor(o: ReceiverOptions = {}) {
+    this.#o = o;
+  }
+
   readonly #server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -22,6 +38,12 @@ export class WebhookReceiver {
       } catch {
         json = undefined;
       }
+      if (this.failedAt.length < (this.#o.failFirst ?? 0)) {
+        this.failedAt.push(Date.now());
+        res.writeHead(this.#o.failStatus ?? 500).end('receiver down');
+        return;
+      }
+      this.receivedAt.push(Date.now());
       this.received.push({ headers: req.headers, body, json });
       res.writeHead(204).end();
     });

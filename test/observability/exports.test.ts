@@ -32,6 +32,7 @@ async function inTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
 const PROMQL_WORDS = new Set([
   'sum', 'by', 'rate', 'increase', 'histogram_quantile', 'and', 'or', 'unless', 'changes', 'label_values',
   'service', 'release', 'le', 'status_class', 'kind', 'outcome', 'trigger', 'inf',
+  'time', 'host', 'source', 'target',
 ]);
 
 /** Metric names in a PromQL expression: identifiers outside label matchers, strings and ranges. */
@@ -58,7 +59,7 @@ test('the rule file passes promtool check rules; every rule has for, severity, s
   const rules = JSON.parse(json.stdout).rules.groups[0].rules as { alert: string; expr: string; for: string; labels: Record<string, string>; annotations: Record<string, string> }[];
   assert.deepEqual(
     rules.map((r) => r.alert),
-    ['SlipwayProxyDown', 'SlipwayInstanceDown', 'SlipwayServiceDown', 'SlipwayErrorRateHigh', 'SlipwayLatencyHigh', 'SlipwayDeployFailed', 'SlipwayRollbackHappened', 'SlipwayDiskNearlyFull'],
+    ['SlipwayProxyDown', 'SlipwayInstanceDown', 'SlipwayServiceDown', 'SlipwayErrorRateHigh', 'SlipwayLatencyHigh', 'SlipwayDeployFailed', 'SlipwayRollbackHappened', 'SlipwayDiskNearlyFull', 'SlipwayCertificateExpiring', 'SlipwayCertificateRenewalFailing', 'SlipwayBackupFailed', 'SlipwayBackupStale', 'SlipwayBackupDrillFailed'],
   );
   const exported = new Set(exportedSeriesNames());
   for (const r of rules) {
@@ -116,6 +117,86 @@ tests:
               hint: 'Run \`slipway history web\`: the deployment says which step failed and why; traffic stayed on the previous release.'
       - eval_time: 4m
         alertname: SlipwayProxyDown
+        exp_alerts: []
+  - interval: 1m
+    input_series:
+      - { series: 'slipway_certificate_expiry_seconds{host="a.example.com"}', values: '864000x100' }
+      - { series: 'slipway_certificate_expiry_seconds{host="b.example.com"}', values: '2592000x100' }
+      - { series: 'slipway_certificate_renewal_failures{host="a.example.com"}', values: '0x9 3x90' }
+      - { series: 'slipway_certificate_renewal_failures{host="b.example.com"}', values: '0x100' }
+    alert_rule_test:
+      - eval_time: 50m
+        alertname: SlipwayCertificateExpiring
+        exp_alerts: []
+      - eval_time: 70m
+        alertname: SlipwayCertificateExpiring
+        exp_alerts:
+          - exp_labels: { host: a.example.com, severity: warning, slipway_rule: certificate-expiring }
+            exp_annotations:
+              summary: 'The TLS certificate of a.example.com expires in 9d 22h 50m 0s (under 14 days)'
+              hint: 'Run \`slipway certs list\`: a certificate from ACME or the internal CA is renewed a third of its lifetime before it ends, so look at its last error; a certificate from files must be replaced by you.'
+      - eval_time: 60m
+        alertname: SlipwayCertificateRenewalFailing
+        exp_alerts: []
+      - eval_time: 80m
+        alertname: SlipwayCertificateRenewalFailing
+        exp_alerts:
+          - exp_labels: { host: a.example.com, severity: warning, slipway_rule: certificate-renewal-failing }
+            exp_annotations:
+              summary: 'a.example.com: obtaining or renewing the TLS certificate keeps failing (3 failed attempts in a row)'
+              hint: 'Run \`slipway certs list\` for the last error (DNS, port 80 reachable from the CA, rate limits); the certificate already served keeps serving. \`slipway certs renew a.example.com\` tries again now.'
+  - interval: 1m
+    input_series:
+      - { series: 'slipway_backup_runs_total{source="db",outcome="succeeded"}', values: '1 2 2 2 2' }
+      - { series: 'slipway_backup_runs_total{source="db",outcome="failed"}', values: '0 0 1 1 1' }
+      - { series: 'slipway_backup_verify_failures_total{source="files",target="offsite"}', values: '0 0 0 0 1' }
+      - { series: 'slipway_backup_overdue_seconds{source="db"}', values: '-100 -40 20 80 140' }
+      - { series: 'slipway_backup_overdue_seconds{source="files"}', values: '-9000x5' }
+      - { series: 'slipway_backup_drill_ok{source="db"}', values: '1 1 0 0 1' }
+    alert_rule_test:
+      - eval_time: 1m
+        alertname: SlipwayBackupFailed
+        exp_alerts: []
+      - eval_time: 3m
+        alertname: SlipwayBackupFailed
+        exp_alerts:
+          - exp_labels: { source: db, severity: critical, slipway_rule: backup-failed }
+            exp_annotations:
+              summary: 'Backup of db: a backup failed, or a stored backup failed its verification, in the last 15 minutes'
+              hint: 'Run \`slipway backup list\` and \`slipway backup verify\`: the error names the failing step (dump, upload, hash); a failed backup is never counted as good, so the previous good one is still the newest.'
+      - eval_time: 4m
+        alertname: SlipwayBackupFailed
+        exp_alerts:
+          - exp_labels: { source: db, severity: critical, slipway_rule: backup-failed }
+            exp_annotations:
+              summary: 'Backup of db: a backup failed, or a stored backup failed its verification, in the last 15 minutes'
+              hint: 'Run \`slipway backup list\` and \`slipway backup verify\`: the error names the failing step (dump, upload, hash); a failed backup is never counted as good, so the previous good one is still the newest.'
+          - exp_labels: { source: files, severity: critical, slipway_rule: backup-failed }
+            exp_annotations:
+              summary: 'Backup of files: a backup failed, or a stored backup failed its verification, in the last 15 minutes'
+              hint: 'Run \`slipway backup list\` and \`slipway backup verify\`: the error names the failing step (dump, upload, hash); a failed backup is never counted as good, so the previous good one is still the newest.'
+      - eval_time: 1m
+        alertname: SlipwayBackupStale
+        exp_alerts: []
+      - eval_time: 3m
+        alertname: SlipwayBackupStale
+        exp_alerts:
+          - exp_labels: { source: db, severity: critical, slipway_rule: backup-stale }
+            exp_annotations:
+              summary: 'Backup of db: the newest verified backup is 1m 20s past its maximum age'
+              hint: 'Backups of this source are not being made or not verified: check that the daemon runs its schedule (\`slipway backup list\`, the daemon log) and run \`slipway backup run\` now.'
+      - eval_time: 1m
+        alertname: SlipwayBackupDrillFailed
+        exp_alerts: []
+      - eval_time: 2m
+        alertname: SlipwayBackupDrillFailed
+        exp_alerts:
+          - exp_labels: { source: db, severity: critical, slipway_rule: drill-failed }
+            exp_annotations:
+              summary: 'Backup of db: the last restore drill failed'
+              hint: 'Run \`slipway backup drill\` and read its detail: the newest backup could not be restored or did not pass the check, so it may not save you; fix it before you need it.'
+      - eval_time: 4m
+        alertname: SlipwayBackupDrillFailed
         exp_alerts: []
 `;
     await writeFile(join(dir, 'tests.yml'), tests);

@@ -3,6 +3,7 @@
 // what the test produced; `promtool check metrics` passes on the exposition; the exported
 // rules load and fire over these series; the dashboard names only series Prometheus has.
 import { test } from 'node:test';
+import { BUILTIN_ALERT_RULES } from '../../src/observability/alert-rules.js';
 import assert from 'node:assert/strict';
 import { Agent, request } from 'node:http';
 import { writeFile } from 'node:fs/promises';
@@ -153,7 +154,7 @@ test('a real Prometheus scrapes the daemon: up, request and deploy series as pro
     // The exported rules load, evaluate without error, and fire over these series.
     const groups = (await prom.get('/api/v1/rules')).groups as { rules: { name: string; health: string; lastError?: string }[] }[];
     const loaded = groups.flatMap((g) => g.rules);
-    assert.equal(loaded.length, 8);
+    assert.equal(loaded.length, BUILTIN_ALERT_RULES.length);
     await waitFor('every rule evaluated', async () => {
       const now = ((await prom!.get('/api/v1/rules')).groups as typeof groups).flatMap((g) => g.rules);
       return now.every((r) => r.health === 'ok') ? true : undefined;

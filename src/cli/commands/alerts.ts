@@ -3,11 +3,12 @@ import { SlipwayError } from '../../errors.js';
 import { formatDuration, parseDuration } from '../../lib/duration.js';
 import type { CommandSpec } from '../command-spec.js';
 import { EXIT } from '../exit-codes.js';
+import { renderNotifier } from '../render/notifier.js';
 
 function render(l: AlertsList): string {
   const alerts = l.alerts.length === 0 ? ['no alert pending or firing'] : l.alerts.map((a) => `${a.state.padEnd(7)} ${a.rule} ${a.service} since ${a.since} (value ${a.value})${a.silenced ? ' silenced' : ''}`);
   const silences = l.silences.map((s) => `silence ${s.rule}${s.service ? ` ${s.service}` : ''} until ${s.expiresAt}`);
-  const notifiers = l.notifiers.map((n) => `notifier ${n.name} (${n.type}): ${n.state}, ${n.sent} sent, ${n.failed} failed${n.lastError ? `; last error: ${n.lastError}` : ''}`);
+  const notifiers = l.notifiers.map(renderNotifier);
   const rules = `rules: ${l.rules.map((r) => `${r.name} (${r.severity}, for ${formatDuration(r.forMs)}${r.held ? ', held during deploys' : ''})`).join(', ')}`;
   return [...alerts, ...silences, ...notifiers, rules].join('\n');
 }

@@ -11,7 +11,8 @@ function ref(ctx: CliContext): { configFile: string; env?: string } {
 function line(b: BackupView): string {
   const size = b.bytes === undefined ? '' : ` ${b.bytes} B`;
   const release = b.releaseId ? ` before ${b.releaseId}` : '';
-  return `${b.id.padEnd(40)} ${b.state.padEnd(10)} ${b.source}${b.startedAt ? ` ${b.startedAt}` : ''}${size}${b.encrypted === false ? ' UNENCRYPTED' : ''}${release}${b.problem ? ` (${b.problem})` : ''}`;
+  const target = b.target ? ` on ${b.target}` : '';
+  return `${b.id.padEnd(40)} ${b.state.padEnd(10)} ${b.source}${target}${b.startedAt ? ` ${b.startedAt}` : ''}${size}${b.encrypted === false ? ' UNENCRYPTED' : ''}${release}${b.problem ? ` (${b.problem})` : ''}`;
 }
 
 function drillLine(d: DrillView): string {
@@ -57,7 +58,7 @@ export const backupCommands: CommandSpec[] = [
       const { results } = await ctx.api.call('backup.verify', { ...ref(ctx), ...(id ? { id } : {}) });
       const bad = results.filter((r) => !r.ok);
       if (ctx.json) ctx.out(JSON.stringify({ ok: bad.length === 0, results }));
-      else ctx.out(results.map((r) => `${r.ok ? 'ok  ' : 'FAIL'} ${r.id}${r.error ? `: ${r.error.message} [${r.error.code}]` : ''}`).join('\n') || 'no backups to verify');
+      else ctx.out(results.map((r) => `${r.ok ? 'ok  ' : 'FAIL'} ${r.id}${r.target ? ` on ${r.target}` : ''}${r.error ? `: ${r.error.message} [${r.error.code}]` : ''}`).join('\n') || 'no backups to verify');
       return bad.length === 0 ? EXIT.ok : EXIT.deployFailed;
     },
   },

@@ -9,8 +9,10 @@ function renderCert(c: CertView): string {
   const live = c.notAfter
     ? `  subject ${c.subject}; names ${c.names?.join(', ')}\n  issuer ${c.issuer}\n  not after ${c.notAfter} (${c.daysLeft} days left), generation ${c.generation}`
     : '  no certificate yet';
-  const next = c.nextRenewal ? `\n  next renewal ${c.nextRenewal}` : '';
-  const error = c.lastError ? `\n  last error: ${c.lastError}` : '';
+  const window = c.ariWindow ? ` (the CA suggests ${c.ariWindow.start} to ${c.ariWindow.end})` : '';
+  const next = c.nextRenewal ? `\n  next renewal ${c.nextRenewal}${window}` : '';
+  const failed = c.failures ? ` (${c.failures} failed attempt${c.failures === 1 ? '' : 's'} in a row${c.lastErrorAt ? `, last at ${c.lastErrorAt}` : ''}; next attempt ${c.retryAt ?? c.nextRenewal ?? 'at the next check'})` : '';
+  const error = c.lastError ? `\n  last error: ${c.lastError}${failed}` : '';
   return `${head}\n${live}${next}${error}`;
 }
 

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { checkConfig, type ConfigIssue } from '../../config/load.js';
+import type { Config } from '../../config/model.js';
 import { detectApp } from '../../config/init.js';
 import { configJsonSchema } from '../../config/json-schema.js';
 import { SlipwayError } from '../../errors.js';
@@ -9,17 +10,36 @@ import type { CommandSpec } from '../command-spec.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 
-/** Validates the config locally: every problem at once; throws SLW_CONFIG_INVALID on any. */
-export async function validateLocally(ctx: CliContext): Promise<void> {
-  const { issues } = await checkConfig({ file: ctx.configFile, ...(ctx.env !== undefined ? { env: ctx.env } : {}) });
-  if (issues.length === 0) return;
+/**
+ * Validates the config locally, all four stages (schema, references, stage consistency,
+ * preflight), every problem at once; throws SLW_CONFIG_INVALID on any error, and with
+ * `strict` on any warning too. The warnings ride along in `details.warnings`.
+ */
+export async function validateLocally(ctx: CliContext, o: { strict?: boolean; preflight?: boolean } = {}): Promise<{ config: Config | undefined; warnings: ConfigIssue[] }> {
+  const { config, issues, warnings = [] } = await checkConfig({
+    file: ctx.configFile,
+    ...(ctx.env !== undefined ? { env: ctx.env } : {}),
+    ...(o.preflight !== false ? { preflight: { stateDir: ctx.stateDir } } : {}),
+  });
   const first = issues[0];
   if (issues.length === 1 && first?.code === 'SLW_CONFIG_NOT_FOUND') {
     throw new SlipwayError('SLW_CONFIG_NOT_FOUND', first.message, { hint: first.hint });
   }
-  throw new SlipwayError('SLW_CONFIG_INVALID', `${ctx.configFile} has ${issues.length} problem${issues.length === 1 ? '' : 's'}.`, {
-    details: { issues },
+  if (o.strict === true && issues.length === 0 && warnings.length > 0) {
+    throw new SlipwayError('SLW_CONFIG_INVALID', `${ctx.configFile} has ${plural(warnings.length, 'warning')}, and --strict fails on warnings:\n${renderWarnings(warnings)}`, {
+      details: { issues: warnings },
+    });
+  }
+  if (issues.length === 0) return { config, warnings };
+  const failing = o.strict === true ? [...issues, ...warnings] : issues;
+  const also = o.strict !== true && warnings.length > 0 ? ` (and ${plural(warnings.length, 'warning')})` : '';
+  throw new SlipwayError('SLW_CONFIG_INVALID', `${ctx.configFile} has ${plural(failing.length, 'problem')}${also}.`, {
+    details: { issues: failing, ...(also ? { warnings } : {}) },
   });
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 /** Commands that need no daemon. */
@@ -45,15 +65,12 @@ export const localCommands: CommandSpec[] = [
     name: 'check',
     summary: 'validate slipway.yaml: every problem at once, with file:line:col and a hint',
     args: [],
-    options: [{ name: 'strict', type: 'boolean', description: 'fail on warnings too (stage consistency: another stage named in this environment)' }],
+    options: [
+      { name: 'strict', type: 'boolean', description: 'fail on warnings too (another stage named in this environment; preflight: low disk, privileged port, zstd missing)' },
+      { name: 'skip-preflight', type: 'boolean', description: 'check the file only, not this machine (ports, directories, commands, disk): for CI runs that are not the server' },
+    ],
     run: async (ctx, input) => {
-      await validateLocally(ctx);
-      const { config, warnings = [] } = await checkConfig({ file: ctx.configFile, ...(ctx.env !== undefined ? { env: ctx.env } : {}) });
-      if (warnings.length > 0 && input.options['strict'] === true) {
-        throw new SlipwayError('SLW_CONFIG_INVALID', `${ctx.configFile} has ${warnings.length} warning${warnings.length === 1 ? '' : 's'}, and --strict fails on warnings:\n${renderWarnings(warnings)}`, {
-          details: { issues: warnings },
-        });
-      }
+      const { config, warnings } = await validateLocally(ctx, { strict: input.options['strict'] === true, preflight: input.options['skip-preflight'] !== true });
       const services = Object.keys(config?.services ?? {});
       if (ctx.json) ctx.out(JSON.stringify({ ok: true, file: ctx.configFile, env: ctx.env ?? null, services, ...(warnings.length > 0 ? { warnings } : {}) }));
       else {

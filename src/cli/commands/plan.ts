@@ -46,7 +46,7 @@ export const planCommands: CommandSpec[] = [
     args: [{ name: 'service', required: false, description: 'one service (default: all, in file order)' }],
     options: [],
     run: async (ctx, input) => {
-      await validateLocally(ctx);
+      await validateLocally(ctx, { preflight: false }); // plan shows changes; the machine is checked by check and deploy
       const config = await loadConfig({ file: ctx.configFile, env: ctx.env });
       const names = selected(config.services, input.args['service'], ctx.configFile);
       const { state, note } = await activeState(ctx, input.args['service']);

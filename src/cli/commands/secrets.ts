@@ -27,7 +27,7 @@ const GENERATOR_OPTIONS: OptionSpec[] = [
 ];
 
 function storeOf(ctx: CliContext): SecretStore {
-  return new SecretStore({ stateDir: ctx.stateDir, env: ctx.env ?? DEFAULT_SECRETS_ENV, environ: process.env });
+  return new SecretStore({ stateDir: ctx.stateDir, env: ctx.env ?? DEFAULT_SECRETS_ENV, environ: process.env, onNote: (text) => ctx.err(`note: ${text}`) });
 }
 
 /** The value from --from-file or stdin; one final newline (from echo or an editor) is dropped. */

@@ -20,6 +20,12 @@ export function renderError(err: SlipwayError): string {
     lines.push(`  ${where(issue.location)}${issue.code ?? ''}${issue.path ? ` at ${issue.path}` : ''}: ${issue.message ?? ''}`);
     if (issue.hint) lines.push(`    hint: ${issue.hint}`);
   }
+  const warnings = Array.isArray(err.details?.['warnings']) ? (err.details['warnings'] as IssueLike[]) : [];
+  if (warnings.length > 0) lines.push(`  and ${warnings.length} warning${warnings.length === 1 ? '' : 's'} (--strict fails on them):`);
+  for (const w of warnings) {
+    lines.push(`  ${where(w.location)}${w.code ?? ''}${w.path ? ` at ${w.path}` : ''}: ${w.message ?? ''}`);
+    if (w.hint) lines.push(`    hint: ${w.hint}`);
+  }
   const lastLines = Array.isArray(err.details?.['lastLines']) ? (err.details['lastLines'] as string[]) : [];
   if (lastLines.length > 0) {
     lines.push(`  last log lines of ${String(err.details?.['instance'] ?? 'the instance')}:`);

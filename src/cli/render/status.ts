@@ -1,4 +1,5 @@
 import type { DeploymentView, Status } from '../../api/schemas.js';
+import { renderNotifier } from './notifier.js';
 
 export function renderStatus(s: Status): string {
   const lines = [
@@ -6,9 +7,10 @@ export function renderStatus(s: Status): string {
     s.proxy.up ? `proxy  pid ${s.proxy.pid} on :${s.proxy.httpPort} (table v${s.proxy.tableVersion})` : 'proxy  DOWN',
   ];
   if (s.lock) lines.push(`lock   held by ${s.lock.owner}${s.lock.stale ? ' (stale)' : ''} since ${s.lock.acquiredAt}`);
+  if (s.alerts) lines.push(`alerts ${s.alerts.firing} firing`, ...s.alerts.notifiers.map((n) => `  ${renderNotifier(n)}`));
   if (s.services.length === 0) lines.push('', 'no service deployed yet: run `slipway deploy`');
   for (const svc of s.services) {
-    lines.push('', `${svc.name}: active ${svc.activeRelease ?? '(none)'}${svc.previousRelease ? `, warm ${svc.previousRelease}${svc.warmUntil ? ` until ${svc.warmUntil}` : ''}` : ''}`);
+    lines.push('', `${svc.name}: active ${svc.activeRelease ?? '(none)'}${svc.previousRelease ? `, warm ${svc.previousRelease}${svc.warmUntil ? ` until ${svc.warmUntil}` : ''}` : ''}${svc.maintenance ? ' — in maintenance (503)' : ''}`);
     for (const r of svc.routes) lines.push(`  route ${r.host}${r.path}`);
     for (const i of svc.instances) {
       const health = i.healthy === false ? ' (proxy: failing health checks)' : '';

@@ -12,7 +12,7 @@ import { Evaluator, GLOBAL_GROUP } from './evaluator.js';
 import type { Notification, Notifier } from './notification.js';
 import { resolveRules } from './rules.js';
 import { activeSilences, isSilenced, type Silence } from './silences.js';
-import { computeSignals, type Snapshot } from './signals.js';
+import { computeSignals, signalLabels, type Snapshot } from './signals.js';
 import { saveAlertState, type SavedAlertState } from './state-file.js';
 
 export interface AlertSources {
@@ -89,6 +89,7 @@ export class AlertService {
       openDeployments: open,
       lastDeployment: this.#o.sources.lastDeployment,
       silenced: (rule, service) => isSilenced(this.#silences, rule, service || GLOBAL_GROUP, now),
+      labels: signalLabels(latest),
     });
     // State first: a notification is never sent twice because a restart forgot it (at most once).
     await this.#save();

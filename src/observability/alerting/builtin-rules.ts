@@ -36,6 +36,11 @@ export const BUILTIN_EVALUATION: Readonly<Record<string, Evaluation>> = {
   'deploy-failed': { signal: 'deploys_failed', op: 'above', threshold: 0, held: false, event: true },
   'rollback-happened': { signal: 'rollbacks', op: 'above', threshold: 0, held: false, event: true },
   'disk-nearly-full': { signal: 'disk_free_ratio', op: 'below', threshold: 0.1, held: false, event: false },
+  'certificate-expiring': { signal: 'certificate_expires_in', op: 'below', threshold: 14 * 86_400, held: false, event: false },
+  'certificate-renewal-failing': { signal: 'certificate_renewal_failures', op: 'above', threshold: 0, held: false, event: false },
+  'backup-failed': { signal: 'backups_failed', op: 'above', threshold: 0, held: false, event: true },
+  'backup-stale': { signal: 'backup_overdue', op: 'above', threshold: 0, held: false, event: false },
+  'drill-failed': { signal: 'drill_failed', op: 'above', threshold: 0, held: false, event: false },
 };
 
 export function builtinRules(): RuleSpec[] {

@@ -15,19 +15,32 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, firstDelayMs: 1000, maxDelayMs: 30_000, timeoutMs: 10_000 };
 
+/**
+ * idle: nothing sent yet; ok: the last delivery went through; retrying: an attempt failed and
+ * another is scheduled (nextRetryAt); failing: the last delivery failed after every attempt.
+ */
 export interface NotifierHealth {
   readonly name: string;
   readonly type: string;
-  readonly state: 'idle' | 'ok' | 'failing';
+  readonly state: 'idle' | 'ok' | 'retrying' | 'failing';
+  /** Notifications delivered. */
   readonly sent: number;
+  /** Notifications given up after the last attempt. */
   readonly failed: number;
+  /** Failed attempts that were retried. */
+  readonly retries: number;
+  /** Attempts that failed since the last one that went through. */
+  readonly consecutiveFailures: number;
   readonly lastError?: string;
+  readonly lastErrorAt?: string;
   readonly lastSentAt?: string;
+  /** When the next attempt is due, while one waits. */
+  readonly nextRetryAt?: string;
 }
 
 export type DeliveryEvent =
   | { readonly kind: 'sent'; readonly notifier: string; readonly group: string; readonly status: string; readonly attempt: number }
-  | { readonly kind: 'retry'; readonly notifier: string; readonly group: string; readonly attempt: number; readonly error: string }
+  | { readonly kind: 'retry'; readonly notifier: string; readonly group: string; readonly attempt: number; readonly error: string; readonly delayMs: number }
   | { readonly kind: 'failed'; readonly notifier: string; readonly group: string; readonly error: string };
 
 export class Dispatcher {
@@ -44,7 +57,7 @@ export class Dispatcher {
     this.#retry = o.retry;
     this.#redact = o.redact;
     this.#onEvent = o.onEvent;
-    for (const n of notifiers) this.#health.set(n.name, { name: n.name, type: n.type, state: 'idle', sent: 0, failed: 0 });
+    for (const n of notifiers) this.#health.set(n.name, { name: n.name, type: n.type, state: 'idle', sent: 0, failed: 0, retries: 0, consecutiveFailures: 0 });
   }
 
   health(): NotifierHealth[] {
@@ -80,7 +93,8 @@ export class Dispatcher {
           this.#onEvent({ kind: 'failed', notifier: n.name, group: notification.group, error });
           throw new Error(error);
         }
-        this.#onEvent({ kind: 'retry', notifier: n.name, group: notification.group, attempt, error });
+        this.#record(n.name, { ok: false, error, retryAt: Date.now() + delay });
+        this.#onEvent({ kind: 'retry', notifier: n.name, group: notification.group, attempt, error, delayMs: delay });
         await sleep(delay, undefined, { signal: this.#abort.signal }).catch(() => undefined);
         delay = Math.min(delay * 2, this.#retry.maxDelayMs);
       }
@@ -94,14 +108,24 @@ export class Dispatcher {
     for (const n of this.#notifiers) n.close?.();
   }
 
-  #record(name: string, r: { ok: true } | { ok: false; error: string }): void {
+  #record(name: string, r: { ok: true } | { ok: false; error: string; retryAt?: number }): void {
     const h = this.#health.get(name);
     if (!h) return;
-    this.#health.set(
-      name,
-      r.ok
-        ? { name, type: h.type, state: 'ok', sent: h.sent + 1, failed: h.failed, lastSentAt: new Date().toISOString() }
-        : { ...h, state: 'failing', failed: h.failed + 1, lastError: r.error },
-    );
+    const now = new Date().toISOString();
+    if (r.ok) {
+      this.#health.set(name, { name, type: h.type, state: 'ok', sent: h.sent + 1, failed: h.failed, retries: h.retries, consecutiveFailures: 0, lastSentAt: now });
+      return;
+    }
+    const { nextRetryAt: _previous, ...rest } = h;
+    this.#health.set(name, {
+      ...rest,
+      state: r.retryAt === undefined ? 'failing' : 'retrying',
+      failed: r.retryAt === undefined ? h.failed + 1 : h.failed,
+      retries: r.retryAt === undefined ? h.retries : h.retries + 1,
+      consecutiveFailures: h.consecutiveFailures + 1,
+      lastError: r.error,
+      lastErrorAt: now,
+      ...(r.retryAt === undefined ? {} : { nextRetryAt: new Date(r.retryAt).toISOString() }),
+    });
   }
 }

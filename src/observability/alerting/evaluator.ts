@@ -9,7 +9,8 @@ import type { RuleSpec } from './builtin-rules.js';
 import { step, type AlertState } from './alert-state.js';
 import type { AlertView, Notification } from './notification.js';
 import { breached, isGlobal, renderTemplate } from './rules.js';
-import type { SignalValues } from './signals.js';
+import type { Labels } from '../metric-family.js';
+import type { Signal, SignalValues } from './signals.js';
 
 export interface EvaluationInput {
   readonly now: number;
@@ -19,6 +20,8 @@ export interface EvaluationInput {
   /** Id of the service's newest deployment (for deploy-failed annotations). */
   readonly lastDeployment: (service: string) => string | undefined;
   readonly silenced: (rule: string, service: string) => boolean;
+  /** Labels of global signals' values, for templates such as {{ $labels.host }}. */
+  readonly labels?: ReadonlyMap<Signal, Labels>;
 }
 
 export interface PersistedAlert {
@@ -134,8 +137,8 @@ export class Evaluator {
       service: service || GLOBAL_GROUP,
       status,
       severity: rule.severity,
-      summary: renderTemplate(rule.summary, service, value, rule),
-      hint: renderTemplate(rule.hint, service, value, rule),
+      summary: renderTemplate(rule.summary, service, value, rule, input.labels?.get(rule.signal)),
+      hint: renderTemplate(rule.hint, service, value, rule, input.labels?.get(rule.signal)),
       value,
       startsAt: iso(since),
       ...(deployment ? { deployment } : {}),

@@ -1,6 +1,8 @@
 /** Notifiers that POST JSON over HTTP: a signed generic webhook, Slack, Alertmanager (v2 API). */
 import { createHmac } from 'node:crypto';
-import { notificationText, type Notification, type Notifier } from './notification.js';
+import { BUILTIN_ALERT_RULES } from '../alert-rules.js';
+import type { Notification, Notifier } from './notification.js';
+import { slackPayload } from './slack-payload.js';
 
 /** Header of the webhook's HMAC-SHA256 over the exact body: "sha256=<hex>". */
 export const SIGNATURE_HEADER = 'x-slipway-signature';
@@ -38,9 +40,13 @@ export class SlackNotifier implements Notifier {
   ) {}
 
   send(n: Notification, signal: AbortSignal): Promise<void> {
-    return postJson(this.url, JSON.stringify({ text: notificationText(n) }), {}, signal);
+    return postJson(this.url, JSON.stringify(slackPayload(n)), {}, signal);
   }
 }
+
+/** Built-in rules keep the name of their exported Prometheus rule, so one Alertmanager route matches both. */
+const ALERT_NAMES: ReadonlyMap<string, string> = new Map(BUILTIN_ALERT_RULES.map((r) => [r.name, r.alert]));
+const alertName = (rule: string): string => ALERT_NAMES.get(rule) ?? rule;
 
 export class AlertmanagerNotifier implements Notifier {
   readonly type = 'alertmanager';
@@ -51,7 +57,7 @@ export class AlertmanagerNotifier implements Notifier {
 
   send(n: Notification, signal: AbortSignal): Promise<void> {
     const alerts = n.alerts.map((a) => ({
-      labels: { alertname: a.rule, service: a.service, severity: a.severity, slipway_rule: a.rule, ...(n.test ? { test: 'true' } : {}) },
+      labels: { alertname: alertName(a.rule), service: a.service, severity: a.severity, slipway_rule: a.rule, ...(n.test ? { test: 'true' } : {}) },
       annotations: { summary: a.summary, hint: a.hint, ...(a.deployment ? { deployment: a.deployment } : {}) },
       startsAt: a.startsAt,
       ...(a.endsAt ? { endsAt: a.endsAt } : {}),

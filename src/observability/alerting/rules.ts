@@ -1,7 +1,7 @@
 /** The rules the daemon evaluates: the built-in ones as tuned by the config, then custom ones. */
 import type { AlertRuleConfig } from '../../config/alerts-model.js';
 import { builtinRules, type RuleSpec } from './builtin-rules.js';
-import { GLOBAL_SIGNALS } from './signals.js';
+import { BACKUP_KEY_PREFIX, GLOBAL_SIGNALS } from './signals.js';
 
 export function resolveRules(configured: readonly AlertRuleConfig[]): RuleSpec[] {
   const byName = new Map(builtinRules().map((r) => [r.name, r]));
@@ -27,7 +27,7 @@ export function resolveRules(configured: readonly AlertRuleConfig[]): RuleSpec[]
       hint: c.hint ?? base?.hint ?? 'Run `slipway status` and read the logs of the service.',
       service: c.service ?? base?.service,
       held: base?.held ?? (signal === 'error_rate' || signal.startsWith('latency') || signal.endsWith('_instances')),
-      event: base?.event ?? (signal === 'deploys_failed' || signal === 'rollbacks'),
+      event: base?.event ?? (signal === 'deploys_failed' || signal === 'rollbacks' || signal === 'backups_failed'),
     });
   }
   return [...byName.values()];
@@ -42,15 +42,17 @@ export function breached(rule: RuleSpec, value: number): boolean {
 }
 
 /** Fills {{ $labels.service }} and {{ $value }}-style placeholders of a summary or hint. */
-export function renderTemplate(template: string, service: string, value: number | undefined, rule: RuleSpec): string {
+export function renderTemplate(template: string, service: string, value: number | undefined, rule: RuleSpec, labels: Readonly<Record<string, string>> = {}): string {
   return template
     .replace(/\{\{\s*\$labels\.service\s*\}\}/g, service || 'slipway')
-    .replace(/\{\{\s*\$labels\.\w+\s*\}\}/g, '')
+    .replace(/\{\{\s*\$labels\.(\w+)\s*\}\}/g, (_, name: string) => labels[name] ?? (name === 'source' && service.startsWith(BACKUP_KEY_PREFIX) ? service.slice(BACKUP_KEY_PREFIX.length) : ''))
     .replace(/\{\{\s*\$value[^}]*\}\}/g, value === undefined ? '?' : formatValue(rule, value));
 }
 
 export function formatValue(rule: RuleSpec, value: number): string {
   if (rule.signal === 'error_rate' || rule.signal === 'disk_free_ratio') return `${Math.round(value * 1000) / 10}%`;
   if (rule.signal.startsWith('latency')) return `${Math.round(value * 1000)}ms`;
+  if (rule.signal === 'certificate_expires_in') return `${Math.round(value / 8640) / 10} days`;
+  if (rule.signal === 'backup_overdue') return value >= 86_400 ? `${Math.round(value / 8640) / 10} days` : `${Math.round(value / 360) / 10} h`;
   return String(Math.round(value * 100) / 100);
 }

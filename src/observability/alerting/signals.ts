@@ -19,11 +19,16 @@ export const SIGNALS = [
   'rollbacks',
   'disk_free_ratio',
   'proxy_up',
+  'certificate_expires_in',
+  'certificate_renewal_failures',
+  'backups_failed',
+  'backup_overdue',
+  'drill_failed',
 ] as const;
 export type Signal = (typeof SIGNALS)[number];
 
 /** Signals that belong to slipway itself, not to a service (their alerts have service ""). */
-export const GLOBAL_SIGNALS: ReadonlySet<Signal> = new Set(['disk_free_ratio', 'proxy_up']);
+export const GLOBAL_SIGNALS: ReadonlySet<Signal> = new Set(['disk_free_ratio', 'proxy_up', 'certificate_expires_in', 'certificate_renewal_failures']);
 
 export interface Snapshot {
   readonly at: number;
@@ -33,7 +38,7 @@ export interface Snapshot {
 /** A threshold in the signal's base unit: ratios (5% or 0.05), seconds (800ms or 0.8), counts. */
 export function parseThreshold(signal: Signal, value: number | string): number | undefined {
   const ratio = signal === 'error_rate' || signal === 'disk_free_ratio';
-  const seconds = signal === 'latency_p99' || signal === 'latency_p50';
+  const seconds = signal === 'latency_p99' || signal === 'latency_p50' || signal === 'certificate_expires_in' || signal === 'backup_overdue';
   if (typeof value === 'number') return Number.isFinite(value) && value >= 0 && (!ratio || value <= 1) ? value : undefined;
   const text = value.trim();
   if (ratio && /^\d+(\.\d+)?%$/.test(text)) {
@@ -59,7 +64,12 @@ export function computeSignals(latest: Snapshot, base: Snapshot | undefined, sin
   const free = gauge(latest, METRICS.diskFree, {});
   const size = gauge(latest, METRICS.diskSize, {});
   if (free !== undefined && size) global.disk_free_ratio = free / size;
+  const expiring = soonestExpiry(latest);
+  if (expiring) global.certificate_expires_in = expiring.value;
+  const failing = mostFailures(latest);
+  if (failing) global.certificate_renewal_failures = failing.value;
   out.set('', global);
+  for (const [key, values] of backupSignals(latest, base)) out.set(key, values);
   for (const service of servicesOf(latest)) {
     const values: Partial<Record<Signal, number>> = {};
     const desired = gauge(latest, METRICS.instancesDesired, { service });
@@ -94,9 +104,71 @@ function rates(latest: Snapshot, from: Snapshot, service: string): Partial<Recor
   return values;
 }
 
+/** The certificate that expires first: seconds left (negative once expired) and its host. */
+function soonestExpiry(s: Snapshot): { value: number; host: string } | undefined {
+  let best: { value: number; host: string } | undefined;
+  for (const x of samplesOf(s, METRICS.certificateExpiry)) {
+    const left = x.value - s.at / 1000;
+    if (!best || left < best.value) best = { value: left, host: x.labels['host'] ?? '' };
+  }
+  return best;
+}
+
+/** The certificate with the most failed attempts in a row (0 when every one is fine). */
+function mostFailures(s: Snapshot): { value: number; host: string } | undefined {
+  let best: { value: number; host: string } | undefined;
+  for (const x of samplesOf(s, METRICS.certificateFailures)) {
+    if (!best || x.value > best.value) best = { value: x.value, host: x.labels['host'] ?? '' };
+  }
+  return best;
+}
+
+/**
+ * Labels a global signal's value belongs to, for templates ({{ $labels.host }}): the host
+ * whose certificate expires first, the host that fails most.
+ */
+export function signalLabels(latest: Snapshot): ReadonlyMap<Signal, Labels> {
+  const out = new Map<Signal, Labels>();
+  const expiring = soonestExpiry(latest);
+  if (expiring) out.set('certificate_expires_in', { host: expiring.host });
+  const failing = mostFailures(latest);
+  if (failing && failing.value > 0) out.set('certificate_renewal_failures', { host: failing.host });
+  return out;
+}
+
+/** Backup signals are per source, under the key "backup:<source>" (the alert's service). */
+export const BACKUP_KEY_PREFIX = 'backup:';
+
+function backupSignals(latest: Snapshot, base: Snapshot | undefined): Map<string, Partial<Record<Signal, number>>> {
+  const out = new Map<string, Partial<Record<Signal, number>>>();
+  const of = (source: string): Partial<Record<Signal, number>> => {
+    let v = out.get(`${BACKUP_KEY_PREFIX}${source}`);
+    if (!v) out.set(`${BACKUP_KEY_PREFIX}${source}`, (v = {}));
+    return v;
+  };
+  const sources = new Set<string>();
+  for (const def of [METRICS.backupRuns, METRICS.backupVerifyFailures, METRICS.backupOverdue, METRICS.backupDrillOk, METRICS.backupLastSuccess]) {
+    for (const x of samplesOf(latest, def)) if (x.labels['source']) sources.add(x.labels['source']);
+  }
+  for (const source of sources) {
+    const mine = (l: Labels): boolean => l['source'] === source;
+    const overdue = gauge(latest, METRICS.backupOverdue, { source });
+    if (overdue !== undefined) of(source).backup_overdue = overdue;
+    const drillOk = gauge(latest, METRICS.backupDrillOk, { source });
+    if (drillOk !== undefined) of(source).drill_failed = drillOk === 0 ? 1 : 0;
+    // Counters start at the daemon's start: the first snapshot has no base, an increase needs one.
+    if (base) {
+      of(source).backups_failed =
+        increase(latest, base, METRICS.backupRuns, (l) => mine(l) && l['outcome'] === 'failed') + increase(latest, base, METRICS.backupVerifyFailures, mine);
+    }
+  }
+  return out;
+}
+
 function servicesOf(s: Snapshot): string[] {
   const names = new Set<string>();
   for (const f of s.families) for (const sample of f.samples) if (sample.labels['service']) names.add(sample.labels['service']);
+  for (const name of names) if (name.startsWith(BACKUP_KEY_PREFIX)) names.delete(name); // slipway_alerts_firing of backup alerts
   return [...names].sort();
 }
 

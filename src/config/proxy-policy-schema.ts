@@ -1,0 +1,105 @@
+/**
+ * Request admission settings of slipway.yaml: `proxy.trustedProxies`, `proxy.limits`,
+ * `proxy.rateLimits`, and per route `rateLimit` and `basicAuth`.
+ */
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { tag } from './schema-meta.js';
+import { count, duration } from './schema-fields.js';
+
+/** Same grammar as parseSize in src/lib/size.ts. */
+export const SIZE_PATTERN = /^\d+(?:\.\d+)?\s*(?:[KMG]i?B|B)$/i;
+/** "20/s", "5/min", "100/h", "1000/d". */
+export const RATE_PATTERN = /^(\d+(?:\.\d+)?)\s*\/\s*(s|sec|second|m|min|minute|h|hour|d|day)$/;
+export const ZONE_NAME_PATTERN = /^[a-z][a-z0-9-]{0,62}$/;
+/** The zone every route without its own `rateLimit` uses, when it is declared. */
+export const DEFAULT_ZONE = 'general';
+
+function size(fallback: string, description: string) {
+  return tag(z.string().regex(SIZE_PATTERN), {
+    code: 'SLW_CONFIG_BAD_SIZE',
+    expected: 'a size with a unit, such as "10MB" or "32KB"',
+    quoteValue: true,
+    explain: (value) =>
+      typeof value === 'number' ? { message: `expected a size with a unit, got the bare number ${value}`, hint: `write ${value}B, or use KB / MB` } : undefined,
+  })
+    .default(fallback)
+    .describe(`${description} (default ${fallback}).`);
+}
+
+/** An IP address or CIDR block ("10.0.0.0/8", "2001:db8::/32", "192.0.2.7"). */
+export function isCidr(text: string): boolean {
+  const [address = '', bits, extra] = text.split('/');
+  if (extra !== undefined) return false;
+  const family = isIP(address);
+  if (family === 0) return false;
+  if (bits === undefined) return true;
+  if (!/^\d{1,3}$/.test(bits)) return false;
+  return Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+const cidr = tag(z.string().refine(isCidr), {
+  code: 'SLW_CONFIG_BAD_CIDR',
+  expected: 'an IP address or CIDR block, such as 10.0.0.0/8',
+  quoteValue: true,
+});
+
+export const limitsSchema = z.strictObject({
+  body: size('10MB', 'Largest request body; larger gets 413'),
+  headers: size('32KB', 'Largest request head (request line and header fields); larger gets 431'),
+  headerTimeout: duration('10s', 'Time a client has to send the whole request head (slowloris protection)'),
+  idleTimeout: duration('60s', 'Time an idle keep-alive client connection is kept'),
+  upstreamTimeout: duration('60s', 'Time the app has to start its response, and between two body chunks; then 504'),
+  maxConnections: count(10_000, 1, 1_000_000, 'Client connections per listener'),
+});
+
+const rate = tag(z.string().regex(RATE_PATTERN), {
+  code: 'SLW_CONFIG_BAD_RATE',
+  expected: 'a rate such as "20/s", "5/min" or "100/h"',
+  quoteValue: true,
+  explain: (value) => (typeof value === 'number' ? { hint: `write ${value}/s (per second) or ${value}/min` } : undefined),
+});
+
+export const rateLimitZoneSchema = z.strictObject({
+  rate: rate.describe('Sustained requests per client address: "20/s", "5/min", "100/h".'),
+  burst: tag(z.number().int().min(1).max(1_000_000), { code: 'SLW_CONFIG_RANGE', expected: 'a whole number from 1 to 1000000', quoteValue: true })
+    .optional()
+    .describe('Requests a client may make at once above the rate (default: one second of the rate, at least 1).'),
+});
+
+const zoneName = tag(z.string().regex(ZONE_NAME_PATTERN), {
+  code: 'SLW_CONFIG_BAD_RATE',
+  expected: 'a zone name (lower-case letters, digits, "-")',
+  quoteValue: true,
+});
+
+export const proxyPolicyFields = {
+  trustedProxies: z.array(cidr).default([]).describe('Proxies in front of slipway (CIDR blocks) whose X-Forwarded-For is believed for the client address; default none.'),
+  limits: limitsSchema.prefault({}).describe('Request size and time limits of the client listeners.'),
+  rateLimits: z.record(zoneName, rateLimitZoneSchema).default({}).describe('Named rate-limit zones (token bucket per client address); a zone named "general" applies to every route that names none.'),
+};
+
+/** A scrypt hash as `slipway secrets hash-password` prints it. */
+export const PASSWORD_HASH_PATTERN = /^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9_-]+\$[A-Za-z0-9_-]+$/;
+
+/** A ${secret:NAME} reference, as interpolation leaves it (src/secrets/reference.ts). */
+const SECRET_MARKER_PATTERN = /^\0secret:[^:\0]*:[^\0]+\0$/;
+
+const passwordHash = tag(z.string().refine((v) => PASSWORD_HASH_PATTERN.test(v) || SECRET_MARKER_PATTERN.test(v)), {
+  code: 'SLW_CONFIG_BAD_PASSWORD_HASH',
+  expected: 'a scrypt hash made by `slipway secrets hash-password`',
+});
+
+export const routePolicyFields = {
+  rateLimit: zoneName.optional().describe('Rate-limit zone (a key of proxy.rateLimits), or "off"; default the "general" zone when declared.'),
+  basicAuth: z
+    .strictObject({
+      realm: z.string().min(1).max(100).regex(/^[^"\\\x00-\x1f]*$/).optional().describe('Shown by browsers in the login prompt (default: the service name).'),
+      users: z.record(z.string().min(1).max(100).regex(/^[^:\x00-\x1f]+$/), passwordHash).describe('User name → scrypt hash from `slipway secrets hash-password` (or a ${secret:NAME} holding one).'),
+    })
+    .optional()
+    .describe('HTTP basic auth in front of the route.'),
+};
+
+export type ParsedLimits = z.output<typeof limitsSchema>;
+export type ParsedZone = z.output<typeof rateLimitZoneSchema>;

@@ -1,0 +1,56 @@
+import { BlockList, isIP } from 'node:net';
+
+/**
+ * The real client address of a request. The peer address is the client unless the peer is a
+ * trusted proxy (proxy.trustedProxies); then X-Forwarded-For is read from the right, skipping
+ * trusted hops, and the first untrusted address is the client. X-Forwarded-For sent by anyone
+ * else is never believed.
+ */
+export class TrustedProxies {
+  readonly #list = new BlockList();
+  readonly empty: boolean;
+
+  /** `cidrs`: "10.0.0.0/8", "2001:db8::/32", or single addresses; invalid entries are skipped (the config checked them). */
+  constructor(cidrs: readonly string[]) {
+    let added = 0;
+    for (const cidr of cidrs) {
+      const [address = '', bits] = cidr.split('/');
+      const family = isIP(address);
+      if (family === 0) continue;
+      const type = family === 4 ? 'ipv4' : 'ipv6';
+      const prefix = bits === undefined ? (family === 4 ? 32 : 128) : Number(bits);
+      if (!Number.isInteger(prefix) || prefix < 0 || prefix > (family === 4 ? 32 : 128)) continue;
+      this.#list.addSubnet(address, prefix, type);
+      added++;
+    }
+    this.empty = added === 0;
+  }
+
+  trusts(address: string): boolean {
+    if (this.empty) return false;
+    const family = isIP(address);
+    if (family === 0) return false;
+    return this.#list.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  }
+
+  /** The client address for a peer and the X-Forwarded-For it sent. */
+  clientOf(peer: string, forwardedFor: string | string[] | undefined): string {
+    if (forwardedFor === undefined || !this.trusts(peer)) return peer;
+    const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor).split(',');
+    let client = peer;
+    for (let i = hops.length - 1; i >= 0; i--) {
+      const hop = plainAddress((hops[i] ?? '').trim());
+      if (isIP(hop) === 0) return client; // garbage: stop at the last address we could vouch for
+      client = hop;
+      if (!this.trusts(hop)) return hop;
+    }
+    return client;
+  }
+}
+
+/** An address without the IPv4-mapped IPv6 prefix (and without brackets). */
+export function plainAddress(address: string): string {
+  let a = address;
+  if (a.startsWith('[') && a.endsWith(']')) a = a.slice(1, -1);
+  return a.startsWith('::ffff:') && isIP(a.slice(7)) === 4 ? a.slice(7) : a;
+}

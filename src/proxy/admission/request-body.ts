@@ -1,0 +1,78 @@
+import type { IncomingMessage } from 'node:http';
+import { Transform, type TransformCallback } from 'node:stream';
+
+/** Chunked bodies up to this size are read whole before anything is sent upstream. */
+export const CHUNKED_PREREAD_BYTES = 64 * 1024;
+
+/** Thrown into the upstream body stream when the client sent more than the limit. */
+export class BodyTooLarge extends Error {
+  constructor(limit: number) {
+    super(`request body over ${limit} bytes`);
+    this.name = 'BodyTooLarge';
+  }
+}
+
+/**
+ * The stream a request body reaches the upstream through: counts bytes and fails with
+ * BodyTooLarge past `limit`, which aborts the upstream request.
+ */
+export class LimitedBody extends Transform {
+  readonly limit: number;
+  received = 0;
+  exceeded = false;
+
+  constructor(limit: number) {
+    super();
+    this.limit = limit;
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    this.received += chunk.length;
+    if (this.received > this.limit) {
+      this.exceeded = true;
+      done(new BodyTooLarge(this.limit));
+      return;
+    }
+    done(null, chunk);
+  }
+}
+
+/** The start of a chunked body read ahead: `complete` when the whole body is in `chunks`. */
+export interface Preread {
+  readonly chunks: Buffer[];
+  readonly bytes: number;
+  readonly complete: boolean;
+}
+
+/**
+ * Reads a chunked body ahead, up to `max` bytes, so a body whose chunking turns out to be
+ * malformed is refused (node answers 400) before anything reaches the app. Resolves undefined
+ * when the client or the parser ended the request first. The request is left paused.
+ */
+export function prereadBody(req: IncomingMessage, max: number): Promise<Preread | undefined> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    const finish = (result: Preread | undefined): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('close', onClose);
+      req.off('error', onClose);
+      resolve(result);
+    };
+    const onData = (chunk: Buffer): void => {
+      chunks.push(chunk);
+      bytes += chunk.length;
+      if (bytes >= max) {
+        req.pause();
+        finish({ chunks, bytes, complete: false });
+      }
+    };
+    const onEnd = (): void => finish({ chunks, bytes, complete: true });
+    const onClose = (): void => finish(undefined);
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('close', onClose);
+    req.once('error', onClose);
+  });
+}
