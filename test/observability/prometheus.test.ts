@@ -6,14 +6,19 @@ import { test } from 'node:test';
 import { BUILTIN_ALERT_RULES } from '../../src/observability/alert-rules.js';
 import assert from 'node:assert/strict';
 import { Agent, request } from 'node:http';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { freePort } from '../../src/lib/free-port.js';
 import { cli, destroyProject, makeProject, serviceYaml, setVersion, waitFor, type Project, type ServiceOptions } from '../helpers/e2e-project.js';
 import { promtool, startPrometheus, type PrometheusServer } from '../helpers/prometheus.js';
 
 async function writeAdminConfig(p: Project, adminPort: number, o: ServiceOptions): Promise<void> {
   const head = `version: 1\nproxy:\n  http: ${p.port}\n  host: 127.0.0.1\nadmin:\n  listen: 127.0.0.1:${adminPort}\n`;
-  await writeFile(p.configFile, `${head}services:\n${serviceYaml('web', o)}`);
+  // One backup source, so the backup series the dashboard draws exist too.
+  const backups = 'backups:\n  encrypt: false\n  targets:\n    local: { dir: ./backups }\n  sources:\n    files: { dir: ./files }\n  maxAge: 24h\n  drill: {}\n';
+  await mkdir(join(p.dir, 'files'), { recursive: true });
+  await writeFile(join(p.dir, 'files', 'a.txt'), 'backed up\n');
+  await writeFile(p.configFile, `${head}${backups}services:\n${serviceYaml('web', o)}`);
 }
 
 /** Sequential GETs through the proxy, tallied by status, until stopped. */
@@ -167,7 +172,13 @@ test('a real Prometheus scrapes the daemon: up, request and deploy series as pro
     const names = firing.map((a) => a.labels['alertname']);
     assert.ok(!names.includes('SlipwayInstanceDown') && !names.includes('SlipwayProxyDown'), names.join(', '));
 
-    // The dashboard references only series this Prometheus holds.
+    // A backup and a drill, then the dashboard references only series this Prometheus holds.
+    const backup = await cli(p, ['backup', 'run']);
+    assert.equal(backup.code, 0, backup.stdout + backup.stderr);
+    const drill = await cli(p, ['backup', 'drill']);
+    assert.equal(drill.code, 0, drill.stdout + drill.stderr);
+    await waitFor('the backup series scraped', async () => ((await value('slipway_backup_drill_ok{source="files"}')) === 1 &&
+      (await value('slipway_backup_runs_total{source="files",outcome="succeeded"}')) === 1 ? true : undefined), 20_000);
     const held = new Set<string>(await prom.get('/api/v1/label/__name__/values'));
     const dashboard = await cli(p, ['export', 'grafana-dashboard']);
     const used = new Set([...dashboard.stdout.matchAll(/\bslipway_[a-z0-9_]+/g)].map((m) => m[0]));
