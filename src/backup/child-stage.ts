@@ -126,6 +126,11 @@ function feeder(stdin: Writable, exited: Promise<void>): Writable {
     release();
   });
   stdin.on('drain', release);
+  // Node destroys a child's stdin, without an error, when the process exits.
+  stdin.on('close', () => {
+    failure ??= new Error('the process exited before it read all of its input');
+    release();
+  });
   return new Writable({
     highWaterMark: 1 << 20,
     write(chunk: Buffer, _encoding, callback) {
@@ -136,8 +141,8 @@ function feeder(stdin: Writable, exited: Promise<void>): Writable {
     final(callback) {
       if (failure) return explain(failure, callback);
       pending = callback;
-      stdin.end();
       stdin.once('finish', release);
+      stdin.end();
     },
     destroy(err, callback) {
       if (err) stdin.destroy(); // a failed run: stop feeding the process

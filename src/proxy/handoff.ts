@@ -50,7 +50,9 @@ export interface HandoffOptions {
  */
 export async function handOff(options: HandoffOptions): Promise<HandoffResult> {
   const { paths } = options;
-  const child = spawn(process.execPath, entryArgv('proxy', ['--state-dir', options.stateDir, '--takeover', ...options.args]), {
+  // The table version on the command line: the new process checks table.json before it takes a socket.
+  const argv = ['--state-dir', options.stateDir, '--takeover', String(options.tableVersion), ...options.args];
+  const child = spawn(process.execPath, entryArgv('proxy', argv), {
     detached: true,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

@@ -1,6 +1,7 @@
 /**
  * The proxy process: `node main.js --state-dir DIR [--upstream-timeout-ms N] [--takeover]`.
- * --takeover: started by a running proxy for a restart (handoff.ts); its sockets arrive over IPC.
+ * --takeover V: started by a running proxy serving table version V, for a restart (handoff.ts);
+ * its sockets arrive over IPC.
  * Prints nothing but JSON lines of lifecycle events on stderr (and a fatal startup error).
  */
 import { parseArgs } from 'node:util';
@@ -8,7 +9,8 @@ import { SlipwayError, toSlipwayError } from '../errors.js';
 import { createLogger } from '../observability/logger.js';
 import { ProxyEvents, type ProxyEventMap } from './events.js';
 import { runProxy, type RunningProxy } from './run.js';
-import { receiveTakeover } from './takeover.js';
+import { checkTakeoverTable, receiveTakeover } from './takeover.js';
+import { proxyPaths } from './paths.js';
 import type { NewToOld } from './handoff.js';
 
 const LOGGED: ReadonlyArray<keyof ProxyEventMap> = [
@@ -32,9 +34,9 @@ function log(event: string, data: object): void {
   (FAILURES.has(event) ? logger.error : logger.info)(event, { event, ...rest });
 }
 
-function parseOptions(): { stateDir: string; upstreamTimeoutMs: number | undefined; takeover: boolean } {
+function parseOptions(): { stateDir: string; upstreamTimeoutMs: number | undefined; takeover: number | undefined } {
   const { values } = parseArgs({
-    options: { 'state-dir': { type: 'string' }, 'upstream-timeout-ms': { type: 'string' }, takeover: { type: 'boolean' } },
+    options: { 'state-dir': { type: 'string' }, 'upstream-timeout-ms': { type: 'string' }, takeover: { type: 'string' } },
     strict: true,
   });
   const stateDir = values['state-dir'];
@@ -44,7 +46,11 @@ function parseOptions(): { stateDir: string; upstreamTimeoutMs: number | undefin
   if (upstreamTimeoutMs !== undefined && !(Number.isInteger(upstreamTimeoutMs) && upstreamTimeoutMs > 0)) {
     throw new SlipwayError('SLW_USAGE', `--upstream-timeout-ms must be a positive integer, not "${timeout}".`);
   }
-  return { stateDir, upstreamTimeoutMs, takeover: values.takeover === true };
+  const takeover = values.takeover === undefined ? undefined : Number(values.takeover);
+  if (takeover !== undefined && !(Number.isInteger(takeover) && takeover >= 0)) {
+    throw new SlipwayError('SLW_USAGE', `--takeover takes the running table's version, not "${values.takeover}".`);
+  }
+  return { stateDir, upstreamTimeoutMs, takeover };
 }
 
 async function main(): Promise<void> {
@@ -71,7 +77,8 @@ async function main(): Promise<void> {
     process.exit(1);
   });
   const options = parseOptions();
-  const takeover = options.takeover ? await receiveTakeover() : undefined;
+  if (options.takeover !== undefined) await checkTakeoverTable(proxyPaths(options.stateDir).table, options.takeover);
+  const takeover = options.takeover === undefined ? undefined : await receiveTakeover();
   const relaunchArgs = options.upstreamTimeoutMs === undefined ? [] : ['--upstream-timeout-ms', String(options.upstreamTimeoutMs)];
   running = await runProxy({
     stateDir: options.stateDir,

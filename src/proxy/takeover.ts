@@ -1,5 +1,6 @@
 import type { Server as NetServer, Socket } from 'node:net';
 import { SlipwayError } from '../errors.js';
+import { TableStore } from './table-store.js';
 import type { NewToOld, OldToNew } from './handoff.js';
 import type { AdoptedListener } from './server.js';
 
@@ -10,6 +11,17 @@ export interface Takeover {
   readonly tableVersion: number;
   /** Tells the previous process this one serves; resolves on its commit, rejects if it goes away first. */
   ready(): Promise<void>;
+}
+
+/**
+ * Before any socket is taken: table.json must hold the version the running proxy serves
+ * (else this process would serve another table on the shared sockets).
+ */
+export async function checkTakeoverTable(tablePath: string, version: number): Promise<void> {
+  const loaded = (await new TableStore(tablePath).load().catch(() => undefined))?.version ?? 0;
+  if (loaded !== version) {
+    throw new SlipwayError('SLW_PROXY_HANDOFF_FAILED', `The new proxy process loaded table version ${loaded}, not the running one (${version}).`);
+  }
 }
 
 /**
