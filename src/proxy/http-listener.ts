@@ -40,6 +40,9 @@ export class HttpListener {
   static adopt(handlers: TrafficHandlers, acceptor: NetServer, pending: readonly Socket[], host: string, requestedPort: number): HttpListener {
     const retire = new RetireState();
     const server = HttpListener.#create(handlers, retire);
+    // Node starts its header/request timeout checks (slowloris) on 'listening', which a server
+    // fed connections by another never emits by itself.
+    server.emit('listening');
     const take = (socket: Socket): void => {
       socket.setNoDelay(true);
       server.emit('connection', socket);

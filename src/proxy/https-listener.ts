@@ -47,6 +47,8 @@ export class HttpsListener {
   ): HttpsListener {
     const listener = HttpsListener.#create(handlers, contexts, host, requestedPort);
     listener.#acceptor = acceptor;
+    // Node starts its HTTP/1.1 header/request timeout checks on 'listening' (see HttpListener.adopt).
+    listener.#server.emit('listening');
     const take = (socket: Socket): void => void listener.#server.emit('connection', socket);
     acceptor.removeAllListeners('connection');
     acceptor.on('connection', take);
@@ -143,6 +145,7 @@ export class HttpsListener {
   /** The table's limits: HTTP/1.1 over TLS like the plain listener; HTTP/2 gets the header list size. */
   applyLimits(limits: EffectiveLimits): void {
     applyServerLimits(this.#server as unknown as LimitableServer, limits);
+    if (this.#acceptor) this.#acceptor.maxConnections = limits.maxConnections; // it accepts, after a handover
     this.#server.updateSettings({ maxHeaderListSize: limits.headerBytes });
   }
 

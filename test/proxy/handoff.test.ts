@@ -6,6 +6,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { connect } from 'node:net';
 import { findRunningProxy, spawnProxy } from '../../src/proxy/launch.js';
 import { ProxyClient } from '../../src/proxy/client.js';
 import type { SlipwayError } from '../../src/errors.js';
@@ -266,4 +267,54 @@ test('HTTPS: the listening socket is handed over too; keep-alive HTTPS clients s
     ws.close();
     agent.destroy();
   }
+});
+
+test('restarts in a row: a process that took over hands over again; 0 failed requests, each old process exits', async () => {
+  const { dir, pid: first, port, client } = await startProxy(5000);
+  const load = new LoadGenerator({ port, host: 'app.test', rps: 150, slow: 2, slowMs: 800 });
+  try {
+    await sleep(500);
+    const pids = [first];
+    for (let i = 0; i < 3; i++) {
+      const result = await client.handoff();
+      assert.equal(result.oldPid, pids[pids.length - 1]);
+      pids.push(result.newPid);
+      await sleep(700);
+    }
+    for (const pid of pids.slice(0, -1)) await exits(pid, 10_000);
+    await sleep(500);
+    await load.stop();
+    assert.deepEqual(load.failures, [], `failed requests: ${JSON.stringify(load.failures.slice(0, 5))}`);
+    assert.ok(load.ok > 200, `requests served: ${load.ok}`);
+    assert.equal(new Set(pids).size, 4);
+    assert.deepEqual(await proxyProcesses(dir), [pids[3]]);
+    assert.equal((await client.status()).pid, pids[3]);
+  } finally {
+    await load.stop();
+  }
+});
+
+test('after a handover the new process still enforces the header timeout (slow headers are cut)', async () => {
+  const app = await startHello();
+  const dir = await stateDir();
+  const port = await freePort();
+  const { pid: oldPid } = await spawnProxy({ stateDir: dir, logFile: join(dir, 'logs', 'proxy.log') });
+  const client = new ProxyClient(proxyPaths(dir).socket, { timeoutMs: 30_000 });
+  await client.putTable({ ...makeTable(1, { web: { targets: [{ id: 'a', release: 'r1', port: app }] } }, { port }), limits: { headerTimeoutMs: 500 } });
+  await client.handoff();
+  await exits(oldPid, 10_000);
+  const began = Date.now();
+  const answer = await new Promise<string>((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write('GET / HTTP/1.1\r\nHost: app.test\r\nX-Slow: '));
+    let text = '';
+    socket.on('data', (d: Buffer) => (text += d.toString()));
+    socket.on('close', () => resolve(text));
+    socket.on('error', reject);
+    setTimeout(() => {
+      socket.destroy();
+      reject(new Error('the slow request was not cut within 5 s'));
+    }, 5000).unref();
+  });
+  assert.match(answer, /^HTTP\/1\.1 408/);
+  assert.ok(Date.now() - began < 3000, `cut after ${Date.now() - began} ms`);
 });
