@@ -110,15 +110,11 @@ test('pg_dump killed mid-stream: the backup fails loudly and leaves nothing behi
   assert.equal(next.verification?.ok, true);
 });
 
-test('disk full on the target (a 2 MiB tmpfs): the backup fails and no partial object is kept', async (t) => {
+test('disk full on the target (a 2 MiB tmpfs): the backup fails and no partial object is kept', async () => {
   const mount = join(work, 'full');
   mkdirSync(mount);
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mount], { stdio: 'pipe' });
-  } catch (err) {
-    t.skip(`cannot mount a tmpfs here: ${(err as Error).message}`);
-    return;
-  }
+  // The tests run as root (CI does); a tmpfs the test mounts is the one honest full disk.
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mount], { stdio: 'pipe' });
   try {
     const target = new LocalTarget(join(mount, 'backups'));
     const repo = new BackupRepository(target);
