@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { Agent as UndiciAgent, request as undiciRequest } from 'undici';
 import { findRunningProxy, spawnProxy } from '../../src/proxy/launch.js';
 import { ProxyClient } from '../../src/proxy/client.js';
 import type { SlipwayError } from '../../src/errors.js';
@@ -199,7 +201,7 @@ async function waitUntil(fn: () => Promise<boolean>, ms = 15_000): Promise<void>
   }
 }
 
-test('HTTPS: the listening socket is handed over too; keep-alive HTTPS clients see no failure, table pushes after it included', async () => {
+test('HTTPS: the listening socket is handed over too; keep-alive HTTP/1.1 and HTTP/2 clients see no failure, table pushes after it included', async () => {
   const app = await startHello();
   const app2 = await startHello();
   const dir = await stateDir();
@@ -241,10 +243,35 @@ test('HTTPS: the listening socket is handed over too; keep-alive HTTPS clients s
       await sleep(5);
     }
   })();
+  // HTTP/2 clients too (undici negotiates h2 by ALPN): their sessions on the old process get a GOAWAY.
+  const h2 = new UndiciAgent({ allowH2: true, connect: { ca: ca.certPem, servername: 'app.localhost' } });
+  let h2ok = 0;
+  const h2failures: string[] = [];
+  const h2loop = (async () => {
+    while (running) {
+      try {
+        const r = await undiciRequest(`https://127.0.0.1:${httpsPort}/`, { dispatcher: h2, headers: { host: 'app.localhost' } });
+        await r.body.text();
+        if (r.statusCode === 200) h2ok++;
+        else h2failures.push(`HTTP ${r.statusCode}`);
+      } catch (err) {
+        h2failures.push((err as Error).message);
+      }
+      await sleep(5);
+    }
+  })();
   const ws = new HeldWebSocket(port, 'app.localhost');
   try {
     await ws.openedAt;
     await sleep(500);
+    const alpn = await new Promise<string | false>((resolve, reject) => {
+      const s = tlsConnect({ host: '127.0.0.1', port: httpsPort, servername: 'app.localhost', ca: ca.certPem, ALPNProtocols: ['h2'] }, () => {
+        resolve(s.alpnProtocol ?? false);
+        s.end();
+      });
+      s.on('error', reject);
+    });
+    assert.equal(alpn, 'h2');
     const result = await client.handoff();
     assert.equal(result.listeners, 2);
     assert.equal((await client.status()).httpsPort, httpsPort);
@@ -259,13 +286,18 @@ test('HTTPS: the listening socket is handed over too; keep-alive HTTPS clients s
     await sleep(1500);
     running = false;
     await loop;
+    await h2loop;
     assert.deepEqual(failures, []);
     assert.ok(ok > 50, `HTTPS requests served: ${ok}`);
+    assert.deepEqual(h2failures, []);
+    assert.ok(h2ok > 50, `HTTP/2 requests served: ${h2ok}`);
     assert.deepEqual(await proxyProcesses(dir), [result.newPid]);
   } finally {
     running = false;
     ws.close();
     agent.destroy();
+    await h2loop;
+    await h2.close();
   }
 });
 
