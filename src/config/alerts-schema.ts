@@ -3,8 +3,22 @@ import { z } from 'zod';
 import { duration, durationValue } from './schema-fields.js';
 import { BUILTIN_EVALUATION } from '../observability/alerting/builtin-rules.js';
 import { parseThreshold, SIGNALS } from '../observability/alerting/signals.js';
+import { hasRefs, replaceRefs } from '../secrets/reference.js';
 
-const url = z.url({ protocol: /^https?$/ }).describe('http(s) URL.');
+/**
+ * A URL in which ${secret:NAME} may stand for the whole of it (checked when the daemon reads the
+ * value) or a part (credentials, a token in the path: checked with the reference in its place).
+ */
+function urlOrSecret(protocol: RegExp): z.ZodString {
+  const plain = z.url({ protocol });
+  return z.string().superRefine((value, ctx) => {
+    if (hasRefs(value) && replaceRefs(value, () => '').trim() === '') return;
+    const checked = plain.safeParse(hasRefs(value) ? replaceRefs(value, () => 'secret') : value);
+    if (!checked.success) for (const issue of checked.error.issues) ctx.addIssue({ code: 'custom', message: issue.message });
+  });
+}
+
+const url = urlOrSecret(/^https?$/).describe('http(s) URL; ${secret:NAME} allowed (all of it or a part).');
 const notifierName = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/).optional().describe('Name for `slipway alerts test` (default: the type, then type-2, ...).');
 
 export const notifierSchema = z.discriminatedUnion('type', [
@@ -12,13 +26,17 @@ export const notifierSchema = z.discriminatedUnion('type', [
     type: z.literal('webhook'),
     name: notifierName,
     url,
-    secret: z.string().min(16).optional().describe('Key of the HMAC-SHA256 signature header (X-Slipway-Signature); never logged.'),
+    secret: z
+      .string()
+      .refine((v) => hasRefs(v) || v.length >= 16, { message: 'Too small: expected string to have >=16 characters' })
+      .optional()
+      .describe('Key of the HMAC-SHA256 signature header (X-Slipway-Signature), at least 16 characters; ${secret:NAME} recommended; never logged.'),
   }),
   z.strictObject({ type: z.literal('slack'), name: notifierName, url }),
   z.strictObject({
     type: z.literal('email'),
     name: notifierName,
-    smtp: z.url({ protocol: /^smtps?$/ }).describe('smtp://[user:pass@]host:port (STARTTLS when offered) or smtps://'),
+    smtp: urlOrSecret(/^smtps?$/).describe('smtp://[user:pass@]host:port (STARTTLS when offered) or smtps://; ${secret:NAME} allowed (all of it or the password).'),
     from: z.email(),
     to: z.array(z.email()).min(1),
   }),

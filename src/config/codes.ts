@@ -146,8 +146,8 @@ export const configCodes = {
     kind: 'user',
   },
   SLW_CONFIG_SECRET_NOT_ALLOWED: {
-    title: 'A ${secret:NAME} placeholder is written outside a service\'s `env`.',
-    hint: 'Use secrets in `services.<name>.env` values, or mount them as files with `secretFiles: [NAME]`.',
+    title: 'A ${secret:NAME} placeholder is written in a setting that does not take secrets.',
+    hint: 'Use secrets in `services.<name>.env` values (or mount them as files with `secretFiles: [NAME]`), basic-auth users, `backups.key`, postgres source urls, S3 credentials and the credential settings of alert notifiers (`alerts.notify[].secret`, `url`, `smtp`).',
     kind: 'user',
   },
   SLW_CONFIG_SECRET_FILE_CLASH: {

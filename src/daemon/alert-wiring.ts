@@ -5,7 +5,12 @@ import { loadConfig } from '../config/load.js';
 import { toSlipwayError } from '../errors.js';
 import { diskSpace } from '../lib/disk-space.js';
 import { AlertService } from '../observability/alerting/alert-service.js';
-import { createNotifier, redactor, secretValues } from '../observability/alerting/notifier-factory.js';
+import { createNotifier, DeferredNotifier, redactor, secretValues } from '../observability/alerting/notifier-factory.js';
+import type { Notifier } from '../observability/alerting/notification.js';
+import type { NotifierSpec } from '../config/alerts-model.js';
+import type { SecretSource } from '../secrets/injecting-driver.js';
+import { notifierHasRefs, resolveNotifierSecrets } from '../secrets/notifier-secrets.js';
+import type { Redactor } from '../secrets/redactor.js';
 import { ALERT_STATE_FILE, loadAlertState } from '../observability/alerting/state-file.js';
 import { collectMetrics, type MetricsSources } from '../observability/collector.js';
 import { ProxyClient } from '../proxy/client.js';
@@ -28,6 +33,11 @@ export interface AlertWiring {
   readonly log?: Logger;
   /** Hands a notifier secret to the daemon's redactor (logs, API, journal). */
   readonly addSecret?: (value: string) => void;
+  /**
+   * The secret store and the daemon's redactor: notifier settings written as ${secret:NAME} are
+   * read from the store when the notifier is built, every value going to the redactor first.
+   */
+  readonly secrets?: { readonly source: SecretSource; readonly redactor: Redactor };
 }
 
 /**
@@ -48,7 +58,10 @@ export async function startAlerts(o: AlertWiring): Promise<AlertService | undefi
   const stateFile = join(o.stateDir, ALERT_STATE_FILE);
   const secrets = secretValues(spec.notify);
   for (const value of secrets) o.addSecret?.(value);
-  const redact = redactor(secrets);
+  const literal = redactor(secrets);
+  // Values read from the secret store are known to the daemon's redactor only (they may be read later).
+  const redact = o.secrets ? (text: string): string => o.secrets!.redactor.redact(literal(text)) : literal;
+  const notifiers = await Promise.all(spec.notify.map((n) => notifierOf(n, o)));
   const log = o.log ?? silentLogger;
   const service = new AlertService({
     spec,
@@ -58,7 +71,7 @@ export async function startAlerts(o: AlertWiring): Promise<AlertService | undefi
       openDeployments: () => new Map(o.store.deployments({ open: true }).map((d) => [d.service, d.id])),
       lastDeployment: (name) => o.store.deployments({ service: name, limit: 1 })[0]?.id,
     },
-    notifiers: spec.notify.map(createNotifier),
+    notifiers,
     stateFile,
     restored: await loadAlertState(stateFile),
     redact,
@@ -71,4 +84,25 @@ export async function startAlerts(o: AlertWiring): Promise<AlertService | undefi
   });
   service.start();
   return service;
+}
+
+/**
+ * A notifier whose settings hold ${secret:NAME} references is built from the store's values,
+ * now if it can be: a secret not set yet (or unfit) is a warning at daemon start, and that
+ * notifier's deliveries (and `slipway alerts test`) fail with the reason until the value is set.
+ */
+async function notifierOf(spec: NotifierSpec, o: AlertWiring): Promise<Notifier> {
+  if (!notifierHasRefs(spec)) return createNotifier(spec);
+  const deferred = new DeferredNotifier(spec.name, spec.type, async () => {
+    if (!o.secrets) throw new Error(`notifier "${spec.name}" uses \${secret:...}, which only the daemon can read`);
+    const resolved = await resolveNotifierSecrets(spec, o.secrets.source, o.secrets.redactor);
+    // Whole Slack URLs, SMTP passwords inside a URL: hidden like the literal ones.
+    for (const value of secretValues([resolved])) o.addSecret?.(value);
+    return createNotifier(resolved);
+  });
+  await deferred.ready().catch((err: unknown) => {
+    const e = toSlipwayError(err);
+    o.warn(`alerts: notifier ${spec.name} sends nothing yet: ${e.message} [${e.code}]`);
+  });
+  return deferred;
 }

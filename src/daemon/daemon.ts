@@ -170,6 +170,7 @@ export class Daemon {
       backups: () => backupMonitor.snapshot(),
       log: log.child({ component: 'alerts' }),
       addSecret: (value) => secrets.redactor.addValue('ALERTS_NOTIFY', value),
+      secrets: { source: secrets, redactor: secrets.redactor },
     });
     const alerts = this.#alerts;
     this.#admin = await startAdmin({

@@ -45,6 +45,11 @@ export const observabilityCodes = {
     hint: 'Check the notifier\'s URL or SMTP server and that it is reachable from the daemon; `slipway alerts list` shows its last error.',
     kind: 'user',
   },
+  SLW_ALERT_BAD_SECRET: {
+    title: 'A notifier setting written as ${secret:NAME} got a stored value that does not fit it (a webhook key under 16 characters, a URL that does not parse or has the wrong scheme); the notifier sends nothing.',
+    hint: 'Store a fitting value with `slipway secrets set NAME` (the value is read from stdin, never shown); the next notification, or `slipway alerts test <notifier>`, reads it again.',
+    kind: 'user',
+  },
   SLW_ALERTS_OFF: {
     title: 'The daemon evaluates no alerts: its config has no alerts section, or it did not load.',
     hint: 'Add `alerts:` to slipway.yaml and restart the daemon (`slipway stop --keep-apps`, then any command); the daemon log says why a config did not load.',

@@ -33,8 +33,8 @@ export const secretsCodes = {
     kind: 'user',
   },
   SLW_SECRETS_MISSING: {
-    title: 'A secret the config uses has no value in this environment, so the deploy did not start.',
-    hint: 'Set each listed secret with `slipway secrets set NAME --env ENV`, then deploy again.',
+    title: 'A secret the config uses has no value in this environment, so the deploy did not start (or, for an alert notifier at daemon start, that notifier sends nothing).',
+    hint: 'Set each listed secret with `slipway secrets set NAME --env ENV`, then deploy again (a notifier reads it at its next notification or `slipway alerts test`).',
     kind: 'user',
   },
   SLW_SECRETS_EXISTS: {

@@ -12,6 +12,7 @@ import { Redactor } from './redactor.js';
 import { DEFAULT_SECRETS_ENV, nameOf, refsIn } from './reference.js';
 import type { Secret } from './secret.js';
 import { SecretStore } from './store.js';
+import { notifierRefs } from './notifier-secrets.js';
 
 export class DaemonSecrets implements SecretSource {
   readonly redactor = new Redactor();
@@ -88,11 +89,13 @@ export class DaemonSecrets implements SecretSource {
   }
 }
 
-/** Names of the secrets the services of a config use (env references and secret files). */
+/** Names of the secrets the services of a config use (env references and secret files), and its alert notifiers. */
 export function usedSecrets(config: Config): Set<string> {
   const names = new Set<string>();
   for (const service of Object.values(config.services)) {
     for (const value of Object.values(service.env)) for (const ref of refsIn(value)) names.add(nameOf(ref.ref));
   }
+  // A notifier whose secret has no value would stay silent: refused like an app's secret.
+  for (const notifier of config.alerts?.notify ?? []) for (const ref of notifierRefs(notifier)) names.add(nameOf(ref.ref));
   return names;
 }

@@ -5,6 +5,8 @@ import { SMTPServer } from 'smtp-server';
 
 export interface Received {
   readonly headers: Record<string, string | string[] | undefined>;
+  /** The request's path (and query). */
+  readonly url: string;
   readonly body: string;
   readonly json: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- asserted by each test
 }
@@ -44,7 +46,7 @@ export class WebhookReceiver {
         return;
       }
       this.receivedAt.push(Date.now());
-      this.received.push({ headers: req.headers, body, json });
+      this.received.push({ headers: req.headers, url: req.url ?? '', body, json });
       res.writeHead(204).end();
     });
   });

@@ -11,8 +11,19 @@ export function signBody(secret: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
 
+/** The URL without its user:password, which goes in an Authorization: Basic header instead (fetch refuses URLs with credentials). */
+function withoutCredentials(url: string): { url: string; headers: Record<string, string> } {
+  const target = new URL(url);
+  if (!target.username && !target.password) return { url, headers: {} };
+  const basic = Buffer.from(`${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`).toString('base64');
+  target.username = '';
+  target.password = '';
+  return { url: target.href, headers: { authorization: `Basic ${basic}` } };
+}
+
 async function postJson(url: string, body: string, headers: Record<string, string>, signal: AbortSignal): Promise<void> {
-  const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers }, signal });
+  const plain = withoutCredentials(url);
+  const res = await fetch(plain.url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...plain.headers, ...headers }, signal });
   await res.arrayBuffer().catch(() => undefined);
   // The URL may carry a token (Slack): the error names the status only.
   if (!res.ok) throw new Error(`HTTP ${res.status} from the receiver`);

@@ -1,7 +1,8 @@
 /** Notifiers from the config, and the redaction of every secret they hold. */
 import type { NotifierSpec } from '../../config/alerts-model.js';
 import { AlertmanagerNotifier, SlackNotifier, WebhookNotifier } from './http-notifiers.js';
-import type { Notifier } from './notification.js';
+import { hasRefs } from '../../secrets/reference.js';
+import type { Notification, Notifier } from './notification.js';
 import { EmailNotifier } from './smtp-adapter.js';
 
 export function createNotifier(spec: NotifierSpec): Notifier {
@@ -17,10 +18,42 @@ export function createNotifier(spec: NotifierSpec): Notifier {
   }
 }
 
-/** Values that must never be shown: secrets, URLs that may carry tokens, SMTP credentials. */
+/**
+ * A notifier built when it is first needed (its settings hold ${secret:NAME} references the
+ * daemon reads from the store): a build that fails (a secret not set yet) fails the delivery
+ * with its error, and the next delivery builds again.
+ */
+export class DeferredNotifier implements Notifier {
+  #built: Notifier | undefined;
+  #building: Promise<Notifier> | undefined;
+
+  constructor(
+    readonly name: string,
+    readonly type: string,
+    private readonly build: () => Promise<Notifier>,
+  ) {}
+
+  /** Builds now (at daemon start); rejects with the build's error, and the next send tries again. */
+  async ready(): Promise<Notifier> {
+    if (this.#built) return this.#built;
+    this.#building ??= this.build().finally(() => (this.#building = undefined));
+    this.#built = await this.#building;
+    return this.#built;
+  }
+
+  async send(notification: Notification, signal: AbortSignal): Promise<void> {
+    await (await this.ready()).send(notification, signal);
+  }
+
+  close(): void {
+    this.#built?.close?.();
+  }
+}
+
+/** Values that must never be shown: secrets, URLs that may carry tokens, SMTP credentials (settings still holding references are skipped). */
 export function secretValues(specs: readonly NotifierSpec[]): string[] {
   const out: string[] = [];
-  for (const s of specs) {
+  for (const s of specs.filter((spec) => !Object.values(spec).some((v) => typeof v === 'string' && hasRefs(v)))) {
     if (s.type === 'webhook' && s.secret) out.push(s.secret);
     if (s.type === 'slack') out.push(s.url);
     if (s.type === 'email') {
