@@ -15,6 +15,11 @@ export function hasAgeCli(env: NodeJS.ProcessEnv): boolean {
   return findOnPath('age', env) !== undefined;
 }
 
+/** Decrypting also needs `mkfifo` (secret-fifo.ts); without it the library decrypts. */
+export function canDecryptWithAgeCli(env: NodeJS.ProcessEnv): boolean {
+  return hasAgeCli(env) && findOnPath('mkfifo', env) !== undefined;
+}
+
 export async function ageCliVersion(env: NodeJS.ProcessEnv): Promise<string> {
   return `age ${await toolVersion(['age', '--version'], env)}`;
 }

@@ -70,7 +70,14 @@ export function spawnChain(stages: readonly { readonly argv: readonly string[]; 
   const output = gated(last.stdout, all);
   const children = started.map((s, i) => ({ ...s.stage, exited: exits[i]!, output }));
   if (!first.stage.stdin) throw new Error(`${first.stage.name} was spawned without a stdin pipe`);
-  return { stream: Duplex.from({ writable: feeder(first.stage.stdin, all), readable: output }), children };
+  const stream = Duplex.from({ writable: feeder(first.stage.stdin, all), readable: output });
+  // Once its writable side finished, a Duplex.from pair no longer passes a teardown on to its
+  // readable side: do it here, or a failed run would wait forever on the last process's output.
+  stream.once('close', () => {
+    output.destroy();
+    last.stdout.destroy();
+  });
+  return { stream, children };
 }
 
 /** How long a failed process's error waits for the processes before it to report theirs. */
@@ -204,13 +211,11 @@ async function* passThenCheck(stdout: Readable, exited: Promise<void>): AsyncGen
 }
 
 function gated(stdout: Readable, exited: Promise<void>): Readable {
-  return Readable.from(passThenCheck(stdout, exited), { objectMode: false });
-}
-
-/** A Duplex over a filter process: writes go to its stdin, reads come from its gated stdout. */
-export function stageDuplex(stage: ChildStage): Duplex {
-  if (!stage.stdin) throw new Error(`${stage.name} was spawned without a stdin pipe`);
-  return Duplex.from({ writable: stage.stdin, readable: stage.output });
+  const output = Readable.from(passThenCheck(stdout, exited), { objectMode: false });
+  // Ended or torn down: let go of the pipe. A stdout left paused with data in it would never
+  // close, and a process is only reported gone ('close') once its stdout closed.
+  output.once('close', () => stdout.destroy());
+  return output;
 }
 
 function redact(text: string, secrets: readonly string[]): string {

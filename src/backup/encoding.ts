@@ -1,6 +1,6 @@
 import type { Stream } from 'node:stream';
 import { ageLibraryVersion, decryptStream, encryptStream } from './age-adapter.js';
-import { ageCliVersion, ageDecryptProcess, ageEncryptProcess, hasAgeCli } from './age-cli.js';
+import { ageCliVersion, ageDecryptProcess, ageEncryptProcess, canDecryptWithAgeCli, hasAgeCli } from './age-cli.js';
 import { spawnChain, type ChildStage } from './child-stage.js';
 import { compressStep, decompressStep, type Codec, type CodecStep } from './compression.js';
 
@@ -35,7 +35,8 @@ export function encodeStages(options: EncodingOptions & { readonly recipient: st
 export function decodeStages(options: EncodingOptions & { readonly identity: string | undefined }): Encoding {
   const steps: CodecStep[] = [];
   if (options.identity !== undefined) {
-    steps.push(useCli(options) ? { kind: 'process', ...ageDecryptProcess(options.identity, options.env) } : { kind: 'stream', stream: decryptStream(options.identity) });
+    const cli = options.ageCli ?? canDecryptWithAgeCli(options.env);
+    steps.push(cli ? { kind: 'process', ...ageDecryptProcess(options.identity, options.env) } : { kind: 'stream', stream: decryptStream(options.identity) });
   }
   const decompress = decompressStep(options.codec, options.env);
   if (decompress) steps.push(decompress);
