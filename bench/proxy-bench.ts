@@ -13,28 +13,14 @@
  *   node --import tsx bench/proxy-bench.ts [--duration 10] [--connections 64] [--threads 1]
  *     [--rate 1000] [--paced-duration 10]
  */
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { promisify } from 'node:util';
-import { createServer } from 'node:http';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { spawnProxy } from '../src/proxy/launch.js';
-import { ProxyClient } from '../src/proxy/client.js';
-import { proxyPaths } from '../src/proxy/paths.js';
+import { freePort } from '../src/lib/free-port.js';
 import { pacedLatency, type PacedResult } from './paced-latency.js';
-import { REPO_ROOT } from './bench-project.js';
-
-interface Result {
-  readonly name: string;
-  readonly rps: number;
-  readonly p50: number;
-  readonly p99: number;
-  readonly errors: number;
-}
+import { have, printRows, startNginx, withRig, wrk, writeResults, type Rig, type Row } from './proxy-rig.js';
 
 const { values } = parseArgs({
   options: {
@@ -46,28 +32,8 @@ const { values } = parseArgs({
   },
 });
 
-const BODY = Buffer.alloc(100, 'x');
-const execFileAsync = promisify(execFile);
 const ADDED_P99_TARGET_MS = 1;
 const PACED_TARGETS = ['direct', 'slipway', 'nginx-1w'];
-/** Load generators (wrk, the paced client) while they run: stopped by pid if interrupted. */
-const clients = new Set<ChildProcess>();
-function track(child: ChildProcess): void {
-  clients.add(child);
-  child.once('exit', () => clients.delete(child));
-}
-
-async function freePort(): Promise<number> {
-  const s = createNetServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-function have(cmd: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
-}
 
 async function waitForPort(port: number, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -79,110 +45,24 @@ async function waitForPort(port: number, ms = 10_000): Promise<void> {
   }
 }
 
-function toMs(value: string, unit: string): number {
-  const n = Number(value);
-  return unit === 'us' ? n / 1000 : unit === 's' ? n * 1000 : n;
-}
-
-/** Runs wrk without blocking this process (the app lives here). */
-async function wrk(name: string, port: number, durationS: string): Promise<Result> {
+async function measure(rig: Rig, name: string, port: number, durationS: string): Promise<Row> {
   const args = ['-t', values.threads ?? '1', '-c', values.connections ?? '64', '-d', `${durationS}s`, '--latency', `http://127.0.0.1:${port}/`];
-  const run = execFileAsync('wrk', args, { encoding: 'utf8' });
-  track(run.child);
-  const { stdout: out } = await run;
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
-  const lat = (q: string): number => {
-    const m = new RegExp(`^\\s+${q}%\\s+([\\d.]+)(us|ms|s)`, 'm').exec(out);
-    return m ? toMs(m[1] ?? '0', m[2] ?? 'ms') : NaN;
-  };
-  const errors = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0) + Number(/Socket errors:.*?(\d+)/.exec(out)?.[1] ?? 0);
-  return { name, rps, p50: lat('50'), p99: lat('99'), errors };
+  const w = await wrk(rig, args);
+  return { name, rps: w.rps, p50: w.p50, p99: w.p99, errors: w.non2xx + (w.socketErrors[0] ?? 0) };
 }
 
 async function main(): Promise<void> {
   if (!have('wrk')) throw new Error('wrk is missing: run bench/proxy.sh (it installs wrk, nginx and caddy)');
-  const dir = await mkdtemp(join(tmpdir(), 'slipway-bench-'));
-  const children: ChildProcess[] = [];
-  const pids: number[] = [];
-  const app = createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': BODY.length });
-    res.end(BODY);
-  });
-  app.keepAliveTimeout = 65_000;
-  await new Promise<void>((r) => app.listen(0, '127.0.0.1', r));
-  const appPort = (app.address() as AddressInfo).port;
-  // The app runs in this process, which otherwise only waits for wrk.
-  const targets: Array<{ name: string; port: number }> = [{ name: 'direct', port: appPort }];
-  // Interrupted (Ctrl-C, kill): stop what was started, by pid, then exit.
-  const onSignal = (): void => {
-    for (const c of clients) c.kill('SIGTERM');
-    void stopAll().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
-  let stopping: Promise<void> | undefined;
-  const stopAll = (): Promise<void> => (stopping ??= stopEverything());
-  async function stopEverything(): Promise<void> {
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
-    for (const pid of pids) signal(pid, 'SIGTERM');
-    app.closeAllConnections();
-    app.close();
-    await sleep(500);
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-    for (const pid of pids) signal(pid, 'SIGKILL');
-    pids.length = 0;
-    await rm(dir, { recursive: true, force: true });
-  }
-  try {
+  await withRig('slipway-bench-', async (rig) => {
+    const { dir, appPort } = rig;
+    // The app runs in this process, which otherwise only waits for wrk.
+    const targets: Array<{ name: string; port: number }> = [{ name: 'direct', port: appPort }];
     const slipwayPort = await freePort();
-    const { pid } = await spawnProxy({ stateDir: dir, logFile: join(dir, 'proxy.log') });
-    pids.push(pid);
-    await new ProxyClient(proxyPaths(dir).socket).putTable({
-      version: 1,
-      listen: { host: '127.0.0.1', http: slipwayPort },
-      routes: [{ host: '*', path: '/', service: 'app' }],
-      services: {
-        app: {
-          drainMs: 1000,
-          health: { path: '/', intervalMs: 5000, timeoutMs: 1000, rise: 1, fall: 3 },
-          targets: [{ id: 'app-1', release: 'r1', port: appPort }],
-        },
-      },
-    });
+    await rig.startSlipway({ http: slipwayPort });
     targets.push({ name: 'slipway', port: slipwayPort });
 
     if (have('nginx')) {
-      for (const workers of [1, 2]) {
-        const port = await freePort();
-        const prefix = join(dir, `nginx-${workers}`);
-        const conf = join(dir, `nginx-${workers}.conf`);
-        await writeFile(
-          conf,
-          `worker_processes ${workers};
-daemon off;
-pid ${prefix}.pid;
-error_log ${prefix}.error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}; proxy_temp_path ${dir}; fastcgi_temp_path ${dir}; uwsgi_temp_path ${dir}; scgi_temp_path ${dir};
-  upstream app { server 127.0.0.1:${appPort}; keepalive 128; }
-  server {
-    listen 127.0.0.1:${port};
-    location / {
-      proxy_pass http://app;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host $host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-    }
-  }
-}
-`,
-        );
-        const child = spawn('nginx', ['-p', dir, '-c', conf], { stdio: 'ignore' });
-        children.push(child);
-        targets.push({ name: `nginx-${workers}w`, port });
-      }
+      for (const workers of [1, 2]) targets.push({ name: `nginx-${workers}w`, port: await startNginx(rig, workers) });
     }
     if (have('caddy')) {
       const port = await freePort();
@@ -192,53 +72,36 @@ http {
         stdio: 'ignore',
         env: { ...process.env, XDG_DATA_HOME: join(dir, 'caddy-data'), XDG_CONFIG_HOME: join(dir, 'caddy-config'), HOME: dir },
       });
-      children.push(child);
+      rig.children.push(child);
       targets.push({ name: 'caddy', port });
     }
     for (const t of targets) await waitForPort(t.port);
 
-    const results: Result[] = [];
+    const results: Row[] = [];
     for (const t of targets) {
-      await wrk(t.name, t.port, '2'); // warm-up: JIT, connection pools
-      results.push(await wrk(t.name, t.port, values.duration ?? '10'));
+      await measure(rig, t.name, t.port, '2'); // warm-up: JIT, connection pools
+      results.push(await measure(rig, t.name, t.port, values.duration ?? '10'));
     }
     report(results);
 
     const options = { rate: Number(values.rate), durationS: Number(values['paced-duration']), rounds: 10, warmupS: 3, connections: 32 };
     const pacedTargets = targets.filter((x) => PACED_TARGETS.includes(x.name));
-    const measured = await pacedLatency(pacedTargets.map((t) => t.port), options, track);
+    const measured = await pacedLatency(
+      pacedTargets.map((t) => t.port),
+      options,
+      (child) => rig.track(child),
+    );
     const paced = measured.map((r, i) => ({ name: pacedTargets[i]?.name ?? '?', ...r }));
     reportPaced(paced);
-    await mkdir(join(REPO_ROOT, 'bench', 'results'), { recursive: true });
-    const file = join(REPO_ROOT, 'bench', 'results', 'proxy.json');
-    const machine = { cpus: cpus().length, node: process.version };
-    await writeFile(file, `${JSON.stringify({ date: new Date().toISOString(), machine, wrk: { ...values }, throughput: results, paced }, null, 1)}\n`);
-    console.log(`results written to ${file}`);
-  } finally {
-    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
-    await stopAll();
-  }
+    await writeResults('proxy', { wrk: { ...values }, throughput: results, paced });
+  });
 }
 
-function signal(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(pid, sig);
-  } catch {
-    // gone
-  }
-}
-
-function report(results: Result[]): void {
+function report(results: Row[]): void {
   const by = (name: string) => results.find((r) => r.name === name);
   const slipway = by('slipway');
-  const pad = (s: string, n: number) => s.padEnd(n);
-  const num = (n: number, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : '-');
   console.log(`wrk -t${values.threads} -c${values.connections} -d${values.duration}s, 100-byte responses, 127.0.0.1`);
-  console.log(`${pad('target', 12)}${pad('req/s', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('errors', 8)}slipway÷this`);
-  for (const r of results) {
-    const ratio = slipway && r.rps > 0 ? (slipway.rps / r.rps).toFixed(2) : '-';
-    console.log(`${pad(r.name, 12)}${pad(num(r.rps), 10)}${pad(num(r.p50, 2), 9)}${pad(num(r.p99, 2), 9)}${pad(String(r.errors), 8)}${ratio}`);
-  }
+  printRows(results);
   const caddy = by('caddy');
   const nginx = Math.max(by('nginx-1w')?.rps ?? 0, by('nginx-2w')?.rps ?? 0);
   if (slipway && caddy) console.log(`slipway ÷ caddy = ${(slipway.rps / caddy.rps).toFixed(2)} (target ≥ 1.2, one proxy process)`);

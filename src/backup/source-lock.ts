@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SlipwayError } from '../errors.js';
 import { isPidAlive } from '../lib/pid-alive.js';
 import { writeFileAtomic } from '../lib/atomic-write.js';
+import { createExclusive } from '../lib/exclusive-create.js';
 
 interface LockBody {
   readonly token: string;
@@ -70,18 +71,8 @@ export async function acquireSourceLock(dir: string, source: string, options: So
   throw new SlipwayError('SLW_BACKUP_IN_PROGRESS', `The lock of ${source} kept changing hands; another backup of it is starting.`);
 }
 
-async function tryCreate(path: string, body: LockBody): Promise<boolean> {
-  const tmp = `${path}.${body.token}.tmp`;
-  await writeFile(tmp, JSON.stringify(body), { mode: 0o600 });
-  try {
-    await link(tmp, path);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw err;
-  } finally {
-    await unlink(tmp).catch(() => undefined);
-  }
+function tryCreate(path: string, body: LockBody): Promise<boolean> {
+  return createExclusive(path, JSON.stringify(body), { tag: body.token });
 }
 
 /** Moves a stale lock away, unless it changed since it was judged stale (then a retry decides). */

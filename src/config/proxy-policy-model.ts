@@ -1,12 +1,7 @@
+import type { RequestLimits } from '../proxy/admission/limit-defaults.js';
+
 /** Request admission settings in the normalized config (sizes in bytes, durations in ms). */
-export interface LimitsSpec {
-  readonly bodyBytes: number;
-  readonly headerBytes: number;
-  readonly headerTimeoutMs: number;
-  readonly idleTimeoutMs: number;
-  readonly upstreamTimeoutMs: number;
-  readonly maxConnections: number;
-}
+export type LimitsSpec = RequestLimits;
 
 /** A token bucket per client address: `perSecond` refill, `burst` size. */
 export interface RateLimitSpec {

@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { tag } from './schema-meta.js';
 import { count, duration } from './schema-fields.js';
+import { DEFAULT_LIMITS } from '../proxy/admission/limit-defaults.js';
 
 /** Same grammar as parseSize in src/lib/size.ts. */
 export const SIZE_PATTERN = /^\d+(?:\.\d+)?\s*(?:[KMG]i?B|B)$/i;
@@ -45,12 +46,12 @@ const cidr = tag(z.string().refine(isCidr), {
 });
 
 export const limitsSchema = z.strictObject({
-  body: size('10MB', 'Largest request body; larger gets 413'),
-  headers: size('32KB', 'Largest request head (request line and header fields); larger gets 431'),
-  headerTimeout: duration('10s', 'Time a client has to send the whole request head (slowloris protection)'),
-  idleTimeout: duration('60s', 'Time an idle keep-alive client connection is kept'),
-  upstreamTimeout: duration('60s', 'Time the app has to start its response, and between two body chunks; then 504'),
-  maxConnections: count(10_000, 1, 1_000_000, 'Client connections per listener'),
+  body: size(`${DEFAULT_LIMITS.bodyBytes / 1024 ** 2}MB`, 'Largest request body; larger gets 413'),
+  headers: size(`${DEFAULT_LIMITS.headerBytes / 1024}KB`, 'Largest request head (request line and header fields); larger gets 431'),
+  headerTimeout: duration(`${DEFAULT_LIMITS.headerTimeoutMs / 1000}s`, 'Time a client has to send the whole request head (slowloris protection)'),
+  idleTimeout: duration(`${DEFAULT_LIMITS.idleTimeoutMs / 1000}s`, 'Time an idle keep-alive client connection is kept'),
+  upstreamTimeout: duration(`${DEFAULT_LIMITS.upstreamTimeoutMs / 1000}s`, 'Time the app has to start its response, and between two body chunks; then 504'),
+  maxConnections: count(DEFAULT_LIMITS.maxConnections, 1, 1_000_000, 'Client connections per listener'),
 });
 
 const rate = tag(z.string().regex(RATE_PATTERN), {

@@ -8,8 +8,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { link, readFile, unlink, writeFile } from 'node:fs/promises';
+import { readFile, unlink } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createExclusive } from './exclusive-create.js';
 import { isPidAlive } from './pid-alive.js';
 import { processStartTime } from './process-start.js';
 
@@ -66,19 +67,9 @@ function holderOf(pid: number): LockHolder {
   return { pid, start: processStartTime(pid), host: hostname(), since: new Date().toISOString(), token: randomBytes(8).toString('hex') };
 }
 
-/** Writes a temp file, then links it to the lock name: true when the lock was free. */
-async function tryCreate(path: string, holder: LockHolder): Promise<boolean> {
-  const tmp = `${path}.${holder.token}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(holder)}\n`, { mode: 0o600 });
-  try {
-    await link(tmp, path);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw err;
-  } finally {
-    await unlink(tmp).catch(() => undefined);
-  }
+/** Creates the lock file naming `holder`: true when the lock was free. */
+function tryCreate(path: string, holder: LockHolder): Promise<boolean> {
+  return createExclusive(path, `${JSON.stringify(holder)}\n`, { tag: holder.token });
 }
 
 /** The holder named in the lock file; undefined when it vanished meanwhile (or is not a slipway lock). */

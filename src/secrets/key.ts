@@ -3,10 +3,10 @@
  * <state>/secrets/key (mode 0600, created once on first use, never beside a store it did not make).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { link, mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { SlipwayError } from '../errors.js';
-import { fsyncDir } from '../lib/atomic-write.js';
+import { createExclusive } from '../lib/exclusive-create.js';
 
 export const KEY_ENV = 'SLIPWAY_SECRETS_KEY';
 const KEY_BYTES = 32;
@@ -66,27 +66,10 @@ export async function loadKey(o: KeyOptions): Promise<Buffer | undefined> {
 }
 
 /**
- * Writes `text` to a temp file (0600, fsynced) and links it to `file`, which fails when `file`
- * exists: two processes creating the key at once end up with one key, never one each.
+ * Writes the key file whole (0600, fsynced) unless it exists: two processes creating the key at
+ * once end up with one key, never one each.
  */
 async function createOnce(file: string, text: string): Promise<boolean> {
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const handle = await open(tmp, 'wx', 0o600);
-  try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await link(tmp, file);
-    await fsyncDir(dirname(file));
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw err;
-  } finally {
-    await unlink(tmp).catch(() => undefined);
-  }
+  return createExclusive(file, text, { tag: String(process.pid), durable: true });
 }

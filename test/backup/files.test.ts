@@ -1,7 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateBackupKey, parseBackupKey, type BackupKey } from '../../src/backup/age-adapter.js';
@@ -16,6 +15,7 @@ import type { BackupSource, SourceRun } from '../../src/backup/source.js';
 import { SqliteSource } from '../../src/backup/sqlite-source.js';
 import { verifyBackup } from '../../src/backup/verify.js';
 import { runCapture } from '../../src/release/run-capture.js';
+import { makeTree, treeOf } from '../helpers/tree.js';
 
 let work: string;
 let key: Required<BackupKey>;
@@ -31,28 +31,6 @@ async function sqlite(db: string, sql: string): Promise<string> {
   const r = await runCapture(['sqlite3', '-bail', db, sql], work);
   assert.equal(r.code, 0, r.stderr);
   return r.stdout;
-}
-
-/** Every entry of a tree: path, type, mode, and content hash or link target. */
-function treeOf(root: string): string[] {
-  return readdirSync(root, { recursive: true, encoding: 'utf8' })
-    .sort()
-    .map((path) => {
-      const full = join(root, path);
-      const info = lstatSync(full);
-      if (info.isSymbolicLink()) return `${path} -> ${readlinkSync(full)}`;
-      if (info.isDirectory()) return `${path}/ ${(info.mode & 0o7777).toString(8)}`;
-      return `${path} ${(info.mode & 0o7777).toString(8)} ${createHash('sha256').update(readFileSync(full)).digest('hex')}`;
-    });
-}
-
-function makeTree(root: string): void {
-  mkdirSync(join(root, 'a/b'), { recursive: true });
-  writeFileSync(join(root, 'a/b/photo.bin'), Buffer.alloc(300_000, 7));
-  writeFileSync(join(root, 'readme.txt'), 'hello ünïcode\n');
-  writeFileSync(join(root, 'script.sh'), '#!/bin/sh\n');
-  chmodSync(join(root, 'script.sh'), 0o750);
-  symlinkSync('a/b/photo.bin', join(root, 'link'));
 }
 
 test('SQLite in WAL mode: online backup, verify, restore to a scratch file with the same content', async () => {

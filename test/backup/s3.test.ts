@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -24,6 +24,7 @@ import { runCapture } from '../../src/release/run-capture.js';
 import { startPgCluster } from '../helpers/postgres-cluster.js';
 import { comparableDump, seedDatabase } from '../helpers/postgres-data.js';
 import { S3RVER_ACCESS_KEY, S3RVER_SECRET_KEY, startS3rver, type S3rver } from '../helpers/s3rver.js';
+import { makeTree, treeOf } from '../helpers/tree.js';
 
 const BUCKET = 'slipway-backups';
 let work: string;
@@ -74,29 +75,6 @@ async function streamSha256(stream: Readable): Promise<{ sha256: string; bytes: 
     bytes += (chunk as Buffer).length;
   }
   return { sha256: hash.digest('hex'), bytes };
-}
-
-/** Every entry of a tree: path, type, mode, and content hash or link target. */
-function treeOf(root: string): string[] {
-  return readdirSync(root, { recursive: true, encoding: 'utf8' })
-    .sort()
-    .map((path) => {
-      const full = join(root, path);
-      const info = lstatSync(full);
-      if (info.isSymbolicLink()) return `${path} -> ${readlinkSync(full)}`;
-      if (info.isDirectory()) return `${path}/ ${(info.mode & 0o7777).toString(8)}`;
-      return `${path} ${(info.mode & 0o7777).toString(8)} ${sha256(readFileSync(full))}`;
-    });
-}
-
-function makeTree(root: string, bigBytes = 0): void {
-  mkdirSync(join(root, 'a/b'), { recursive: true });
-  writeFileSync(join(root, 'a/b/photo.bin'), Buffer.alloc(300_000, 7));
-  writeFileSync(join(root, 'readme.txt'), 'hello ünïcode\n');
-  writeFileSync(join(root, 'script.sh'), '#!/bin/sh\n');
-  chmodSync(join(root, 'script.sh'), 0o750);
-  symlinkSync('a/b/photo.bin', join(root, 'link'));
-  if (bigBytes > 0) writeFileSync(join(root, 'random.bin'), randomBytes(bigBytes));
 }
 
 test('directory → S3: the object read back and the file s3rver stored have the manifest SHA-256; restore is byte-identical', async () => {

@@ -9,12 +9,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freePort } from '../../src/lib/free-port.js';
 import { WebhookReceiver, type Received } from '../helpers/alert-receivers.js';
 import { CLI, cli, destroyProject, makeProject, serviceYaml, setVersion, waitFor, type CliResult, type Project } from '../helpers/e2e-project.js';
 import { LoadGenerator } from '../helpers/load.js';
+import { filesUnder } from '../helpers/tree.js';
 
 function configYaml(p: Project, admin: number, hookUrl: string): string {
   return (
@@ -34,16 +35,6 @@ function configYaml(p: Project, admin: number, hookUrl: string): string {
 function forms(value: string): string[] {
   const b = Buffer.from(value);
   return [value, b.toString('base64'), b.toString('base64').replace(/=+$/, ''), b.toString('base64url'), encodeURIComponent(value)];
-}
-
-async function filesUnder(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-    const full = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await filesUnder(full)));
-    else if (entry.isFile()) out.push(full);
-  }
-  return out;
 }
 
 const firing = (received: readonly Received[], rule: string): Received | undefined =>

@@ -14,6 +14,7 @@ import { freePort } from '../../src/lib/free-port.js';
 import { WebhookReceiver } from '../helpers/alert-receivers.js';
 import { CLI, cli, destroyProject, makeProject, serviceYaml, waitFor, type CliResult, type Project } from '../helpers/e2e-project.js';
 import { S3RVER_ACCESS_KEY, S3RVER_SECRET_KEY, startS3rver, type S3rver } from '../helpers/s3rver.js';
+import { filesUnder } from '../helpers/tree.js';
 
 const BUCKET = 'offsite';
 
@@ -53,16 +54,6 @@ function metrics(port: number): Promise<string> {
       .on('error', reject)
       .end();
   });
-}
-
-async function filesUnder(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const full = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await filesUnder(full)));
-    else if (entry.isFile()) out.push(full);
-  }
-  return out;
 }
 
 function forms(value: string): string[] {

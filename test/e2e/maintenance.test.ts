@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent, request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { httpAnswer, type HttpAnswer } from '../helpers/http-answer.js';
 import { cli, destroyProject, isAlive, makeProject, setVersion, startAndDeploy, waitFor, type Project } from '../helpers/e2e-project.js';
 
 const HOST = 'hello.localhost';
@@ -69,17 +70,8 @@ class Recorder {
   }
 }
 
-function get(port: number, headers: Record<string, string> = {}, localAddress?: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/', headers: { host: HOST, ...headers }, agent: false, ...(localAddress ? { localAddress } : {}) }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
+function get(port: number, headers: Record<string, string> = {}, localAddress?: string): Promise<HttpAnswer> {
+  return httpAnswer({ host: '127.0.0.1', port, path: '/', headers: { host: HOST, ...headers }, agent: false, ...(localAddress ? { localAddress } : {}) });
 }
 
 /** The status a websocket upgrade is answered with (101 when it opens). */

@@ -10,6 +10,7 @@ import { request } from 'node:http';
 import { join, relative } from 'node:path';
 import { CLI, cli, destroyProject, makeProject, type CliResult, type Project } from '../helpers/e2e-project.js';
 import { SecretStore } from '../../src/secrets/store.js';
+import { filesUnder } from '../helpers/tree.js';
 
 const PASSWORD = 'S3cr3t-Pa55/word+with=chars&more';
 
@@ -72,16 +73,6 @@ function get(port: number, path: string): Promise<string> {
 function forms(value: string): string[] {
   const b = Buffer.from(value);
   return [value, b.toString('base64'), b.toString('base64').replace(/=+$/, ''), b.toString('base64url'), encodeURIComponent(value)];
-}
-
-async function filesUnder(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const full = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await filesUnder(full)));
-    else if (entry.isFile()) out.push(full);
-  }
-  return out;
 }
 
 test('secrets: set, list, deploy as env and 0400 files, files gone after stop, and nothing leaks', { timeout: 180_000 }, async () => {

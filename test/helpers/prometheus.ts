@@ -1,11 +1,9 @@
 // A real Prometheus server (Debian package `prometheus`) on loopback with private storage,
 // and promtool, for the observability tests. Every process is stopped by its pid.
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort } from '../../src/lib/free-port.js';
+import { startServerProcess } from './server-process.js';
 
 export interface PrometheusServer {
   readonly url: string;
@@ -25,32 +23,24 @@ export interface PrometheusOptions {
 }
 
 export async function startPrometheus(o: PrometheusOptions): Promise<PrometheusServer> {
-  const dir = await mkdtemp(join(tmpdir(), 'slipway-prom-'));
-  const port = await freePort();
-  const ruleFiles = o.rules ? [join(dir, 'rules.yml')] : [];
-  if (o.rules) await writeFile(join(dir, 'rules.yml'), o.rules);
-  const config = [
-    'global: { scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s }',
-    `rule_files: ${JSON.stringify(ruleFiles)}`,
-    'scrape_configs:',
-    `  - { job_name: slipway, static_configs: [{ targets: ["${o.target}"] }] }`,
-  ].join('\n');
-  await writeFile(join(dir, 'prometheus.yml'), `${config}\n`);
-  const child: ChildProcess = spawn(
-    'prometheus',
-    [
-      `--config.file=${join(dir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--log.level=warn',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let log = '';
-  child.stderr?.on('data', (c: Buffer) => void (log = (log + c.toString()).slice(-4000)));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const pid = child.pid ?? 0;
-  const url = `http://127.0.0.1:${port}`;
+  const proc = await startServerProcess({
+    command: 'prometheus',
+    name: 'prometheus',
+    dirPrefix: 'slipway-prom-',
+    async prepare(dir, port) {
+      const ruleFiles = o.rules ? [join(dir, 'rules.yml')] : [];
+      if (o.rules) await writeFile(join(dir, 'rules.yml'), o.rules);
+      const config = [
+        'global: { scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s }',
+        `rule_files: ${JSON.stringify(ruleFiles)}`,
+        'scrape_configs:',
+        `  - { job_name: slipway, static_configs: [{ targets: ["${o.target}"] }] }`,
+      ].join('\n');
+      await writeFile(join(dir, 'prometheus.yml'), `${config}\n`);
+      return [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'];
+    },
+  });
+  const { url, pid, dir } = proc;
   const server: PrometheusServer = {
     url,
     pid,
@@ -65,29 +55,9 @@ export async function startPrometheus(o: PrometheusOptions): Promise<PrometheusS
       const data = await server.get(`/api/v1/query?query=${encodeURIComponent(promql)}`);
       return (data.result as { metric: Record<string, string>; value: [number, string] }[]).map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
     },
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        process.kill(pid, 'SIGTERM');
-        const done = await Promise.race([exited.then(() => true), sleep(5000).then(() => false)]);
-        if (!done) process.kill(pid, 'SIGKILL');
-        await exited;
-      }
-      await rm(dir, { recursive: true, force: true });
-    },
+    stop: () => proc.stop(),
   };
-  try {
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`prometheus exited (${child.exitCode}): ${log}`);
-      const ready = await fetch(`${url}/-/ready`).then((r) => r.ok, () => false);
-      if (ready) return server;
-      if (Date.now() > deadline) throw new Error(`prometheus not ready within 20 s: ${log}`);
-      await sleep(100);
-    }
-  } catch (err) {
-    await server.stop();
-    throw err;
-  }
+  return server;
 }
 
 /** Runs promtool with these arguments (and stdin); resolves with its exit code and output. */

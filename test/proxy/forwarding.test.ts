@@ -1,8 +1,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request as httpRequest, Agent as HttpAgent, type IncomingHttpHeaders } from 'node:http';
+import { request as httpRequest, Agent as HttpAgent } from 'node:http';
 import { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
+import { httpAnswer, type HttpAnswer } from '../helpers/http-answer.js';
 import { makeTable, startTestProxy, startUpstream, type TestProxy, type Upstream } from '../helpers/proxy-fixtures.js';
 
 let app: Upstream;
@@ -48,17 +49,8 @@ after(async () => {
 });
 
 /** A raw node:http request, so Connection and friends go out exactly as written. */
-function rawGet(path: string, headers: Record<string, string>): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, headers, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
+function rawGet(path: string, headers: Record<string, string>): Promise<HttpAnswer> {
+  return httpAnswer({ host: '127.0.0.1', port, path, headers, agent: false });
 }
 
 test('forwarded headers are set and hop-by-hop request headers removed', async () => {

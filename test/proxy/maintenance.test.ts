@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, request, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { heldByMaintenance, sendMaintenancePage } from '../../src/proxy/maintenance.js';
 import type { ServiceTable } from '../../src/proxy/protocol.js';
+import { httpAnswer, type HttpAnswer } from '../helpers/http-answer.js';
 
 const base: ServiceTable = { health: { path: '/h', intervalMs: 1000, timeoutMs: 500, rise: 1, fall: 1 }, drainMs: 1000, targets: [] };
 
@@ -22,20 +23,11 @@ test('heldByMaintenance: off, on for everyone, allowlisted IPs and CIDRs (IPv4, 
   assert.equal(heldByMaintenance(some, 'not-an-address'), true);
 });
 
-async function serve(accept: string | undefined, method = 'GET', message?: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+async function serve(accept: string | undefined, method = 'GET', message?: string): Promise<HttpAnswer> {
   const server: Server = createServer((_req, res) => sendMaintenancePage(res, 'req-1', accept, message));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   try {
-    return await new Promise((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, method, agent: false }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (body += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      });
-      req.on('error', reject);
-      req.end();
-    });
+    return await httpAnswer({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, method, agent: false });
   } finally {
     server.close();
   }

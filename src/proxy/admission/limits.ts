@@ -1,23 +1,10 @@
 import type { Limits } from '../protocol.js';
+import { DEFAULT_LIMITS, type RequestLimits } from './limit-defaults.js';
 
-/** Every request limit with a value: the table's, else these defaults (docs/design.md, "Request limits"). */
-export interface EffectiveLimits {
-  readonly bodyBytes: number;
-  readonly headerBytes: number;
-  readonly headerTimeoutMs: number;
-  readonly idleTimeoutMs: number;
-  readonly upstreamTimeoutMs: number;
-  readonly maxConnections: number;
-}
+/** Every request limit with a value: the table's, else the defaults (limit-defaults.ts). */
+export type EffectiveLimits = RequestLimits;
 
-export const DEFAULT_LIMITS: EffectiveLimits = {
-  bodyBytes: 10 * 1024 ** 2,
-  headerBytes: 32 * 1024,
-  headerTimeoutMs: 10_000,
-  idleTimeoutMs: 60_000,
-  upstreamTimeoutMs: 60_000,
-  maxConnections: 10_000,
-};
+export { DEFAULT_LIMITS };
 
 /** `fallback`: the proxy's own defaults (a ProxyServer option may change the upstream timeout). */
 export function effectiveLimits(table: Limits | undefined, fallback: EffectiveLimits = DEFAULT_LIMITS): EffectiveLimits {
