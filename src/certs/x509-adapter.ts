@@ -10,6 +10,8 @@ import { isIP } from 'node:net';
 type Provider = Parameters<typeof x509.cryptoProvider.set>[0];
 type Key = webcrypto.CryptoKey;
 type KeyPair = webcrypto.CryptoKeyPair;
+// The library types keys with the DOM's CryptoKey; node's webcrypto keys are the same objects at
+// run time, typed apart. Every `as unknown as LibKey` / `Provider` in this file bridges only that.
 type LibKey = Parameters<typeof x509.SubjectKeyIdentifierExtension.create>[0];
 
 x509.cryptoProvider.set(webcrypto as unknown as Provider);

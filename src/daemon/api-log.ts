@@ -35,6 +35,7 @@ export function withApiLog(handlers: Handlers, o: ApiLogOptions): Handlers {
       }
     };
   }
+  // Same methods, same signatures: each wrapper forwards to its handler unchanged (a mapped type TypeScript cannot follow through Object.entries).
   return wrapped as unknown as Handlers;
 }
 

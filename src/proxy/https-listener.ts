@@ -144,6 +144,7 @@ export class HttpsListener {
 
   /** The table's limits: HTTP/1.1 over TLS like the plain listener; HTTP/2 gets the header list size. */
   applyLimits(limits: EffectiveLimits): void {
+    // An https/http2 secure server has the timeout and header-size properties node:http's server has.
     applyServerLimits(this.#server as unknown as LimitableServer, limits);
     if (this.#acceptor) this.#acceptor.maxConnections = limits.maxConnections; // it accepts, after a handover
     this.#server.updateSettings({ maxHeaderListSize: limits.headerBytes });

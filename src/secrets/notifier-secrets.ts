@@ -16,6 +16,7 @@ const FIELDS = { webhook: ['url', 'secret'], slack: ['url'], email: ['smtp'], al
 type Field = 'url' | 'secret' | 'smtp';
 
 function fieldsOf(spec: NotifierSpec): [Field, string][] {
+  // FIELDS names, per type, only string settings of that type's spec: read them by name.
   const record = spec as unknown as Record<string, unknown>;
   return (FIELDS[spec.type] as readonly Field[]).flatMap((f) => (typeof record[f] === 'string' ? [[f, record[f]] as [Field, string]] : []));
 }
@@ -71,6 +72,7 @@ export async function resolveNotifierSecrets(spec: NotifierSpec, source: SecretS
     }
     resolved[field] = field === 'secret' ? plain : plain.trim();
   }
+  // The spec it was copied from, with string settings replaced by strings: still that type's spec.
   return resolved as unknown as NotifierSpec;
 }
 
