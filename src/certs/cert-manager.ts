@@ -5,20 +5,19 @@
  * on the `slipway:certs` diagnostics channel. The proxy learns about certificates through
  * `decorate`, which the daemon applies to every routing table it pushes.
  */
-import { createHash } from 'node:crypto';
 import { channel } from 'node:diagnostics_channel';
 import { mkdir, readFile } from 'node:fs/promises';
 import { unwatchFile, watchFile } from 'node:fs';
 import { join } from 'node:path';
-import type { AcmeChallenge, Config } from '../config/model.js';
+import type { Config } from '../config/model.js';
 import { SlipwayError, toSlipwayError } from '../errors.js';
 import type { RoutingTableInput, TlsEntry } from '../proxy/protocol.js';
-import { createAccountKey, orderCertificate, type ChallengePublisher, type ChallengeType, type OrderOptions } from './acme-adapter.js';
+import type { OrderOptions } from './acme-adapter.js';
+import { AcmeOrders } from './acme-orders.js';
 import { CertStore, type StoredCert } from './cert-store.js';
 import { LocalCa } from './local-ca.js';
 import { EMPTY_SET, loadManagedSet, managedSetOf, saveManagedSet, sourceOf, type ManagedCert, type ManagedSet } from './managed-set.js';
 import { backoffMs, DEFAULT_BACKOFF, nextCheckMs, renewalAt, CHECK_EVERY_MS, type BackoffBounds } from './renewal-policy.js';
-import { writeFileAtomic } from '../lib/atomic-write.js';
 import { AriTracker } from './ari-tracker.js';
 
 /**
@@ -85,9 +84,7 @@ export class CertManager {
   #set: ManagedSet = EMPTY_SET;
   readonly #live = new Map<string, StoredCert>();
   readonly #attempts = new Map<string, Attempts>();
-  readonly #challenges = new Map<string, string>();
-  /** TLS-ALPN-01: host → key authorization. */
-  readonly #alpnChallenges = new Map<string, string>();
+  readonly #orders: AcmeOrders;
   readonly #watched = new Set<string>();
   readonly #ari: AriTracker;
   #chain: Promise<unknown> = Promise.resolve();
@@ -102,6 +99,7 @@ export class CertManager {
     this.store = new CertStore(root, options.crashPoint ? { crashPoint: options.crashPoint } : {});
     this.ca = new LocalCa(root);
     this.#setFile = join(root, 'managed.json');
+    this.#orders = new AcmeOrders({ root, publish: options.publish, ...(options.acme ? { acme: options.acme } : {}) });
     this.#ari = new AriTracker({ now: this.#now, minPollMs: options.ariMinPollMs ?? 60_000 });
   }
 
@@ -126,7 +124,7 @@ export class CertManager {
   /** Adds `listen.https`, the live certificates and pending ACME challenges to a table. */
   decorate(table: RoutingTableInput): RoutingTableInput {
     const tls = this.#tlsEntries();
-    const challenges = Object.fromEntries(this.#challenges);
+    const { challenges, alpnChallenges } = this.#orders;
     // Bound as soon as a route has TLS on: TLS-ALPN-01 validates the first certificate on it.
     const https = this.#set.certs.length > 0 ? this.#set.httpsPort : undefined;
     this.#decorated = this.#tableKey();
@@ -134,8 +132,8 @@ export class CertManager {
       ...table,
       listen: { ...table.listen, ...(https !== undefined ? { https } : {}) },
       ...(tls.length > 0 ? { tls } : {}),
-      ...(this.#challenges.size > 0 ? { challenges } : {}),
-      ...(this.#alpnChallenges.size > 0 ? { alpnChallenges: Object.fromEntries(this.#alpnChallenges) } : {}),
+      ...(challenges.size > 0 ? { challenges: Object.fromEntries(challenges) } : {}),
+      ...(alpnChallenges.size > 0 ? { alpnChallenges: Object.fromEntries(alpnChallenges) } : {}),
     };
   }
 
@@ -275,39 +273,8 @@ export class CertManager {
   async #order(entry: ManagedCert, live: StoredCert | undefined): Promise<{ fullchain: string; privkey: string }> {
     const acme = this.#set.acme;
     if (!acme) throw new SlipwayError('SLW_CERT_ACME_FAILED', `${entry.hosts.join(', ')} asks for tls: auto but the config has no tls.acme.`);
-    const caBundle = acme.caBundle === undefined ? undefined : await readFile(acme.caBundle, 'utf8');
-    const publisher: ChallengePublisher = {
-      publish: async (token, keyAuthorization, challenge) => {
-        if (challenge.type === 'tls-alpn-01') this.#alpnChallenges.set(challenge.host, keyAuthorization);
-        else this.#challenges.set(token, keyAuthorization);
-        await this.#o.publish('acme challenge');
-      },
-      withdraw: async (token, challenge) => {
-        if (challenge.type === 'tls-alpn-01') this.#alpnChallenges.delete(challenge.host);
-        else this.#challenges.delete(token);
-        await this.#o.publish('acme challenge done').catch(() => undefined);
-      },
-    };
     const ari = live ? this.#ari.windowOf(entry.name, live) : undefined;
-    return orderCertificate({ url: acme.directory, email: acme.email, caBundle }, entry.hosts, publisher, {
-      ...this.#o.acme,
-      // RFC 9773 §5: a renewal names the certificate it replaces when the CA offers ARI.
-      ...(ari ? { replaces: ari.certId } : {}),
-      accountKey: await this.#accountKey(acme.directory),
-      challengeTypes: challengeTypes(acme.challenge, this.#attemptsOf(entry.name).failures),
-    });
-  }
-
-  /** One account key per directory, kept (0600) under certs/acme/. */
-  async #accountKey(directory: string): Promise<string> {
-    const dir = join(this.store.root, 'acme');
-    const file = join(dir, `${createHash('sha256').update(directory).digest('hex').slice(0, 16)}.key`);
-    const existing = await readFile(file, 'utf8').catch(() => undefined);
-    if (existing) return existing;
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    const key = await createAccountKey();
-    await writeFileAtomic(file, key, 0o600);
-    return key;
+    return this.#orders.order(acme, { hosts: entry.hosts, replaces: ari?.certId, failures: this.#attemptsOf(entry.name).failures });
   }
 
   #tlsEntries(): TlsEntry[] {
@@ -328,7 +295,7 @@ export class CertManager {
 
   /** What decorate adds, to know whether the proxy's table is behind. */
   #tableKey(): string {
-    return JSON.stringify({ tls: this.#tlsEntries(), challenges: [...this.#challenges], alpn: [...this.#alpnChallenges], https: this.#set.httpsPort });
+    return JSON.stringify({ tls: this.#tlsEntries(), challenges: [...this.#orders.challenges], alpn: [...this.#orders.alpnChallenges], https: this.#set.httpsPort });
   }
 
   #stateOf(entry: ManagedCert): CertState {
@@ -390,22 +357,6 @@ export class CertManager {
         .finally(() => this.#timer === undefined && this.#schedule());
     }, delay);
     this.#timer.unref();
-  }
-}
-
-/**
- * The challenge types to offer, preferred first. `auto` starts with HTTP-01 and swaps the
- * order after each failure, so a host that only one of ports 80 and 443 reaches is still
- * validated on the next attempt.
- */
-export function challengeTypes(choice: AcmeChallenge | undefined, failures: number): ChallengeType[] {
-  switch (choice ?? 'auto') {
-    case 'http-01':
-      return ['http-01'];
-    case 'tls-alpn-01':
-      return ['tls-alpn-01'];
-    case 'auto':
-      return failures % 2 === 0 ? ['http-01', 'tls-alpn-01'] : ['tls-alpn-01', 'http-01'];
   }
 }
 

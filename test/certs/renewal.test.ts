@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { fetchRenewalInfo, pointInWindow, renewalInfoUrl } from '../../src/certs/ari.js';
-import { challengeTypes } from '../../src/certs/cert-manager.js';
+import { challengeTypes } from '../../src/certs/acme-orders.js';
 import { backoffMs, nextCheckMs, parseRetryAfter } from '../../src/certs/renewal-policy.js';
 import { ariCertId, createRootCa, signLeaf } from '../../src/certs/x509-adapter.js';
 
