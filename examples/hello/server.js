@@ -11,10 +11,16 @@ const version = readFileSync(new URL('./version.txt', import.meta.url), 'utf8').
 const mode = process.env.HELLO_MODE ?? 'normal';
 const port = Number(process.env.PORT ?? 3000);
 
+let refusals = 0;
+
 const server = createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://app');
   if (url.pathname === '/health') {
-    if (mode === 'unhealthy') console.error(`health check refused: HELLO_MODE=${mode}`);
+    if (mode === 'unhealthy') {
+      // The first refusal, then every tenth: the start-up lines stay in a short log tail.
+      refusals += 1;
+      if (refusals % 10 === 1) console.error(`health check refused (${refusals}): HELLO_MODE=${mode}`);
+    }
     res.writeHead(mode === 'unhealthy' ? 503 : 200, { 'content-type': 'text/plain' });
     return res.end(mode === 'unhealthy' ? 'not ready' : 'ok');
   }

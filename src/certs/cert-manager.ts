@@ -302,7 +302,8 @@ export class CertManager {
     const live = this.#live.get(entry.name);
     const attempts = this.#attempts.get(entry.name);
     const renewal = live && entry.tls.kind !== 'files' ? this.#renewalTime(entry, live) : undefined;
-    const retry = attempts && attempts.retryAt > this.#now() ? attempts.retryAt : undefined;
+    // While attempts fail, the next one is the retry, even once its time has come and it is under way.
+    const retry = attempts && attempts.failures > 0 ? attempts.retryAt : undefined;
     const next = retry ?? renewal;
     const window = live ? this.#ari.windowOf(entry.name, live)?.window : undefined;
     return {
