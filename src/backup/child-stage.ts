@@ -24,6 +24,12 @@ export interface ChildStage {
 export interface StageOptions {
   readonly env: NodeJS.ProcessEnv;
   readonly stdin: 'pipe' | 'ignore';
+  /**
+   * Where stdout goes: a pipe read by Node (default), or the stdin of another process (a
+   * stream with a file descriptor: the process writes into it directly, and `output` is then
+   * empty, ending once the process exited 0).
+   */
+  readonly stdout?: Writable;
   /** The code of the error when the process exits non-zero. */
   readonly failCode: ErrorCode;
   /** Picks a more precise code from the process's last error output (e.g. a wrong key). */
@@ -33,6 +39,11 @@ export interface StageOptions {
   /** Strings to blank out of the error output (passwords). */
   readonly redact?: readonly string[];
   readonly cwd?: string;
+  /**
+   * Checked after an exit 0, on the process's last error output (e.g. the sizes `zstd -vv`
+   * reports): an error returned here makes the exit count as a failure.
+   */
+  readonly checkExit?: (stderr: string) => Error | undefined;
 }
 
 const TAIL_BYTES = 4096;
@@ -40,8 +51,8 @@ const KILL_GRACE_MS = 2000;
 
 /** Spawns argv (never through a shell) as a pipeline stage. */
 export function spawnStage(argv: readonly string[], options: StageOptions): ChildStage {
-  const started = start(argv, options, options.stdin);
-  return { ...started.stage, output: gated(started.stdout, started.stage.exited) };
+  const started = start(argv, options, options.stdin, options.stdout);
+  return { ...started.stage, output: gated(started.stdout ?? Readable.from([]), started.stage.exited) };
 }
 
 /**
@@ -78,6 +89,42 @@ export function spawnChain(stages: readonly { readonly argv: readonly string[]; 
     last.stdout.destroy();
   });
   return { stream, children };
+}
+
+/**
+ * A chain fed by another process rather than by Node (`pg_dump | zstd | age`): `input` is the
+ * first process's stdin, to be handed as stdout to the process that writes the data (then
+ * closed here with `releaseInput`), so the raw bytes go from one process to the next without
+ * passing through Node. The output ends only once every process of the chain exited 0 and
+ * `upstream` (the writer's exit) resolved.
+ */
+export function spawnFedChain(
+  stages: readonly { readonly argv: readonly string[]; readonly options: Omit<StageOptions, 'stdin'> }[],
+  upstream: Promise<void>,
+): { readonly input: Writable; readonly output: Readable; readonly children: readonly ChildStage[]; releaseInput(): void } {
+  if (stages.length === 0) throw new Error('spawnFedChain needs at least one process');
+  const started: Started[] = [];
+  for (const { argv, options } of stages) {
+    const before = started.at(-1);
+    started.push(start(argv, options, before ? before.stdout : 'pipe'));
+    before?.stdout.destroy();
+  }
+  const first = started[0]!;
+  const last = started.at(-1)!;
+  if (!first.stage.stdin) throw new Error(`${first.stage.name} was spawned without a stdin pipe`);
+  const input = first.stage.stdin;
+  const exits = upstreamFirst(started.map((s) => s.stage.exited));
+  const all = Promise.all([upstream, ...exits]).then(() => undefined);
+  all.catch(() => undefined); // observed through the output and by the flow
+  const output = gated(last.stdout, all);
+  const children = started.map((s, i) => ({ ...s.stage, exited: exits[i]!, output }));
+  // Node's end of the pipe into the first process: closed once the writer holds its own copy,
+  // so the first process sees its input end when the writer exits.
+  const releaseInput = (): void => {
+    input.on('error', () => undefined);
+    input.destroy();
+  };
+  return { input, output, children, releaseInput };
 }
 
 /** How long a failed process's error waits for the processes before it to report theirs. */
@@ -163,12 +210,14 @@ interface Started {
   readonly stdout: Readable;
 }
 
-function start(argv: readonly string[], options: Omit<StageOptions, 'stdin'>, stdin: 'pipe' | 'ignore' | Readable): Started {
+function start(argv: readonly string[], options: Omit<StageOptions, 'stdin'>, stdin: 'pipe' | 'ignore' | Readable): Started;
+function start(argv: readonly string[], options: Omit<StageOptions, 'stdin'>, stdin: 'pipe' | 'ignore' | Readable, stdout: Writable | undefined): Omit<Started, 'stdout'> & { readonly stdout: Readable | null };
+function start(argv: readonly string[], options: Omit<StageOptions, 'stdin'>, stdin: 'pipe' | 'ignore' | Readable, stdout?: Writable): Omit<Started, 'stdout'> & { readonly stdout: Readable | null } {
   const [file = '', ...args] = argv;
   const name = file.split('/').pop() ?? file;
-  const child = spawn(file, args, { env: options.env, cwd: options.cwd, stdio: [stdin, 'pipe', 'pipe'] });
+  const child = spawn(file, args, { env: options.env, cwd: options.cwd, stdio: [stdin, stdout ?? 'pipe', 'pipe'] });
   let tail = '';
-  const { stdout, stderr } = child as unknown as { stdout: Readable; stderr: Readable };
+  const { stderr } = child as unknown as { stderr: Readable };
   stderr.setEncoding('utf8');
   stderr.on('data', (text: string) => {
     tail = (tail + text).slice(-TAIL_BYTES);
@@ -182,7 +231,10 @@ function start(argv: readonly string[], options: Omit<StageOptions, 'stdin'>, st
       );
     });
     child.once('close', (code, signal) => {
-      if (code === 0) return resolve();
+      if (code === 0) {
+        const wrong = options.checkExit?.(tail);
+        return wrong ? reject(wrong) : resolve();
+      }
       const how = signal ? `was killed by ${signal}` : `exited with status ${code}`;
       const lastLines = redact(tail.trim(), options.redact ?? []);
       reject(
@@ -202,7 +254,7 @@ function start(argv: readonly string[], options: Omit<StageOptions, 'stdin'>, st
     killTimer.unref();
   };
   void exited.finally(() => clearTimeout(killTimer)).catch(() => undefined);
-  return { stage: { name, pid: child.pid, stdin: child.stdin, exited, kill }, stdout };
+  return { stage: { name, pid: child.pid, stdin: child.stdin, exited, kill }, stdout: child.stdout };
 }
 
 async function* passThenCheck(stdout: Readable, exited: Promise<void>): AsyncGenerator<Buffer> {

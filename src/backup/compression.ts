@@ -42,6 +42,29 @@ export function compressStep(codec: Codec, env: NodeJS.ProcessEnv): CodecStep | 
   }
 }
 
+/**
+ * zstd reading straight from a source process (no Node in between): `-vv` makes it report, on
+ * stderr, exactly how many bytes it read (`(809123456 B => …`; zstd 1.4 writes `(… => … bytes`),
+ * which is how the backup still learns the raw size and applies its sanity floor. `onRawBytes`
+ * gets that count once zstd exited 0; an error it returns fails the backup. zstd not saying how
+ * much it read fails the backup too.
+ */
+export function zstdCountingStep(env: NodeJS.ProcessEnv, onRawBytes: (bytes: number) => Error | undefined): Extract<CodecStep, { kind: 'process' }> {
+  return {
+    kind: 'process',
+    argv: ['zstd', ZSTD_LEVEL, '-T0', '-vv', '--no-progress', '-c'],
+    options: {
+      env,
+      failCode: 'SLW_BACKUP_PIPELINE_FAILED',
+      checkExit: (stderr) => {
+        const reported = [...stderr.matchAll(/\(\s*(\d+)(?: B)? =>\s*\d+(?: B| bytes)?,/g)].at(-1);
+        if (!reported) return new SlipwayError('SLW_BACKUP_PIPELINE_FAILED', 'zstd did not report how many bytes it compressed.');
+        return onRawBytes(Number(reported[1]));
+      },
+    },
+  };
+}
+
 export function decompressStep(codec: Codec, env: NodeJS.ProcessEnv): CodecStep | undefined {
   switch (codec) {
     case 'zstd':

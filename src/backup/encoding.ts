@@ -1,8 +1,8 @@
 import type { Stream } from 'node:stream';
 import { ageLibraryVersion, decryptStream, encryptStream } from './age-adapter.js';
 import { ageCliVersion, ageDecryptProcess, ageEncryptProcess, canDecryptWithAgeCli, hasAgeCli } from './age-cli.js';
-import { spawnChain, type ChildStage } from './child-stage.js';
-import { compressStep, decompressStep, type Codec, type CodecStep } from './compression.js';
+import { spawnChain, spawnFedChain, type ChildStage } from './child-stage.js';
+import { compressStep, decompressStep, zstdCountingStep, type Codec, type CodecStep } from './compression.js';
 
 /** The middle of a backup or read-back pipeline: streams to chain, and the processes behind them. */
 export interface Encoding {
@@ -29,6 +29,25 @@ export function encodeStages(options: EncodingOptions & { readonly recipient: st
     steps.push(useCli(options) ? { kind: 'process', ...ageEncryptProcess(options.recipient, options.env) } : { kind: 'stream', stream: encryptStream(options.recipient) });
   }
   return assemble(steps);
+}
+
+/**
+ * `zstd | age` (or zstd alone, unencrypted) fed directly by a source process, when both are
+ * programs: the raw bytes never pass through Node (see spawnFedChain). Undefined when a step
+ * would run in Node (brotli, gzip, the age library): the caller then feeds encodeStages itself.
+ */
+export function encodeFedStages(
+  options: EncodingOptions & {
+    readonly recipient: string | undefined;
+    readonly upstream: Promise<void>;
+    readonly onRawBytes: (bytes: number) => Error | undefined;
+  },
+): ReturnType<typeof spawnFedChain> | undefined {
+  if (options.codec !== 'zstd') return undefined;
+  if (options.recipient !== undefined && !useCli(options)) return undefined;
+  const steps = [zstdCountingStep(options.env, options.onRawBytes)];
+  if (options.recipient !== undefined) steps.push({ kind: 'process', ...ageEncryptProcess(options.recipient, options.env) });
+  return spawnFedChain(steps, options.upstream);
 }
 
 /** age decryption → decompression: the reverse of encodeStages. */

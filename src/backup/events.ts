@@ -9,7 +9,8 @@ import type { VerificationRecord } from './verification-record.js';
 export type BackupEvent =
   | { readonly type: 'backup.started'; readonly source: string; readonly id: string }
   | { readonly type: 'backup.source-started'; readonly source: string; readonly id: string; readonly pids: readonly number[] }
-  | { readonly type: 'backup.progress'; readonly source: string; readonly id: string; readonly rawBytes: number }
+  /** rawBytes: the source's output so far; storedBytes instead when that never passes through Node (pg_dump fed to zstd). */
+  | { readonly type: 'backup.progress'; readonly source: string; readonly id: string; readonly rawBytes?: number; readonly storedBytes?: number }
   | { readonly type: 'backup.committed'; readonly source: string; readonly id: string; readonly manifest: Manifest }
   | { readonly type: 'backup.failed'; readonly source: string; readonly id: string; readonly error: SlipwayError }
   | { readonly type: 'backup.verified'; readonly source: string; readonly id: string; readonly record: VerificationRecord }

@@ -31,8 +31,12 @@ const manifestSchema = z.strictObject({
   releaseId: z.string().optional(),
   /** The stored object: what the target holds, byte for byte. */
   object: z.strictObject({ key: z.string().min(1), bytes: size, sha256 }),
-  /** The source's output before compression and encryption: what a restore feeds the restore tool. */
-  raw: z.strictObject({ bytes: size, sha256 }),
+  /**
+   * The source's output before compression and encryption: what a restore feeds the restore
+   * tool. No sha256 when the source process fed zstd directly (its bytes never passed through
+   * slipway; the size is the one zstd counted, and zstd's frame checksum covers the content).
+   */
+  raw: z.strictObject({ bytes: size, sha256: sha256.optional() }),
   compression: z.enum(CODECS),
   encryption: z.discriminatedUnion('kind', [
     z.strictObject({ kind: z.literal('age'), recipient: z.string().startsWith('age1') }),

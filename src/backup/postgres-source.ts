@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import { spawnStage } from './child-stage.js';
 import { parsePgUrl, pgEnv, type PgConnection } from './postgres-url.js';
 import { pgToolsFor, serverMajor, PG_LIB_ROOT, type PgTools } from './pg-tools.js';
@@ -64,12 +65,21 @@ export class PostgresSource implements BackupSource {
     return { pg_dump: await toolVersion([tools.pgDump, '--version'], this.#env) };
   }
 
-  async open(): Promise<SourceRun> {
+  open(): Promise<SourceRun> {
+    return this.#run(undefined);
+  }
+
+  openInto(_signal: AbortSignal, stdout: Writable): Promise<SourceRun> {
+    return this.#run(stdout);
+  }
+
+  async #run(stdout: Writable | undefined): Promise<SourceRun> {
     const tools = await this.tools();
     const argv = [tools.pgDump, '--format=custom', '--compress=0', '--no-password', `--dbname=${this.#conn.url}`];
     const child = spawnStage(argv, {
       env: pgEnv(this.#conn, this.#env),
       stdin: 'ignore',
+      ...(stdout ? { stdout } : {}),
       failCode: 'SLW_BACKUP_SOURCE_FAILED',
       redact: this.#conn.password ? [this.#conn.password] : [],
     });

@@ -5,13 +5,13 @@ import { VERSION } from '../version.js';
 import type { BackupKey } from './age-adapter.js';
 import { checkSourceName, newBackupId } from './backup-id.js';
 import { CODEC_SUFFIX, codecVersion, defaultCodec, requireCodec, type Codec } from './compression.js';
-import { encodeStages, encryptionVersion } from './encoding.js';
+import { encodeFedStages, encodeStages, encryptionVersion } from './encoding.js';
 import { ignoreEvents, type EmitBackupEvent } from './events.js';
 import { runFlow } from './flow.js';
 import { MANIFEST_FORMAT, type Manifest } from './manifest.js';
 import { Meter } from './meter.js';
 import type { BackupRepository } from './repository.js';
-import type { BackupSource } from './source.js';
+import type { BackupSource, SourceRun } from './source.js';
 import { acquireSourceLock } from './source-lock.js';
 import { verifyBackup, type VerifyOutcome } from './verify.js';
 
@@ -65,9 +65,12 @@ export async function runBackup(options: RunBackupOptions): Promise<BackupOutcom
       throw err;
     },
   );
+  // The format check (`pg_restore --list`) of a source fed straight into zstd is the verify's:
+  // that path is only taken when a verify follows the backup.
+  const willVerify = options.verify !== false && (options.key === 'unencrypted' || options.key.identity !== undefined);
   let manifest: Manifest;
   try {
-    manifest = await makeBackup(options, { id, codec, env, started, emit, now });
+    manifest = await makeBackup(options, { id, codec, env, started, emit, now, willVerify });
     await repo.commit(manifest);
     emit({ type: 'backup.committed', source: source.name, id, manifest });
   } catch (err) {
@@ -99,6 +102,7 @@ interface RunContext {
   readonly started: Date;
   readonly emit: EmitBackupEvent;
   readonly now: () => Date;
+  readonly willVerify: boolean;
 }
 
 async function makeBackup(options: RunBackupOptions, ctx: RunContext): Promise<Manifest> {
@@ -112,6 +116,10 @@ async function makeBackup(options: RunBackupOptions, ctx: RunContext): Promise<M
     node: process.version,
     slipway: VERSION,
   };
+  if (source.openInto && ctx.willVerify) {
+    const direct = await makeDirectBackup(options, ctx, { key, recipient });
+    if (direct) return { ...direct, tools };
+  }
   const rawMeter = new Meter({
     headBytes: source.headBytes,
     progressEvery: options.progressEveryBytes ?? 64 << 20,
@@ -158,12 +166,98 @@ async function makeBackup(options: RunBackupOptions, ctx: RunContext): Promise<M
   };
 }
 
+/**
+ * pg_dump → zstd → age with no Node in between (kernel pipes): Node only reads the encrypted
+ * output, hashes it and hands it to the target. The raw size is what zstd reports having read
+ * (the sanity floor applies to it before the target commits); the format check is the
+ * `pg_restore --list` of the verify that follows; there is no raw SHA-256 (zstd's frame checksum
+ * covers the content, the verify records the SHA-256 it reads back). Undefined when a step would
+ * run in Node (no zstd or age program): the caller then takes the path through Node.
+ */
+async function makeDirectBackup(
+  options: RunBackupOptions,
+  ctx: RunContext,
+  object: { readonly key: string; readonly recipient: string | undefined },
+): Promise<Omit<Manifest, 'tools'> | undefined> {
+  const { source, repo } = options;
+  let rawBytes: number | undefined;
+  let settle: { resolve: (exit: Promise<void>) => void; reject: (err: unknown) => void } | undefined;
+  const upstream = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+  upstream.catch(() => undefined); // observed through the chain's output and by the flow
+  const encode = encodeFedStages({
+    codec: ctx.codec,
+    recipient: object.recipient,
+    env: ctx.env,
+    upstream,
+    onRawBytes: (bytes) => {
+      rawBytes = bytes;
+      return bytes >= source.minBytes ? undefined : tooSmall(source, bytes, `it is ${bytes} bytes, less than the ${source.minBytes} bytes of the smallest real ${source.kind} backup`);
+    },
+  });
+  if (!encode) return undefined;
+  let run: SourceRun;
+  try {
+    run = await source.openInto!(options.signal ?? new AbortController().signal, encode.input);
+  } catch (err) {
+    settle!.reject(err);
+    encode.children.forEach((child) => child.kill());
+    await Promise.allSettled(encode.children.map((child) => child.exited));
+    throw err;
+  } finally {
+    // The source process holds its own copy of the pipe now (or never will).
+    encode.releaseInput();
+  }
+  settle!.resolve(Promise.all(run.children.map((child) => child.exited)).then(() => undefined));
+  const objectMeter = new Meter({
+    progressEvery: options.progressEveryBytes ?? 16 << 20,
+    onProgress: (storedBytes) => ctx.emit({ type: 'backup.progress', source: source.name, id: ctx.id, storedBytes }),
+  });
+  let stored: { bytes: number } | undefined;
+  try {
+    await runFlow(options.signal, (signal) => {
+      const out = new PassThrough({ highWaterMark: 1 << 20 });
+      const children = [...run.children, ...encode.children];
+      const pids = children.flatMap((c) => (c.pid === undefined ? [] : [c.pid]));
+      ctx.emit({ type: 'backup.source-started', source: source.name, id: ctx.id, pids });
+      const upload = repo.target.put(object.key, out, signal).then((result) => {
+        stored = result;
+      });
+      return { streams: [encode.output, objectMeter, out], children, tasks: [upload] };
+    });
+  } finally {
+    await run.cleanup();
+  }
+  if (!stored || stored.bytes !== objectMeter.bytes) {
+    throw new SlipwayError('SLW_BACKUP_TARGET_WRITE_FAILED', `The target stored ${stored?.bytes ?? 0} of ${objectMeter.bytes} bytes of ${object.key}.`);
+  }
+  if (rawBytes === undefined) throw new SlipwayError('SLW_BACKUP_PIPELINE_FAILED', 'zstd did not report how many bytes it compressed.');
+  const finished = ctx.now();
+  return {
+    format: MANIFEST_FORMAT,
+    id: ctx.id,
+    source: { name: source.name, ...source.describe() },
+    startedAt: ctx.started.toISOString(),
+    finishedAt: finished.toISOString(),
+    durationMs: Math.max(0, finished.getTime() - ctx.started.getTime()),
+    ...(options.releaseId ? { releaseId: options.releaseId } : {}),
+    object: { key: object.key, bytes: objectMeter.bytes, sha256: objectMeter.sha256 },
+    raw: { bytes: rawBytes },
+    compression: ctx.codec,
+    encryption: object.recipient ? { kind: 'age', recipient: object.recipient } : { kind: 'none' },
+    host: hostname(),
+  };
+}
+
+function tooSmall(source: BackupSource, bytes: number, why: string): SlipwayError {
+  return new SlipwayError('SLW_BACKUP_OUTPUT_TOO_SMALL', `The ${source.kind} source ${source.name} produced output that cannot be a backup: ${why}.`, {
+    details: { bytes },
+  });
+}
+
 /** The floor and format check, run when the source's stream ends and before the target commits. */
 function sanityCheck(source: BackupSource, meter: Meter): Error | undefined {
   const wrongFormat = meter.bytes > 0 ? source.checkHead(meter.head) : 'it is empty';
   if (meter.bytes >= source.minBytes && wrongFormat === undefined) return undefined;
   const why = wrongFormat ?? `it is ${meter.bytes} bytes, less than the ${source.minBytes} bytes of the smallest real ${source.kind} backup`;
-  return new SlipwayError('SLW_BACKUP_OUTPUT_TOO_SMALL', `The ${source.kind} source ${source.name} produced output that cannot be a backup: ${why}.`, {
-    details: { bytes: meter.bytes },
-  });
+  return tooSmall(source, meter.bytes, why);
 }

@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { ChildStage } from './child-stage.js';
 
 export type SourceKind = 'postgres' | 'sqlite' | 'dir';
@@ -34,4 +34,10 @@ export interface BackupSource {
   describe(): SourceDescription;
   toolVersions(): Promise<Record<string, string>>;
   open(signal: AbortSignal): Promise<SourceRun>;
+  /**
+   * For sources that are one process writing the raw bytes (pg_dump): starts it with its stdout
+   * on `stdout`, the stdin of the next process (zstd), so the bytes never pass through Node. The
+   * run's stream is then empty; it ends once the process exited 0.
+   */
+  openInto?(signal: AbortSignal, stdout: Writable): Promise<SourceRun>;
 }

@@ -11,6 +11,8 @@ const recordSchema = z.strictObject({
   object: z.strictObject({ size: z.number(), version: z.string() }).optional(),
   /** What was checked: "size", "sha256", "decrypt", "decompress", "raw-sha256", "pg_restore --list". */
   checks: z.array(z.string()),
+  /** SHA-256 of the raw bytes as read back, when the manifest has none (pg_dump fed zstd directly). */
+  rawSha256: z.string().optional(),
   error: z.strictObject({ code: z.string(), message: z.string() }).optional(),
 });
 

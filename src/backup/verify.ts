@@ -46,6 +46,7 @@ export async function verifyBackup(options: VerifyOptions): Promise<VerifyOutcom
   const at = (options.now ?? (() => new Date()))().toISOString();
   const stat = await options.repo.target.stat(manifest.object.key);
   const base = { format: 'slipway-verify/1' as const, id, at, objectSha256: manifest.object.sha256, ...(stat ? { object: stat } : {}) };
+  let rawSha256: string | undefined;
   try {
     const checks: string[] = await readBack({
       target: options.repo.target,
@@ -54,10 +55,11 @@ export async function verifyBackup(options: VerifyOptions): Promise<VerifyOutcom
       env,
       ...(options.signal ? { signal: options.signal } : {}),
       sink: () => formatCheck(manifest, env, options.pgRoot ?? PG_LIB_ROOT),
+      onRawSha256: (sha256) => (rawSha256 = sha256),
     });
     const tool = formatCheckName(manifest);
     if (tool) checks.push(tool);
-    const record: VerificationRecord = { ...base, ok: true, checks };
+    const record: VerificationRecord = { ...base, ok: true, checks, ...(manifest.raw.sha256 === undefined && rawSha256 ? { rawSha256 } : {}) };
     await options.repo.recordVerification(manifest, record);
     emit({ type: 'backup.verified', source: manifest.source.name, id, record });
     return { ok: true, id, record };
