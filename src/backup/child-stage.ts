@@ -64,17 +64,7 @@ export function spawnChain(stages: readonly { readonly argv: readonly string[]; 
   readonly stream: Duplex;
   readonly children: readonly ChildStage[];
 } {
-  if (stages.length === 0) throw new Error('spawnChain needs at least one process');
-  const started: Started[] = [];
-  for (const { argv, options } of stages) {
-    const before = started.at(-1);
-    started.push(start(argv, options, before ? before.stdout : 'pipe'));
-    // The next process now holds the pipe: drop Node's end, so Node never reads from it and a
-    // reader that dies makes the writer fail (EPIPE) instead of block.
-    before?.stdout.destroy();
-  }
-  const first = started[0]!;
-  const last = started.at(-1)!;
+  const { started, first, last } = startLinked(stages, 'spawnChain');
   const exits = upstreamFirst(started.map((s) => s.stage.exited));
   const all = Promise.all(exits).then(() => undefined);
   all.catch(() => undefined); // observed through the output and by the flow
@@ -102,15 +92,7 @@ export function spawnFedChain(
   stages: readonly { readonly argv: readonly string[]; readonly options: Omit<StageOptions, 'stdin'> }[],
   upstream: Promise<void>,
 ): { readonly input: Writable; readonly output: Readable; readonly children: readonly ChildStage[]; releaseInput(): void } {
-  if (stages.length === 0) throw new Error('spawnFedChain needs at least one process');
-  const started: Started[] = [];
-  for (const { argv, options } of stages) {
-    const before = started.at(-1);
-    started.push(start(argv, options, before ? before.stdout : 'pipe'));
-    before?.stdout.destroy();
-  }
-  const first = started[0]!;
-  const last = started.at(-1)!;
+  const { started, first, last } = startLinked(stages, 'spawnFedChain');
   if (!first.stage.stdin) throw new Error(`${first.stage.name} was spawned without a stdin pipe`);
   const input = first.stage.stdin;
   const exits = upstreamFirst(started.map((s) => s.stage.exited));
@@ -125,6 +107,25 @@ export function spawnFedChain(
     input.destroy();
   };
   return { input, output, children, releaseInput };
+}
+
+/** Starts processes each reading the previous one's stdout, the first with a stdin pipe. */
+function startLinked(
+  stages: readonly { readonly argv: readonly string[]; readonly options: Omit<StageOptions, 'stdin'> }[],
+  caller: string,
+): { readonly started: readonly Started[]; readonly first: Started; readonly last: Started } {
+  const started: Started[] = [];
+  for (const { argv, options } of stages) {
+    const before = started.at(-1);
+    started.push(start(argv, options, before ? before.stdout : 'pipe'));
+    // The next process now holds the pipe: drop Node's end, so Node never reads from it and a
+    // reader that dies makes the writer fail (EPIPE) instead of block.
+    before?.stdout.destroy();
+  }
+  const [first] = started;
+  const last = started.at(-1);
+  if (!first || !last) throw new Error(`${caller} needs at least one process`);
+  return { started, first, last };
 }
 
 /** How long a failed process's error waits for the processes before it to report theirs. */
@@ -217,7 +218,8 @@ function start(argv: readonly string[], options: Omit<StageOptions, 'stdin'>, st
   const name = file.split('/').pop() ?? file;
   const child = spawn(file, args, { env: options.env, cwd: options.cwd, stdio: [stdin, stdout ?? 'pipe', 'pipe'] });
   let tail = '';
-  const { stderr } = child as unknown as { stderr: Readable };
+  const { stderr } = child;
+  if (!stderr) throw new Error(`${name} was spawned without a stderr pipe`);
   stderr.setEncoding('utf8');
   stderr.on('data', (text: string) => {
     tail = (tail + text).slice(-TAIL_BYTES);

@@ -145,9 +145,22 @@ async function makeBackup(options: RunBackupOptions, ctx: RunContext): Promise<M
   } finally {
     await run.cleanup();
   }
+  return { ...manifestOf(options, ctx, { key, recipient }, stored, objectMeter, { bytes: rawMeter.bytes, sha256: rawMeter.sha256 }), tools };
+}
+
+/** The manifest of an object the target has stored whole (checked here: a short write is no backup). */
+function manifestOf(
+  options: RunBackupOptions,
+  ctx: RunContext,
+  object: { readonly key: string; readonly recipient: string | undefined },
+  stored: { readonly bytes: number } | undefined,
+  objectMeter: Meter,
+  raw: Manifest['raw'],
+): Omit<Manifest, 'tools'> {
   if (!stored || stored.bytes !== objectMeter.bytes) {
-    throw new SlipwayError('SLW_BACKUP_TARGET_WRITE_FAILED', `The target stored ${stored?.bytes ?? 0} of ${objectMeter.bytes} bytes of ${key}.`);
+    throw new SlipwayError('SLW_BACKUP_TARGET_WRITE_FAILED', `The target stored ${stored?.bytes ?? 0} of ${objectMeter.bytes} bytes of ${object.key}.`);
   }
+  const { source } = options;
   const finished = ctx.now();
   return {
     format: MANIFEST_FORMAT,
@@ -157,11 +170,10 @@ async function makeBackup(options: RunBackupOptions, ctx: RunContext): Promise<M
     finishedAt: finished.toISOString(),
     durationMs: Math.max(0, finished.getTime() - ctx.started.getTime()),
     ...(options.releaseId ? { releaseId: options.releaseId } : {}),
-    object: { key, bytes: objectMeter.bytes, sha256: objectMeter.sha256 },
-    raw: { bytes: rawMeter.bytes, sha256: rawMeter.sha256 },
+    object: { key: object.key, bytes: objectMeter.bytes, sha256: objectMeter.sha256 },
+    raw,
     compression: ctx.codec,
-    encryption: recipient ? { kind: 'age', recipient } : { kind: 'none' },
-    tools,
+    encryption: object.recipient ? { kind: 'age', recipient: object.recipient } : { kind: 'none' },
     host: hostname(),
   };
 }
@@ -227,25 +239,8 @@ async function makeDirectBackup(
   } finally {
     await run.cleanup();
   }
-  if (!stored || stored.bytes !== objectMeter.bytes) {
-    throw new SlipwayError('SLW_BACKUP_TARGET_WRITE_FAILED', `The target stored ${stored?.bytes ?? 0} of ${objectMeter.bytes} bytes of ${object.key}.`);
-  }
   if (rawBytes === undefined) throw new SlipwayError('SLW_BACKUP_PIPELINE_FAILED', 'zstd did not report how many bytes it compressed.');
-  const finished = ctx.now();
-  return {
-    format: MANIFEST_FORMAT,
-    id: ctx.id,
-    source: { name: source.name, ...source.describe() },
-    startedAt: ctx.started.toISOString(),
-    finishedAt: finished.toISOString(),
-    durationMs: Math.max(0, finished.getTime() - ctx.started.getTime()),
-    ...(options.releaseId ? { releaseId: options.releaseId } : {}),
-    object: { key: object.key, bytes: objectMeter.bytes, sha256: objectMeter.sha256 },
-    raw: { bytes: rawBytes },
-    compression: ctx.codec,
-    encryption: object.recipient ? { kind: 'age', recipient: object.recipient } : { kind: 'none' },
-    host: hostname(),
-  };
+  return manifestOf(options, ctx, object, stored, objectMeter, { bytes: rawBytes });
 }
 
 function tooSmall(source: BackupSource, bytes: number, why: string): SlipwayError {

@@ -39,7 +39,7 @@ export async function createRootCa(commonName: string, days: number): Promise<Pe
     notBefore,
     notAfter: new Date(notBefore.getTime() + days * DAY_MS),
     signingAlgorithm: ALG,
-    keys: keys as unknown as { publicKey: LibKey; privateKey: LibKey },
+    keys: keys as unknown as { publicKey: LibKey; privateKey: LibKey }, // node webcrypto keys, typed as DOM keys by the library
     extensions: [
       new x509.BasicConstraintsExtension(true, 0, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
@@ -110,7 +110,7 @@ export async function createAlpnChallengeCert(name: string, keyAuthorization: st
     notBefore,
     notAfter: new Date(notBefore.getTime() + DAY_MS),
     signingAlgorithm: ALG,
-    keys: keys as unknown as { publicKey: LibKey; privateKey: LibKey },
+    keys: keys as unknown as { publicKey: LibKey; privateKey: LibKey }, // node webcrypto keys, typed as DOM keys by the library
     extensions: [
       new x509.SubjectAlternativeNameExtension([isIP(name) ? { type: 'ip', value: name } : { type: 'dns', value: name }]),
       new x509.Extension(ACME_IDENTIFIER_OID, true, Buffer.concat([Buffer.from([0x04, digest.length]), digest])),
