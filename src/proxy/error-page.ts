@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
+import { constants as h2, type ServerHttp2Stream } from 'node:http2';
 import { noteOf } from './response-policy/access-log.js';
 import { PROXY_PAGE_HEADERS } from './response-policy/headers.js';
 
@@ -64,6 +65,7 @@ export function sendErrorPage(
     res.destroy();
     return;
   }
+  const stream = http2StreamOf(res);
   const title = STATUS_CODES[status] ?? 'Error';
   const message = EXPLANATIONS[status];
   const json = prefersJson(accept);
@@ -79,9 +81,18 @@ export function sendErrorPage(
     'cache-control': 'no-store',
     'x-request-id': requestId,
     ...options.extraHeaders,
-    ...(options.close ? { connection: 'close' } : {}),
+    ...(options.close && !stream ? { connection: 'close' } : {}),
   });
-  res.end(res.req?.method === 'HEAD' ? undefined : body);
+  res.end(res.req?.method === 'HEAD' ? undefined : body, () => {
+    // HTTP/2 has no Connection header: once the whole answer is out, RST_STREAM with NO_ERROR
+    // tells the client to stop sending the rest of its body (RFC 9113 §8.1), on this stream only.
+    if (options.close && stream && !res.req?.complete && !stream.closed) stream.close(h2.NGHTTP2_NO_ERROR);
+  });
+}
+
+/** The HTTP/2 stream under node's compat response (typed as ServerResponse where the handlers get it), if any. */
+function http2StreamOf(res: ServerResponse): ServerHttp2Stream | undefined {
+  return res.req?.httpVersionMajor === 2 ? (res as { stream?: ServerHttp2Stream }).stream : undefined;
 }
 
 function html(status: number, title: string, message: string, requestId: string): string {

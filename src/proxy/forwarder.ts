@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { PassThrough } from 'node:stream';
 import type { Admitted } from './admission/admission.js';
-import { LimitedBody } from './admission/request-body.js';
+import { LimitedBody, requestHasBody } from './admission/request-body.js';
 import { performance } from 'node:perf_hooks';
 import { sendErrorPage } from './error-page.js';
 import { withoutHopByHop } from './hop-by-hop.js';
@@ -142,12 +142,6 @@ function responseHeaders(headers: IncomingHttpHeaders, requestId: string, setCoo
     out['set-cookie'] = app === undefined ? [setCookie] : [...(Array.isArray(app) ? app : [app]), setCookie];
   }
   return out;
-}
-
-function requestHasBody(req: IncomingMessage): boolean {
-  const length = req.headers['content-length'];
-  if (length !== undefined) return length !== '0';
-  return req.headers['transfer-encoding'] !== undefined;
 }
 
 function describe(err: Error): string {

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Server as NetServer, type AddressInfo, type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { listenError } from './http-listener.js';
-import { applyServerLimits, type EffectiveLimits, type LimitableServer } from './admission/limits.js';
+import { applyServerLimits, CONNECTION_CHECK_MS, DEFAULT_LIMITS, type EffectiveLimits, type LimitableServer } from './admission/limits.js';
 import type { TlsContexts } from './tls-contexts.js';
 import { TLS_POLICY } from './tls-policy.js';
 import type { TrafficHandlers } from './http-listener.js';
@@ -29,6 +29,10 @@ export class HttpsListener {
   #acceptor: NetServer | undefined;
   #retiring = false;
   #port = 0;
+  /** The table's limits; the handshake and HTTP/2 idle timeouts read them per connection. */
+  #limits: EffectiveLimits = DEFAULT_LIMITS;
+  /** Connections still in their TLS handshake, by remote address and port: the timer that cuts each. */
+  readonly #handshaking = new Map<string, NodeJS.Timeout>();
 
   private constructor(server: Http2SecureServer, host: string, requestedPort: number) {
     this.#server = server;
@@ -103,11 +107,18 @@ export class HttpsListener {
       allowHTTP1: true,
       SNICallback: (servername, cb) => cb(null, contexts.lookup(servername)),
     });
+    // Node checks the HTTP/1.1 header and request timeouts of an allowHTTP1 server every 30 s
+    // (a slow-header client would hold on up to 30 s past the header timeout); check as often as
+    // the plain listener does. The property exists at run time; node's types omit it on this class.
+    (server as unknown as { connectionsCheckingInterval: number }).connectionsCheckingInterval = CONNECTION_CHECK_MS;
     const listener = new HttpsListener(server, host, port);
     // Every new connection first passes the TLS-ALPN-01 router (a no-op while no challenge is pending).
     const accept = server.listeners('connection') as Array<(socket: Socket) => void>;
     server.removeAllListeners('connection');
-    server.on('connection', (socket: Socket) => contexts.routeConnection(socket, (s) => accept.forEach((fn) => fn.call(server, s))));
+    server.on('connection', (socket: Socket) => {
+      listener.#cutIfNoHandshake(socket);
+      contexts.routeConnection(socket, (s) => accept.forEach((fn) => fn.call(server, s)));
+    });
     server.on('request', (req: Http2ServerRequest, res: Http2ServerResponse) => listener.#onRequest(handlers, req, res));
     server.on('upgrade', (req: IncomingMessage, socket: TLSSocket, head: Buffer) => {
       listener.#http1.delete(socket); // a tunnel now: drained with its target, not as an idle connection
@@ -116,10 +127,16 @@ export class HttpsListener {
     });
     server.on('session', (session: Http2Session) => {
       listener.#sessions.add(session);
+      // Idle like a kept-alive HTTP/1.1 connection: a GOAWAY, then the connection closes once
+      // any stream still open (quiet, not idle) has ended.
+      session.setTimeout(listener.#limits.idleTimeoutMs, () => {
+        if (!session.closed && !session.destroyed) session.close();
+      });
       session.on('close', () => listener.#sessions.delete(session));
       session.on('error', () => undefined);
     });
     server.on('secureConnection', (socket: TLSSocket) => {
+      listener.#handshakeDone(socket);
       if (socket.alpnProtocol === 'h2') return;
       listener.#http1.set(socket, 0);
       listener.#idleSince.set(socket, Date.now());
@@ -135,6 +152,29 @@ export class HttpsListener {
     return listener;
   }
 
+  /**
+   * Node's own TLS handshake timeout is fixed when the server is made (120 s by default), so a
+   * client that connects and never finishes its handshake would outlive the header timeout
+   * (slowloris one layer down). Each raw connection gets the table's header timeout for it.
+   * Keyed by remote address and port, which the TLS socket over it reports the same.
+   */
+  #cutIfNoHandshake(socket: Socket): void {
+    const key = `${socket.remoteAddress ?? ''}|${socket.remotePort ?? 0}`;
+    const timer = setTimeout(() => {
+      if (this.#handshaking.get(key) !== timer) return;
+      this.#handshaking.delete(key);
+      socket.destroy();
+    }, this.#limits.headerTimeoutMs);
+    timer.unref();
+    this.#handshaking.set(key, timer);
+  }
+
+  #handshakeDone(socket: TLSSocket): void {
+    const key = `${socket.remoteAddress ?? ''}|${socket.remotePort ?? 0}`;
+    clearTimeout(this.#handshaking.get(key));
+    this.#handshaking.delete(key);
+  }
+
   /** The bound port (still known after the listening socket was handed over and closed here). */
   get port(): number {
     const address = this.listeningServer.address() as AddressInfo | null;
@@ -146,6 +186,7 @@ export class HttpsListener {
   applyLimits(limits: EffectiveLimits): void {
     // An https/http2 secure server has the timeout and header-size properties node:http's server has.
     applyServerLimits(this.#server as unknown as LimitableServer, limits);
+    this.#limits = limits;
     if (this.#acceptor) this.#acceptor.maxConnections = limits.maxConnections; // it accepts, after a handover
     this.#server.updateSettings({ maxHeaderListSize: limits.headerBytes });
   }

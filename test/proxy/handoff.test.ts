@@ -21,7 +21,8 @@ import { HELLO } from '../helpers/e2e-project.js';
 import { leafFor, testCa } from '../helpers/cert-fixtures.js';
 import { H2Client } from '../helpers/h2-client.js';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import type { RoutingTableInput } from '../../src/proxy/protocol.js';
+import type { HandoffResult, RoutingTableInput } from '../../src/proxy/protocol.js';
+import { ProxySupervisor } from '../../src/daemon/proxy-supervisor.js';
 
 // Every process started here carries this mark, so the test can count them and kill them by pid.
 const MARK = `handoff-${randomBytes(6).toString('hex')}`;
@@ -353,4 +354,28 @@ test('after a handover the new process still enforces the header timeout (slow h
   });
   assert.match(answer, /^HTTP\/1\.1 408/);
   assert.ok(Date.now() - began < 3000, `cut after ${Date.now() - began} ms`);
+});
+
+test('one restart at a time: a second while one runs is refused with a code (daemon and proxy alike); the next one after it goes through', async () => {
+  const { dir, pid: first, client } = await startProxy(1000);
+  const supervisor = new ProxySupervisor(dir);
+  const running = supervisor.restart();
+  await assert.rejects(supervisor.restart(), (err: SlipwayError) => err.code === 'SLW_PROXY_RESTART_IN_PROGRESS' && /already in progress/.test(err.message));
+  const result = await running;
+  assert.equal(result.oldPid, first);
+  // Two callers straight at the proxy (no daemon between them): the proxy takes one handover; the
+  // other reaches the retiring process and is told it already handed over, or finds the new one.
+  const [a, b] = await Promise.allSettled([new ProxyClient(proxyPaths(dir).socket, { timeoutMs: 30_000 }).handoff(), client.handoff()]);
+  const done = [a, b].filter((r): r is PromiseFulfilledResult<HandoffResult> => r.status === 'fulfilled').map((r) => r.value);
+  const refused = [a, b].filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => (r.reason as SlipwayError).code);
+  assert.ok(done.length >= 1, JSON.stringify({ done, refused }));
+  assert.ok(refused.every((code) => code === 'SLW_PROXY_SHUTTING_DOWN'), JSON.stringify(refused));
+  // Handovers chain: each one's old pid is a previous one's new pid; the guard was released.
+  const pids = [first, result.newPid, ...done.map((d) => d.newPid)];
+  for (const d of done) assert.ok(pids.includes(d.oldPid), JSON.stringify({ pids, d }));
+  const last = await supervisor.restart();
+  for (const pid of [first, result.newPid, ...done.map((d) => d.newPid)]) if (pid !== last.newPid) await exits(pid, 10_000);
+  await waitUntil(async () => (await proxyProcesses(dir)).length === 1);
+  assert.deepEqual(await proxyProcesses(dir), [last.newPid]);
+  supervisor.close();
 });

@@ -4,7 +4,7 @@ import { BasicAuthGate, challenge, type AuthOutcome, type BasicAuthOptions } fro
 import { plainAddress, TrustedProxies } from './client-address.js';
 import { DEFAULT_LIMITS, effectiveLimits, type EffectiveLimits } from './limits.js';
 import { DEFAULT_BUCKET_CAP, RateLimiter, type ZoneStats } from './rate-limit.js';
-import { CHUNKED_PREREAD_BYTES, prereadBody, type Preread } from './request-body.js';
+import { bodyOfUnknownLength, CHUNKED_PREREAD_BYTES, prereadBody, type Preread } from './request-body.js';
 import { framingProblem } from './request-framing.js';
 
 /** The statuses admission answers with. */
@@ -111,7 +111,7 @@ export class Admission {
   }
 
   #body(req: IncomingMessage, admitted: Admitted): Verdict | Promise<Verdict> {
-    if (req.headers['transfer-encoding'] === undefined || req.httpVersionMajor !== 1 || req.headers.upgrade !== undefined) return { kind: 'pass', admitted };
+    if (!bodyOfUnknownLength(req)) return { kind: 'pass', admitted };
     const max = Math.min(CHUNKED_PREREAD_BYTES, admitted.bodyLimit + 1);
     return prereadBody(req, max).then((preread): Verdict => {
       if (!preread) return { kind: 'refuse', refusal: { status: 400, close: true } }; // node answered already

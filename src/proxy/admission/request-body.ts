@@ -1,8 +1,33 @@
 import type { IncomingMessage } from 'node:http';
 import { Transform, type TransformCallback } from 'node:stream';
 
-/** Chunked bodies up to this size are read whole before anything is sent upstream. */
+/** Bodies of unknown length up to this size are read whole before anything is sent upstream. */
 export const CHUNKED_PREREAD_BYTES = 64 * 1024;
+
+/**
+ * Whether a request carries a body: by Content-Length, by chunked Transfer-Encoding, or, over
+ * HTTP/2 (whose DATA frames carry the length, so Content-Length is optional), by a HEADERS
+ * frame that did not end the stream.
+ */
+export function requestHasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  if (length !== undefined) return length !== '0';
+  if (req.httpVersionMajor === 2) return !endedWithHeaders(req);
+  return req.headers['transfer-encoding'] !== undefined;
+}
+
+/** A body whose size is known only once read: chunked HTTP/1.1, or HTTP/2 without Content-Length. */
+export function bodyOfUnknownLength(req: IncomingMessage): boolean {
+  if (req.headers.upgrade !== undefined) return false;
+  if (req.httpVersionMajor === 2) return req.headers['content-length'] === undefined && !endedWithHeaders(req);
+  return req.httpVersionMajor === 1 && req.headers['transfer-encoding'] !== undefined;
+}
+
+/** HTTP/2 requests reach the handlers as node's compat request, typed as IncomingMessage; its stream says whether HEADERS ended it. */
+function endedWithHeaders(req: IncomingMessage): boolean {
+  const stream = (req as { stream?: { endAfterHeaders?: boolean } }).stream;
+  return stream?.endAfterHeaders === true;
+}
 
 /** Thrown into the upstream body stream when the client sent more than the limit. */
 export class BodyTooLarge extends Error {
@@ -37,7 +62,7 @@ export class LimitedBody extends Transform {
   }
 }
 
-/** The start of a chunked body read ahead: `complete` when the whole body is in `chunks`. */
+/** The start of a body of unknown length read ahead: `complete` when the whole body is in `chunks`. */
 export interface Preread {
   readonly chunks: Buffer[];
   readonly bytes: number;
