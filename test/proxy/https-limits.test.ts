@@ -6,6 +6,7 @@ import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { assertIdleClosed, assertSlowHeadCut, untilClosed } from '../helpers/slow-client.js';
 import { makeTable, startTestProxy, startUpstream, type TestProxy, type Upstream } from '../helpers/proxy-fixtures.js';
 import { leafFor, testCa } from '../helpers/cert-fixtures.js';
 
@@ -64,17 +65,6 @@ function tlsConnection(alpn = 'http/1.1'): Promise<TLSSocket> {
   return new Promise((resolve, reject) => {
     const socket = tlsConnect({ host: '127.0.0.1', port, servername: HOST, ca: caPem, ALPNProtocols: [alpn] }, () => resolve(socket));
     socket.on('error', reject);
-  });
-}
-
-/** Resolves with what was received and the ms until the proxy closed the connection. */
-function untilClosed(socket: Socket, startedAt: number): Promise<{ data: string; ms: number }> {
-  return new Promise((resolve) => {
-    let data = '';
-    socket.setEncoding('latin1');
-    socket.on('data', (c: string) => (data += c));
-    socket.on('error', () => undefined);
-    socket.on('close', () => resolve({ data, ms: Date.now() - startedAt }));
   });
 }
 
@@ -159,19 +149,7 @@ test('HTTP/1.1 over TLS: a head over the header limit gets 431 and reaches no up
 
 test('HTTP/1.1 over TLS, slow headers: the connection is closed by the header timeout', async () => {
   const seen = app.seen.length;
-  const socket = await tlsConnection();
-  const startedAt = Date.now();
-  const closed = untilClosed(socket, startedAt);
-  socket.write(`GET / HTTP/1.1\r\nHost: ${HOST}\r\n`);
-  const drip = setInterval(() => socket.writable && socket.write('X-Drip: 1\r\n'), 200);
-  try {
-    const { data, ms } = await closed;
-    assert.match(data, /^HTTP\/1\.1 408 /);
-    assert.ok(ms >= LIMITS.headerTimeoutMs - 50, `closed after ${ms} ms, before the header timeout`);
-    assert.ok(ms < LIMITS.headerTimeoutMs + 4000, `closed only after ${ms} ms`);
-  } finally {
-    clearInterval(drip);
-  }
+  await assertSlowHeadCut(await tlsConnection(), HOST, LIMITS.headerTimeoutMs);
   assert.equal(app.seen.length, seen);
 });
 
@@ -186,15 +164,7 @@ test('a TLS handshake never finished (a client silent after connecting) is cut b
 });
 
 test('HTTP/1.1 over TLS: an idle keep-alive connection is closed after the idle timeout', async () => {
-  const socket = await tlsConnection();
-  const closed = untilClosed(socket, 0);
-  let answeredAt = 0;
-  socket.once('data', () => (answeredAt = Date.now()));
-  socket.write(`GET /idle HTTP/1.1\r\nHost: ${HOST}\r\n\r\n`);
-  const { data, ms } = await closed;
-  assert.match(data, /^HTTP\/1\.1 200 /);
-  const idle = ms - answeredAt;
-  assert.ok(idle >= LIMITS.idleTimeoutMs - 100 && idle < LIMITS.idleTimeoutMs + 4000, `closed after ${idle} ms idle`);
+  await assertIdleClosed(await tlsConnection(), HOST, LIMITS.idleTimeoutMs);
 });
 
 test('HTTP/2: a body declared over the limit gets 413; one streamed over it is cut and never relayed whole', async () => {

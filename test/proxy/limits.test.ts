@@ -2,6 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { request as httpRequest } from 'node:http';
+import { assertIdleClosed, assertSlowHeadCut, untilClosed } from '../helpers/slow-client.js';
 import { makeTable, startTestProxy, startUpstream, type TestProxy, type Upstream } from '../helpers/proxy-fixtures.js';
 
 let app: Upstream;
@@ -67,17 +68,6 @@ function rawConnection(): Promise<Socket> {
   });
 }
 
-/** Resolves with what was received and the ms until the proxy closed the connection. */
-function untilClosed(socket: Socket, startedAt: number): Promise<{ data: string; ms: number }> {
-  return new Promise((resolve) => {
-    let data = '';
-    socket.setEncoding('latin1');
-    socket.on('data', (c: string) => (data += c));
-    socket.on('error', () => undefined);
-    socket.on('close', () => resolve({ data, ms: Date.now() - startedAt }));
-  });
-}
-
 test('a body declared over the limit by Content-Length gets 413 and reaches no upstream', async () => {
   const seen = app.seen.length;
   const res = await post('/big-declared', [Buffer.alloc(1000)], { 'content-length': 200_000 }).catch((err: Error) => err);
@@ -133,33 +123,12 @@ test('a request head over the header limit gets 431 and reaches no upstream', as
 
 test('slow headers: the connection is closed by the header timeout', async () => {
   const seen = app.seen.length;
-  const socket = await rawConnection();
-  const startedAt = Date.now();
-  const closed = untilClosed(socket, startedAt);
-  socket.write('GET / HTTP/1.1\r\nHost: app.test\r\n');
-  // A byte every 200 ms keeps the connection busy but never completes the head (slowloris).
-  const drip = setInterval(() => socket.writable && socket.write('X-Drip: 1\r\n'), 200);
-  try {
-    const { data, ms } = await closed;
-    assert.match(data, /^HTTP\/1\.1 408 /);
-    assert.ok(ms >= LIMITS.headerTimeoutMs - 50, `closed after ${ms} ms, before the header timeout`);
-    assert.ok(ms < LIMITS.headerTimeoutMs + 4000, `closed only after ${ms} ms`);
-  } finally {
-    clearInterval(drip);
-  }
+  await assertSlowHeadCut(await rawConnection(), 'app.test', LIMITS.headerTimeoutMs);
   assert.equal(app.seen.length, seen);
 });
 
 test('an idle keep-alive connection is closed after the idle timeout', async () => {
-  const socket = await rawConnection();
-  const closed = untilClosed(socket, 0);
-  socket.write('GET /idle HTTP/1.1\r\nHost: app.test\r\n\r\n');
-  let answeredAt = 0;
-  socket.once('data', () => (answeredAt = Date.now()));
-  const { data, ms } = await closed;
-  assert.match(data, /^HTTP\/1\.1 200 /);
-  const idle = ms - answeredAt;
-  assert.ok(idle >= LIMITS.idleTimeoutMs - 100 && idle < LIMITS.idleTimeoutMs + 4000, `closed after ${idle} ms idle`);
+  await assertIdleClosed(await rawConnection(), 'app.test', LIMITS.idleTimeoutMs);
 });
 
 test('an upstream slower than the table upstream timeout gets 504', async () => {
