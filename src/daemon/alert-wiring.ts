@@ -88,8 +88,9 @@ export async function startAlerts(o: AlertWiring): Promise<AlertService | undefi
 
 /**
  * A notifier whose settings hold ${secret:NAME} references is built from the store's values,
- * now if it can be: a secret not set yet (or unfit) is a warning at daemon start, and that
- * notifier's deliveries (and `slipway alerts test`) fail with the reason until the value is set.
+ * read again for every delivery (a rotated value is used at once): a secret not set yet (or
+ * unfit) is a warning at daemon start, and that notifier's deliveries (and `slipway alerts
+ * test`) fail with the reason until the value is set.
  */
 async function notifierOf(spec: NotifierSpec, o: AlertWiring): Promise<Notifier> {
   if (!notifierHasRefs(spec)) return createNotifier(spec);
@@ -98,7 +99,7 @@ async function notifierOf(spec: NotifierSpec, o: AlertWiring): Promise<Notifier>
     const resolved = await resolveNotifierSecrets(spec, o.secrets.source, o.secrets.redactor);
     // Whole Slack URLs, SMTP passwords inside a URL: hidden like the literal ones.
     for (const value of secretValues([resolved])) o.addSecret?.(value);
-    return createNotifier(resolved);
+    return resolved;
   });
   await deferred.ready().catch((err: unknown) => {
     const e = toSlipwayError(err);

@@ -126,6 +126,16 @@ test('notifier secrets from the store: reported while missing, then signed, post
 
     const webhookTest = await run(['alerts', 'test', 'webhook', '--json'], env);
     assert.equal(webhookTest.code, 0, webhookTest.stdout + webhookTest.stderr);
+
+    // Rotated: the next notification is signed with the new key, without a daemon restart.
+    const rotatedKey = `whsec-${randomBytes(16).toString('hex')}`;
+    setSecret('WEBHOOK_KEY', rotatedKey);
+    const testsBefore = hook.received.filter((r) => r.body.includes('"test":true')).length;
+    const rotatedTest = await run(['alerts', 'test', 'webhook', '--json'], env);
+    assert.equal(rotatedTest.code, 0, rotatedTest.stdout + rotatedTest.stderr);
+    const afterRotation = await waitFor('the test post after rotation', () => hook.received.filter((r) => r.body.includes('"test":true'))[testsBefore]);
+    const resigned = `sha256=${createHmac('sha256', rotatedKey).update(afterRotation.body).digest('hex')}`;
+    assert.equal(afterRotation.headers['x-slipway-signature'], resigned, 'signed with the rotated key');
     const list = await run(['alerts', 'list', '--json']);
     assert.ok(list.json.alerts.some((a: { rule: string }) => a.rule === 'error-rate-high'), 'alerts list reads real content');
     const status = await run(['status', '--json']);
@@ -144,7 +154,7 @@ test('notifier secrets from the store: reported while missing, then signed, post
     for (const file of await filesUnder(p.stateDir)) places.push([file.slice(p.stateDir.length), await readFile(file, 'latin1').catch(() => '')]);
     assert.ok(places.some(([where]) => where.endsWith('daemon.log')), 'the scan reads the daemon log');
     assert.ok(places.map(([, text]) => text).join('').includes('error-rate-high'), 'the scan reads real content');
-    for (const [name, value] of [['WEBHOOK_KEY', webhookKey], ['SLACK_URL', slackUrl], ['AM_URL', amUrl], ['the Alertmanager password', amPassword]] as const) {
+    for (const [name, value] of [['WEBHOOK_KEY', webhookKey], ['the rotated WEBHOOK_KEY', rotatedKey], ['SLACK_URL', slackUrl], ['AM_URL', amUrl], ['the Alertmanager password', amPassword]] as const) {
       for (const form of forms(value)) {
         for (const [where, text] of places) assert.ok(!text.includes(form), `${name} (or an encoding of it) shows in ${where}`);
       }

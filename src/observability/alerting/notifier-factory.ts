@@ -1,4 +1,5 @@
 /** Notifiers from the config, and the redaction of every secret they hold. */
+import { createHash } from 'node:crypto';
 import type { NotifierSpec } from '../../config/alerts-model.js';
 import { AlertmanagerNotifier, SlackNotifier, WebhookNotifier } from './http-notifiers.js';
 import { hasRefs } from '../../secrets/reference.js';
@@ -19,26 +20,36 @@ export function createNotifier(spec: NotifierSpec): Notifier {
 }
 
 /**
- * A notifier built when it is first needed (its settings hold ${secret:NAME} references the
- * daemon reads from the store): a build that fails (a secret not set yet) fails the delivery
- * with its error, and the next delivery builds again.
+ * A notifier whose settings hold ${secret:NAME} references the daemon reads from the store.
+ * Each delivery reads them again and builds the notifier anew only when a value changed, so a
+ * rotated webhook key signs the next notification without a daemon restart. A read that fails
+ * (a secret not set yet) fails that delivery with its error; the next one reads again.
  */
 export class DeferredNotifier implements Notifier {
-  #built: Notifier | undefined;
-  #building: Promise<Notifier> | undefined;
+  #built: { readonly key: string; readonly notifier: Notifier } | undefined;
+  #reading: Promise<Notifier> | undefined;
 
   constructor(
     readonly name: string,
     readonly type: string,
-    private readonly build: () => Promise<Notifier>,
+    private readonly resolve: () => Promise<NotifierSpec>,
   ) {}
 
-  /** Builds now (at daemon start); rejects with the build's error, and the next send tries again. */
-  async ready(): Promise<Notifier> {
-    if (this.#built) return this.#built;
-    this.#building ??= this.build().finally(() => (this.#building = undefined));
-    this.#built = await this.#building;
-    return this.#built;
+  /** The notifier for the store's current values; rejects with the read's error. */
+  ready(): Promise<Notifier> {
+    this.#reading ??= this.#refresh().finally(() => (this.#reading = undefined));
+    return this.#reading;
+  }
+
+  async #refresh(): Promise<Notifier> {
+    const spec = await this.resolve();
+    // A digest of the resolved settings, kept in memory only, tells whether a value changed.
+    const key = createHash('sha256').update(JSON.stringify(spec)).digest('hex');
+    if (this.#built?.key !== key) {
+      this.#built?.notifier.close?.();
+      this.#built = { key, notifier: createNotifier(spec) };
+    }
+    return this.#built.notifier;
   }
 
   async send(notification: Notification, signal: AbortSignal): Promise<void> {
@@ -46,7 +57,7 @@ export class DeferredNotifier implements Notifier {
   }
 
   close(): void {
-    this.#built?.close?.();
+    this.#built?.notifier.close?.();
   }
 }
 
