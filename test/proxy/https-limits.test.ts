@@ -6,7 +6,7 @@ import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { assertIdleClosed, assertSlowHeadCut, untilClosed } from '../helpers/slow-client.js';
+import { assertIdleClosed, assertSlowHeadCut, countingApp, TEST_LIMITS, untilClosed } from '../helpers/limit-fixtures.js';
 import { makeTable, startTestProxy, startUpstream, type TestProxy, type Upstream } from '../helpers/proxy-fixtures.js';
 import { leafFor, testCa } from '../helpers/cert-fixtures.js';
 
@@ -22,7 +22,7 @@ let port = 0;
 /** Bytes of request bodies the upstream received, per URL. */
 const received = new Map<string, number>();
 
-const LIMITS = { bodyBytes: 100_000, headerBytes: 4096, headerTimeoutMs: 1000, idleTimeoutMs: 1500, upstreamTimeoutMs: 700, maxConnections: 50 };
+const LIMITS = TEST_LIMITS;
 const HOST = 'app.localhost';
 
 before(async () => {
@@ -34,15 +34,7 @@ before(async () => {
   const keyFile = join(dir, 'key.pem');
   await writeFile(certFile, leaf.fullchain);
   await writeFile(keyFile, leaf.privkey);
-  app = await startUpstream('app', (req, res) => {
-    let n = 0;
-    req.on('data', (c: Buffer) => (n += c.length));
-    req.on('close', () => received.set(req.url ?? '', n));
-    req.on('end', () => {
-      if (req.url === '/slow') setTimeout(() => res.end('late'), 3000).unref();
-      else res.end(`got ${n}`);
-    });
-  });
+  app = await startUpstream('app', countingApp(received));
   proxy = await startTestProxy();
   const table = makeTable(1, { web: { targets: [{ id: 'a1', release: 'r1', port: app.port }] } });
   const ack = await proxy.client.putTable({

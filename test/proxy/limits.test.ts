@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { request as httpRequest } from 'node:http';
-import { assertIdleClosed, assertSlowHeadCut, untilClosed } from '../helpers/slow-client.js';
+import { assertIdleClosed, assertSlowHeadCut, countingApp, TEST_LIMITS, untilClosed } from '../helpers/limit-fixtures.js';
 import { makeTable, startTestProxy, startUpstream, type TestProxy, type Upstream } from '../helpers/proxy-fixtures.js';
 
 let app: Upstream;
@@ -11,18 +11,10 @@ let port: number;
 /** Bytes of request bodies the upstream received, per URL. */
 const received = new Map<string, number>();
 
-const LIMITS = { bodyBytes: 100_000, headerBytes: 4096, headerTimeoutMs: 1000, idleTimeoutMs: 1500, upstreamTimeoutMs: 700, maxConnections: 50 };
+const LIMITS = TEST_LIMITS;
 
 before(async () => {
-  app = await startUpstream('app', (req, res) => {
-    let n = 0;
-    req.on('data', (c: Buffer) => (n += c.length));
-    req.on('close', () => received.set(req.url ?? '', n));
-    req.on('end', () => {
-      if (req.url === '/slow') setTimeout(() => res.end('late'), 3000).unref();
-      else res.end(`got ${n}`);
-    });
-  });
+  app = await startUpstream('app', countingApp(received));
   proxy = await startTestProxy();
   const table = { ...makeTable(1, { web: { targets: [{ id: 'a1', release: 'r1', port: app.port }] } }), limits: LIMITS };
   port = (await proxy.client.putTable(table)).httpPort;

@@ -1,4 +1,6 @@
+/** Clients and an app for the limit tests (plain and HTTPS): slowloris, idle watching, body counting. */
 import assert from 'node:assert/strict';
+import type { Handler } from './proxy-fixtures.js';
 import type { Socket } from 'node:net';
 
 /** Resolves with what was received and the ms from `startedAt` until the peer closed the connection. */
@@ -41,4 +43,23 @@ export async function assertIdleClosed(socket: Socket, host: string, idleMs: num
   assert.match(data, /^HTTP\/1\.1 200 /);
   const idle = ms - answeredAt;
   assert.ok(idle >= idleMs - 100 && idle < idleMs + 4000, `closed after ${idle} ms idle`);
+}
+
+/** The limits both limit tests push: small enough to cross quickly. */
+export const TEST_LIMITS = { bodyBytes: 100_000, headerBytes: 4096, headerTimeoutMs: 1000, idleTimeoutMs: 1500, upstreamTimeoutMs: 700, maxConnections: 50 };
+
+/**
+ * An app for limit tests: answers `got <bytes>` once the body ended (`/slow` only after 3 s,
+ * past the upstream timeout) and records in `received` how many body bytes each URL brought.
+ */
+export function countingApp(received: Map<string, number>): Handler {
+  return (req, res) => {
+    let n = 0;
+    req.on('data', (c: Buffer) => (n += c.length));
+    req.on('close', () => received.set(req.url ?? '', n));
+    req.on('end', () => {
+      if (req.url === '/slow') setTimeout(() => res.end('late'), 3000).unref();
+      else res.end(`got ${n}`);
+    });
+  };
 }
