@@ -107,7 +107,8 @@ async function startProxy(drainMs: number): Promise<{ dir: string; pid: number; 
 
 test('a handoff under load: 0 failed requests, slow requests finish, the websocket stays on the old process until it closes', async () => {
   const { dir, pid: oldPid, port, client } = await startProxy(30_000);
-  const load = new LoadGenerator({ port, host: 'app.test', rps: 150, slow: 4, slowMs: 1500 });
+  // A request crossing the old process's close of an idle connection is sent again once (RFC 9112 §9.3.1).
+  const load = new LoadGenerator({ port, host: 'app.test', rps: 150, slow: 4, slowMs: 1500, retryStaleKeepAlive: true });
   const ws = new HeldWebSocket(port, 'app.test');
   try {
     await ws.openedAt;
@@ -138,6 +139,7 @@ test('a handoff under load: 0 failed requests, slow requests finish, the websock
     assert.ok(exitMs < 8000, `the old process exits once its websocket closed (${exitMs} ms)`);
     await load.stop();
     assert.deepEqual(load.failures, [], `failed requests: ${JSON.stringify(load.failures.slice(0, 5))}`);
+    assert.ok(load.retried <= 2, `requests that crossed an idle close and were sent again: ${load.retried}`);
     assert.ok(load.slowOk >= 4, `slow requests completed (${load.slowOk})`);
     assert.deepEqual(await proxyProcesses(dir), [result.newPid]);
   } finally {
@@ -308,7 +310,7 @@ test('HTTPS: the listening socket is handed over too; keep-alive HTTP/1.1 and HT
 
 test('restarts in a row: a process that took over hands over again; 0 failed requests, each old process exits', async () => {
   const { dir, pid: first, port, client } = await startProxy(5000);
-  const load = new LoadGenerator({ port, host: 'app.test', rps: 150, slow: 2, slowMs: 800 });
+  const load = new LoadGenerator({ port, host: 'app.test', rps: 150, slow: 2, slowMs: 800, retryStaleKeepAlive: true });
   try {
     await sleep(500);
     const pids = [first];
@@ -322,6 +324,7 @@ test('restarts in a row: a process that took over hands over again; 0 failed req
     await sleep(500);
     await load.stop();
     assert.deepEqual(load.failures, [], `failed requests: ${JSON.stringify(load.failures.slice(0, 5))}`);
+    assert.ok(load.retried <= 2, `requests that crossed an idle close and were sent again: ${load.retried}`);
     assert.ok(load.ok > 200, `requests served: ${load.ok}`);
     assert.equal(new Set(pids).size, 4);
     assert.deepEqual(await proxyProcesses(dir), [pids[3]]);
