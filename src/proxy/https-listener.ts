@@ -159,7 +159,7 @@ export class HttpsListener {
    * Keyed by remote address and port, which the TLS socket over it reports the same.
    */
   #cutIfNoHandshake(socket: Socket): void {
-    const key = `${socket.remoteAddress ?? ''}|${socket.remotePort ?? 0}`;
+    const key = connectionKey(socket);
     const timer = setTimeout(() => {
       if (this.#handshaking.get(key) !== timer) return;
       this.#handshaking.delete(key);
@@ -170,7 +170,7 @@ export class HttpsListener {
   }
 
   #handshakeDone(socket: TLSSocket): void {
-    const key = `${socket.remoteAddress ?? ''}|${socket.remotePort ?? 0}`;
+    const key = connectionKey(socket);
     clearTimeout(this.#handshaking.get(key));
     this.#handshaking.delete(key);
   }
@@ -236,4 +236,9 @@ export class HttpsListener {
     }
     handlers.request(req as unknown as IncomingMessage, res as unknown as ServerResponse);
   }
+}
+
+/** A client connection's remote address and port: the same on the raw socket and the TLS socket over it. */
+function connectionKey(socket: Socket): string {
+  return `${socket.remoteAddress ?? ''}|${socket.remotePort ?? 0}`;
 }

@@ -1,7 +1,7 @@
 /** Clients and an app for the limit tests (plain and HTTPS): slowloris, idle watching, body counting. */
 import assert from 'node:assert/strict';
 import type { Handler } from './proxy-fixtures.js';
-import type { Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 
 /** Resolves with what was received and the ms from `startedAt` until the peer closed the connection. */
 export function untilClosed(socket: Socket, startedAt: number): Promise<{ data: string; ms: number }> {
@@ -62,4 +62,12 @@ export function countingApp(received: Map<string, number>): Handler {
       else res.end(`got ${n}`);
     });
   };
+}
+
+/** A plain TCP connection to 127.0.0.1:`port`, once connected. */
+export function rawConnection(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => resolve(socket));
+    socket.on('error', reject);
+  });
 }

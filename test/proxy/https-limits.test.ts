@@ -1,12 +1,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect as netConnect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { connect as h2connect, constants as h2, type ClientHttp2Session } from 'node:http2';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { assertIdleClosed, assertSlowHeadCut, countingApp, TEST_LIMITS, untilClosed } from '../helpers/limit-fixtures.js';
+import { assertIdleClosed, assertSlowHeadCut, countingApp, rawConnection, TEST_LIMITS, untilClosed } from '../helpers/limit-fixtures.js';
 import { makeTable, startTestProxy, startUpstream, type TestProxy, type Upstream } from '../helpers/proxy-fixtures.js';
 import { leafFor, testCa } from '../helpers/cert-fixtures.js';
 
@@ -146,10 +146,7 @@ test('HTTP/1.1 over TLS, slow headers: the connection is closed by the header ti
 });
 
 test('a TLS handshake never finished (a client silent after connecting) is cut by the header timeout', async () => {
-  const socket = await new Promise<Socket>((resolve, reject) => {
-    const s = netConnect(port, '127.0.0.1', () => resolve(s));
-    s.on('error', reject);
-  });
+  const socket = await rawConnection(port);
   const { ms } = await untilClosed(socket, Date.now());
   assert.ok(ms >= LIMITS.headerTimeoutMs - 50, `closed after ${ms} ms, before the header timeout`);
   assert.ok(ms < LIMITS.headerTimeoutMs + 4000, `closed only after ${ms} ms`);
@@ -225,12 +222,7 @@ test('TLS connections beyond maxConnections are closed at once; those within are
   const held: Socket[] = [];
   try {
     for (let i = 0; i < LIMITS.maxConnections; i++) {
-      held.push(
-        await new Promise<Socket>((resolve, reject) => {
-          const s = netConnect(port, '127.0.0.1', () => resolve(s));
-          s.on('error', reject);
-        }),
-      );
+      held.push(await rawConnection(port));
     }
     await new Promise((r) => setTimeout(r, 100));
     const started = Date.now();

@@ -1,8 +1,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { request as httpRequest } from 'node:http';
-import { assertIdleClosed, assertSlowHeadCut, countingApp, TEST_LIMITS, untilClosed } from '../helpers/limit-fixtures.js';
+import { assertIdleClosed, assertSlowHeadCut, countingApp, rawConnection, TEST_LIMITS, untilClosed } from '../helpers/limit-fixtures.js';
 import { makeTable, startTestProxy, startUpstream, type TestProxy, type Upstream } from '../helpers/proxy-fixtures.js';
 
 let app: Upstream;
@@ -53,13 +53,6 @@ function post(path: string, chunks: Buffer[], headers: Record<string, string | n
   });
 }
 
-function rawConnection(): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => resolve(socket));
-    socket.on('error', reject);
-  });
-}
-
 test('a body declared over the limit by Content-Length gets 413 and reaches no upstream', async () => {
   const seen = app.seen.length;
   const res = await post('/big-declared', [Buffer.alloc(1000)], { 'content-length': 200_000 }).catch((err: Error) => err);
@@ -105,7 +98,7 @@ test('a chunked body within the limit is relayed whole', async () => {
 
 test('a request head over the header limit gets 431 and reaches no upstream', async () => {
   const seen = app.seen.length;
-  const socket = await rawConnection();
+  const socket = await rawConnection(port);
   const closed = untilClosed(socket, Date.now());
   socket.write(`GET / HTTP/1.1\r\nHost: app.test\r\nX-Big: ${'a'.repeat(8000)}\r\n\r\n`);
   const { data } = await closed;
@@ -115,12 +108,12 @@ test('a request head over the header limit gets 431 and reaches no upstream', as
 
 test('slow headers: the connection is closed by the header timeout', async () => {
   const seen = app.seen.length;
-  await assertSlowHeadCut(await rawConnection(), 'app.test', LIMITS.headerTimeoutMs);
+  await assertSlowHeadCut(await rawConnection(port), 'app.test', LIMITS.headerTimeoutMs);
   assert.equal(app.seen.length, seen);
 });
 
 test('an idle keep-alive connection is closed after the idle timeout', async () => {
-  await assertIdleClosed(await rawConnection(), 'app.test', LIMITS.idleTimeoutMs);
+  await assertIdleClosed(await rawConnection(port), 'app.test', LIMITS.idleTimeoutMs);
 });
 
 test('an upstream slower than the table upstream timeout gets 504', async () => {
@@ -142,10 +135,10 @@ test('an upstream slower than the table upstream timeout gets 504', async () => 
 test('connections beyond maxConnections are closed at once; those within are served', async () => {
   const held: Socket[] = [];
   try {
-    for (let i = 0; i < LIMITS.maxConnections; i++) held.push(await rawConnection());
+    for (let i = 0; i < LIMITS.maxConnections; i++) held.push(await rawConnection(port));
     // node counts connections when it accepts them: wait until the last one is accepted.
     await new Promise((r) => setTimeout(r, 100));
-    const extra = await rawConnection();
+    const extra = await rawConnection(port);
     const closed = untilClosed(extra, Date.now());
     extra.write('GET / HTTP/1.1\r\nHost: app.test\r\n\r\n');
     const { data, ms } = await closed;
