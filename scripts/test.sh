@@ -5,11 +5,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the tests use, installed only when missing: git (source snapshots),
+# python3 and busybox (apps nobody here wrote: http.server, httpd),
 # postgresql, age, zstd, sqlite3 (backups), prometheus (metrics: prometheus and promtool),
 # prometheus-alertmanager (alert delivery to the Alertmanager v2 API),
 # pebble and openssl (TLS: the ACME test server, protocol checks).
 need=()
 command -v git >/dev/null || need+=(git)
+command -v python3 >/dev/null || need+=(python3)
+command -v busybox >/dev/null || need+=(busybox)
 command -v openssl >/dev/null || need+=(openssl)
 command -v pebble >/dev/null || need+=(pebble)
 command -v age >/dev/null || need+=(age)

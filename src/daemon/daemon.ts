@@ -17,6 +17,7 @@ import { runBuild } from '../release/run-build.js';
 import { snapshotSource } from '../release/snapshot-source.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { crashPointFrom } from './crash-point.js';
+import { refuseLostState, releasesOnDisk } from './state-guard.js';
 import { ControlServer } from './control-server.js';
 import { createHandlers } from './handlers.js';
 import { ProxySupervisor } from './proxy-supervisor.js';
@@ -117,8 +118,8 @@ export class Daemon {
     const backupMonitor = new BackupMonitor();
     const backups = new DaemonBackups({ stateDir, secrets, monitor: backupMonitor });
     this.#backups = backups;
-    this.#store = new SqliteStore(join(stateDir, 'state.db'), { redact });
     this.#driver = new LocalDriver({ stateDir, logDir: join(stateDir, 'logs', 'instances') });
+    this.#store = this.#openState(this.#driver, redact);
     const driver = new InjectingDriver(this.#driver, { runDir: secretRunDir(stateDir), source: secrets, redactor: secrets.redactor });
     this.#proxy = new ProxySupervisor(stateDir);
     const certWiring: CertWiring = { ...this.options, publish: async (reason) => this.#engine?.ctx.publisher.publish(reason), warn: (m) => this.warnings.push(m), log: (line) => log.child({ component: 'certs' }).info(line) };
@@ -193,6 +194,25 @@ export class Daemon {
     await this.#server.listen(this.socketPath);
     await writeFileAtomic(join(stateDir, 'daemon.pid'), `${process.pid}\n`);
     log.info('daemon ready', { socket: this.socketPath, ...(this.adminAddress ? { admin: this.adminAddress } : {}), warnings: this.warnings });
+  }
+
+  /** The state database, refused when it is missing or empty while apps of this state dir exist. */
+  #openState(driver: LocalDriver, redact: (json: string) => string): SqliteStore {
+    const stateFile = join(this.options.stateDir, 'state.db');
+    const evidence = (known: number | undefined) => {
+      const onDisk = releasesOnDisk(this.options.stateDir);
+      const liveInstances = known ? 0 : driver.findStrays(new Set()).length;
+      return { stateFile, knownReleases: known, onDisk, liveInstances };
+    };
+    if (!existsSync(stateFile)) refuseLostState(evidence(undefined));
+    const store = new SqliteStore(stateFile, { redact });
+    try {
+      refuseLostState(evidence(store.releaseCount()));
+    } catch (err) {
+      store.close();
+      throw err;
+    }
+    return store;
   }
 
   /** The proxy's listen address comes from the config the first time, from the state after. */

@@ -36,7 +36,7 @@ export async function deployService(
   const lease = await run.step('lock', () => deps.lock.acquire(`deploy of ${name} (daemon pid ${process.pid})`, run.id));
   const before = deps.store.service(name);
   const from = before?.activeRelease;
-  const unprotect = ctx.protect([from, before?.previousRelease]);
+  const unprotect = ctx.protect(name, [from, before?.previousRelease]);
   let unprotectNew = (): void => undefined;
   const timings: Timings = {};
   const start = await snapshotOf(run);
@@ -57,7 +57,7 @@ export async function deployService(
     const release: ReleaseRecord = await run.step('build', () => buildRelease(deps, spec, run.id), (r) =>
       r.commit ? `${r.id} at ${r.commit.slice(0, 7)}${r.dirty ? ' (uncommitted changes are not included)' : ''}` : r.id,
     );
-    unprotectNew = ctx.protect([release.id]);
+    unprotectNew = ctx.protect(release.service, [release.id]);
     run.setState('starting', { releaseId: release.id });
     let instances: InstanceRecord[] = [];
     try {
@@ -66,7 +66,7 @@ export async function deployService(
       instances = await run.step('health-gate', () => gateInstances(deps, instances, release.spec.health, run.id));
       timings.gateMs = deps.now() - gateBegan;
     } catch (err) {
-      await stopUnused(deps, deps.store.instances({ releaseId: release.id }), run.id);
+      await stopUnused(deps, deps.store.instances({ service: release.service, releaseId: release.id }), run.id);
       return await finish(run, 'failed', { start, switched: undefined, timings, error: err });
     }
     if ((strategy ?? spec.strategy) === 'canary') {

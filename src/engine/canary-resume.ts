@@ -12,11 +12,11 @@ import type { DeploymentRecord } from './records.js';
  */
 export async function resumeCanary(ctx: EngineContext, deployment: DeploymentRecord): Promise<void> {
   const { deps } = ctx;
-  const release = deployment.releaseId ? deps.store.release(deployment.releaseId) : undefined;
+  const release = deployment.releaseId ? deps.store.release(deployment.service, deployment.releaseId) : undefined;
   if (!release || !deployment.fromRelease || !deployment.canary) return;
   const run = DeploymentRun.resume(deps, deployment, () => undefined);
   const lease = deps.lock.acquire(`canary of ${deployment.service} (resumed by daemon pid ${process.pid})`, deployment.id);
-  const unprotect = ctx.protect([deployment.fromRelease, release.id]);
+  const unprotect = ctx.protect(deployment.service, [deployment.fromRelease, release.id]);
   try {
     await runCanary(ctx, run, { release, from: deployment.fromRelease, start: await snapshotOf(run), timings: {} });
   } finally {

@@ -6,6 +6,21 @@ export const engineCodes = {
     hint: 'Check the state directory (--state-dir) exists, is writable and the disk is not full.',
     kind: 'internal',
   },
+  SLW_STATE_CORRUPT: {
+    title: 'The state database is not a readable SQLite database (damaged, truncated or not a database at all).',
+    hint: 'Nothing was changed and the running apps keep serving. Restore state.db from a copy (slipway keeps state.db.v<N>-<time>.bak before each schema upgrade), or move it aside and start again with `--state-dir` pointing at a new directory.',
+    kind: 'user',
+  },
+  SLW_STATE_NEWER: {
+    title: 'The state database was written by a newer slipway, whose schema this build does not know.',
+    hint: 'Run the newer slipway again (nothing was changed), or restore the state.db.v<N>-<time>.bak copy the newer one made before it upgraded the file.',
+    kind: 'user',
+  },
+  SLW_STATE_LOST: {
+    title: 'The state database is missing or empty while releases of this state directory are on disk.',
+    hint: 'Nothing was started or stopped. Restore state.db (or a state.db.v<N>-<time>.bak copy) into the state directory; to really start from nothing, move the releases/ directory aside first.',
+    kind: 'user',
+  },
   SLW_ENGINE_BAD_TRANSITION: {
     title: 'An instance or deployment was asked to make a state change its state machine forbids.',
     hint: 'This is a bug in slipway: report it with the output of `slipway history --json`.',

@@ -13,8 +13,8 @@ export class EngineContext {
   }
 
   /** Keeps the reaper away from these releases until the returned function is called. */
-  protect(releases: readonly (string | undefined)[]): () => void {
-    const ids = releases.filter((r): r is string => r !== undefined);
+  protect(service: string, releases: readonly (string | undefined)[]): () => void {
+    const ids = releases.filter((r): r is string => r !== undefined).map((r) => keyOf(service, r));
     for (const id of ids) this.#protected.set(id, (this.#protected.get(id) ?? 0) + 1);
     let done = false;
     return () => {
@@ -28,7 +28,12 @@ export class EngineContext {
     };
   }
 
-  isProtected(release: string): boolean {
-    return this.#protected.has(release);
+  isProtected(service: string, release: string): boolean {
+    return this.#protected.has(keyOf(service, release));
   }
+}
+
+/** Release ids are unique only inside their service. */
+function keyOf(service: string, release: string): string {
+  return `${service}\u0000${release}`;
 }

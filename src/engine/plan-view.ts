@@ -17,7 +17,7 @@ export function activeReleases(deps: EngineDeps, service: string | undefined): P
     .services()
     .filter((s) => service === undefined || s.name === service)
     .map((s) => {
-      const release = s.activeRelease ? deps.store.release(s.activeRelease) : undefined;
+      const release = s.activeRelease ? deps.store.release(s.name, s.activeRelease) : undefined;
       if (!release) return { name: s.name };
       return {
         name: s.name,

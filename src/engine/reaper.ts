@@ -24,7 +24,7 @@ export class Reaper {
 
   isWanted(releaseId: string, service: string): boolean {
     const { deps } = this.#ctx;
-    if (this.#ctx.isProtected(releaseId)) return true;
+    if (this.#ctx.isProtected(service, releaseId)) return true;
     const record = deps.store.service(service);
     if (!record) return false;
     if (record.activeRelease === releaseId || record.canary?.release === releaseId) return true;
@@ -57,7 +57,7 @@ export class Reaper {
       const doomed = [...ready.slice(deps.keepReleases), ...all.filter((r) => r.status === 'failed')];
       for (const release of doomed) {
         if (this.isWanted(release.id, service.name)) continue;
-        if (deps.store.instances({ releaseId: release.id }).some((i) => isLive(i.state))) continue;
+        if (deps.store.instances({ service: service.name, releaseId: release.id }).some((i) => isLive(i.state))) continue;
         deps.store.transact({ kind: 'release.pruned', data: { id: release.id } }, (tx) => tx.putRelease({ ...release, status: 'pruned' }));
         await rm(release.dir, { recursive: true, force: true });
       }

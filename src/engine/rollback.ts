@@ -20,8 +20,8 @@ export async function rollbackService(ctx: EngineContext, name: string, reporter
   const lease = await run.step('lock', () => deps.lock.acquire(`rollback of ${name} (daemon pid ${process.pid})`, run.id));
   const before = deps.store.service(name);
   const from = before?.activeRelease;
-  const target = before?.previousRelease ? deps.store.release(before.previousRelease) : undefined;
-  const unprotect = ctx.protect([from, target?.id]);
+  const target = before?.previousRelease ? deps.store.release(name, before.previousRelease) : undefined;
+  const unprotect = ctx.protect(name, [from, target?.id]);
   const timings: Timings = {};
   const start = await snapshotOf(run);
   try {
@@ -32,7 +32,7 @@ export async function rollbackService(ctx: EngineContext, name: string, reporter
     if (target.status === 'pruned' || !existsSync(target.dir)) {
       throw new SlipwayError('SLW_RELEASE_GONE', `Release ${target.id} of ${name} is no longer on disk.`);
     }
-    const warm = servingInstances(deps, target.id).filter((i) => {
+    const warm = servingInstances(deps, name, target.id).filter((i) => {
       const handle = handleOf(i);
       return i.state === 'healthy' && handle !== undefined && deps.driver.isAlive(handle);
     });
@@ -47,7 +47,7 @@ export async function rollbackService(ctx: EngineContext, name: string, reporter
         await run.step('health-gate', () => gateInstances(deps, started, target.spec.health, run.id));
         timings.gateMs = deps.now() - gateBegan;
       } catch (err) {
-        await stopUnused(deps, deps.store.instances({ releaseId: target.id }).filter((i) => i.createdBy === run.id), run.id);
+        await stopUnused(deps, deps.store.instances({ service: name, releaseId: target.id }).filter((i) => i.createdBy === run.id), run.id);
         return await finish(run, 'failed', { start, switched: undefined, timings, error: err });
       }
     }

@@ -23,8 +23,8 @@ export function storedListen(deps: EngineDeps): ListenSpec | undefined {
 }
 
 /** Instances of a release that may take traffic. */
-export function servingInstances(deps: EngineDeps, releaseId: string): InstanceRecord[] {
-  return deps.store.instances({ releaseId }).filter((i) => i.state === 'healthy' || i.state === 'unhealthy');
+export function servingInstances(deps: EngineDeps, service: string, releaseId: string): InstanceRecord[] {
+  return deps.store.instances({ service, releaseId }).filter((i) => i.state === 'healthy' || i.state === 'unhealthy');
 }
 
 /** The routing table implied by the store: every service's active release, its serving instances. */
@@ -34,10 +34,10 @@ export function desiredTable(deps: EngineDeps, version: number, listen: ListenSp
   for (const service of deps.store.services()) {
     if (!service.activeRelease) continue;
     const paused = maintenanceOf(maintenance, service.name);
-    const release = deps.store.release(service.activeRelease);
+    const release = deps.store.release(service.name, service.activeRelease);
     if (!release) continue;
     const { spec } = release;
-    const canary = service.canary ? deps.store.release(service.canary.release) : undefined;
+    const canary = service.canary ? deps.store.release(service.name, service.canary.release) : undefined;
     const split = canary && service.canary ? { active: 1 - service.canary.weight, canary: service.canary.weight } : undefined;
     table.services[service.name] = {
       ...(split && canary
@@ -57,7 +57,7 @@ export function desiredTable(deps: EngineDeps, version: number, listen: ListenSp
       ...(spec.headers ? { headers: headerPolicyOf(spec.headers) } : {}),
       ...(spec.compress === undefined ? {} : { compress: spec.compress }),
       ...(paused ? { maintenance: { ...(paused.message === undefined ? {} : { message: paused.message }), allow: [...paused.allow] } } : {}),
-      targets: [...servingInstances(deps, release.id), ...(canary ? servingInstances(deps, canary.id) : [])].map((i) => ({
+      targets: [...servingInstances(deps, service.name, release.id), ...(canary ? servingInstances(deps, service.name, canary.id) : [])].map((i) => ({
         id: i.id,
         release: i.releaseId,
         host: '127.0.0.1',

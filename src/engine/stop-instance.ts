@@ -14,7 +14,7 @@ const DRAIN_POLL_MS = 100;
 export async function drainAndStop(deps: EngineDeps, instance: InstanceRecord, deploymentId?: string): Promise<void> {
   let current = deps.store.instance(instance.id) ?? instance;
   if (!isLive(current.state)) return;
-  const release = deps.store.release(current.releaseId);
+  const release = deps.store.release(current.service, current.releaseId);
   const drainMs = release?.spec.drainMs ?? 30_000;
   const graceMs = release?.spec.stopTimeoutMs ?? 10_000;
   if (current.state !== 'draining') current = setInstanceState(deps, current, 'draining', {}, deploymentId);
@@ -45,7 +45,7 @@ export async function stopUnused(deps: EngineDeps, instances: readonly InstanceR
       const current = deps.store.instance(i.id) ?? i;
       if (!isLive(current.state)) return;
       const handle = handleOf(current);
-      const release = deps.store.release(current.releaseId);
+      const release = deps.store.release(current.service, current.releaseId);
       if (handle) await deps.driver.stop(handle, { graceMs: release?.spec.stopTimeoutMs ?? 10_000 });
       setInstanceState(deps, current, 'stopped', {}, deploymentId);
     }),

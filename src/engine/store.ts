@@ -23,12 +23,13 @@ export interface StoreWriter {
   setMeta(key: string, value: string): void;
 }
 
-export interface InstanceFilter {
-  readonly service?: string;
-  readonly releaseId?: string;
-  /** Only instances whose process is expected to exist. */
-  readonly live?: boolean;
-}
+/**
+ * Which instances: of every service, of one service, or of one release of one service (a release
+ * id such as `r1` is unique only inside its service, so it never stands alone).
+ */
+export type InstanceFilter =
+  | { readonly service?: string; readonly live?: boolean }
+  | { readonly service: string; readonly releaseId: string; readonly live?: boolean };
 
 /**
  * Durable desired and observed state. Every change goes through `transact`, which appends
@@ -39,7 +40,8 @@ export interface StateStore {
   transact<T>(entry: JournalInput, apply: (tx: StoreWriter) => T): T;
   service(name: string): ServiceRecord | undefined;
   services(): ServiceRecord[];
-  release(id: string): ReleaseRecord | undefined;
+  /** A release is keyed by its service and id: `r1` exists once per service. */
+  release(service: string, id: string): ReleaseRecord | undefined;
   /** Newest first. */
   releases(service: string): ReleaseRecord[];
   nextReleaseSeq(service: string): number;

@@ -70,7 +70,7 @@ export class Supervisor {
   async #restart(id: string): Promise<void> {
     const { deps } = this.#ctx;
     const instance = deps.store.instance(id);
-    const release = instance ? deps.store.release(instance.releaseId) : undefined;
+    const release = instance ? deps.store.release(instance.service, instance.releaseId) : undefined;
     if (this.#closed || !instance || !release || instance.state !== 'failed') return;
     if (deps.store.service(instance.service)?.activeRelease !== release.id) return;
     try {
@@ -112,7 +112,7 @@ export class Supervisor {
       const instance = deps.store.instance(target.id);
       if (!instance || instance.state !== 'healthy') continue;
       this.#unhealthySince.delete(target.id);
-      const release = deps.store.release(instance.releaseId);
+      const release = deps.store.release(instance.service, instance.releaseId);
       const handle = handleOf(instance);
       const how = `unhealthy for ${Math.round((now - since) / 1000)}s (${target.lastError ?? 'health check failing'})`;
       this.#failed(instance, how);
@@ -125,7 +125,7 @@ export class Supervisor {
     const { deps } = this.#ctx;
     for (const service of deps.store.services()) {
       if (!service.activeRelease) continue;
-      for (const instance of deps.store.instances({ releaseId: service.activeRelease })) {
+      for (const instance of deps.store.instances({ service: service.name, releaseId: service.activeRelease })) {
         if (instance.state === 'failed') this.#schedule(instance.id);
       }
     }

@@ -7,7 +7,7 @@ import type { DeploymentRun } from './deployment-run.js';
  */
 export async function switchService(ctx: EngineContext, run: DeploymentRun, to: string, from: string | undefined): Promise<number> {
   const { deps } = ctx;
-  const fromRelease = from ? deps.store.release(from) : undefined;
+  const fromRelease = from ? deps.store.release(run.record.service, from) : undefined;
   const warmUntil = fromRelease ? deps.now() + fromRelease.spec.keepWarmMs : undefined;
   run.setState(run.record.state, {}, (tx) =>
     tx.putService({ name: run.record.service, activeRelease: to, previousRelease: from, warmUntil }),

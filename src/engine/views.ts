@@ -15,7 +15,7 @@ function roleOf(service: ServiceRecord | undefined, instance: InstanceRecord): I
 export function serviceViews(deps: EngineDeps, proxy: ProxyStatus | undefined): ServiceView[] {
   const maintenance = storedMaintenance(deps);
   return deps.store.services().map((service) => {
-    const active = service.activeRelease ? deps.store.release(service.activeRelease) : undefined;
+    const active = service.activeRelease ? deps.store.release(service.name, service.activeRelease) : undefined;
     const instances = deps.store
       .instances({ service: service.name })
       .filter((i) => isLive(i.state) || (i.state === 'failed' && i.releaseId === service.activeRelease));

@@ -23,7 +23,7 @@ export function addStoreSamples(out: FamilyBuilder, store: MetricsStore): string
 }
 
 function addServiceSamples(out: FamilyBuilder, store: MetricsStore, service: ServiceRecord): void {
-  const active = service.activeRelease ? store.release(service.activeRelease) : undefined;
+  const active = service.activeRelease ? store.release(service.name, service.activeRelease) : undefined;
   if (!active) return;
   out.add(METRICS.instancesDesired, { service: service.name }, active.spec.instances);
   for (const route of active.spec.routes) out.add(METRICS.routeInfo, { service: service.name, host: route.host, path: route.path }, 1);

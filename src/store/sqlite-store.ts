@@ -12,17 +12,7 @@ import type {
   ReleaseRecord,
   ServiceRecord,
 } from '../engine/records.js';
-import { SlipwayError } from '../errors.js';
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, deployment TEXT, kind TEXT NOT NULL, data TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS services (name TEXT PRIMARY KEY, data TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS releases (id TEXT PRIMARY KEY, service TEXT NOT NULL, seq INTEGER NOT NULL, data TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS instances (id TEXT PRIMARY KEY, service TEXT NOT NULL, release TEXT NOT NULL, data TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS deployments (id TEXT PRIMARY KEY, service TEXT NOT NULL, started TEXT NOT NULL, terminal INTEGER NOT NULL, data TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS journal_deployment ON journal (deployment);
-`;
+import { openMigrated } from './open-migrated.js';
 
 const TERMINAL = new Set(['succeeded', 'failed', 'reverted']);
 
@@ -39,18 +29,8 @@ export class SqliteStore implements StateStore {
 
   constructor(file: string, options: SqliteStoreOptions = {}) {
     this.#redact = options.redact ?? ((json) => json);
-    try {
-      mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-      this.#db = new Database(file);
-      this.#db.pragma('journal_mode = WAL');
-      this.#db.pragma('synchronous = FULL');
-      this.#db.pragma('busy_timeout = 5000');
-      this.#db.exec(SCHEMA);
-    } catch (err) {
-      throw new SlipwayError('SLW_STATE_UNAVAILABLE', `The state database ${file} could not be opened: ${String(err)}.`, {
-        cause: err,
-      });
-    }
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    this.#db = openMigrated(file, (f) => new Database(f));
   }
 
   transact<T>(entry: JournalInput, apply: (tx: StoreWriter) => T): T {
@@ -61,9 +41,9 @@ export class SqliteStore implements StateStore {
         db.prepare('INSERT OR REPLACE INTO services (name, data) VALUES (?, ?)').run(r.name, json(r));
       },
       putRelease: (r: ReleaseRecord) => {
-        db.prepare('INSERT OR REPLACE INTO releases (id, service, seq, data) VALUES (?, ?, ?, ?)').run(
-          r.id,
+        db.prepare('INSERT OR REPLACE INTO releases (service, id, seq, data) VALUES (?, ?, ?, ?)').run(
           r.service,
+          r.id,
           r.seq,
           json(r),
         );
@@ -113,12 +93,17 @@ export class SqliteStore implements StateStore {
     return this.#many('SELECT data FROM services ORDER BY name');
   }
 
-  release(id: string): ReleaseRecord | undefined {
-    return this.#one('SELECT data FROM releases WHERE id = ?', id);
+  release(service: string, id: string): ReleaseRecord | undefined {
+    return this.#one('SELECT data FROM releases WHERE service = ? AND id = ?', service, id);
   }
 
   releases(service: string): ReleaseRecord[] {
     return this.#many('SELECT data FROM releases WHERE service = ? ORDER BY seq DESC', service);
+  }
+
+  /** Releases of every service, in any state (the daemon's lost-state check). */
+  releaseCount(): number {
+    return Number(this.#db.prepare('SELECT count(*) FROM releases').pluck().get());
   }
 
   nextReleaseSeq(service: string): number {
@@ -133,11 +118,15 @@ export class SqliteStore implements StateStore {
   }
 
   instances(filter: InstanceFilter = {}): InstanceRecord[] {
-    const all = this.#many<InstanceRecord>('SELECT data FROM instances ORDER BY rowid');
+    const release = 'releaseId' in filter ? filter.releaseId : undefined;
+    const all =
+      filter.service === undefined
+        ? this.#many<InstanceRecord>('SELECT data FROM instances ORDER BY rowid')
+        : release === undefined
+          ? this.#many<InstanceRecord>('SELECT data FROM instances WHERE service = ? ORDER BY rowid', filter.service)
+          : this.#many<InstanceRecord>('SELECT data FROM instances WHERE service = ? AND release = ? ORDER BY rowid', filter.service, release);
     return all.filter(
       (i) =>
-        (filter.service === undefined || i.service === filter.service) &&
-        (filter.releaseId === undefined || i.releaseId === filter.releaseId) &&
         (filter.live === undefined || isLive(i.state) === filter.live),
     );
   }

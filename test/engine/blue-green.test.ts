@@ -40,7 +40,7 @@ test('the second deploy switches in one table swap and keeps the old release war
     assert.deepEqual(h.plane.currentTargets('web'), ['r2', 'r2']);
     assert.equal(h.plane.tables.length, tablesBefore + 1, 'exactly one table swap');
     assert.equal(h.store.service('web')?.previousRelease, 'r1');
-    assert.equal(h.store.instances({ releaseId: 'r1', live: true }).length, 2, 'r1 stays running (warm)');
+    assert.equal(h.store.instances({ service: 'web', releaseId: 'r1', live: true }).length, 2, 'r1 stays running (warm)');
   } finally {
     await h.close();
   }
@@ -55,7 +55,7 @@ test('a release failing its health gate never reaches the table and its instance
     assert.equal(error?.code, 'SLW_HEALTH_TIMEOUT');
     assert.equal(results[0]?.outcome, 'failed');
     assert.ok(h.plane.tables.every((t) => t.services['web']?.targets.every((x) => x.release === 'r1')));
-    assert.equal(h.store.instances({ releaseId: 'r2', live: true }).length, 0);
+    assert.equal(h.store.instances({ service: 'web', releaseId: 'r2', live: true }).length, 0);
     assert.equal(h.store.service('web')?.activeRelease, 'r1');
     assert.equal(h.store.lock(), undefined);
   } finally {
@@ -104,7 +104,7 @@ test('an unhealthy new instance after the switch reverts the deploy', async () =
     await deploy(h);
     const pending = deploy(h);
     while (!h.plane.currentTargets('web').includes('r2')) await sleep(5);
-    const r2 = h.store.instances({ releaseId: 'r2' });
+    const r2 = h.store.instances({ service: 'web', releaseId: 'r2' });
     h.plane.unhealthy.add(r2[0]?.id ?? '');
     const { results } = await pending;
     assert.equal(results[0]?.outcome, 'reverted');
@@ -138,12 +138,12 @@ test('rollback of a cold release starts and gates it first', async () => {
   try {
     await deploy(h);
     await deploy(h);
-    for (const i of h.store.instances({ releaseId: 'r1', live: true })) h.driver.crash(i.id);
+    for (const i of h.store.instances({ service: 'web', releaseId: 'r1', live: true })) h.driver.crash(i.id);
     await sleep(20);
     const { results } = await h.engine.rollback('web', () => undefined);
     assert.equal(results[0]?.outcome, 'succeeded');
     assert.ok(results[0]?.gateMs !== undefined, 'the cold release was gated');
-    assert.equal(h.store.instances({ releaseId: 'r1', live: true }).filter((i) => i.state === 'healthy').length, 2);
+    assert.equal(h.store.instances({ service: 'web', releaseId: 'r1', live: true }).filter((i) => i.state === 'healthy').length, 2);
   } finally {
     await h.close();
   }
@@ -177,7 +177,7 @@ test('an instance that stays up but keeps failing health checks is restarted', a
   const h = await makeHarness();
   try {
     await deploy(h);
-    const [sick] = h.store.instances({ releaseId: 'r1', live: true });
+    const [sick] = h.store.instances({ service: 'web', releaseId: 'r1', live: true });
     assert.ok(sick);
     h.plane.unhealthy.add(sick.id);
     const deadline = Date.now() + 10_000;

@@ -21,7 +21,7 @@ test("a release's headers and compress settings, and proxy.accessLog, reach the 
     assert.deepEqual(table?.services['web']?.headers, { preset: 'strict', set: { 'x-team': 'ops' } });
     assert.equal(table?.services['web']?.compress, true);
     assert.equal(table?.accessLog, false);
-    assert.deepEqual(h.store.release('r1')?.spec.headers, { preset: 'strict', set: { 'x-team': 'ops' }, remove: [] }, 'kept with the release, for rollback');
+    assert.deepEqual(h.store.release('web', 'r1')?.spec.headers, { preset: 'strict', set: { 'x-team': 'ops' }, remove: [] }, 'kept with the release, for rollback');
   } finally {
     await h.close();
   }

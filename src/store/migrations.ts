@@ -1,0 +1,40 @@
+/**
+ * The state database's schema, as an ordered list of forward migrations. `PRAGMA user_version`
+ * holds the number of migrations applied; a database written by slipway 0.1.0 has the tables
+ * of migration 1 and user_version 0 (it kept no version), so migration 1 only creates what is
+ * missing. Migrations run at open, all in one transaction, after a copy of the old file.
+ */
+export interface Migration {
+  readonly version: number;
+  readonly what: string;
+  readonly sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    what: 'the tables of slipway 0.1.0',
+    sql: `
+CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, deployment TEXT, kind TEXT NOT NULL, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS services (name TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS releases (id TEXT PRIMARY KEY, service TEXT NOT NULL, seq INTEGER NOT NULL, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS instances (id TEXT PRIMARY KEY, service TEXT NOT NULL, release TEXT NOT NULL, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS deployments (id TEXT PRIMARY KEY, service TEXT NOT NULL, started TEXT NOT NULL, terminal INTEGER NOT NULL, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS journal_deployment ON journal (deployment);
+`,
+  },
+  {
+    version: 2,
+    what: 'releases keyed by service and id (release r1 of each service is its own row)',
+    sql: `
+CREATE TABLE releases_v2 (service TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (service, id));
+INSERT INTO releases_v2 (service, id, seq, data) SELECT service, id, seq, data FROM releases;
+DROP TABLE releases;
+ALTER TABLE releases_v2 RENAME TO releases;
+CREATE INDEX instances_release ON instances (service, release);
+`,
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
