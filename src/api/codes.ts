@@ -16,6 +16,11 @@ export const apiCodes = {
     hint: 'It may still be draining instances; check `slipway status`, or its log in <state-dir>/logs/daemon.log.',
     kind: 'internal',
   },
+  SLW_CLIENT_GONE: {
+    title: 'The client of a streamed call (deploy, events) closed its connection before the end.',
+    hint: 'A foreground deploy whose client goes away (Ctrl-C) is cancelled and reverted; use `slipway deploy --follow` from another terminal to watch one without owning it.',
+    kind: 'user',
+  },
   SLW_API_BAD_REQUEST: {
     title: 'The daemon received a request that does not match the control API schema.',
     hint: 'The CLI and daemon versions may differ: restart the daemon with the same slipway version.',

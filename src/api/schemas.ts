@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import { backupMethods } from './backup-schemas.js';
 import { proxyMethods } from './proxy-schemas.js';
+import { EVENT_KINDS, SlipwayEventSchema } from './event-schemas.js';
 
 export const SerializedErrorSchema = z.object({
   code: z.string(),
@@ -32,7 +33,10 @@ export const InstanceViewSchema = z.strictObject({
   id: z.string(),
   release: z.string(),
   port: z.number(),
+  /** The host's process id, when the instance is a process (or a container's main process). */
   pid: z.number().optional(),
+  /** How its driver names it: "pid 4242", "container 3f2a…". */
+  ref: z.string().optional(),
   state: z.enum(['starting', 'healthy', 'unhealthy', 'draining', 'stopped', 'failed']),
   role: z.enum(['active', 'warm', 'new', 'old']),
   inRotation: z.boolean(),
@@ -165,6 +169,8 @@ export const ProgressEventSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('note'), service: z.string().optional(), message: z.string() }),
   z.strictObject({ type: z.literal('result'), results: z.array(DeployResultSchema) }),
   z.strictObject({ type: z.literal('error'), error: SerializedErrorSchema, results: z.array(DeployResultSchema) }),
+  /** `slipway events`: one event of the daemon's bus. */
+  z.strictObject({ type: z.literal('event'), event: SlipwayEventSchema }),
 ]);
 
 export const DeploymentViewSchema = z.strictObject({
@@ -263,6 +269,27 @@ export const methods = {
     request: ConfigRefSchema.extend({ service: z.string().optional(), withData: z.boolean().optional() }),
     response: ProgressEventSchema,
     stream: true,
+  },
+  /**
+   * The event stream: recent events held by the daemon, then (follow) every new one until the
+   * client goes away. attach: the events of the deployment running now (of `service`), ending
+   * with its result, as `deploy --follow` shows it.
+   */
+  events: {
+    request: z.strictObject({
+      service: z.string().optional(),
+      kinds: z.array(z.enum(EVENT_KINDS as [string, ...string[]])).optional(),
+      follow: z.boolean().optional(),
+      attach: z.boolean().optional(),
+    }),
+    response: ProgressEventSchema,
+    stream: true,
+  },
+  /** `slipway deploy --cancel`: stop and revert the deployment(s) running now. */
+  'deploy.cancel': {
+    request: z.strictObject({ service: z.string().optional() }),
+    response: z.strictObject({ cancelled: z.array(z.string()) }),
+    stream: false,
   },
   history: {
     request: z.strictObject({ service: z.string().optional(), limit: z.number().int().positive().max(1000).optional() }),

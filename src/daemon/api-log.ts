@@ -9,7 +9,7 @@ import type { ProgressEvent } from '../api/schemas.js';
 import type { Logger } from '../observability/logger.js';
 import type { Handlers } from './control-server.js';
 
-type AnyHandler = (req: unknown, emit?: (e: ProgressEvent) => void) => Promise<unknown>;
+type AnyHandler = (req: unknown, emit?: (e: ProgressEvent) => void, signal?: AbortSignal) => Promise<unknown>;
 
 export interface ApiLogOptions {
   readonly log: Logger;
@@ -20,11 +20,13 @@ export interface ApiLogOptions {
 export function withApiLog(handlers: Handlers, o: ApiLogOptions): Handlers {
   const wrapped: Record<string, AnyHandler> = {};
   for (const [method, handler] of Object.entries(handlers) as [string, AnyHandler][]) {
-    wrapped[method] = async (req, emit) => {
+    wrapped[method] = async (req, emit, signal) => {
       const log = o.log.child({ requestId: randomUUID(), method });
       const started = Date.now();
       try {
-        const result = await handler(req, emit ? (event) => (logEvent(log, event, o), emit(event)) : undefined);
+        // An events stream only repeats what was logged when it happened.
+        const logged = emit && method !== 'events' ? (event: ProgressEvent) => (logEvent(log, event, o), emit(event)) : emit;
+        const result = await handler(req, logged, signal);
         // Status polls and listings are frequent: debug; what changes something: info.
         (READ_ONLY.has(method) ? log.debug : log.info)('api call', { ms: Date.now() - started });
         return result;
@@ -39,7 +41,7 @@ export function withApiLog(handlers: Handlers, o: ApiLogOptions): Handlers {
   return wrapped as unknown as Handlers;
 }
 
-const READ_ONLY = new Set(['status', 'history', 'logs', 'plan', 'lock.status', 'alerts.list', 'certs.list', 'backup.list', 'ping']);
+const READ_ONLY = new Set(['status', 'events', 'history', 'logs', 'plan', 'lock.status', 'alerts.list', 'certs.list', 'backup.list', 'ping']);
 
 function logEvent(log: Logger, event: ProgressEvent, o: ApiLogOptions): void {
   switch (event.type) {
@@ -51,6 +53,8 @@ function logEvent(log: Logger, event: ProgressEvent, o: ApiLogOptions): void {
     }
     case 'note':
       log.info(event.message, event.service ? { service: event.service } : {});
+      return;
+    case 'event':
       return;
     case 'result':
     case 'error':

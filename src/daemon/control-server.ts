@@ -10,6 +10,8 @@ export type StreamHandlers = {
   [M in MethodName as (typeof methods)[M]['stream'] extends true ? M : never]: (
     req: RequestOf<M>,
     emit: (event: ProgressEvent) => void,
+    /** Aborted when the client goes away (Ctrl-C on a foreground deploy, a closed `events` stream). */
+    signal: AbortSignal,
   ) => Promise<void>;
 };
 export type Handlers = PlainHandlers & StreamHandlers;
@@ -96,14 +98,18 @@ export class ControlServer {
   }
 
   async #stream(name: keyof StreamHandlers, request: unknown, res: ServerResponse): Promise<void> {
-    const handler = this.#handlers[name] as (req: unknown, emit: (e: ProgressEvent) => void) => Promise<void>;
+    const handler = this.#handlers[name] as (req: unknown, emit: (e: ProgressEvent) => void, signal: AbortSignal) => Promise<void>;
+    const gone = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) gone.abort(new SlipwayError('SLW_CLIENT_GONE', `The client of the ${name} stream went away.`));
+    });
     res.writeHead(200, { 'content-type': 'application/x-ndjson' });
     const emit = (event: ProgressEvent): void => {
       const checked = methods[name].response.parse(event);
       if (!res.destroyed) res.write(`${this.#redact(JSON.stringify(checked))}\n`);
     };
     try {
-      await handler(request, emit);
+      await handler(request, emit, gone.signal);
     } catch (err) {
       emit({ type: 'error', error: toSlipwayError(err).toJSON(), results: [] });
     }

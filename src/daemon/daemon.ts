@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { DAEMON_SOCKET } from '../api/schemas.js';
 import { loadConfig } from '../config/load.js';
 import { LocalDriver } from '../drivers/local/local-driver.js';
+import { DriverRegistry } from '../drivers/registry.js';
+import { EventBus } from '../observability/event-bus.js';
 import { Engine } from '../engine/engine.js';
 import { ThresholdJudge } from '../engine/judge.js';
 import { DeployLock } from '../engine/lock.js';
@@ -63,6 +65,8 @@ export class Daemon {
   #backups: DaemonBackups | undefined;
   #backupScheduler: BackupScheduler | undefined;
   #certs: CertManager | undefined;
+  /** Deploy progress, instance, proxy, certificate, backup and alert events, for the CLI's follow mode (and the dashboard). */
+  readonly events = new EventBus();
   /** The daemon's own log (JSON lines on stdout, which `slipway daemon --detach` sends to logs/daemon.log). */
   #log: Logger = silentLogger;
   onStopRequested: (keepApps: boolean) => void = () => undefined;
@@ -119,14 +123,15 @@ export class Daemon {
     const backups = new DaemonBackups({ stateDir, secrets, monitor: backupMonitor });
     this.#backups = backups;
     this.#driver = new LocalDriver({ stateDir, logDir: join(stateDir, 'logs', 'instances') });
-    this.#store = this.#openState(this.#driver, redact);
+    this.#store = await this.#openState(this.#driver, redact);
     const driver = new InjectingDriver(this.#driver, { runDir: secretRunDir(stateDir), source: secrets, redactor: secrets.redactor });
     this.#proxy = new ProxySupervisor(stateDir);
     const certWiring: CertWiring = { ...this.options, publish: async (reason) => this.#engine?.ctx.publisher.publish(reason), warn: (m) => this.warnings.push(m), log: (line) => log.child({ component: 'certs' }).info(line) };
     const certs = (this.#certs = await startCerts(certWiring));
     const deps: EngineDeps = {
       store: this.#store,
-      driver,
+      drivers: new DriverRegistry([driver]),
+      events: this.events,
       dataPlane: withCertificates(withRouteSecrets(this.#proxy, secrets, secrets.redactor), certs),
       lock: new DeployLock(this.#store, { ttlMs: 30_000, heartbeatMs: 5_000 }),
       judge: new ThresholdJudge(),
@@ -156,6 +161,7 @@ export class Daemon {
     await this.#engine.boot(proxyStatus.tableVersion);
     driver.sweep(new Set(this.#store.instances({}).filter((i) => isLive(i.state)).map((i) => i.id)));
     this.#proxy.onRestart = async () => {
+      this.events.publish({ kind: 'proxy', what: 'restarted', detail: 'the proxy process was gone and was started again' });
       await this.#engine?.ctx.publisher.publish('proxy restarted');
     };
     this.#proxy.watch();
@@ -197,17 +203,17 @@ export class Daemon {
   }
 
   /** The state database, refused when it is missing or empty while apps of this state dir exist. */
-  #openState(driver: LocalDriver, redact: (json: string) => string): SqliteStore {
+  async #openState(driver: LocalDriver, redact: (json: string) => string): Promise<SqliteStore> {
     const stateFile = join(this.options.stateDir, 'state.db');
-    const evidence = (known: number | undefined) => {
+    const evidence = async (known: number | undefined) => {
       const onDisk = releasesOnDisk(this.options.stateDir);
-      const liveInstances = known ? 0 : driver.findStrays(new Set()).length;
+      const liveInstances = known ? 0 : (await driver.findStrays(new Set())).length;
       return { stateFile, knownReleases: known, onDisk, liveInstances };
     };
-    if (!existsSync(stateFile)) refuseLostState(evidence(undefined));
+    if (!existsSync(stateFile)) refuseLostState(await evidence(undefined));
     const store = new SqliteStore(stateFile, { redact });
     try {
-      refuseLostState(evidence(store.releaseCount()));
+      refuseLostState(await evidence(store.releaseCount()));
     } catch (err) {
       store.close();
       throw err;

@@ -10,6 +10,7 @@ import { VERSION } from '../version.js';
 import { certView, planView } from '../certs/cert-view.js';
 import { backupHandlers } from './backup-wiring.js';
 import { proxyHandlers } from './proxy-handlers.js';
+import { eventHandlers } from './event-handlers.js';
 
 /** Control API handlers: thin translations between API requests and the engine. */
 export function createHandlers(daemon: Daemon, engine: Engine, proxy: ProxySupervisor): Handlers {
@@ -31,8 +32,9 @@ export function createHandlers(daemon: Daemon, engine: Engine, proxy: ProxySuper
         ...(daemon.alerts ? { alerts: { firing: daemon.alerts.firing().length, notifiers: daemon.alerts.notifierHealth() } } : {}),
       };
     },
-    deploy: async (req, emit) => {
-      const { results, error } = await engine.deploy(req, req.service, emit, req.strategy);
+    deploy: async (req, emit, signal) => {
+      // The deploying client going away (Ctrl-C) cancels the deployment, which then reverts.
+      const { results, error } = await engine.deploy(req, req.service, emit, req.strategy, signal);
       if (!error) await daemon.secretsDeployed(req).catch(() => undefined); // pruning old versions can wait for the next deploy
       emit(error ? { type: 'error', error: error.toJSON(), results } : { type: 'result', results });
     },
@@ -43,6 +45,8 @@ export function createHandlers(daemon: Daemon, engine: Engine, proxy: ProxySuper
       const failed = error ?? dataError;
       emit(failed ? { type: 'error', error: failed.toJSON(), results } : { type: 'result', results });
     },
+    ...eventHandlers(engine, daemon.events),
+    'deploy.cancel': async (req) => ({ cancelled: engine.cancel(req.service) }),
     history: async (req) => ({
       deployments: deps.store.deployments({ ...(req.service ? { service: req.service } : {}), limit: req.limit ?? 20 }).map(deploymentView),
     }),

@@ -21,6 +21,11 @@ export const driverCodes = {
     hint: 'The process may be stuck in the kernel (uninterruptible I/O, e.g. a hung network mount). Check it with `ps -o pid,stat,wchan -p <pid>`.',
     kind: 'internal',
   },
+  SLW_DRIVER_UNKNOWN: {
+    title: 'An instance or release names a driver this daemon does not run.',
+    hint: 'The state was written by a slipway with another driver (e.g. containers) configured: start the daemon with that driver available, or deploy the service again.',
+    kind: 'user',
+  },
   SLW_DRIVER_LOG_FAILED: {
     title: 'An instance log file could not be opened, rotated or read.',
     hint: 'Check that the log directory exists, the disk is not full and slipway may write there.',

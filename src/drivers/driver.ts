@@ -1,10 +1,11 @@
 /**
- * The one interface through which the engine starts and stops app instances.
- * Implementations: local/ (processes on this machine), fake/ (in-memory, for engine tests);
- * containers and SSH come later. All run through test/drivers/contract.ts.
+ * The one interface through which the engine starts and stops app instances. Every method is
+ * async, so it can be implemented over a local process table, the Docker Engine API or a
+ * network. Implementations: local/ (processes on this machine), fake/ (in-memory, for engine
+ * tests); containers come next. All run through test/drivers/contract.ts.
  */
 export interface InstanceSpec {
-  /** Unique id, e.g. "web-r3-1"; stable for the instance's life. */
+  /** Unique id, e.g. "web-r3-1a2b3c"; stable for the instance's life. */
   readonly id: string;
   readonly service: string;
   readonly releaseId: string;
@@ -14,18 +15,32 @@ export interface InstanceSpec {
   readonly command: readonly string[];
   /** Environment for the app; the driver adds PORT and the SLIPWAY_* markers. */
   readonly env: Readonly<Record<string, string>>;
+  /** The port the app is told to listen on ($PORT). */
   readonly port: number;
 }
 
-/** What is journaled about a running instance, enough to find it again after a daemon restart. */
+/** Where the proxy and the health checks reach an instance. */
+export interface InstanceAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/**
+ * A started instance, as journaled and handed back to its driver later (after a daemon restart
+ * too). Outside its driver only `id`, `driver`, `address` and the display fields are read;
+ * `data` belongs to the driver that made it.
+ */
 export interface InstanceHandle {
   readonly id: string;
-  readonly pid: number;
-  /** Kernel start time of the pid (clock ticks since boot): guards against pid reuse. */
-  readonly startTime: number;
-  readonly port: number;
-  /** Per-instance log file (stdout and stderr interleaved). */
-  readonly logFile: string;
+  /** The registry name of the driver that started it ("process", "fake", …). */
+  readonly driver: string;
+  readonly address: InstanceAddress;
+  /** For people: "pid 4242", "container 3f2a…". */
+  readonly ref: string;
+  /** The host's process id when the instance is one (display and tests only). */
+  readonly pid?: number | undefined;
+  /** Driver-private: what it needs to find the instance again. */
+  readonly data: Readonly<Record<string, string | number>>;
 }
 
 export interface ExitInfo {
@@ -35,32 +50,38 @@ export interface ExitInfo {
 }
 
 export interface StopOptions {
-  /** Time between SIGTERM and SIGKILL. */
+  /** Time between the polite stop (SIGTERM) and the forced one (SIGKILL). */
   readonly graceMs: number;
 }
 
+export interface Inspection {
+  /** Running and still the same instance (a reused pid or id does not count). */
+  readonly running: boolean;
+}
+
 export interface Driver {
-  /** Starts the instance; resolves once the process exists (not once it is healthy). */
+  /** The name handles carry, and services choose a driver by. */
+  readonly name: string;
+  /** Starts the instance; resolves once it exists (not once it is healthy). */
   start(spec: InstanceSpec): Promise<InstanceHandle>;
   /**
-   * SIGTERM to the process group, SIGKILL after graceMs; resolves when no process of the group
-   * is left (and, for an instance this driver watches, after its onExit has fired). Idempotent.
-   * Never signals a pid that now belongs to another process (start time differs).
+   * Polite stop, forced after graceMs; resolves when nothing of the instance is left (and, for
+   * an instance this driver watches, after its onExit has fired). Idempotent. Never touches
+   * something that merely reuses the instance's pid or id.
    */
   stop(handle: InstanceHandle, options: StopOptions): Promise<void>;
-  /** True when the pid is alive and still the same process (start time matches). */
-  isAlive(handle: InstanceHandle): boolean;
+  inspect(handle: InstanceHandle): Promise<Inspection>;
   /**
    * Takes responsibility for an instance started by an earlier daemon (exit watching).
-   * Returns false when it is gone; true (and nothing changes) when it is already watched.
+   * Resolves false when it is gone; true (and nothing changes) when it is already watched.
    */
-  adopt(handle: InstanceHandle): boolean;
+  adopt(handle: InstanceHandle): Promise<boolean>;
   /** Instances carrying this state dir's marker that are not in `known` (crash leftovers). */
-  findStrays(known: ReadonlySet<string>): InstanceHandle[];
+  findStrays(known: ReadonlySet<string>): Promise<InstanceHandle[]>;
   /** Called once when a started or adopted instance exits (never after close()). */
   onExit(listener: (exit: ExitInfo) => void): void;
-  /** The last `lines` lines of the instance's log. */
-  tailLog(handle: Pick<InstanceHandle, 'logFile'>, lines: number): Promise<string[]>;
+  /** The last `lines` lines of the instance's output. */
+  logs(handle: InstanceHandle, lines: number): Promise<string[]>;
   /** Stops watching (instances keep running). */
   close(): Promise<void>;
 }

@@ -28,11 +28,13 @@ export async function deployService(
   name: string,
   reporter: Reporter,
   strategy?: 'blue-green' | 'canary',
+  signal?: AbortSignal,
 ): Promise<OperationResult> {
   const { deps } = ctx;
   const spec = config.services[name];
   if (!spec) throw new Error(`unknown service ${name}`);
-  const run = new DeploymentRun(deps, name, 'deploy', reporter);
+  const run = new DeploymentRun(deps, name, 'deploy', reporter, signal);
+  const unregister = ctx.register(run);
   const lease = await run.step('lock', () => deps.lock.acquire(`deploy of ${name} (daemon pid ${process.pid})`, run.id));
   const before = deps.store.service(name);
   const from = before?.activeRelease;
@@ -54,7 +56,7 @@ export async function deployService(
       await run.step('backup', () => beforeBuild({ config, service: name, release: next }), (detail) => detail);
     }
     run.setState('building');
-    const release: ReleaseRecord = await run.step('build', () => buildRelease(deps, spec, run.id), (r) =>
+    const release: ReleaseRecord = await run.step('build', () => buildRelease(deps, spec, run.id, run.signal), (r) =>
       r.commit ? `${r.id} at ${r.commit.slice(0, 7)}${r.dirty ? ' (uncommitted changes are not included)' : ''}` : r.id,
     );
     unprotectNew = ctx.protect(release.service, [release.id]);
@@ -63,7 +65,7 @@ export async function deployService(
     try {
       instances = await run.step('start', () => startInstances(deps, release, run.id), (list) => list.map((i) => `${i.id}:${i.port}`).join(', '));
       const gateBegan = deps.now();
-      instances = await run.step('health-gate', () => gateInstances(deps, instances, release.spec.health, run.id));
+      instances = await run.step('health-gate', () => gateInstances(deps, instances, release.spec.health, run.id, run.signal));
       timings.gateMs = deps.now() - gateBegan;
     } catch (err) {
       await stopUnused(deps, deps.store.instances({ service: release.service, releaseId: release.id }), run.id);
@@ -97,6 +99,7 @@ export async function deployService(
         watchMs: release.spec.watchMs,
         baseline,
         switched,
+        signal: run.signal,
       }),
     );
     if (verdict.decision === 'fail') {
@@ -117,6 +120,7 @@ export async function deployService(
     }
     return await finish(run, 'failed', { start, switched: undefined, timings, error: err });
   } finally {
+    unregister();
     lease.release();
     unprotect();
     unprotectNew();

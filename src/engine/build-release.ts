@@ -35,7 +35,7 @@ export function configHash(spec: ServiceSpec): string {
 }
 
 /** Snapshots the source into the release's own directory and runs the build there. */
-export async function buildRelease(deps: EngineDeps, spec: ServiceSpec, deploymentId: string): Promise<ReleaseRecord> {
+export async function buildRelease(deps: EngineDeps, spec: ServiceSpec, deploymentId: string, signal?: AbortSignal): Promise<ReleaseRecord> {
   const seq = deps.store.nextReleaseSeq(spec.name);
   const dir = join(deps.stateDir, 'releases', spec.name, `r${seq}`);
   const provisional: ReleaseRecord = {
@@ -61,6 +61,7 @@ export async function buildRelease(deps: EngineDeps, spec: ServiceSpec, deployme
         env: { ...deps.baseEnv, ...withoutSecretRefs(spec.env) },
         logFile: join(dir, 'build.log'),
         timeoutMs: BUILD_TIMEOUT_MS,
+        ...(signal ? { signal } : {}),
       });
     }
     const ready: ReleaseRecord = {
@@ -77,6 +78,7 @@ export async function buildRelease(deps: EngineDeps, spec: ServiceSpec, deployme
     deps.store.transact({ deploymentId, kind: 'release.failed', data: { id: provisional.id } }, (tx) =>
       tx.putRelease({ ...provisional, status: 'failed' }),
     );
-    throw err;
+    // A cancelled deploy stops its build: the cancellation is the reason, not the build.
+    throw signal?.aborted ? (signal.reason as unknown) : err;
   }
 }

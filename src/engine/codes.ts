@@ -21,6 +21,16 @@ export const engineCodes = {
     hint: 'Nothing was started or stopped. Restore state.db (or a state.db.v<N>-<time>.bak copy) into the state directory; to really start from nothing, move the releases/ directory aside first.',
     kind: 'user',
   },
+  SLW_DEPLOY_CANCELLED: {
+    title: 'The deployment was cancelled (Ctrl-C on the deploying terminal, or `slipway deploy --cancel`) before it committed, and went back.',
+    hint: 'Nothing of the new release serves: the old release kept or got its traffic back. Deploy again when ready.',
+    kind: 'deploy',
+  },
+  SLW_NO_DEPLOYMENT_RUNNING: {
+    title: 'No deployment is running (for this service) to follow or cancel.',
+    hint: '`slipway history` lists past deployments; `slipway events` shows what happened recently.',
+    kind: 'user',
+  },
   SLW_ENGINE_BAD_TRANSITION: {
     title: 'An instance or deployment was asked to make a state change its state machine forbids.',
     hint: 'This is a bug in slipway: report it with the output of `slipway history --json`.',

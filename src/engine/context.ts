@@ -1,3 +1,4 @@
+import type { DeploymentRun } from './deployment-run.js';
 import type { EngineDeps } from './deps.js';
 import { TablePublisher } from './routing.js';
 
@@ -6,6 +7,8 @@ export class EngineContext {
   readonly deps: EngineDeps;
   readonly publisher: TablePublisher;
   readonly #protected = new Map<string, number>();
+  /** Deployments running in this daemon, by id (cancel, follow). */
+  readonly running = new Map<string, DeploymentRun>();
 
   constructor(deps: EngineDeps) {
     this.deps = deps;
@@ -26,6 +29,11 @@ export class EngineContext {
         else this.#protected.set(id, n);
       }
     };
+  }
+
+  register(run: DeploymentRun): () => void {
+    this.running.set(run.id, run);
+    return () => this.running.delete(run.id);
   }
 
   isProtected(service: string, release: string): boolean {

@@ -1,11 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import type { DeployReport, ProgressEvent } from '../api/schemas.js';
-import { toSlipwayError } from '../errors.js';
+import { SlipwayError, toSlipwayError } from '../errors.js';
 import type { EngineDeps } from './deps.js';
-import type { DeploymentKind, DeploymentState, DeployStep } from './deployment-state.js';
+import { isTerminal, type DeploymentKind, type DeploymentState, type DeployStep } from './deployment-state.js';
 import type { DeploymentRecord } from './records.js';
 
 export type Reporter = (event: ProgressEvent) => void;
+
+/** Before the switch is committed a deployment can still go back; after, it finishes. */
+function cancellable(state: DeploymentState): boolean {
+  return state === 'pending' || state === 'building' || state === 'starting' || state === 'switching' || state === 'watching' || state === 'canary';
+}
 
 /** One deployment in progress: its journaled record, step timing and progress events. */
 export class DeploymentRun {
@@ -14,10 +19,19 @@ export class DeploymentRun {
   readonly startedAt: number;
   readonly steps: DeployReport['steps'] = [];
   record: DeploymentRecord;
+  readonly #cancel = new AbortController();
 
-  constructor(deps: EngineDeps, service: string, kind: DeploymentKind, reporter: Reporter) {
+  constructor(deps: EngineDeps, service: string, kind: DeploymentKind, reporter: Reporter, signal?: AbortSignal) {
     this.deps = deps;
-    this.reporter = reporter;
+    if (signal) {
+      if (signal.aborted) this.cancel('the client went away');
+      else signal.addEventListener('abort', () => this.cancel('the client went away (Ctrl-C)'), { once: true });
+    }
+    // Every progress event also goes to the event bus, so `deploy --follow` elsewhere sees it.
+    this.reporter = (event) => {
+      reporter(event);
+      this.#publish(event);
+    };
     this.startedAt = deps.now();
     const stamp = new Date(this.startedAt).toISOString().replace(/[-:T]/g, '').slice(0, 14);
     this.record = {
@@ -48,6 +62,31 @@ export class DeploymentRun {
     return this.record.id;
   }
 
+  /** Aborted by `cancel` (or the client going away); long steps (build, gate, watch) stop on it. */
+  get signal(): AbortSignal {
+    return this.#cancel.signal;
+  }
+
+  /** Asks the deployment to stop and revert; ignored once it has committed. */
+  cancel(why: string): boolean {
+    if (!cancellable(this.record.state) || this.#cancel.signal.aborted) return false;
+    this.#cancel.abort(new SlipwayError('SLW_DEPLOY_CANCELLED', `Deployment ${this.record.id} of ${this.record.service} was cancelled: ${why}.`));
+    return true;
+  }
+
+  /** Throws the cancellation, unless the deployment is past the point of no return. */
+  throwIfCancelled(): void {
+    if (cancellable(this.record.state)) this.#cancel.signal.throwIfAborted();
+  }
+
+  #publish(event: ProgressEvent): void {
+    const events = this.deps.events;
+    if (!events || (event.type !== 'step' && event.type !== 'note')) return;
+    const { id, service } = this.record;
+    if (event.type === 'note') events.publish({ kind: 'deploy', deploymentId: id, service, message: event.message });
+    else events.publish({ kind: 'deploy', deploymentId: id, service, step: event.step, phase: event.phase, ...(event.ms === undefined ? {} : { ms: event.ms }), ...(event.detail === undefined ? {} : { message: event.detail }) });
+  }
+
   /** Journals the deployment's new state (and any service/instance change done in `also`). */
   setState(state: DeploymentState, changes: Partial<DeploymentRecord> = {}, also?: (tx: Parameters<Parameters<EngineDeps['store']['transact']>[1]>[0]) => void): void {
     this.record = { ...this.record, ...changes, state };
@@ -56,6 +95,9 @@ export class DeploymentRun {
       tx.putDeployment(record);
       also?.(tx);
     });
+    if (isTerminal(state)) {
+      this.deps.events?.publish({ kind: 'deploy', deploymentId: record.id, service: record.service, outcome: state, ...(record.reason ? { message: record.reason } : {}) });
+    }
   }
 
   note(message: string): void {
@@ -64,6 +106,7 @@ export class DeploymentRun {
 
   /** Runs one step: progress events with its duration, and the crash point named after it. */
   async step<T>(name: DeployStep | 'revert', fn: () => Promise<T> | T, detail?: (result: T) => string | undefined): Promise<T> {
+    if (name !== 'revert') this.throwIfCancelled();
     const began = this.deps.now();
     this.reporter({ type: 'step', service: this.record.service, step: name, phase: 'begin' });
     this.deps.crashPoint(name);

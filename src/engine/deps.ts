@@ -1,6 +1,7 @@
 import type { Config } from '../config/model.js';
-import type { Driver } from '../drivers/driver.js';
+import type { DriverRegistry } from '../drivers/registry.js';
 import type { ProxyStatus, RoutingTableInput, TableAck } from '../proxy/protocol.js';
+import type { EventInput } from '../api/event-schemas.js';
 import type { Judge } from './judge.js';
 import type { DeployLock } from './lock.js';
 import type { StateStore } from './store.js';
@@ -19,19 +20,25 @@ export interface ProbeResult {
 
 export interface ReleaseBuilder {
   snapshot(o: { source: string; dest: string; exclude: string[] }): Promise<{ commit?: string; dirty?: boolean }>;
-  build(o: { argv: readonly string[]; cwd: string; env: Record<string, string>; logFile: string; timeoutMs: number }): Promise<void>;
+  build(o: { argv: readonly string[]; cwd: string; env: Record<string, string>; logFile: string; timeoutMs: number; signal?: AbortSignal }): Promise<void>;
+}
+
+/** Where the engine tells what happened (the daemon's event bus); the engine never prints. */
+export interface EventSink {
+  publish(event: EventInput): void;
 }
 
 /** Everything the engine needs, as interfaces; the daemon wires the real implementations. */
 export interface EngineDeps {
   readonly store: StateStore;
-  readonly driver: Driver;
+  /** The drivers instances run on; each instance's handle names its own. */
+  readonly drivers: DriverRegistry;
   readonly dataPlane: DataPlane;
   readonly lock: DeployLock;
   readonly judge: Judge;
   readonly builder: ReleaseBuilder;
   readonly loadConfig: (ref: { configFile: string; env?: string | undefined }) => Promise<Config>;
-  readonly probe: (o: { host: string; port: number; path: string; timeoutMs: number }) => Promise<ProbeResult>;
+  readonly probe: (o: { host: string; port: number; path: string; timeoutMs: number; signal?: AbortSignal }) => Promise<ProbeResult>;
   readonly allocatePort: () => Promise<number>;
   readonly stateDir: string;
   /** Environment every instance and build starts from (PATH, HOME, locale…), before the service's own. */
@@ -47,5 +54,7 @@ export interface EngineDeps {
    * Before the build step of a deploy: snapshot the data the release may change (backups.beforeDeploy),
    * tied to the release about to be built. Returns a detail for the step, or undefined when nothing was taken.
    */
+  /** Deploy progress and instance changes go here too (absent in tests that do not watch). */
+  readonly events?: EventSink;
   readonly beforeBuild?: (o: { readonly config: Config; readonly service: string; readonly release: string }) => Promise<string | undefined>;
 }

@@ -5,10 +5,13 @@ import { EngineContext } from './context.js';
 import type { Reporter } from './deployment-run.js';
 import type { EngineDeps } from './deps.js';
 import { recover, type RecoveryReport } from './recover.js';
+import { resultOfRecord } from './outcome.js';
+import type { DeploymentRecord } from './records.js';
 import { resumeCanary } from './canary-resume.js';
 import { Reaper } from './reaper.js';
 import { rollbackService } from './rollback.js';
 import { stopUnused } from './stop-instance.js';
+import { instanceLogs } from './instance-ops.js';
 import { Supervisor } from './supervisor.js';
 import { requestCanaryAction, type CanaryAction, type CanaryStatus } from './canary-control.js';
 
@@ -49,7 +52,7 @@ export class Engine {
   }
 
   /** Deploys the named service, or every service in file order; stops at the first failure. */
-  async deploy(ref: ConfigRef, service: string | undefined, reporter: Reporter, strategy?: 'blue-green' | 'canary'): Promise<BatchResult> {
+  async deploy(ref: ConfigRef, service: string | undefined, reporter: Reporter, strategy?: 'blue-green' | 'canary', signal?: AbortSignal): Promise<BatchResult> {
     const config = await this.deps.loadConfig(ref);
     const names = service === undefined ? Object.keys(config.services) : [service];
     for (const name of names) {
@@ -61,11 +64,45 @@ export class Engine {
     }
     const results: DeployResult[] = [];
     for (const name of names) {
-      const { result, error } = await deployService(this.ctx, config, name, reporter, strategy);
+      const { result, error } = await deployService(this.ctx, config, name, reporter, strategy, signal);
       results.push(result);
       if (error) return { results, error };
     }
     return { results, error: undefined };
+  }
+
+  /** Deployments not finished yet (of one service), newest first: running here or resumed canaries. */
+  openDeployments(service?: string): DeploymentRecord[] {
+    return this.deps.store.deployments({ open: true, ...(service === undefined ? {} : { service }) });
+  }
+
+  /** The result of a finished deployment (undefined while it runs). */
+  result(deploymentId: string): DeployResult | undefined {
+    const record = this.deps.store.deployment(deploymentId);
+    return record ? resultOfRecord(record) : undefined;
+  }
+
+  /**
+   * `slipway deploy --cancel`: deployments of `service` (or all) that have not committed stop
+   * and go back; a canary is aborted (traffic back to the stable release).
+   */
+  cancel(service?: string): string[] {
+    const open = this.openDeployments(service);
+    const cancelled: string[] = [];
+    for (const record of open) {
+      if (record.state === 'canary') {
+        requestCanaryAction(this.deps, record.service, 'abort');
+        cancelled.push(record.id);
+        continue;
+      }
+      if (this.ctx.running.get(record.id)?.cancel('`slipway deploy --cancel`')) cancelled.push(record.id);
+    }
+    if (cancelled.length === 0) {
+      throw new SlipwayError('SLW_NO_DEPLOYMENT_RUNNING', `No deployment${service ? ` of ${service}` : ''} is running that can still be cancelled.`, {
+        details: { open: open.map((d) => `${d.id} (${d.service}, ${d.state})`) },
+      });
+    }
+    return cancelled;
   }
 
   /** Rolls back the named service, or every service that has a previous release. */
@@ -125,7 +162,7 @@ export class Engine {
         id: i.id,
         release: i.releaseId,
         state: i.state,
-        lines: i.logFile ? await this.deps.driver.tailLog({ logFile: i.logFile }, lines).catch((err) => [toSlipwayError(err).message]) : [],
+        lines: await instanceLogs(this.deps, i, lines).catch((err: unknown) => [toSlipwayError(err).message]),
       })),
     );
   }

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SlipwayError } from '../errors.js';
 import type { EngineDeps } from './deps.js';
-import { handleOf, setInstanceState } from './instance-ops.js';
+import { instanceLogs, isRunning, setInstanceState } from './instance-ops.js';
 import type { InstanceRecord, ReleaseSpec } from './records.js';
 
 /** While gating, probe at least this often so a fast app is not held back by a long interval. */
@@ -19,16 +19,17 @@ export async function gateInstance(
   signal?: AbortSignal,
 ): Promise<InstanceRecord> {
   const deadline = deps.now() + health.startTimeoutMs;
-  const handle = handleOf(instance);
+  const { handle } = instance;
   let successes = 0;
   let last = 'no answer yet';
   while (deps.now() < deadline) {
     signal?.throwIfAborted();
-    if (handle && !deps.driver.isAlive(handle)) {
+    if (handle && !(await isRunning(deps, instance))) {
       throw await failure(deps, instance, 'SLW_INSTANCE_EXITED', `Instance ${instance.id} exited while starting.`);
     }
     const started = deps.now();
-    const result = await deps.probe({ host: '127.0.0.1', port: instance.port, path: health.path, timeoutMs: health.timeoutMs });
+    const address = handle?.address ?? { host: '127.0.0.1', port: instance.port };
+    const result = await deps.probe({ host: address.host, port: address.port, path: health.path, timeoutMs: health.timeoutMs, ...(signal ? { signal } : {}) });
     if (result.ok) {
       successes++;
       if (successes >= health.rise) return setInstanceState(deps, instance, 'healthy', {}, deploymentId);
@@ -53,7 +54,7 @@ async function failure(
   code: 'SLW_HEALTH_TIMEOUT' | 'SLW_INSTANCE_EXITED',
   message: string,
 ): Promise<SlipwayError> {
-  const lastLines = instance.logFile ? await deps.driver.tailLog({ logFile: instance.logFile }, 20).catch(() => []) : [];
+  const lastLines = await instanceLogs(deps, instance, 20).catch(() => []);
   return new SlipwayError(code, message, { details: { instance: instance.id, port: instance.port, lastLines } });
 }
 
@@ -62,6 +63,7 @@ export function gateInstances(
   instances: readonly InstanceRecord[],
   health: ReleaseSpec['health'],
   deploymentId: string | undefined,
+  signal?: AbortSignal,
 ): Promise<InstanceRecord[]> {
-  return Promise.all(instances.map((i) => gateInstance(deps, i, health, deploymentId)));
+  return Promise.all(instances.map((i) => gateInstance(deps, i, health, deploymentId, signal)));
 }

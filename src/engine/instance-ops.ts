@@ -13,10 +13,18 @@ export function setInstanceState(
   assertTransition(instance.id, instance.state, state);
   const next: InstanceRecord = { ...instance, ...extra, state, updatedAt: new Date(deps.now()).toISOString() };
   deps.store.transact({ deploymentId, kind: `instance.${state}`, data: { id: instance.id, ...extra } }, (tx) => tx.putInstance(next));
+  deps.events?.publish({ kind: 'instance', service: next.service, instance: next.id, release: next.releaseId, state, ...(next.lastExit && state === 'failed' ? { detail: next.lastExit } : {}) });
   return next;
 }
 
-export function handleOf(i: InstanceRecord): { id: string; pid: number; startTime: number; port: number; logFile: string } | undefined {
-  if (i.pid === undefined || i.startTime === undefined) return undefined;
-  return { id: i.id, pid: i.pid, startTime: i.startTime, port: i.port, logFile: i.logFile ?? '' };
+/** Is the instance's process or container still there (false when it was never started)? */
+export async function isRunning(deps: EngineDeps, i: InstanceRecord): Promise<boolean> {
+  if (!i.handle) return false;
+  return (await deps.drivers.of(i.handle).inspect(i.handle)).running;
+}
+
+/** The last lines of an instance's output, through its driver; [] before it started. */
+export async function instanceLogs(deps: EngineDeps, i: InstanceRecord, lines: number): Promise<string[]> {
+  if (!i.handle) return [];
+  return deps.drivers.of(i.handle).logs(i.handle, lines);
 }

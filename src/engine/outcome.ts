@@ -1,6 +1,7 @@
 import type { DeployReport, DeployResult } from '../api/schemas.js';
 import { SlipwayError, toSlipwayError } from '../errors.js';
-import type { DeploymentOutcome } from './deployment-state.js';
+import { isTerminal, type DeploymentOutcome } from './deployment-state.js';
+import type { DeploymentRecord } from './records.js';
 import type { DeploymentRun } from './deployment-run.js';
 import { buildReport, type Snapshot } from './report.js';
 
@@ -61,6 +62,24 @@ export async function finish(
     report,
   };
   return { result, error };
+}
+
+/** The result of a finished deployment, from its journaled record (for a client that attached late). */
+export function resultOfRecord(record: DeploymentRecord): DeployResult | undefined {
+  if (!isTerminal(record.state) || record.endedAt === undefined) return undefined;
+  return {
+    deploymentId: record.id,
+    service: record.service,
+    kind: record.kind,
+    outcome: record.state,
+    ...(record.releaseId ? { release: record.releaseId } : {}),
+    ...(record.fromRelease ? { fromRelease: record.fromRelease } : {}),
+    durationMs: Date.parse(record.endedAt) - Date.parse(record.startedAt),
+    ...(record.reason ? { reason: record.reason } : {}),
+    ...(record.errorCode ? { errorCode: record.errorCode } : {}),
+    // Built by buildReport and journaled with the record.
+    report: record.report as DeployReport,
+  };
 }
 
 export function reverted(reason: string): SlipwayError {

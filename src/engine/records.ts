@@ -1,8 +1,11 @@
+import type { InstanceHandle } from '../drivers/driver.js';
 import type { InstanceState } from './instance-state.js';
 import type { DeploymentKind, DeploymentState } from './deployment-state.js';
 
 /** What a release needs to start again later (rollback), frozen at build time. */
 export interface ReleaseSpec {
+  /** The driver that runs its instances (undefined: the daemon's default, the process driver). */
+  readonly driver?: string | undefined;
   readonly run: readonly string[];
   readonly env: Readonly<Record<string, string>>;
   readonly instances: number;
@@ -54,10 +57,10 @@ export interface InstanceRecord {
   readonly id: string;
   readonly service: string;
   readonly releaseId: string;
+  /** The port the instance was told to listen on ($PORT). */
   readonly port: number;
-  readonly pid: number | undefined;
-  readonly startTime: number | undefined;
-  readonly logFile: string | undefined;
+  /** What its driver returned at start (address, driver-private data); undefined before that. */
+  readonly handle: InstanceHandle | undefined;
   readonly state: InstanceState;
   readonly restarts: number;
   readonly lastExit: string | undefined;

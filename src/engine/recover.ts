@@ -1,7 +1,7 @@
 import { SlipwayError } from '../errors.js';
 import type { EngineContext } from './context.js';
 import { recoveryDirection } from './deployment-state.js';
-import { handleOf, setInstanceState } from './instance-ops.js';
+import { setInstanceState } from './instance-ops.js';
 import { isStale } from './lock.js';
 import type { DeploymentRecord } from './records.js';
 
@@ -22,8 +22,8 @@ export async function recover(ctx: EngineContext, proxyVersion: number): Promise
   const report: RecoveryReport = { adopted: [], lost: [], strays: [], deployments: [], lockReleased: false };
   const known = new Set<string>();
   for (const instance of deps.store.instances({ live: true })) {
-    const handle = handleOf(instance);
-    if (handle && deps.driver.adopt(handle)) {
+    const { handle } = instance;
+    if (handle && (await deps.drivers.of(handle).adopt(handle))) {
       known.add(instance.id);
       report.adopted.push(instance.id);
     } else if (handle) {
@@ -34,8 +34,8 @@ export async function recover(ctx: EngineContext, proxyVersion: number): Promise
       report.lost.push(instance.id);
     }
   }
-  for (const stray of deps.driver.findStrays(known)) {
-    await deps.driver.stop(stray, { graceMs: 5000 });
+  for (const stray of await deps.drivers.findStrays(known)) {
+    await deps.drivers.of(stray).stop(stray, { graceMs: 5000 });
     report.strays.push(stray.id);
   }
   for (const deployment of deps.store.deployments({ open: true })) {

@@ -3,7 +3,7 @@ import { SlipwayError } from '../errors.js';
 import type { EngineContext } from './context.js';
 import { DeploymentRun, type Reporter } from './deployment-run.js';
 import { gateInstances } from './health-gate.js';
-import { handleOf } from './instance-ops.js';
+import { isRunning } from './instance-ops.js';
 import { finish, snapshotOf, type OperationResult, type Timings } from './outcome.js';
 import { servingInstances } from './routing.js';
 import { startInstances } from './start-instances.js';
@@ -32,10 +32,9 @@ export async function rollbackService(ctx: EngineContext, name: string, reporter
     if (target.status === 'pruned' || !existsSync(target.dir)) {
       throw new SlipwayError('SLW_RELEASE_GONE', `Release ${target.id} of ${name} is no longer on disk.`);
     }
-    const warm = servingInstances(deps, name, target.id).filter((i) => {
-      const handle = handleOf(i);
-      return i.state === 'healthy' && handle !== undefined && deps.driver.isAlive(handle);
-    });
+    const serving = servingInstances(deps, name, target.id).filter((i) => i.state === 'healthy');
+    const alive = await Promise.all(serving.map((i) => isRunning(deps, i)));
+    const warm = serving.filter((_, n) => alive[n]);
     await run.step('plan', () => undefined, () =>
       warm.length > 0 ? `${from ?? '(nothing)'} → ${target.id} (warm: ${warm.length} instance(s), one switch)` : `${from ?? '(nothing)'} → ${target.id} (cold: start and gate first)`,
     );

@@ -57,12 +57,9 @@ export function desiredTable(deps: EngineDeps, version: number, listen: ListenSp
       ...(spec.headers ? { headers: headerPolicyOf(spec.headers) } : {}),
       ...(spec.compress === undefined ? {} : { compress: spec.compress }),
       ...(paused ? { maintenance: { ...(paused.message === undefined ? {} : { message: paused.message }), allow: [...paused.allow] } } : {}),
-      targets: [...servingInstances(deps, service.name, release.id), ...(canary ? servingInstances(deps, service.name, canary.id) : [])].map((i) => ({
-        id: i.id,
-        release: i.releaseId,
-        host: '127.0.0.1',
-        port: i.port,
-      })),
+      targets: [...servingInstances(deps, service.name, release.id), ...(canary ? servingInstances(deps, service.name, canary.id) : [])].flatMap((i) =>
+        i.handle ? [{ id: i.id, release: i.releaseId, host: i.handle.address.host, port: i.handle.address.port }] : [],
+      ),
     };
     for (const route of spec.routes) {
       table.routes.push({
@@ -138,6 +135,7 @@ export class TablePublisher {
     const table = desiredTable(this.#deps, version, listen);
     this.#deps.store.transact({ kind: 'proxy.publish', data: { version, reason } }, (tx) => tx.setMeta(VERSION_KEY, String(version)));
     await this.#deps.dataPlane.apply(table);
+    this.#deps.events?.publish({ kind: 'proxy', what: 'table', detail: `v${version}: ${reason}` });
     return version;
   }
 }

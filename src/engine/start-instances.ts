@@ -13,9 +13,7 @@ export async function startInstance(deps: EngineDeps, release: ReleaseRecord, de
     service: release.service,
     releaseId: release.id,
     port,
-    pid: undefined,
-    startTime: undefined,
-    logFile: undefined,
+    handle: undefined,
     state: 'starting',
     restarts: 0,
     lastExit: undefined,
@@ -33,7 +31,7 @@ export async function spawnInstance(
   release: ReleaseRecord,
   deploymentId: string | undefined,
 ): Promise<InstanceRecord> {
-  const handle = await deps.driver.start({
+  const handle = await deps.drivers.get(release.spec.driver).start({
     id: record.id,
     service: record.service,
     releaseId: record.releaseId,
@@ -46,7 +44,7 @@ export async function spawnInstance(
     deps,
     record,
     'starting',
-    { pid: handle.pid, startTime: handle.startTime, logFile: handle.logFile },
+    { handle },
     deploymentId,
   );
 }

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EngineDeps } from './deps.js';
-import { handleOf, setInstanceState } from './instance-ops.js';
+import { setInstanceState } from './instance-ops.js';
 import { isLive } from './instance-state.js';
 import type { InstanceRecord } from './records.js';
 
@@ -23,8 +23,8 @@ export async function drainAndStop(deps: EngineDeps, instance: InstanceRecord, d
     if (await isIdle(deps, current.id)) break;
     await sleep(DRAIN_POLL_MS);
   }
-  const handle = handleOf(current);
-  if (handle) await deps.driver.stop(handle, { graceMs });
+  const { handle } = current;
+  if (handle) await deps.drivers.of(handle).stop(handle, { graceMs });
   setInstanceState(deps, current, 'stopped', {}, deploymentId);
 }
 
@@ -44,9 +44,9 @@ export async function stopUnused(deps: EngineDeps, instances: readonly InstanceR
     instances.map(async (i) => {
       const current = deps.store.instance(i.id) ?? i;
       if (!isLive(current.state)) return;
-      const handle = handleOf(current);
+      const { handle } = current;
       const release = deps.store.release(current.service, current.releaseId);
-      if (handle) await deps.driver.stop(handle, { graceMs: release?.spec.stopTimeoutMs ?? 10_000 });
+      if (handle) await deps.drivers.of(handle).stop(handle, { graceMs: release?.spec.stopTimeoutMs ?? 10_000 });
       setInstanceState(deps, current, 'stopped', {}, deploymentId);
     }),
   );

@@ -1,7 +1,7 @@
 import type { ExitInfo } from '../drivers/driver.js';
 import type { EngineContext } from './context.js';
 import { gateInstance } from './health-gate.js';
-import { handleOf, setInstanceState } from './instance-ops.js';
+import { isRunning, setInstanceState } from './instance-ops.js';
 import type { InstanceRecord } from './records.js';
 import { spawnInstance } from './start-instances.js';
 
@@ -31,7 +31,7 @@ export class Supervisor {
 
   constructor(ctx: EngineContext) {
     this.#ctx = ctx;
-    ctx.deps.driver.onExit((exit) => this.#onExit(exit));
+    ctx.deps.drivers.onExit((exit) => this.#onExit(exit));
     this.#check = setInterval(() => void this.#checkHealth(), CHECK_EVERY_MS);
     this.#check.unref();
   }
@@ -81,8 +81,8 @@ export class Supervisor {
       await this.#ctx.publisher.publish(`instance ${id} restarted`);
     } catch {
       const current = deps.store.instance(id);
-      const handle = current ? handleOf(current) : undefined;
-      if (handle && deps.driver.isAlive(handle)) await deps.driver.stop(handle, { graceMs: release.spec.stopTimeoutMs });
+      const handle = current?.handle;
+      if (current && handle && (await isRunning(deps, current))) await deps.drivers.of(handle).stop(handle, { graceMs: release.spec.stopTimeoutMs });
       if (current && current.state === 'starting') {
         setInstanceState(deps, current, 'failed', { lastExit: 'restart failed its health gate' });
         this.#schedule(id);
@@ -113,10 +113,10 @@ export class Supervisor {
       if (!instance || instance.state !== 'healthy') continue;
       this.#unhealthySince.delete(target.id);
       const release = deps.store.release(instance.service, instance.releaseId);
-      const handle = handleOf(instance);
+      const { handle } = instance;
       const how = `unhealthy for ${Math.round((now - since) / 1000)}s (${target.lastError ?? 'health check failing'})`;
       this.#failed(instance, how);
-      if (handle) await deps.driver.stop(handle, { graceMs: release?.spec.stopTimeoutMs ?? 10_000 }).catch(() => undefined);
+      if (handle) await deps.drivers.of(handle).stop(handle, { graceMs: release?.spec.stopTimeoutMs ?? 10_000 }).catch(() => undefined);
     }
   }
 

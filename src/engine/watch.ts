@@ -12,6 +12,8 @@ export interface WatchInput {
   readonly watchMs: number;
   readonly baseline: OutcomeCounts | undefined;
   readonly switched: Snapshot;
+  /** Cancellation: the watch ends by throwing its reason (the deploy then reverts). */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -23,6 +25,7 @@ export async function watchRelease(ctx: EngineContext, input: WatchInput): Promi
   const deadline = deps.now() + input.watchMs;
   while (deps.now() < deadline) {
     await sleep(Math.min(WATCH_POLL_MS, Math.max(0, deadline - deps.now())));
+    input.signal?.throwIfAborted();
     for (const id of input.instanceIds) {
       const record = deps.store.instance(id);
       if (record && record.state === 'failed') {

@@ -7,7 +7,7 @@
  */
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Driver, ExitInfo, InstanceHandle, InstanceSpec, StopOptions } from '../drivers/driver.js';
+import type { Driver, ExitInfo, InstanceHandle, InstanceSpec, Inspection, StopOptions } from '../drivers/driver.js';
 import { SlipwayError, toSlipwayError } from '../errors.js';
 import type { Redactor } from './redactor.js';
 import { hasRefs, nameOf, replaceRefs, type SecretRef } from './reference.js';
@@ -35,6 +35,10 @@ export class InjectingDriver implements Driver {
   constructor(inner: Driver, o: InjectingDriverOptions) {
     this.#inner = inner;
     this.#o = o;
+  }
+
+  get name(): string {
+    return this.#inner.name;
   }
 
   async start(spec: InstanceSpec): Promise<InstanceHandle> {
@@ -83,15 +87,15 @@ export class InjectingDriver implements Driver {
     }
   }
 
-  isAlive(handle: InstanceHandle): boolean {
-    return this.#inner.isAlive(handle);
+  inspect(handle: InstanceHandle): Promise<Inspection> {
+    return this.#inner.inspect(handle);
   }
 
-  adopt(handle: InstanceHandle): boolean {
+  adopt(handle: InstanceHandle): Promise<boolean> {
     return this.#inner.adopt(handle);
   }
 
-  findStrays(known: ReadonlySet<string>): InstanceHandle[] {
+  findStrays(known: ReadonlySet<string>): Promise<InstanceHandle[]> {
     return this.#inner.findStrays(known);
   }
 
@@ -102,8 +106,8 @@ export class InjectingDriver implements Driver {
     });
   }
 
-  async tailLog(handle: Pick<InstanceHandle, 'logFile'>, lines: number): Promise<string[]> {
-    return (await this.#inner.tailLog(handle, lines)).map((line) => this.#o.redactor.redact(line));
+  async logs(handle: InstanceHandle, lines: number): Promise<string[]> {
+    return (await this.#inner.logs(handle, lines)).map((line) => this.#o.redactor.redact(line));
   }
 
   close(): Promise<void> {

@@ -35,6 +35,21 @@ ALTER TABLE releases_v2 RENAME TO releases;
 CREATE INDEX instances_release ON instances (service, release);
 `,
   },
+  {
+    version: 3,
+    what: "instances carry their driver's handle (driver, address, private data) instead of a pid and a log path",
+    sql: `
+UPDATE instances SET data = json_set(data, '$.handle', json_object(
+    'id', json_extract(data, '$.id'),
+    'driver', 'process',
+    'address', json_object('host', '127.0.0.1', 'port', json_extract(data, '$.port')),
+    'ref', 'pid ' || json_extract(data, '$.pid'),
+    'pid', json_extract(data, '$.pid'),
+    'data', json_object('pid', json_extract(data, '$.pid'), 'startTime', json_extract(data, '$.startTime'), 'logFile', coalesce(json_extract(data, '$.logFile'), ''))))
+  WHERE json_extract(data, '$.pid') IS NOT NULL AND json_extract(data, '$.startTime') IS NOT NULL;
+UPDATE instances SET data = json_remove(data, '$.pid', '$.startTime', '$.logFile');
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

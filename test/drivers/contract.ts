@@ -44,16 +44,19 @@ export function runDriverContract(
       const handle = await driver.start(spec);
       started.push(handle);
       assert.equal(handle.id, 'web-r1-1');
-      assert.equal(handle.port, spec.port);
-      assert.ok(handle.pid > 0 && handle.startTime > 0);
-      assert.ok(driver.isAlive(handle));
+      assert.equal(handle.driver, driver.name, 'the handle names its driver');
+      assert.equal(handle.address.port, spec.port);
+      assert.ok(handle.address.host.length > 0, 'an address to reach it at');
+      assert.ok(handle.ref.length > 0);
+      assert.deepEqual(JSON.parse(JSON.stringify(handle)), handle, 'a handle survives the journal as JSON');
+      assert.equal((await driver.inspect(handle)).running, true);
     }));
 
     it('stop ends the instance and fires onExit exactly once, before resolving', withFixture(async ({ driver }, started) => {
       const exits = recordExits(driver);
       const handle = await start(driver, started, 'web-r1-2');
       await driver.stop(handle, grace);
-      assert.equal(driver.isAlive(handle), false);
+      assert.equal((await driver.inspect(handle)).running, false);
       assert.deepEqual(exits.map((e) => e.id), ['web-r1-2']);
       await new Promise((resolve) => setTimeout(resolve, 150));
       assert.equal(exits.length, 1);
@@ -64,7 +67,7 @@ export function runDriverContract(
       const handle = await start(driver, started, 'web-r1-3');
       await Promise.all([driver.stop(handle, grace), driver.stop(handle, grace)]);
       await driver.stop(handle, grace);
-      assert.equal(driver.isAlive(handle), false);
+      assert.equal((await driver.inspect(handle)).running, false);
       assert.equal(exits.length, 1);
     }));
 
@@ -75,7 +78,7 @@ export function runDriverContract(
       await waitUntil(() => exits.length > 0, 'onExit after a crash');
       assert.equal(exits[0]?.id, 'web-r1-4');
       assert.ok(exits[0]?.code !== null || exits[0]?.signal !== null, 'a crash reports a code or a signal');
-      assert.equal(f.driver.isAlive(handle), false);
+      assert.equal((await f.driver.inspect(handle)).running, false);
       await f.driver.stop(handle, grace); // stopping a dead instance is fine
       assert.equal(exits.length, 1);
     }));
@@ -86,12 +89,12 @@ export function runDriverContract(
       await f.driver.close();
       const next = f.sibling();
       const exits = recordExits(next);
-      assert.equal(next.isAlive(handle), true);
-      assert.equal(next.adopt(handle), true);
+      assert.equal((await next.inspect(handle)).running, true);
+      assert.equal(await next.adopt(handle), true);
       f.crash(handle);
       await waitUntil(() => exits.length > 0, 'onExit of the adopted instance');
       assert.deepEqual(exits.map((e) => e.id), ['web-r1-5']);
-      assert.equal(next.adopt(handle), false, 'a dead instance cannot be adopted');
+      assert.equal(await next.adopt(handle), false, 'a dead instance cannot be adopted');
       await new Promise((resolve) => setTimeout(resolve, 150));
       assert.equal(exits.length, 1);
       assert.equal(firstExits.length, 0, 'a closed driver reports nothing');
@@ -102,9 +105,9 @@ export function runDriverContract(
       await f.driver.close();
       const next = f.sibling();
       const exits = recordExits(next);
-      assert.equal(next.adopt(handle), true);
+      assert.equal(await next.adopt(handle), true);
       await next.stop(handle, grace);
-      assert.equal(next.isAlive(handle), false);
+      assert.equal((await next.inspect(handle)).running, false);
       assert.deepEqual(exits.map((e) => e.id), ['web-r1-6']);
     }));
 
@@ -112,20 +115,16 @@ export function runDriverContract(
       const known = await start(f.driver, started, 'web-r1-7');
       const stray = await start(f.driver, started, 'web-r1-8');
       const next = f.sibling();
-      const found = next.findStrays(new Set([known.id]));
-      assert.deepEqual(
-        found.map((h) => ({ id: h.id, pid: h.pid, startTime: h.startTime, port: h.port })),
-        [{ id: stray.id, pid: stray.pid, startTime: stray.startTime, port: stray.port }],
-      );
-      assert.equal(found[0]?.logFile, stray.logFile);
+      const found = await next.findStrays(new Set([known.id]));
+      assert.deepEqual(found, [stray], 'the same handle the start returned');
       await next.stop(stray, grace);
-      assert.deepEqual(next.findStrays(new Set([known.id])), []);
+      assert.deepEqual(await next.findStrays(new Set([known.id])), []);
     }));
 
-    it('tailLog returns at most the requested number of lines', withFixture(async ({ driver }, started) => {
+    it('logs returns at most the requested number of lines', withFixture(async ({ driver }, started) => {
       const handle = await start(driver, started, 'web-r1-9');
-      assert.deepEqual(await driver.tailLog(handle, 0), []);
-      const lines = await driver.tailLog(handle, 3);
+      assert.deepEqual(await driver.logs(handle, 0), []);
+      const lines = await driver.logs(handle, 3);
       assert.ok(Array.isArray(lines) && lines.length <= 3);
     }));
   });

@@ -41,7 +41,7 @@ describe('FakeDriver extras', () => {
     await assert.rejects(driver.start(spec('bad')), failure);
     const handle = await driver.start(spec('good'));
     driver.log('good', 'hello');
-    assert.deepEqual(await driver.tailLog(handle, 1), ['hello']);
+    assert.deepEqual(await driver.logs(handle, 1), ['hello']);
     assert.deepEqual(driver.running().map((s) => s.id), ['good']);
     await driver.stop(handle, { graceMs: 123 });
     assert.deepEqual(driver.stops, [{ id: 'good', graceMs: 123 }]);
@@ -59,7 +59,7 @@ describe('FakeDriver extras', () => {
     const a = new FakeDriver({ host, owner: '/a' });
     const b = new FakeDriver({ host, owner: '/b' });
     await a.start(spec('x'));
-    assert.deepEqual(b.findStrays(new Set()), []);
-    assert.equal(a.findStrays(new Set()).length, 1);
+    assert.deepEqual(await b.findStrays(new Set()), []);
+    assert.equal((await a.findStrays(new Set())).length, 1);
   });
 });

@@ -1,3 +1,4 @@
+import { processOf } from '../../src/drivers/local/local-handle.js';
 import assert from 'node:assert/strict';
 import { readFile, stat } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
@@ -31,7 +32,7 @@ describe('LocalDriver logs', () => {
     const driver = lab.driver({ maxLogBytes: 2000, keepLogs: 2, rotateEveryMs: 3_600_000 });
     const handle = await driver.start(await lab.spec('web-r2-1', CHATTY_APP));
     lab.handles.push(handle);
-    const log = handle.logFile;
+    const log = processOf(handle).logFile;
     for (let round = 1; round <= 3; round++) {
       await waitUntil(async () => (await size(log)) > 2000, `log over 2000 bytes (round ${round})`);
       await driver.rotateLogs();
@@ -49,11 +50,11 @@ describe('LocalDriver logs', () => {
     const driver = lab.driver({ maxLogBytes: 10, keepLogs: 1, rotateEveryMs: 3_600_000 });
     const handle = await driver.start(await lab.spec('web-r2-2', COUNTING_APP));
     lab.handles.push(handle);
-    await waitUntil(async () => (await readFile(handle.logFile, 'utf8')).includes('line 100\n'), 'all lines');
-    assert.deepEqual(await driver.tailLog(handle, 3), ['line 98', 'line 99', 'line 100']);
+    await waitUntil(async () => (await readFile(processOf(handle).logFile, 'utf8')).includes('line 100\n'), 'all lines');
+    assert.deepEqual(await driver.logs(handle, 3), ['line 98', 'line 99', 'line 100']);
     await driver.rotateLogs();
-    assert.equal(await size(handle.logFile), 0);
-    assert.deepEqual(await driver.tailLog(handle, 2), ['line 99', 'line 100']);
+    assert.equal(await size(processOf(handle).logFile), 0);
+    assert.deepEqual(await driver.logs(handle, 2), ['line 99', 'line 100']);
     await driver.stop(handle, { graceMs: 2000 });
   });
 });

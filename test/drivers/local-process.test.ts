@@ -1,3 +1,4 @@
+import { processOf } from '../../src/drivers/local/local-handle.js';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
@@ -43,9 +44,9 @@ describe('LocalDriver with real processes', () => {
       return body !== undefined;
     }, 'the app to answer on its port');
     assert.deepEqual(body, { id: 'web-r1-1', service: 'web', release: 'r1', owner: lab.stateDir, greeting: 'hi' });
-    assert.equal(readProcStat(handle.pid)?.pgrp, handle.pid, 'the instance leads its own process group');
+    assert.equal(readProcStat(processOf(handle).pid)?.pgrp, processOf(handle).pid, 'the instance leads its own process group');
     await driver.stop(handle, { graceMs: 2000 });
-    const log = await readFile(handle.logFile, 'utf8');
+    const log = await readFile(processOf(handle).logFile, 'utf8');
     assert.match(log, /listening on \d+/);
     assert.match(log, /to stderr/);
     assert.match(log, /got SIGTERM/);
@@ -57,16 +58,16 @@ describe('LocalDriver with real processes', () => {
     lab.handles.push(handle);
     let grandchild = 0;
     await waitUntil(async () => {
-      const match = /grandchild (\d+)/.exec(await readFile(handle.logFile, 'utf8'));
+      const match = /grandchild (\d+)/.exec(await readFile(processOf(handle).logFile, 'utf8'));
       grandchild = Number(match?.[1] ?? 0);
       return grandchild > 0;
     }, 'the grandchild pid in the log');
     assert.ok(isRunning(grandchild));
-    const strays = lab.driver().findStrays(new Set());
-    assert.deepEqual(strays.map((h) => h.pid), [handle.pid], 'only the group leader is an instance');
+    const strays = await lab.driver().findStrays(new Set());
+    assert.deepEqual(strays.map((h) => processOf(h).pid), [processOf(handle).pid], 'only the group leader is an instance');
     await driver.stop(handle, { graceMs: 2000 });
     assert.equal(isRunning(grandchild), false);
-    assert.equal(isRunning(handle.pid), false);
+    assert.equal(isRunning(processOf(handle).pid), false);
   });
 
   it('sends SIGKILL after the grace period when the app ignores SIGTERM', async () => {
@@ -74,25 +75,25 @@ describe('LocalDriver with real processes', () => {
     const exits = recordExits(driver);
     const handle = await driver.start(await lab.spec('web-r1-3', STUBBORN_APP));
     lab.handles.push(handle);
-    await waitUntil(async () => (await readFile(handle.logFile, 'utf8')).includes('ready'), 'the app to install its handler');
+    await waitUntil(async () => (await readFile(processOf(handle).logFile, 'utf8')).includes('ready'), 'the app to install its handler');
     const began = Date.now();
     await driver.stop(handle, { graceMs: 400 });
     assert.ok(Date.now() - began >= 390, 'waited for the grace period');
-    assert.equal(driver.isAlive(handle), false);
+    assert.equal((await driver.inspect(handle)).running, false);
     assert.deepEqual(exits, [{ id: 'web-r1-3', code: null, signal: 'SIGKILL' }]);
-    assert.match(await readFile(handle.logFile, 'utf8'), /ignoring SIGTERM/);
+    assert.match(await readFile(processOf(handle).logFile, 'utf8'), /ignoring SIGTERM/);
   });
 
   it('never signals a pid whose start time does not match (pid reuse)', async () => {
     const driver = lab.driver();
     const handle = await driver.start(await lab.spec('web-r1-4'));
     lab.handles.push(handle);
-    const impostor = { ...handle, startTime: handle.startTime + 1 };
-    assert.equal(driver.isAlive(impostor), false);
-    assert.equal(driver.adopt(impostor), false);
+    const impostor = { ...handle, data: { ...handle.data, startTime: processOf(handle).startTime + 1 } };
+    assert.equal((await driver.inspect(impostor)).running, false);
+    assert.equal(await driver.adopt(impostor), false);
     await driver.stop(impostor, { graceMs: 100 });
     await new Promise((resolve) => setTimeout(resolve, 100));
-    assert.equal(driver.isAlive(handle), true, 'the real process was left alone');
+    assert.equal((await driver.inspect(handle)).running, true, 'the real process was left alone');
     await driver.stop(handle, { graceMs: 2000 });
   });
 

@@ -1,3 +1,4 @@
+import { processOf } from '../../src/drivers/local/local-handle.js';
 import { LocalDriverLab } from '../helpers/driver-local.js';
 import { runDriverContract } from './contract.js';
 
@@ -11,7 +12,7 @@ runDriverContract(
     return {
       driver: current.driver(),
       sibling: () => current.driver(),
-      crash: (handle) => process.kill(handle.pid, 'SIGKILL'),
+      crash: (handle) => process.kill(processOf(handle).pid, 'SIGKILL'),
       cleanup: (handles) => current.cleanup(handles),
     };
   },

@@ -190,7 +190,7 @@ test('an instance that stays up but keeps failing health checks is restarted', a
     assert.equal(current?.state, 'healthy');
     assert.match(current?.lastExit ?? '', /unhealthy for \ds/);
     assert.ok(h.driver.stops.some((s) => s.id === sick.id), 'the sick process was stopped');
-    assert.notEqual(current?.pid, sick.pid, 'a new process replaced it');
+    assert.notEqual(current?.handle?.ref, sick.handle?.ref, 'a new process replaced it');
   } finally {
     await h.close();
   }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { InstanceHandle } from '../../src/drivers/driver.js';
+import { processOf } from '../../src/drivers/local/local-handle.js';
 
 function startTimeOf(pid: number): number | undefined {
   try {
@@ -14,8 +15,9 @@ function startTimeOf(pid: number): number | undefined {
  * Test cleanup: SIGKILL to the process group of each handle still held by the same process,
  * so a failing test leaves nothing running. Independent of the driver under test.
  */
-export function killInstances(handles: Iterable<Pick<InstanceHandle, 'pid' | 'startTime'>>): void {
-  for (const { pid, startTime } of handles) {
+export function killInstances(handles: Iterable<InstanceHandle>): void {
+  for (const handle of handles) {
+    const { pid, startTime } = processOf(handle);
     if (startTimeOf(pid) !== startTime) continue;
     try {
       process.kill(-pid, 'SIGKILL');

@@ -58,7 +58,7 @@ export class LocalDriverLab {
   /** Kills (by pid, guarded by start time) everything started here, then removes the temp dir. */
   async cleanup(extra: readonly InstanceHandle[] = []): Promise<void> {
     const scanner = new LocalDriver({ stateDir: this.stateDir, logDir: this.logDir });
-    killInstances([...this.handles, ...extra, ...scanner.findStrays(new Set())]);
+    killInstances([...this.handles, ...extra, ...(await scanner.findStrays(new Set()))]);
     await scanner.close();
     for (const driver of this.drivers) await driver.close();
     await rm(this.root, { recursive: true, force: true });

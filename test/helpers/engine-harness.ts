@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config, ServiceSpec } from '../../src/config/model.js';
 import { FakeDriver } from '../../src/drivers/fake/fake-driver.js';
+import { DriverRegistry } from '../../src/drivers/registry.js';
 import type { DataPlane, EngineDeps, ProbeResult } from '../../src/engine/deps.js';
 import { Engine } from '../../src/engine/engine.js';
 import { ThresholdJudge } from '../../src/engine/judge.js';
@@ -102,7 +103,7 @@ export async function makeHarness(options: { crashAt?: string } = {}): Promise<H
   };
   const deps: EngineDeps = {
     store,
-    driver,
+    drivers: new DriverRegistry([driver]),
     dataPlane: plane,
     lock: new DeployLock(store, { ttlMs: 30_000, heartbeatMs: 5_000 }),
     judge: new ThresholdJudge(),

@@ -41,7 +41,7 @@ function release(id: string, instances: number): ReleaseRecord {
 }
 
 function instance(id: string, releaseId: string, restarts: number): InstanceRecord {
-  return { id, service: 'web', releaseId, port: 1, pid: undefined, startTime: undefined, logFile: undefined, state: 'healthy', restarts, lastExit: undefined, createdBy: undefined, updatedAt: '' };
+  return { id, service: 'web', releaseId, port: 1, handle: undefined, state: 'healthy', restarts, lastExit: undefined, createdBy: undefined, updatedAt: '' };
 }
 
 function deployment(id: string, kind: DeploymentRecord['kind'], state: DeploymentRecord['state'], seconds: number): DeploymentRecord {

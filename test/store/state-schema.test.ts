@@ -33,6 +33,10 @@ function writeV1(file: string, rows: { service: string; id: string; seq: number 
     db.prepare('INSERT OR REPLACE INTO releases (id, service, seq, data) VALUES (?, ?, ?, ?)').run(r.id, r.service, r.seq, JSON.stringify({ ...r, status: 'ready' }));
   }
   db.prepare("INSERT INTO services (name, data) VALUES ('web', ?)").run(JSON.stringify({ name: 'web', activeRelease: 'r2' }));
+  const instance = (id: string, pid: number | undefined) => ({ id, service: 'web', releaseId: 'r2', port: 4100, pid, startTime: pid ? 777 : undefined, logFile: pid ? `/state/logs/instances/${id}.log` : undefined, state: pid ? 'healthy' : 'starting', restarts: 0 });
+  for (const [id, pid] of [['web-r2-aaaaaa', 4242], ['web-r2-bbbbbb', undefined]] as const) {
+    db.prepare('INSERT INTO instances (id, service, release, data) VALUES (?, ?, ?, ?)').run(id, 'web', 'r2', JSON.stringify(instance(id, pid)));
+  }
   db.close();
 }
 
@@ -62,6 +66,17 @@ test('a 0.1.0 state file is copied aside, then upgraded in one step with its rec
     assert.equal(store.release('web', 'r2')?.seq, 2);
     assert.equal(store.service('web')?.activeRelease, 'r2');
     assert.equal(store.nextReleaseSeq('web'), 3);
+    // 0.1.0 instances: pid, start time and log path become the process driver's handle.
+    assert.deepEqual(store.instance('web-r2-aaaaaa')?.handle, {
+      id: 'web-r2-aaaaaa',
+      driver: 'process',
+      address: { host: '127.0.0.1', port: 4100 },
+      ref: 'pid 4242',
+      pid: 4242,
+      data: { pid: 4242, startTime: 777, logFile: '/state/logs/instances/web-r2-aaaaaa.log' },
+    });
+    assert.equal(store.instance('web-r2-bbbbbb')?.handle, undefined, 'never started: no handle');
+    assert.deepEqual(Object.keys(store.instance('web-r2-aaaaaa') ?? {}).filter((k) => ['pid', 'startTime', 'logFile'].includes(k)), []);
     // After the upgrade, r1 of a second service is its own row.
     store.transact({ kind: 'test' }, (tx) => tx.putRelease({ ...store.release('web', 'r1')!, service: 'worker' }));
     assert.equal(store.release('web', 'r1')?.service, 'web');

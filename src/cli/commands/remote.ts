@@ -6,6 +6,7 @@ import type { CommandSpec } from '../command-spec.js';
 import type { CliContext } from '../context.js';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
 import { renderProgress, renderResult } from '../render/deploy.js';
+import { renderEvent } from '../render/events.js';
 import { renderHistory, renderStatus } from '../render/status.js';
 import { validateLocally } from './local.js';
 
@@ -13,7 +14,7 @@ const STOP_TIMEOUT_MS = 120_000;
 
 async function streamed(
   ctx: CliContext,
-  method: 'deploy' | 'rollback',
+  method: 'deploy' | 'rollback' | 'follow',
   service: string | undefined,
   strategy?: 'blue-green' | 'canary',
   withData?: boolean,
@@ -25,11 +26,15 @@ async function streamed(
     ...(strategy && method === 'deploy' ? { strategy } : {}),
     ...(withData && method === 'rollback' ? { withData } : {}),
   };
-  const final: ProgressEvent = await ctx.api.stream(method, request, (event) => {
+  const onEvent = (event: ProgressEvent): void => {
     if (ctx.json) return;
     const line = renderProgress(event);
     if (line) ctx.out(line);
-  });
+  };
+  const final: ProgressEvent =
+    method === 'follow'
+      ? await ctx.api.stream('events', { attach: true, ...(service ? { service } : {}) }, onEvent)
+      : await ctx.api.stream(method, request, onEvent);
   if (final.type !== 'result' && final.type !== 'error') throw new SlipwayError('SLW_API_BAD_RESPONSE', `The ${method} stream ended early.`);
   if (ctx.json) {
     ctx.out(JSON.stringify(final.type === 'result' ? { ok: true, results: final.results } : { ok: false, error: final.error, results: final.results }));
@@ -48,14 +53,42 @@ export const remoteCommands: CommandSpec[] = [
     name: 'deploy',
     summary: 'build a release, health-gate it, switch traffic, watch it, keep the old one warm',
     args: [{ name: 'service', required: false, description: 'one service (default: all, in file order)' }],
-    options: [{ name: 'strategy', type: 'string', description: 'blue-green or canary (default: the service\'s strategy in slipway.yaml)' }],
+    options: [
+      { name: 'strategy', type: 'string', description: 'blue-green or canary (default: the service\'s strategy in slipway.yaml)' },
+      { name: 'follow', type: 'boolean', description: 'start nothing: attach to the deploy running now (of the service) and show it to its end' },
+      { name: 'cancel', type: 'boolean', description: 'start nothing: stop the deploy running now (of the service) and revert it' },
+    ],
     run: async (ctx, input) => {
+      const service = input.args['service'];
+      if (input.options['follow'] === true) return streamed(ctx, 'follow', service);
+      if (input.options['cancel'] === true) {
+        const { cancelled } = await ctx.api.call('deploy.cancel', service ? { service } : {});
+        ctx.out(ctx.json ? JSON.stringify({ ok: true, cancelled }) : `cancel requested: ${cancelled.join(', ')} (it reverts; \`slipway deploy --follow\` shows the end)`);
+        return EXIT.ok;
+      }
       const strategy = input.options['strategy'];
       if (strategy !== undefined && strategy !== 'blue-green' && strategy !== 'canary') {
         throw new SlipwayError('SLW_USAGE', `--strategy takes blue-green or canary, not "${String(strategy)}".`);
       }
       await validateLocally(ctx);
       return streamed(ctx, 'deploy', input.args['service'], strategy);
+    },
+  },
+  {
+    name: 'events',
+    summary: 'what the daemon saw lately: deploy steps, instances, proxy, certificates, backups, alerts (--follow: and what comes)',
+    args: [],
+    options: [
+      { name: 'service', type: 'string', description: 'only events of this service' },
+      { name: 'follow', type: 'boolean', description: 'keep streaming new events until Ctrl-C' },
+    ],
+    run: async (ctx, input) => {
+      const service = input.options['service'];
+      await ctx.api.stream('events', { follow: input.options['follow'] === true, ...(typeof service === 'string' ? { service } : {}) }, (event) => {
+        if (event.type !== 'event') return;
+        ctx.out(ctx.json ? JSON.stringify(event.event) : renderEvent(event.event));
+      });
+      return EXIT.ok;
     },
   },
   {

@@ -1,5 +1,6 @@
 import type { DeployResult, ProgressEvent } from '../../api/schemas.js';
 import { formatDuration } from '../../lib/duration.js';
+import { renderEvent } from './events.js';
 
 /** One line per finished step, as it happens. */
 export function renderProgress(event: ProgressEvent): string | undefined {
@@ -9,6 +10,8 @@ export function renderProgress(event: ProgressEvent): string | undefined {
       return `${event.service.padEnd(10)} ${event.phase === 'fail' ? '✗' : '✓'} ${event.step.padEnd(12)} ${formatDuration(event.ms ?? 0).padStart(7)}${event.detail ? `  ${event.detail}` : ''}`;
     case 'note':
       return `${(event.service ?? '').padEnd(10)} · ${event.message}`;
+    case 'event':
+      return renderEvent(event.event);
     case 'result':
     case 'error':
       return undefined;

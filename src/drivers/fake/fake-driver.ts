@@ -1,6 +1,6 @@
 import { SlipwayError } from '../../errors.js';
-import type { Driver, ExitInfo, InstanceHandle, InstanceSpec, StopOptions } from '../driver.js';
-import { FakeHost, fakeLogFile, type FakeProcess } from './fake-host.js';
+import type { Driver, ExitInfo, InstanceHandle, InstanceSpec, Inspection, StopOptions } from '../driver.js';
+import { FAKE_DRIVER, FakeHost, type FakeProcess } from './fake-host.js';
 
 export interface FakeDriverOptions {
   /** Share one host between drivers to simulate a daemon restart (default: a new host). */
@@ -19,11 +19,12 @@ export interface FakeStop {
 
 /** In-memory Driver for engine tests: nothing is spawned; exits happen on stop() or crash(). */
 export class FakeDriver implements Driver {
+  readonly name = FAKE_DRIVER;
   readonly host: FakeHost;
   readonly stops: FakeStop[] = [];
   readonly #owner: string;
   readonly #failStart: FakeDriverOptions['failStart'];
-  readonly #watched = new Set<number>();
+  readonly #watched = new Set<string>();
   readonly #listeners: Array<(exit: ExitInfo) => void> = [];
   readonly #unwatch: () => void;
 
@@ -42,7 +43,7 @@ export class FakeDriver implements Driver {
       throw new SlipwayError('SLW_DRIVER_INSTANCE_EXISTS', `Instance ${spec.id} is already running.`);
     }
     const handle = this.host.spawn(spec, this.#owner);
-    this.#watched.add(handle.pid);
+    this.#watched.add(handle.id);
     return handle;
   }
 
@@ -53,17 +54,20 @@ export class FakeDriver implements Driver {
     if (process) this.host.exit(process, null, 'SIGTERM');
   }
 
-  isAlive(handle: InstanceHandle): boolean {
-    return this.host.find(handle)?.running ?? false;
+  async inspect(handle: InstanceHandle): Promise<Inspection> {
+    await Promise.resolve();
+    return { running: this.host.find(handle)?.running ?? false };
   }
 
-  adopt(handle: InstanceHandle): boolean {
-    if (!this.isAlive(handle)) return false;
-    this.#watched.add(handle.pid);
+  async adopt(handle: InstanceHandle): Promise<boolean> {
+    await Promise.resolve();
+    if (!(this.host.find(handle)?.running ?? false)) return false;
+    this.#watched.add(handle.id);
     return true;
   }
 
-  findStrays(known: ReadonlySet<string>): InstanceHandle[] {
+  async findStrays(known: ReadonlySet<string>): Promise<InstanceHandle[]> {
+    await Promise.resolve();
     return this.#mine()
       .filter((p) => !known.has(p.spec.id))
       .map((p) => p.handle);
@@ -73,9 +77,9 @@ export class FakeDriver implements Driver {
     this.#listeners.push(listener);
   }
 
-  async tailLog(handle: Pick<InstanceHandle, 'logFile'>, lines: number): Promise<string[]> {
+  async logs(handle: InstanceHandle, lines: number): Promise<string[]> {
     await Promise.resolve();
-    return lines <= 0 ? [] : this.host.logLines(handle.logFile).slice(-lines);
+    return lines <= 0 ? [] : this.host.logLines(handle.id).slice(-lines);
   }
 
   async close(): Promise<void> {
@@ -92,7 +96,7 @@ export class FakeDriver implements Driver {
 
   /** Appends a line to the instance's simulated log. */
   log(id: string, line: string): void {
-    this.host.appendLog(fakeLogFile(id), line);
+    this.host.appendLog(id, line);
   }
 
   /** Specs of the running instances of this owner, for assertions. */
@@ -105,7 +109,7 @@ export class FakeDriver implements Driver {
   }
 
   #exited(process: FakeProcess, code: number | null, signal: string | null): void {
-    if (!this.#watched.delete(process.handle.pid)) return;
+    if (!this.#watched.delete(process.handle.id)) return;
     const exit: ExitInfo = { id: process.spec.id, code, signal };
     for (const listener of this.#listeners) listener(exit);
   }

@@ -2,7 +2,8 @@ import type { ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SlipwayError, toSlipwayError } from '../../errors.js';
-import type { Driver, ExitInfo, InstanceHandle, InstanceSpec, StopOptions } from '../driver.js';
+import type { Driver, ExitInfo, InstanceHandle, InstanceSpec, Inspection, StopOptions } from '../driver.js';
+import { handleOfProcess, PROCESS_DRIVER, processOf, type LocalProcess } from './local-handle.js';
 import { rotateLogFile } from './log-rotation.js';
 import { leaderState, stopProcessGroup } from './process-group.js';
 import { INSTANCE_VAR, OWNER_VAR, spawnInstance } from './spawn-instance.js';
@@ -27,7 +28,7 @@ export interface LocalDriverOptions {
 }
 
 interface Watched {
-  readonly handle: InstanceHandle;
+  readonly handle: LocalProcess;
   /** Set for instances this driver spawned: their 'exit' event carries code and signal. */
   readonly child: ChildProcess | undefined;
   readonly exited: Promise<void>;
@@ -36,6 +37,7 @@ interface Watched {
 
 /** Runs instances as local processes, each in its own process group, surviving daemon restarts. */
 export class LocalDriver implements Driver {
+  readonly name = PROCESS_DRIVER;
   readonly #owner: string;
   readonly #logDir: string;
   readonly #maxLogBytes: number;
@@ -68,45 +70,47 @@ export class LocalDriver implements Driver {
   async start(spec: InstanceSpec): Promise<InstanceHandle> {
     this.#assertOpen();
     const existing = this.#watched.get(spec.id);
-    if (existing && this.isAlive(existing.handle)) {
+    if (existing && leaderState(existing.handle) === 'running') {
       throw new SlipwayError('SLW_DRIVER_INSTANCE_EXISTS', `Instance ${spec.id} is already running (pid ${existing.handle.pid}).`);
     }
-    const { child, handle } = await spawnInstance(spec, this.#owner, this.logFileFor(spec.id));
-    const watched = this.#watch(handle, child);
+    const { child, process } = await spawnInstance(spec, this.#owner, this.logFileFor(spec.id));
+    const watched = this.#watch(process, child);
     child.once('exit', (code, signal) => this.#fire(watched, code, signal));
-    return handle;
+    return handleOfProcess(process);
   }
 
   async stop(handle: InstanceHandle, options: StopOptions): Promise<void> {
-    await stopProcessGroup(handle, { graceMs: options.graceMs, pollMs: Math.min(this.#pollMs, 20) });
+    const process = processOf(handle);
+    await stopProcessGroup(process, { graceMs: options.graceMs, pollMs: Math.min(this.#pollMs, 20) });
     const watched = this.#watched.get(handle.id);
-    if (!watched || watched.handle.pid !== handle.pid) return;
+    if (!watched || watched.handle.pid !== process.pid) return;
     // Our own child's 'exit' event (with code and signal) comes when libuv reaps it.
     if (watched.child) await Promise.race([watched.exited, sleep(1000)]);
     this.#fire(watched, null, null);
   }
 
-  isAlive(handle: InstanceHandle): boolean {
-    return leaderState(handle) === 'running';
+  async inspect(handle: InstanceHandle): Promise<Inspection> {
+    return { running: leaderState(processOf(handle)) === 'running' };
   }
 
-  adopt(handle: InstanceHandle): boolean {
+  async adopt(handle: InstanceHandle): Promise<boolean> {
     this.#assertOpen();
-    if (!this.isAlive(handle)) return false;
+    const process = processOf(handle);
+    if (leaderState(process) !== 'running') return false;
     if (this.#watched.has(handle.id)) return true;
-    this.#watch(handle, undefined);
+    this.#watch(process, undefined);
     this.#pollTimer ??= setInterval(() => this.#pollAdopted(), this.#pollMs).unref();
     return true;
   }
 
-  findStrays(known: ReadonlySet<string>): InstanceHandle[] {
+  async findStrays(known: ReadonlySet<string>): Promise<InstanceHandle[]> {
     return findMarkedProcesses(OWNER_VAR, this.#owner)
       .filter((p) => !known.has(p.env.get(INSTANCE_VAR) ?? ''))
       .flatMap((p) => {
         const id = p.env.get(INSTANCE_VAR);
         if (!id) return [];
         const port = Number(p.env.get('PORT') ?? 0);
-        return [{ id, pid: p.pid, startTime: p.startTime, port, logFile: this.logFileFor(id) }];
+        return [handleOfProcess({ id, pid: p.pid, startTime: p.startTime, port, logFile: this.logFileFor(id) })];
       });
   }
 
@@ -115,14 +119,15 @@ export class LocalDriver implements Driver {
   }
 
   /** The last lines of the log, reaching into `<id>.log.1` when a rotation just emptied it. */
-  async tailLog(handle: Pick<InstanceHandle, 'logFile'>, lines: number): Promise<string[]> {
+  async logs(handle: InstanceHandle, lines: number): Promise<string[]> {
+    const { logFile } = processOf(handle);
     try {
-      const current = await readLastLines(handle.logFile, lines);
+      const current = await readLastLines(logFile, lines);
       if (current.length >= lines || this.#keepLogs === 0) return current;
-      const previous = await readLastLines(`${handle.logFile}.1`, lines - current.length);
+      const previous = await readLastLines(`${logFile}.1`, lines - current.length);
       return [...previous, ...current];
     } catch (err) {
-      throw new SlipwayError('SLW_DRIVER_LOG_FAILED', `Log file ${handle.logFile} could not be read: ${(err as Error).message}.`, { cause: err });
+      throw new SlipwayError('SLW_DRIVER_LOG_FAILED', `Log file ${logFile} could not be read: ${(err as Error).message}.`, { cause: err });
     }
   }
 
@@ -155,7 +160,7 @@ export class LocalDriver implements Driver {
     }
   }
 
-  #watch(handle: InstanceHandle, child: ChildProcess | undefined): Watched {
+  #watch(handle: LocalProcess, child: ChildProcess | undefined): Watched {
     let markExited = (): void => undefined;
     const exited = new Promise<void>((resolve) => {
       markExited = resolve;
@@ -167,7 +172,7 @@ export class LocalDriver implements Driver {
 
   #pollAdopted(): void {
     for (const watched of this.#watched.values()) {
-      if (!watched.child && !this.isAlive(watched.handle)) this.#fire(watched, null, null);
+      if (!watched.child && leaderState(watched.handle) !== 'running') this.#fire(watched, null, null);
     }
   }
 

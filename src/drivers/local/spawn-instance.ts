@@ -2,12 +2,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { SlipwayError } from '../../errors.js';
-import type { InstanceHandle, InstanceSpec } from '../driver.js';
+import type { InstanceSpec } from '../driver.js';
+import type { LocalProcess } from './local-handle.js';
 import { readProcStat } from './proc-stat.js';
 
 export interface SpawnedInstance {
   readonly child: ChildProcess;
-  readonly handle: InstanceHandle;
+  readonly process: LocalProcess;
 }
 
 /** Marker variables that let a later daemon find its instances in /proc/<pid>/environ. */
@@ -93,5 +94,5 @@ export async function spawnInstance(spec: InstanceSpec, owner: string, logFile: 
   const stat = readProcStat(pid);
   child.unref();
   if (!stat) throw spawnFailed(spec, `process ${pid} vanished before its start time could be read`);
-  return { child, handle: { id: spec.id, pid, startTime: stat.startTime, port: spec.port, logFile } };
+  return { child, process: { id: spec.id, pid, startTime: stat.startTime, port: spec.port, logFile } };
 }
