@@ -11,6 +11,7 @@ import { heldByMaintenance, refuseMaintenanceUpgrade, sendMaintenancePage } from
 import type { TrafficHandlers } from './http-listener.js';
 import type { Route } from './protocol.js';
 import type { RuntimeTable } from './runtime-table.js';
+import { applyHeaderPolicy } from './response-policy/headers.js';
 import { openTunnel, refuse } from './websocket-tunnel.js';
 
 export interface TrafficOptions {
@@ -80,6 +81,8 @@ export function trafficHandlers(options: TrafficOptions): TrafficHandlers {
         }
         openTunnel(req, socket, head, target, {
           requestId,
+          path: req.url ?? '/',
+          ...(service ? { decorate: (out: Record<string, string | string[]>) => applyHeaderPolicy(service.policy.headers, out) } : {}),
           headers: upgradeHeaders(req, requestId, options.proto ?? 'http', admitted.stripAuthorization),
           connectTimeoutMs: options.connectTimeoutMs,
           responseTimeoutMs: options.admission.limits.upstreamTimeoutMs,
