@@ -28,6 +28,8 @@ export interface Exchange {
   readonly release?: string | undefined;
   /** A sticky-assignment cookie to add to the response. */
   readonly setCookie?: string | undefined;
+  /** The request target sent to the app: the normalised path and the query (src/proxy/request-path.ts); absent: as received. */
+  readonly path?: string | undefined;
   /** What admission decided: body limit, read-ahead body start, upstream timeout. */
   readonly admitted?: Admitted | undefined;
 }
@@ -73,7 +75,7 @@ function attempt(ex: Exchange, target: UpstreamTarget, state: AttemptState): voi
   }
   target.requestStarted();
   target.pool.stream(
-    { method: req.method ?? 'GET', path: req.url ?? '/', headers: ex.headers, body, signal: state.signal, timeoutMs: ex.admitted?.upstreamTimeoutMs },
+    { method: req.method ?? 'GET', path: ex.path ?? req.url ?? '/', headers: ex.headers, body, signal: state.signal, timeoutMs: ex.admitted?.upstreamTimeoutMs },
     (statusCode, headers) => {
       const out = responseHeaders(headers, ex.requestId, ex.setCookie);
       const { policy } = ex.service;

@@ -11,6 +11,7 @@ import { heldByMaintenance, refuseMaintenanceUpgrade, sendMaintenancePage } from
 import type { TrafficHandlers } from './http-listener.js';
 import type { Route } from './protocol.js';
 import type { RuntimeTable } from './runtime-table.js';
+import { normaliseTarget, type NormalisedTarget } from './request-path.js';
 import { applyHeaderPolicy } from './response-policy/headers.js';
 import { openTunnel, refuse } from './websocket-tunnel.js';
 
@@ -37,7 +38,8 @@ export function trafficHandlers(options: TrafficOptions): TrafficHandlers {
       if (options.intercept?.(req, res)) return;
       const requestId = requestIdFor(req.headers['x-request-id']);
       const runtime = options.current();
-      const route = routeOf(runtime, req);
+      const target = normaliseTarget(req.url ?? '/');
+      const route = routeOf(runtime, req, target);
       if (note) {
         note.requestId = requestId;
         note.service = route?.service;
@@ -55,8 +57,8 @@ export function trafficHandlers(options: TrafficOptions): TrafficHandlers {
         const headers = forwardHeaders(req, { requestId, proto: options.proto ?? 'http' });
         if (admitted.stripAuthorization) delete headers['authorization'];
         const { release, setCookie } = assignRelease(service.config, req.headers);
-        forward({ req, res, service, requestId, headers, release, setCookie, admitted });
-      });
+        forward({ req, res, service, requestId, headers, release, setCookie, admitted, path: pathOf(target, req) });
+      }, target.ok);
     },
 
     upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -67,7 +69,8 @@ export function trafficHandlers(options: TrafficOptions): TrafficHandlers {
         return;
       }
       const runtime = options.current();
-      const route = routeOf(runtime, req);
+      const requestTarget = normaliseTarget(req.url ?? '/');
+      const route = routeOf(runtime, req, requestTarget);
       admitUpgrade(options.admission, req, socket, requestId, route, (admitted) => {
         const service = route && runtime?.services.get(route.service);
         if (service && heldByMaintenance(service.config, admitted.client)) {
@@ -81,13 +84,13 @@ export function trafficHandlers(options: TrafficOptions): TrafficHandlers {
         }
         openTunnel(req, socket, head, target, {
           requestId,
-          path: req.url ?? '/',
+          path: pathOf(requestTarget, req),
           ...(service ? { decorate: (out: Record<string, string | string[]>) => applyHeaderPolicy(service.policy.headers, out) } : {}),
           headers: upgradeHeaders(req, requestId, options.proto ?? 'http', admitted.stripAuthorization),
           connectTimeoutMs: options.connectTimeoutMs,
           responseTimeoutMs: options.admission.limits.upstreamTimeoutMs,
         });
-      });
+      }, requestTarget.ok);
     },
   };
 }
@@ -98,6 +101,12 @@ function upgradeHeaders(req: IncomingMessage, requestId: string, proto: string, 
   return headers;
 }
 
-function routeOf(runtime: RuntimeTable | undefined, req: IncomingMessage): Route | undefined {
-  return runtime?.router.match(req.headers.host ?? '', req.url ?? '/');
+/** Routing (and with it every route policy) sees the normalised path only; none when it was refused. */
+function routeOf(runtime: RuntimeTable | undefined, req: IncomingMessage, target: NormalisedTarget): Route | undefined {
+  return target.ok ? runtime?.router.match(req.headers.host ?? '', target.matchPath) : undefined;
+}
+
+/** What the app receives: the normalised path and the query as sent. */
+function pathOf(target: NormalisedTarget, req: IncomingMessage): string {
+  return target.ok ? target.target : (req.url ?? '/');
 }

@@ -75,9 +75,12 @@ export class Admission {
     return this.#trusted.clientOf(plainAddress(req.socket.remoteAddress ?? ''), req.headers['x-forwarded-for']);
   }
 
-  /** Synchronous unless basic auth must run scrypt or a chunked body is read ahead. */
-  admit(req: IncomingMessage, route: Route | undefined): Verdict | Promise<Verdict> {
-    if (framingProblem(req) !== undefined) return this.#refuse({ status: 400, close: true });
+  /**
+   * Synchronous unless basic auth must run scrypt or a chunked body is read ahead.
+   * `pathOk`: false when the path could not be normalised (src/proxy/request-path.ts): 400.
+   */
+  admit(req: IncomingMessage, route: Route | undefined, pathOk = true): Verdict | Promise<Verdict> {
+    if (!pathOk || framingProblem(req) !== undefined) return this.#refuse({ status: 400, close: true });
     const limits = this.#limits;
     const length = req.headers['content-length'];
     if (length !== undefined && Number(length) > limits.bodyBytes) return this.#refuse({ status: 413, close: true });
