@@ -11,6 +11,7 @@ import { heldByMaintenance, refuseMaintenanceUpgrade, sendMaintenancePage } from
 import type { TrafficHandlers } from './http-listener.js';
 import type { Route } from './protocol.js';
 import type { RuntimeTable } from './runtime-table.js';
+import { isClosing } from './closing-connections.js';
 import { normaliseTarget, type NormalisedTarget } from './request-path.js';
 import { applyHeaderPolicy } from './response-policy/headers.js';
 import { openTunnel, refuse } from './websocket-tunnel.js';
@@ -34,9 +35,16 @@ export interface TrafficOptions {
 export function trafficHandlers(options: TrafficOptions): TrafficHandlers {
   return {
     request(req: IncomingMessage, res: ServerResponse): void {
+      if (isClosing(req.socket)) return; // pipelined behind a refusal: the connection ends with it
       const note = options.accessLog?.()?.observe(req, res, options.proto ?? 'http');
       if (options.intercept?.(req, res)) return;
       const requestId = requestIdFor(req.headers['x-request-id']);
+      const refusedMethod = METHOD_REFUSALS[req.method ?? ''];
+      if (refusedMethod) {
+        options.admission.countRefused(refusedMethod.status);
+        sendErrorPage(res, refusedMethod.status, requestId, req.headers.accept, { close: true, extraHeaders: refusedMethod.headers });
+        return;
+      }
       const runtime = options.current();
       const target = normaliseTarget(req.url ?? '/');
       const route = routeOf(runtime, req, target);
@@ -94,6 +102,15 @@ export function trafficHandlers(options: TrafficOptions): TrafficHandlers {
     },
   };
 }
+
+/**
+ * Methods answered by the proxy itself: TRACE would echo the request (its credentials and
+ * cookies) back through the app (405), and CONNECT asks for a tunnel this gateway never opens (501).
+ */
+const METHOD_REFUSALS: Readonly<Record<string, { status: 405 | 501; headers: Readonly<Record<string, string>> }>> = {
+  TRACE: { status: 405, headers: { allow: 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS' } },
+  CONNECT: { status: 501, headers: {} },
+};
 
 function upgradeHeaders(req: IncomingMessage, requestId: string, proto: string, stripAuthorization: boolean): Record<string, string | string[]> {
   const headers = forwardHeaders(req, { requestId, proto });
