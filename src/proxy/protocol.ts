@@ -215,6 +215,8 @@ export const ProxyStatusSchema = z.strictObject({
   rateLimits: z.record(z.string(), z.strictObject({ limited: counter, tracked: counter })).optional(),
   /** Requests the proxy refused before routing, by status (400, 401, 408, 413, 431). Optional: older proxies. */
   refused: z.record(z.string().regex(/^\d{3}$/), counter).optional(),
+  /** Access-log lines dropped since start (a write failed, e.g. disk full, or the disk could not keep up). Optional: older proxies. */
+  accessLogDropped: counter.optional(),
 });
 
 export type HealthCheck = z.infer<typeof HealthCheckSchema>;
