@@ -200,10 +200,18 @@ test('HTTP/2: the same table over TLS with ALPN h2', async () => {
   }
 });
 
+/** Asks python directly for a marker path and waits until its log shows it: every earlier request is logged by then. */
+async function logSettled(marker: string): Promise<number> {
+  await get1(files.port, marker);
+  for (let i = 0; i < 200 && !files.requests().some((r) => r.endsWith(marker)); i++) await new Promise((r) => setTimeout(r, 25));
+  return files.requests().length;
+}
+
 test('a refused path never reaches the app', async () => {
-  const before = files.requests().length;
+  const before = await logSettled('/marker-before');
   for (const [raw, expected] of ROWS) if (expected === 400) await get1(httpPort, raw, AUTH);
-  assert.equal(files.requests().length, before);
+  const after = await logSettled('/marker-after');
+  assert.equal(after, before + 1, 'python logged only the marker between the two');
 });
 
 test('normaliseTarget: trailing slash, root, query kept as sent, hex upper-cased', () => {
