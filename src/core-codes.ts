@@ -17,4 +17,9 @@ export const coreCodes = {
     hint: 'Check that the path exists, the disk is not full and slipway may write there.',
     kind: 'internal',
   },
+  SLW_DISK_FULL: {
+    title: 'A file could not be written: the file system has no space left (or the quota is used up).',
+    hint: 'Free space on that file system (old logs, releases, backups; `df -h` on the state directory), then retry. Traffic keeps flowing to the release already serving.',
+    kind: 'user',
+  },
 } as const satisfies CodeTable;

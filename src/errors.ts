@@ -97,9 +97,33 @@ export function isErrorCode(code: string): code is ErrorCode {
   return Object.hasOwn(catalog, code);
 }
 
-/** Wraps anything thrown into a SlipwayError, keeping the original as `cause`. */
+/**
+ * Wraps anything thrown into a SlipwayError, keeping the original as `cause`. A full disk
+ * anywhere in the cause chain (ENOSPC, EDQUOT, SQLite's SQLITE_FULL) is SLW_DISK_FULL, never
+ * an internal error: it is the one place that decides, so a journal write, a release build
+ * or a table write that runs out of space all say so the same way.
+ */
 export function toSlipwayError(err: unknown): SlipwayError {
+  if (err instanceof SlipwayError && err.code !== 'SLW_INTERNAL' && err.code !== 'SLW_IO') return err;
+  const full = diskFullError(err);
+  if (full) return full;
   if (err instanceof SlipwayError) return err;
   const message = err instanceof Error ? err.message : String(err);
   return new SlipwayError('SLW_INTERNAL', message, { cause: err });
+}
+
+const DISK_FULL_CODES = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL']);
+
+/** SLW_DISK_FULL when `err` or one of its causes is a full disk, else undefined. */
+export function diskFullError(err: unknown): SlipwayError | undefined {
+  let cause: unknown = err;
+  for (let depth = 0; depth < 8 && cause instanceof Error; depth++) {
+    const { code, path } = cause as { code?: unknown; path?: unknown };
+    if (typeof code === 'string' && DISK_FULL_CODES.has(code)) {
+      const where = typeof path === 'string' ? ` writing ${path}` : '';
+      return new SlipwayError('SLW_DISK_FULL', `No space left on the disk${where} (${code}).`, { cause: err, details: { errno: code, ...(typeof path === 'string' ? { path } : {}) } });
+    }
+    cause = cause.cause;
+  }
+  return undefined;
 }

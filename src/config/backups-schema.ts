@@ -5,6 +5,9 @@ import { hasRefs } from '../secrets/reference.js';
 import { durationValue } from './schema-fields.js';
 import { tag } from './schema-meta.js';
 
+/** `maxAge` is compared with backup times, never armed as a timer: up to ten years. */
+const MAX_BACKUP_AGE_MS = 3650 * 86_400_000;
+
 /** Source names become directory names on targets (src/backup/backup-id.ts). */
 export const BACKUP_SOURCE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 
@@ -92,7 +95,7 @@ export const backupsSchema = z.strictObject({
   retention: z
     .strictObject({ last: keep(7, 'Newest verified backups kept'), daily: keep(14, 'Days kept'), weekly: keep(8, 'Weeks kept'), monthly: keep(12, 'Months kept') })
     .prefault({}),
-  maxAge: durationValue()
+  maxAge: durationValue(MAX_BACKUP_AGE_MS, '3650d')
     .optional()
     .describe('Alert ("backup-stale") when the newest verified backup of a source is older than this (default: twice the interval of `schedule`).'),
   beforeDeploy: z.array(sourceName).default([]).describe('Sources snapshotted before every deploy, tied to the release they protect.'),

@@ -20,6 +20,26 @@ export const configCodes = {
     hint: 'Check that the path is a file (not a directory) and that you may read it.',
     kind: 'user',
   },
+  SLW_CONFIG_NOT_A_FILE: {
+    title: 'The config file or an envFile is a FIFO, a device or a socket, not a regular file.',
+    hint: 'Point --config or `envFile:` at an ordinary file; slipway never reads pipes or devices, which could hang or never end.',
+    kind: 'user',
+  },
+  SLW_CONFIG_FILE_TOO_LARGE: {
+    title: 'The config file or an envFile is larger than slipway reads (1 MiB for slipway.yaml, 1 MiB for an envFile).',
+    hint: 'Check that the path names the intended file; a real config or env file is a few kilobytes.',
+    kind: 'user',
+  },
+  SLW_CONFIG_RECURSIVE_ALIAS: {
+    title: 'A YAML alias refers to a node that contains it, which would make the config infinitely deep.',
+    hint: 'Remove the alias (*name) from inside its own anchor (&name), or copy the values it stands for.',
+    kind: 'user',
+  },
+  SLW_CONFIG_RESERVED_KEY: {
+    title: 'A key is __proto__, constructor or prototype, which slipway refuses as a name anywhere in the config.',
+    hint: 'Rename the key (service, environment, variable or any other name).',
+    kind: 'user',
+  },
   SLW_CONFIG_EMPTY: {
     title: 'The config file is empty.',
     hint: 'Start from `slipway init`, or write at least `version: 1` and one service under `services:`.',

@@ -15,6 +15,9 @@ export interface ParsedEnvFile {
   readonly problems: EnvFileProblem[];
 }
 
+/** Names that would reach or replace an object's prototype. */
+const RESERVED_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
+
 export function parseEnvFile(text: string): ParsedEnvFile {
   const values: Record<string, string> = {};
   const problems: EnvFileProblem[] = [];
@@ -27,6 +30,10 @@ export function parseEnvFile(text: string): ParsedEnvFile {
       return;
     }
     const [, name = '', rest = ''] = m;
+    if (RESERVED_NAMES.has(name)) {
+      problems.push({ line: i + 1, message: `${name} is a reserved name` });
+      return;
+    }
     const value = unquote(rest);
     if (value === undefined) problems.push({ line: i + 1, message: `${name} has a quote that is never closed` });
     else values[name] = value;

@@ -1,11 +1,11 @@
 /** slipway.yaml on disk → validated, normalized, frozen Config (or every problem at once). */
-import { readFile } from 'node:fs/promises';
+import { readBoundedText } from '../lib/bounded-read.js';
 import { basename, dirname, resolve } from 'node:path';
 import { SlipwayError } from '../errors.js';
 import type { Config } from './model.js';
 import { formatPath, type ConfigIssue } from './issue.js';
 import { configCodes, type ConfigCode } from './codes.js';
-import { parseYaml } from './yaml-adapter.js';
+import { parseYaml, type YamlProblem } from './yaml-adapter.js';
 import { validateDocument } from './validate.js';
 import type { PreflightOptions } from './preflight.js';
 
@@ -27,23 +27,36 @@ export interface CheckResult {
   readonly warnings?: ConfigIssue[];
 }
 
+/** slipway.yaml is read up to this size (a real one is a few kilobytes). */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+const PROBLEM_CODES = {
+  syntax: 'SLW_CONFIG_YAML',
+  'duplicate-key': 'SLW_CONFIG_DUPLICATE_KEY',
+  'recursive-alias': 'SLW_CONFIG_RECURSIVE_ALIAS',
+  'reserved-key': 'SLW_CONFIG_RESERVED_KEY',
+} as const satisfies Record<YamlProblem['kind'], ConfigCode>;
+
 /** Non-throwing form: the config when valid, else every issue found. */
 export async function checkConfig(options: LoadOptions): Promise<CheckResult> {
   const file = resolve(options.file);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
-    const code: ConfigCode = missing ? 'SLW_CONFIG_NOT_FOUND' : 'SLW_CONFIG_UNREADABLE';
-    const why = missing ? 'does not exist' : `cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`;
+  const read = await readBoundedText(file, MAX_CONFIG_BYTES);
+  if (!read.ok) {
+    const [code, why]: [ConfigCode, string] =
+      read.problem === 'missing'
+        ? ['SLW_CONFIG_NOT_FOUND', 'does not exist']
+        : read.problem === 'not-a-file' && read.detail !== 'a directory' // a directory stays SLW_CONFIG_UNREADABLE, as before
+          ? ['SLW_CONFIG_NOT_A_FILE', `is ${read.detail}, not a regular file`]
+          : read.problem === 'too-large'
+            ? ['SLW_CONFIG_FILE_TOO_LARGE', `is larger than ${MAX_CONFIG_BYTES / 1024 / 1024} MiB (${read.detail})`]
+            : ['SLW_CONFIG_UNREADABLE', read.problem === 'not-a-file' ? `is ${read.detail}, not a file` : `cannot be read (${read.detail})`];
     return { issues: [wholeFile(code, `${file} ${why}`)] };
   }
-  const doc = parseYaml(text);
+  const doc = parseYaml(read.text);
   if (doc.problems.length > 0) {
     return {
       issues: doc.problems.map((p) => ({
-        ...wholeFile(p.kind === 'duplicate-key' ? 'SLW_CONFIG_DUPLICATE_KEY' : 'SLW_CONFIG_YAML', p.message),
+        ...wholeFile(PROBLEM_CODES[p.kind], p.message),
         location: { file, line: p.line, col: p.col },
       })),
     };

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { tag } from './schema-meta.js';
 import { count, duration } from './schema-fields.js';
 import { DEFAULT_LIMITS } from '../proxy/admission/limit-defaults.js';
+import { parseSize } from '../lib/size.js';
 
 /** Same grammar as parseSize in src/lib/size.ts. */
 export const SIZE_PATTERN = /^\d+(?:\.\d+)?\s*(?:[KMG]i?B|B)$/i;
@@ -16,16 +17,26 @@ export const ZONE_NAME_PATTERN = /^[a-z][a-z0-9-]{0,62}$/;
 /** The zone every route without its own `rateLimit` uses, when it is declared. */
 export const DEFAULT_ZONE = 'general';
 
-function size(fallback: string, description: string) {
-  return tag(z.string().regex(SIZE_PATTERN), {
+/** Largest `proxy.limits.body` and `proxy.limits.headers` (documented in docs/config.md). */
+export const MAX_BODY_BYTES = 64 * 1024 ** 3;
+export const MAX_HEADER_BYTES = 1024 ** 2;
+
+function size(fallback: string, maxBytes: number, maxText: string, description: string) {
+  // A malformed value is left to the pattern's issue; only a well-formed one can be too large.
+  const withinMax = (text: string): boolean => (parseSize(text) ?? 0) <= maxBytes;
+  return tag(z.string().regex(SIZE_PATTERN).refine(withinMax), {
     code: 'SLW_CONFIG_BAD_SIZE',
-    expected: 'a size with a unit, such as "10MB" or "32KB"',
+    expected: `a size with a unit, such as "10MB" or "32KB", at most ${maxText}`,
     quoteValue: true,
     explain: (value) =>
-      typeof value === 'number' ? { message: `expected a size with a unit, got the bare number ${value}`, hint: `write ${value}B, or use KB / MB` } : undefined,
+      typeof value === 'number'
+        ? { message: `expected a size with a unit, got the bare number ${value}`, hint: `write ${value}B, or use KB / MB` }
+        : typeof value === 'string' && SIZE_PATTERN.test(value) && !withinMax(value)
+          ? { message: `"${value}" is larger than this field allows (at most ${maxText})`, hint: `write a size of at most ${maxText}` }
+          : undefined,
   })
     .default(fallback)
-    .describe(`${description} (default ${fallback}).`);
+    .describe(`${description} (default ${fallback}, at most ${maxText}).`);
 }
 
 /** An IP address or CIDR block ("10.0.0.0/8", "2001:db8::/32", "192.0.2.7"). */
@@ -46,8 +57,8 @@ const cidr = tag(z.string().refine(isCidr), {
 });
 
 export const limitsSchema = z.strictObject({
-  body: size(`${DEFAULT_LIMITS.bodyBytes / 1024 ** 2}MB`, 'Largest request body; larger gets 413'),
-  headers: size(`${DEFAULT_LIMITS.headerBytes / 1024}KB`, 'Largest request head (request line and header fields); larger gets 431'),
+  body: size(`${DEFAULT_LIMITS.bodyBytes / 1024 ** 2}MB`, MAX_BODY_BYTES, '64GB', 'Largest request body; larger gets 413'),
+  headers: size(`${DEFAULT_LIMITS.headerBytes / 1024}KB`, MAX_HEADER_BYTES, '1MB', 'Largest request head (request line and header fields); larger gets 431'),
   headerTimeout: duration(`${DEFAULT_LIMITS.headerTimeoutMs / 1000}s`, 'Time a client has to send the whole request head (slowloris protection)'),
   idleTimeout: duration(`${DEFAULT_LIMITS.idleTimeoutMs / 1000}s`, 'Time an idle keep-alive client connection is kept'),
   upstreamTimeout: duration(`${DEFAULT_LIMITS.upstreamTimeoutMs / 1000}s`, 'Time the app has to start its response, and between two body chunks; then 504'),

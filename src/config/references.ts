@@ -3,7 +3,7 @@
  * `secretFiles` must be declared under `secrets:`; `envFile`s must exist and parse. Runs on the
  * raw (merged, interpolated) data like semantic.ts, skipping values of the wrong type.
  */
-import { readFile } from 'node:fs/promises';
+import { readBoundedText } from '../lib/bounded-read.js';
 import { resolve } from 'node:path';
 import { fileVarOf, nameOf } from '../secrets/reference.js';
 import { parseEnvFile } from './env-file.js';
@@ -74,15 +74,18 @@ function refProblem(declared: Record<string, unknown>, ref: string): { message: 
   return { message: `${ref}: only key pairs (generate kind rsa, ec or vapid) have parts, and they are publicKey and privateKey` };
 }
 
+/** An envFile is read up to this size. */
+const MAX_ENV_FILE_BYTES = 1024 * 1024;
+
 async function readEnvFile(file: string, path: readonly (string | number)[]): Promise<{ issues: RawIssue[]; values?: Record<string, string> }> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`;
+  const read = await readBoundedText(file, MAX_ENV_FILE_BYTES);
+  if (!read.ok) {
+    if (read.problem === 'not-a-file') return { issues: [rawIssue('SLW_CONFIG_NOT_A_FILE', path, `env file ${file} is ${read.detail}, not a regular file`)] };
+    if (read.problem === 'too-large') return { issues: [rawIssue('SLW_CONFIG_FILE_TOO_LARGE', path, `env file ${file} is larger than 1 MiB (${read.detail})`)] };
+    const why = read.problem === 'missing' ? 'does not exist' : `cannot be read (${read.detail})`;
     return { issues: [rawIssue('SLW_CONFIG_ENV_FILE_MISSING', path, `env file ${file} ${why}`)] };
   }
-  const parsed = parseEnvFile(text);
+  const parsed = parseEnvFile(read.text);
   // One issue per file (issues at one place are merged), listing every bad line.
   const issues = parsed.problems.length === 0 ? [] : [rawIssue('SLW_CONFIG_ENV_FILE_INVALID', path, `${file}: ${parsed.problems.map((p) => `line ${p.line} ${p.message}`).join('; ')}`)];
   const reserved = Object.keys(parsed.values).filter((k) => k === 'PORT' || k.startsWith('SLIPWAY_'));

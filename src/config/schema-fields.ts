@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { tag } from './schema-meta.js';
 import { parseListenAddress } from '../lib/listen-address.js';
+import { parseDuration } from '../lib/duration.js';
 
 /** Same grammar as parseDuration in src/lib/duration.ts (a test keeps them in step). */
 export const DURATION_PATTERN = /^\d+(?:\.\d+)?(?:ms|s|m|h|d)$/;
@@ -13,19 +14,33 @@ export const ENV_VAR_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const URL_PATH_PATTERN = /^\/[^\s?#]*$/;
 
 export function duration(fallback: string, description: string) {
-  return durationValue().default(fallback).describe(`${description} (default ${fallback}).`);
+  return durationValue().default(fallback).describe(`${description} (default ${fallback}, at most ${MAX_TIMER_TEXT}).`);
 }
 
-/** A duration with a unit and no default (for lists of durations). */
-export function durationValue() {
-  return tag(z.string().regex(DURATION_PATTERN), {
+/**
+ * The longest duration a field that arms a timer takes: node fires a timer set past 2^31−1 ms
+ * (about 24.8 days) after 1 ms, so `drain: 30d` would cut requests at once.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+export const MAX_TIMER_TEXT = '24d';
+
+/** A duration with a unit and no default (for lists of durations), at most `maxMs` (written `maxText` in messages). */
+export function durationValue(maxMs: number = MAX_TIMER_MS, maxText: string = MAX_TIMER_TEXT) {
+  // A malformed value is left to the pattern's issue; only a well-formed one can be too long.
+  const withinMax = (text: string): boolean => (parseDuration(text) ?? 0) <= maxMs;
+  return tag(z.string().regex(DURATION_PATTERN).refine(withinMax), {
     code: 'SLW_CONFIG_BAD_DURATION',
-    expected: 'a duration with a unit, such as "30s"',
+    expected: `a duration with a unit, such as "30s", at most ${maxText}`,
     quoteValue: true,
-    explain: (value) =>
-      typeof value === 'number' || (typeof value === 'string' && /^\d+(\.\d+)?$/.test(value.trim()))
-        ? { message: `expected a duration with a unit, got the bare number ${String(value)}`, hint: `write ${String(value)}s (units: ms, s, m, h, d)` }
-        : undefined,
+    explain: (value) => {
+      if (typeof value === 'number' || (typeof value === 'string' && /^\d+(\.\d+)?$/.test(value.trim()))) {
+        return { message: `expected a duration with a unit, got the bare number ${String(value)}`, hint: `write ${String(value)}s (units: ms, s, m, h, d)` };
+      }
+      if (typeof value === 'string' && DURATION_PATTERN.test(value) && !withinMax(value)) {
+        return { message: `"${value}" is longer than this field allows (at most ${maxText})`, hint: `write a duration of at most ${maxText}` };
+      }
+      return undefined;
+    },
   });
 }
 

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { tag } from './schema-meta.js';
 import { DURATION_PATTERN } from './schema-fields.js';
+import { parseDuration } from '../lib/duration.js';
 
 /** Short names of well-known ACME directories. */
 export const ACME_DIRECTORIES: Readonly<Record<string, string>> = {
@@ -46,9 +47,12 @@ export const routeTls = tag(
   },
 );
 
-export const hsts = tag(z.union([z.boolean(), z.string().regex(DURATION_PATTERN)]), {
+/** HSTS max-age is sent in the header, never armed as a timer: up to two years (browsers cap it near there). */
+const MAX_HSTS_MS = 730 * 86_400_000;
+
+export const hsts = tag(z.union([z.boolean(), z.string().regex(DURATION_PATTERN).refine((t) => (parseDuration(t) ?? 0) <= MAX_HSTS_MS)]), {
   code: 'SLW_CONFIG_BAD_TLS',
-  expected: 'true, false, or a max-age duration such as "365d"',
+  expected: 'true, false, or a max-age duration such as "365d" (at most 730d)',
   quoteValue: true,
 });
 

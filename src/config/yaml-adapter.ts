@@ -1,5 +1,5 @@
 /** The only file that imports the `yaml` package: parse with positions, locate paths, quote scalars. */
-import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, stringify, type Document, type Node } from 'yaml';
+import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, stringify, visit, type Document, type Node } from 'yaml';
 import type { ConfigPath } from './issue.js';
 
 export interface LineCol {
@@ -8,7 +8,7 @@ export interface LineCol {
 }
 
 export interface YamlProblem extends LineCol {
-  readonly kind: 'syntax' | 'duplicate-key';
+  readonly kind: 'syntax' | 'duplicate-key' | 'recursive-alias' | 'reserved-key';
   readonly message: string;
 }
 
@@ -34,6 +34,7 @@ export function parseYaml(text: string): ParsedYaml {
     message: err.message.split('\n')[0] ?? err.message,
     ...pos(err.pos[0]),
   }));
+  if (problems.length === 0) problems.push(...structureProblems(doc, pos));
   let data: unknown;
   if (problems.length === 0) {
     try {
@@ -43,6 +44,34 @@ export function parseYaml(text: string): ParsedYaml {
     }
   }
   return { data, problems, locate: (path, at) => locateIn(doc, path, at, pos) };
+}
+
+/** Keys refused anywhere: they would reach or replace an object's prototype. */
+const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * Problems the YAML is free of but a config must be: an alias inside the node its anchor
+ * names (`services: &s { web: *s }`, an infinitely deep value) and prototype keys.
+ */
+function structureProblems(doc: Document, pos: (offset: number) => LineCol): YamlProblem[] {
+  const problems: YamlProblem[] = [];
+  visit(doc, {
+    Alias(_key, node, path) {
+      const source = node.resolve(doc);
+      if (source && path.includes(source)) {
+        problems.push({ kind: 'recursive-alias', message: `alias *${node.source} is inside the node its anchor &${node.source} names`, ...pos(node.range?.[0] ?? 0) });
+        return visit.SKIP;
+      }
+      return undefined;
+    },
+    Pair(_key, pair) {
+      const key = isScalar(pair.key) ? pair.key.value : undefined;
+      if (typeof key === 'string' && RESERVED_KEYS.has(key)) {
+        problems.push({ kind: 'reserved-key', message: `"${key}" may not be used as a key`, ...pos(rangeStart(pair.key) ?? 0) });
+      }
+    },
+  });
+  return problems;
 }
 
 function locateIn(doc: Document, path: ConfigPath, at: 'key' | 'value', pos: (o: number) => LineCol): Located | undefined {

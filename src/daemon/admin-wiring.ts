@@ -27,6 +27,8 @@ export interface AdminWiring {
   readonly certificates?: MetricsSources['certificates'];
   /** Backup freshness, runs and drills (slipway_backup_*). */
   readonly backups?: MetricsSources['backups'];
+  /** Times the daemon restarted a dead proxy (slipway_proxy_restarts_total). */
+  readonly proxyRestarts?: () => number;
 }
 
 /** A scrape or readiness probe waits at most this long for the proxy. */
@@ -48,7 +50,7 @@ export async function startAdmin(o: AdminWiring): Promise<RunningAdmin | undefin
   const proxy = new ProxyClient(join(o.stateDir, PROXY_DIR, PROXY_SOCKET), { timeoutMs: PROXY_DEADLINE_MS });
   const disk = () => diskSpace(o.stateDir);
   const server = new AdminServer({
-    metrics: () => collectMetrics({ proxyStatus: () => proxy.status(), store: o.store, disk, version: VERSION, ...(o.alerting ? { alerting: o.alerting } : {}), ...(o.certificates ? { certificates: o.certificates } : {}), ...(o.backups ? { backups: o.backups } : {}) }),
+    metrics: () => collectMetrics({ proxyStatus: () => proxy.status(), store: o.store, disk, version: VERSION, ...(o.alerting ? { alerting: o.alerting } : {}), ...(o.certificates ? { certificates: o.certificates } : {}), ...(o.backups ? { backups: o.backups } : {}), ...(o.proxyRestarts ? { proxyRestarts: o.proxyRestarts } : {}) }),
     readiness: () =>
       checkReadiness({ proxy: () => proxy.status(), journal: () => o.store.probeWrite(), disk, diskFloorBytes: DEFAULT_DISK_FLOOR_BYTES }),
   });

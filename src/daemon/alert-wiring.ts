@@ -29,6 +29,8 @@ export interface AlertWiring {
   readonly certificates?: MetricsSources['certificates'];
   /** Backup freshness, runs and drills for the backup rules. */
   readonly backups?: MetricsSources['backups'];
+  /** Times the daemon restarted a dead proxy. */
+  readonly proxyRestarts?: () => number;
   /** The alerting component's log (evaluation errors, notifications, deliveries). */
   readonly log?: Logger;
   /** Hands a notifier secret to the daemon's redactor (logs, API, journal). */
@@ -67,7 +69,7 @@ export async function startAlerts(o: AlertWiring): Promise<AlertService | undefi
     spec,
     sources: {
       collect: () =>
-        collectMetrics({ proxyStatus: () => proxy.status(), store: o.store, disk: () => diskSpace(o.stateDir), version: VERSION, ...(o.certificates ? { certificates: o.certificates } : {}), ...(o.backups ? { backups: o.backups } : {}) }),
+        collectMetrics({ proxyStatus: () => proxy.status(), store: o.store, disk: () => diskSpace(o.stateDir), version: VERSION, ...(o.certificates ? { certificates: o.certificates } : {}), ...(o.backups ? { backups: o.backups } : {}), ...(o.proxyRestarts ? { proxyRestarts: o.proxyRestarts } : {}) }),
       openDeployments: () => new Map(o.store.deployments({ open: true }).map((d) => [d.service, d.id])),
       lastDeployment: (name) => o.store.deployments({ service: name, limit: 1 })[0]?.id,
     },

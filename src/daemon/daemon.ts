@@ -160,8 +160,13 @@ export class Daemon {
     const proxyStatus = await this.#proxy.ensure(storedListen(deps));
     await this.#engine.boot(proxyStatus.tableVersion);
     driver.sweep(new Set(this.#store.instances({}).filter((i) => isLive(i.state)).map((i) => i.id)));
+    const proxyLog = log.child({ component: 'proxy-supervisor' });
+    this.#proxy.on('proxy-restarted', (e) => {
+      proxyLog.warn('proxy-restarted: the proxy stopped answering and a new one serves', e);
+      this.events.publish({ kind: 'proxy', what: 'restarted', detail: `pid ${e.pid} after ${e.downMs} ms without an answer (restart ${e.restarts})` });
+    });
+    this.#proxy.on('proxy-restart-failed', (e) => proxyLog.warn('proxy-restart-failed', e));
     this.#proxy.onRestart = async () => {
-      this.events.publish({ kind: 'proxy', what: 'restarted', detail: 'the proxy process was gone and was started again' });
       await this.#engine?.ctx.publisher.publish('proxy restarted');
     };
     this.#proxy.watch();
@@ -175,6 +180,7 @@ export class Daemon {
       warn: (message) => this.warnings.push(message),
       certificates: () => certs.expiries(),
       backups: () => backupMonitor.snapshot(),
+      proxyRestarts: () => this.#proxy?.restarts ?? 0,
       log: log.child({ component: 'alerts' }),
       addSecret: (value) => secrets.redactor.addValue('ALERTS_NOTIFY', value),
       secrets: { source: secrets, redactor: secrets.redactor },
@@ -189,6 +195,7 @@ export class Daemon {
       ...(alerts ? { alerting: () => ({ firing: alerts.firing(), notifiers: alerts.notifierHealth() }) } : {}),
       certificates: () => certs.expiries(),
       backups: () => backupMonitor.snapshot(),
+      proxyRestarts: () => this.#proxy?.restarts ?? 0,
     });
     await this.#startBackupSchedule(backups);
     const store = this.#store;

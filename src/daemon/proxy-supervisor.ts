@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import type { DataPlane } from '../engine/deps.js';
 import type { ListenSpec } from '../engine/routing.js';
@@ -14,15 +15,25 @@ const RESTART_TIMEOUT_MS = 60_000;
  * The daemon's handle on the proxy process: finds or spawns it, pushes tables, and
  * respawns it if it dies (it restores its last table from disk by itself).
  */
-export class ProxySupervisor implements DataPlane {
+export interface SupervisorEventMap {
+  /** The proxy stopped answering its control socket and a new process serves now. */
+  'proxy-restarted': [{ pid: number; restarts: number; downMs: number; tableVersion: number }];
+  /** A restart attempt failed; the next check (every second) tries again. */
+  'proxy-restart-failed': [{ error: string }];
+}
+
+export class ProxySupervisor extends EventEmitter<SupervisorEventMap> implements DataPlane {
   readonly #stateDir: string;
   readonly #client: ProxyClient;
   #timer: NodeJS.Timeout | undefined;
   #respawning: Promise<ProxyStatus> | undefined;
   #restarting: Promise<HandoffResult> | undefined;
   onRestart: () => Promise<void> = async () => undefined;
+  /** Dead proxies restarted since the daemon started (slipway_proxy_restarts_total). */
+  restarts = 0;
 
   constructor(stateDir: string) {
+    super();
     this.#stateDir = stateDir;
     this.#client = new ProxyClient(join(stateDir, PROXY_DIR, PROXY_SOCKET));
   }
@@ -67,11 +78,15 @@ export class ProxySupervisor implements DataPlane {
     try {
       await this.#client.status();
     } catch {
+      const since = Date.now();
       this.#respawning = this.ensure(undefined);
       try {
-        await this.#respawning;
+        const status = await this.#respawning;
+        this.restarts++;
+        this.emit('proxy-restarted', { pid: status.pid, restarts: this.restarts, downMs: Date.now() - since, tableVersion: status.tableVersion });
         await this.onRestart();
-      } catch {
+      } catch (err) {
+        this.emit('proxy-restart-failed', { error: err instanceof Error ? err.message : String(err) });
         // next tick tries again
       } finally {
         this.#respawning = undefined;

@@ -33,6 +33,15 @@ export const BUILTIN_ALERT_RULES: readonly AlertRule[] = [
     hint: 'The daemon restarts the proxy by itself; read <state-dir>/logs/proxy.log and `slipway status`.',
   },
   {
+    name: 'proxy-restarted',
+    alert: 'SlipwayProxyRestarted',
+    expr: 'increase(slipway_proxy_restarts_total[15m]) > 0',
+    for: '0s',
+    severity: 'warning',
+    summary: 'The slipway proxy died and the daemon started a new one in the last 15 minutes',
+    hint: 'Requests were refused while no proxy listened; read <state-dir>/logs/proxy.log for why it exited (disk full, killed, a crash) and the daemon log for the restart.',
+  },
+  {
     name: 'instance-down',
     alert: 'SlipwayInstanceDown',
     expr: 'slipway_service_instances_healthy < slipway_service_instances_desired',

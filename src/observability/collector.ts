@@ -18,6 +18,8 @@ export interface MetricsSources {
   readonly alerting?: () => AlertingMetrics;
   /** Backup freshness, runs and drills, when the daemon's config has backups. */
   readonly backups?: () => BackupMetrics;
+  /** Times the daemon restarted a dead proxy (slipway_proxy_restarts_total). */
+  readonly proxyRestarts?: () => number;
   /** The live certificate's expiry per route host with TLS on. */
   readonly certificates?: () => Promise<ReadonlyArray<{ readonly host: string; readonly notAfter?: string; readonly failures?: number }>>;
 }
@@ -36,6 +38,7 @@ export async function collectMetrics(sources: MetricsSources): Promise<MetricFam
     out.add(METRICS.diskFree, {}, disk.freeBytes);
     out.add(METRICS.diskSize, {}, disk.sizeBytes);
   }
+  if (sources.proxyRestarts) out.add(METRICS.proxyRestarts, {}, sources.proxyRestarts());
   if (sources.alerting) addAlertingSamples(out, sources.alerting());
   if (sources.backups) addBackupSamples(out, sources.backups());
   for (const cert of (await sources.certificates?.().catch(() => [])) ?? []) {

@@ -80,10 +80,30 @@ export const silentLogger: Logger = {
 function wrap(root: PinoLogger, bindings: LogFields): Logger {
   const p = root.child(bindings);
   return {
-    debug: (msg, fields) => p.debug(fields ?? {}, msg),
-    info: (msg, fields) => p.info(fields ?? {}, msg),
-    warn: (msg, fields) => p.warn(fields ?? {}, msg),
-    error: (msg, fields) => p.error(fields ?? {}, msg),
+    debug: (msg, fields) => guarded(() => p.debug(fields ?? {}, msg)),
+    info: (msg, fields) => guarded(() => p.info(fields ?? {}, msg)),
+    warn: (msg, fields) => guarded(() => p.warn(fields ?? {}, msg)),
+    error: (msg, fields) => guarded(() => p.error(fields ?? {}, msg)),
     child: (more) => wrap(root, { ...bindings, ...more }),
   };
+}
+
+let dropped = 0;
+
+/** Log lines dropped because writing them failed (disk full, a closed descriptor). */
+export function droppedLogLines(): number {
+  return dropped;
+}
+
+/**
+ * Writes are synchronous, so a full disk throws ENOSPC into whoever logs (a request handler,
+ * an event listener): the line is dropped and counted instead, and logging resumes by itself
+ * once there is room. A log line is never worth the process that writes it.
+ */
+function guarded(write: () => void): void {
+  try {
+    write();
+  } catch {
+    dropped++;
+  }
 }

@@ -23,6 +23,8 @@ export const METRICS = {
   buildInfo: def('slipway_build_info', 'gauge', ['version'], 'Always 1; the slipway version of the daemon.'),
   proxyUp: def('slipway_proxy_up', 'gauge', [], '1 when the proxy answered on its control socket during this scrape, else 0.'),
   proxyStart: def('slipway_proxy_start_time_seconds', 'gauge', [], 'Start time of the proxy process (Unix seconds); its counters restart from 0 when it changes.'),
+  proxyRestarts: def('slipway_proxy_restarts_total', 'counter', [], 'Times the daemon found the proxy not answering and started a new one (since the daemon started); a handover by `slipway proxy restart` is not counted.'),
+  accessLogDropped: def('slipway_proxy_access_log_dropped_total', 'counter', [], 'Access-log lines the proxy dropped since it started because writing failed (disk full) or the disk could not keep up; requests are served all the same.'),
   tableVersion: def('slipway_proxy_table_version', 'gauge', [], 'Version of the routing table the proxy serves.'),
   requests: def(
     'slipway_http_requests_total',
@@ -41,7 +43,7 @@ export const METRICS = {
   upstreamTimeouts: def('slipway_upstream_timeouts_total', 'counter', ['service', 'release'], 'Upstream attempts that timed out (no response head, or a stalled body).'),
   rateLimited: def('slipway_proxy_rate_limited_total', 'counter', ['zone'], 'Requests the proxy answered with 429 per rate-limit zone (proxy.rateLimits) since it started.'),
   rateLimitClients: def('slipway_proxy_rate_limit_clients', 'gauge', ['zone'], 'Client addresses the proxy holds a token bucket for, per rate-limit zone (bounded: least recently used dropped first).'),
-  requestsRefused: def('slipway_proxy_requests_refused_total', 'counter', ['status'], 'Requests the proxy refused before relaying them, by status: 400 malformed, 401 basic auth, 408 slow head, 413 body too large, 431 head too large, 503 auth checks saturated.'),
+  requestsRefused: def('slipway_proxy_requests_refused_total', 'counter', ['status'], 'Requests the proxy refused before relaying them, by status: 400 malformed (or a path that cannot be normalised), 401 basic auth, 405 TRACE, 408 slow head, 413 body too large, 431 head too large (or 2,000+ header fields), 501 CONNECT, 503 auth checks saturated.'),
   instancesHealthy: def('slipway_service_instances_healthy', 'gauge', ['service'], 'Instances in the proxy\'s rotation that pass their health checks (absent while the proxy is down).'),
   instancesDesired: def('slipway_service_instances_desired', 'gauge', ['service'], 'Instances the active release asks for.'),
   instanceRestarts: def('slipway_instance_restarts_total', 'counter', ['service'], 'Restarts of instances by the supervisor after an exit or a long health failure.'),

@@ -8,6 +8,7 @@ export function addProxySamples(out: FamilyBuilder, status: ProxyStatus | undefi
   out.add(METRICS.proxyUp, {}, status ? 1 : 0);
   if (!status) return;
   out.add(METRICS.tableVersion, {}, status.tableVersion);
+  if (status.accessLogDropped !== undefined) out.add(METRICS.accessLogDropped, {}, status.accessLogDropped);
   const started = Date.parse(status.startedAt);
   if (Number.isFinite(started)) out.add(METRICS.proxyStart, {}, started / 1000);
   for (const [service, releases] of Object.entries(status.services)) {

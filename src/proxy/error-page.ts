@@ -1,16 +1,20 @@
 import type { ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import { constants as h2, type ServerHttp2Stream } from 'node:http2';
+import { markClosing } from './closing-connections.js';
 import { noteOf } from './response-policy/access-log.js';
 import { PROXY_PAGE_HEADERS } from './response-policy/headers.js';
 
 /** The statuses the proxy answers by itself. */
-export type ProxyErrorStatus = 400 | 401 | 404 | 413 | 429 | 502 | 503 | 504;
+export type ProxyErrorStatus = 400 | 401 | 404 | 405 | 413 | 429 | 431 | 501 | 502 | 503 | 504;
 
 const EXPLANATIONS: Readonly<Record<ProxyErrorStatus, string>> = {
   400: 'The request could not be understood.',
   401: 'This address needs a user name and password.',
+  405: 'This method is not allowed here.',
   413: 'The request body is larger than this server accepts.',
+  431: 'The request has more header fields than this server accepts.',
+  501: 'This method is not supported here.',
   429: 'Too many requests from this address; slow down and try again shortly.',
   404: 'No application is configured for this address.',
   502: 'The application did not answer this request properly.',
@@ -66,6 +70,7 @@ export function sendErrorPage(
     return;
   }
   const stream = http2StreamOf(res);
+  if (options.close && !stream) markClosing(res.req?.socket);
   const title = STATUS_CODES[status] ?? 'Error';
   const message = EXPLANATIONS[status];
   const json = prefersJson(accept);

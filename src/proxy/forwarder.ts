@@ -28,6 +28,8 @@ export interface Exchange {
   readonly release?: string | undefined;
   /** A sticky-assignment cookie to add to the response. */
   readonly setCookie?: string | undefined;
+  /** The request target sent to the app: the normalised path and the query (src/proxy/request-path.ts); absent: as received. */
+  readonly path?: string | undefined;
   /** What admission decided: body limit, read-ahead body start, upstream timeout. */
   readonly admitted?: Admitted | undefined;
 }
@@ -65,7 +67,7 @@ function attempt(ex: Exchange, target: UpstreamTarget, state: AttemptState): voi
   let body: PassThrough | LimitedBody | undefined;
   if (state.hasBody) {
     // A pass-through so that a failed upstream destroys it, not the client's request.
-    body = ex.admitted ? new LimitedBody(ex.admitted.bodyLimit) : new PassThrough();
+    body = ex.admitted ? new LimitedBody(ex.admitted.bodyLimit, declaredLength(req)) : new PassThrough();
     const preread = ex.admitted?.preread;
     for (const chunk of preread?.chunks ?? []) body.write(chunk);
     if (preread?.complete) body.end();
@@ -73,7 +75,7 @@ function attempt(ex: Exchange, target: UpstreamTarget, state: AttemptState): voi
   }
   target.requestStarted();
   target.pool.stream(
-    { method: req.method ?? 'GET', path: req.url ?? '/', headers: ex.headers, body, signal: state.signal, timeoutMs: ex.admitted?.upstreamTimeoutMs },
+    { method: req.method ?? 'GET', path: ex.path ?? req.url ?? '/', headers: ex.headers, body, signal: state.signal, timeoutMs: ex.admitted?.upstreamTimeoutMs },
     (statusCode, headers) => {
       const out = responseHeaders(headers, ex.requestId, ex.setCookie);
       const { policy } = ex.service;
@@ -142,6 +144,12 @@ function responseHeaders(headers: IncomingHttpHeaders, requestId: string, setCoo
     out['set-cookie'] = app === undefined ? [setCookie] : [...(Array.isArray(app) ? app : [app]), setCookie];
   }
   return out;
+}
+
+/** The Content-Length of an HTTP/2 request (HTTP/1 framing is enforced by node's parser). */
+function declaredLength(req: IncomingMessage): number | undefined {
+  const length = req.headers['content-length'];
+  return req.httpVersionMajor === 2 && length !== undefined && /^\d+$/.test(length) ? Number(length) : undefined;
 }
 
 function describe(err: Error): string {

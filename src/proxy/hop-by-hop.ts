@@ -34,8 +34,14 @@ export function connectionOptions(value: string | string[] | undefined): Set<str
   return names;
 }
 
+/**
+ * Never removed because Connection names them: the target's Host (`Connection: close, host`
+ * would otherwise forward a request without one, routed by a host the app never sees).
+ */
+const END_TO_END = new Set(['host']);
+
 export function isHopByHop(name: string, listed: Set<string> | undefined): boolean {
-  return ALWAYS.has(name) || (listed !== undefined && listed.has(name));
+  return ALWAYS.has(name) || (listed !== undefined && listed.has(name) && !END_TO_END.has(name));
 }
 
 /**

@@ -67,6 +67,12 @@ export class HttpListener {
       handlers.upgrade(req, socket, head);
     });
     applyServerLimits(server, DEFAULT_LIMITS);
+    // CONNECT asks for a tunnel this gateway never opens: 501 (node would close without a word).
+    server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+      handlers.refused?.(501);
+      socket.on('error', () => undefined);
+      socket.end('HTTP/1.1 501 Not Implemented\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    });
     server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket & { _httpMessage?: ServerResponse | null }) => {
       const answer = clientErrorResponse(err.code);
       if (answer !== undefined) handlers.refused?.(Number(answer.slice(9, 12)));

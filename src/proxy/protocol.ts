@@ -13,10 +13,13 @@
  */
 import { z } from 'zod';
 
+/** Node fires a timer set past 2^31−1 ms after 1 ms: every duration the proxy arms stays below. */
+const timerMs = () => z.number().int().max(2 ** 31 - 1);
+
 export const HealthCheckSchema = z.strictObject({
   path: z.string().startsWith('/'),
-  intervalMs: z.number().int().positive(),
-  timeoutMs: z.number().int().positive(),
+  intervalMs: timerMs().positive(),
+  timeoutMs: timerMs().positive(),
   rise: z.number().int().positive(),
   fall: z.number().int().positive(),
 });
@@ -46,7 +49,7 @@ export const HeaderPolicySchema = z.strictObject({
 export const ServiceTableSchema = z.strictObject({
   health: HealthCheckSchema,
   /** How long in-flight requests and websockets on a target removed from rotation may go on. */
-  drainMs: z.number().int().nonnegative(),
+  drainMs: timerMs().nonnegative(),
   /** Targets in rotation: traffic is balanced across the healthy ones. */
   targets: z.array(TargetSchema),
   /**
@@ -86,11 +89,11 @@ export const LimitsSchema = z.strictObject({
   /** Largest request head: request line and header fields (431 above it). */
   headerBytes: z.number().int().positive().optional(),
   /** Time a client has to send the whole request head (slow clients are cut off: 408). */
-  headerTimeoutMs: z.number().int().positive().optional(),
+  headerTimeoutMs: timerMs().positive().optional(),
   /** Time an idle keep-alive client connection is kept. */
-  idleTimeoutMs: z.number().int().positive().optional(),
+  idleTimeoutMs: timerMs().positive().optional(),
   /** Time allowed for an upstream's response head, and between two body chunks (504). */
-  upstreamTimeoutMs: z.number().int().positive().optional(),
+  upstreamTimeoutMs: timerMs().positive().optional(),
   /** Client connections per listener; more are closed on accept. */
   maxConnections: z.number().int().positive().optional(),
 });
@@ -212,6 +215,8 @@ export const ProxyStatusSchema = z.strictObject({
   rateLimits: z.record(z.string(), z.strictObject({ limited: counter, tracked: counter })).optional(),
   /** Requests the proxy refused before routing, by status (400, 401, 408, 413, 431). Optional: older proxies. */
   refused: z.record(z.string().regex(/^\d{3}$/), counter).optional(),
+  /** Access-log lines dropped since start (a write failed, e.g. disk full, or the disk could not keep up). Optional: older proxies. */
+  accessLogDropped: counter.optional(),
 });
 
 export type HealthCheck = z.infer<typeof HealthCheckSchema>;

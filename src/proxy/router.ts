@@ -6,7 +6,7 @@ import type { Route } from './protocol.js';
  * Hosts: exact names first, then "*.suffix" wildcards (longest suffix first; they match any
  * depth of subdomain but not the bare suffix), then "*" (any host). The first host group that
  * has a matching path wins. Paths: longest prefix on a segment boundary ("/api" matches
- * "/api" and "/api/x", never "/apix"); matched on the raw (not percent-decoded) path.
+ * "/api" and "/api/x", never "/apix"); callers pass the normalised path (src/proxy/request-path.ts).
  */
 export interface Router {
   match(host: string, path: string): Route | undefined;

@@ -1,8 +1,8 @@
-import { mkdir, readdir, readFile, readlink, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, readlink, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { symlinkAtomic, writeFileAtomic } from '../lib/atomic-write.js';
 import { isPidAlive } from '../lib/pid-alive.js';
-import { SlipwayError } from '../errors.js';
+import { diskFullError, SlipwayError } from '../errors.js';
 import { ProxyClient } from './client.js';
 import { ControlServer } from './control-server.js';
 import { handOff, ownSocketName } from './handoff.js';
@@ -64,7 +64,7 @@ export async function runProxy(options: RunProxyOptions): Promise<RunningProxy> 
   // The pid file first: once the socket answers, whoever reads the pid file finds this process
   // (the daemon decides "proxy running?" from the pid file and an answer carrying that pid).
   // On a takeover the previous process writes both, at its commit.
-  if (!takeover) await writeFileAtomic(paths.pid, `${process.pid}\n`, 0o600);
+  if (!takeover) await writePidFile(paths.pid);
   let retiring: Promise<void> | undefined;
   await unlink(ownSocket).catch(() => undefined); // the name is this pid's: a leftover is stale
   const control = await ControlServer.listen(ownSocket, {
@@ -138,4 +138,27 @@ async function removeLinkIfOurs(link: string): Promise<void> {
 async function removePidFile(path: string): Promise<void> {
   const text = await readFile(path, 'utf8').catch(() => '');
   if (text.trim() === String(process.pid)) await unlink(path).catch(() => undefined);
+}
+
+/**
+ * The pid file, atomically. On a full disk (a new file needs a block there is none of), the
+ * existing pid file of a dead proxy is overwritten in place instead: its block is already
+ * allocated, and a proxy that can serve the saved table must not stay down for a pid file.
+ */
+async function writePidFile(path: string): Promise<void> {
+  const text = `${process.pid}\n`;
+  try {
+    await writeFileAtomic(path, text, 0o600);
+  } catch (err) {
+    if (!diskFullError(err)) throw err;
+    const handle = await open(path, 'r+').catch(() => undefined);
+    if (!handle) throw err;
+    try {
+      await handle.write(text, 0);
+      await handle.truncate(Buffer.byteLength(text));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
 }

@@ -212,6 +212,7 @@ export class ProxyServer {
       ...(this.#listenError === undefined ? {} : { listenError: this.#listenError }),
       services: this.#stats.snapshot(),
       ...this.#admission.stats(),
+      ...(this.#accessLog ? { accessLogDropped: this.#accessLog.dropped } : {}),
       targets: this.#registry.all().map((t) => t.status()),
     };
   }

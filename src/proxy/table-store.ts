@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../lib/atomic-write.js';
-import { SlipwayError } from '../errors.js';
+import { diskFullError, SlipwayError } from '../errors.js';
 import { RoutingTableSchema, type RoutingTable } from './protocol.js';
 
 /** Validates a table pushed by the daemon (or read from disk): schema, then cross-references. */
@@ -87,7 +87,7 @@ export class TableStore {
     try {
       await writeFileAtomic(this.#path, `${JSON.stringify(table, null, 2)}\n`, 0o600);
     } catch (err) {
-      throw new SlipwayError('SLW_IO', `Could not write ${this.#path}.`, { cause: err });
+      throw diskFullError(err) ?? new SlipwayError('SLW_IO', `Could not write ${this.#path}.`, { cause: err });
     }
   }
 }

@@ -11,6 +11,9 @@ import { heldByMaintenance, refuseMaintenanceUpgrade, sendMaintenancePage } from
 import type { TrafficHandlers } from './http-listener.js';
 import type { Route } from './protocol.js';
 import type { RuntimeTable } from './runtime-table.js';
+import { isClosing } from './closing-connections.js';
+import { normaliseTarget, type NormalisedTarget } from './request-path.js';
+import { applyHeaderPolicy } from './response-policy/headers.js';
 import { openTunnel, refuse } from './websocket-tunnel.js';
 
 export interface TrafficOptions {
@@ -32,11 +35,19 @@ export interface TrafficOptions {
 export function trafficHandlers(options: TrafficOptions): TrafficHandlers {
   return {
     request(req: IncomingMessage, res: ServerResponse): void {
+      if (isClosing(req.socket)) return; // pipelined behind a refusal: the connection ends with it
       const note = options.accessLog?.()?.observe(req, res, options.proto ?? 'http');
       if (options.intercept?.(req, res)) return;
       const requestId = requestIdFor(req.headers['x-request-id']);
+      const refusedMethod = METHOD_REFUSALS[req.method ?? ''];
+      if (refusedMethod) {
+        options.admission.countRefused(refusedMethod.status);
+        sendErrorPage(res, refusedMethod.status, requestId, req.headers.accept, { close: true, extraHeaders: refusedMethod.headers });
+        return;
+      }
       const runtime = options.current();
-      const route = routeOf(runtime, req);
+      const target = normaliseTarget(req.url ?? '/');
+      const route = routeOf(runtime, req, target);
       if (note) {
         note.requestId = requestId;
         note.service = route?.service;
@@ -54,8 +65,8 @@ export function trafficHandlers(options: TrafficOptions): TrafficHandlers {
         const headers = forwardHeaders(req, { requestId, proto: options.proto ?? 'http' });
         if (admitted.stripAuthorization) delete headers['authorization'];
         const { release, setCookie } = assignRelease(service.config, req.headers);
-        forward({ req, res, service, requestId, headers, release, setCookie, admitted });
-      });
+        forward({ req, res, service, requestId, headers, release, setCookie, admitted, path: pathOf(target, req) });
+      }, target.ok);
     },
 
     upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -66,7 +77,8 @@ export function trafficHandlers(options: TrafficOptions): TrafficHandlers {
         return;
       }
       const runtime = options.current();
-      const route = routeOf(runtime, req);
+      const requestTarget = normaliseTarget(req.url ?? '/');
+      const route = routeOf(runtime, req, requestTarget);
       admitUpgrade(options.admission, req, socket, requestId, route, (admitted) => {
         const service = route && runtime?.services.get(route.service);
         if (service && heldByMaintenance(service.config, admitted.client)) {
@@ -80,14 +92,25 @@ export function trafficHandlers(options: TrafficOptions): TrafficHandlers {
         }
         openTunnel(req, socket, head, target, {
           requestId,
+          path: pathOf(requestTarget, req),
+          ...(service ? { decorate: (out: Record<string, string | string[]>) => applyHeaderPolicy(service.policy.headers, out) } : {}),
           headers: upgradeHeaders(req, requestId, options.proto ?? 'http', admitted.stripAuthorization),
           connectTimeoutMs: options.connectTimeoutMs,
           responseTimeoutMs: options.admission.limits.upstreamTimeoutMs,
         });
-      });
+      }, requestTarget.ok);
     },
   };
 }
+
+/**
+ * Methods answered by the proxy itself: TRACE would echo the request (its credentials and
+ * cookies) back through the app (405), and CONNECT asks for a tunnel this gateway never opens (501).
+ */
+const METHOD_REFUSALS: Readonly<Record<string, { status: 405 | 501; headers: Readonly<Record<string, string>> }>> = {
+  TRACE: { status: 405, headers: { allow: 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS' } },
+  CONNECT: { status: 501, headers: {} },
+};
 
 function upgradeHeaders(req: IncomingMessage, requestId: string, proto: string, stripAuthorization: boolean): Record<string, string | string[]> {
   const headers = forwardHeaders(req, { requestId, proto });
@@ -95,6 +118,12 @@ function upgradeHeaders(req: IncomingMessage, requestId: string, proto: string, 
   return headers;
 }
 
-function routeOf(runtime: RuntimeTable | undefined, req: IncomingMessage): Route | undefined {
-  return runtime?.router.match(req.headers.host ?? '', req.url ?? '/');
+/** Routing (and with it every route policy) sees the normalised path only; none when it was refused. */
+function routeOf(runtime: RuntimeTable | undefined, req: IncomingMessage, target: NormalisedTarget): Route | undefined {
+  return target.ok ? runtime?.router.match(req.headers.host ?? '', target.matchPath) : undefined;
+}
+
+/** What the app receives: the normalised path and the query as sent. */
+function pathOf(target: NormalisedTarget, req: IncomingMessage): string {
+  return target.ok ? target.target : (req.url ?? '/');
 }

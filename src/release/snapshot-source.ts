@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, realpath, rename, rm, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { SlipwayError } from '../errors.js';
+import { diskFullError, SlipwayError } from '../errors.js';
 import { dirSnapshot } from './dir-snapshot.js';
 import { gitSnapshot, locateInGit } from './git-snapshot.js';
 import { fsyncDir } from '../lib/atomic-write.js';
@@ -44,6 +44,8 @@ async function checkDestFree(dest: string): Promise<void> {
 
 function wrap(err: unknown): SlipwayError {
   if (err instanceof SlipwayError) return err;
+  const full = diskFullError(err);
+  if (full) return new SlipwayError('SLW_DISK_FULL', `The source snapshot could not be written: no space left on the disk of the state directory (${(err as Error).message}).`, { cause: err, ...(full.details ? { details: full.details } : {}) });
   return new SlipwayError('SLW_SOURCE_SNAPSHOT_FAILED', `The source snapshot could not be written: ${(err as Error).message}.`, { cause: err });
 }
 

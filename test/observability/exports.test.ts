@@ -59,7 +59,7 @@ test('the rule file passes promtool check rules; every rule has for, severity, s
   const rules = JSON.parse(json.stdout).rules.groups[0].rules as { alert: string; expr: string; for: string; labels: Record<string, string>; annotations: Record<string, string> }[];
   assert.deepEqual(
     rules.map((r) => r.alert),
-    ['SlipwayProxyDown', 'SlipwayInstanceDown', 'SlipwayServiceDown', 'SlipwayErrorRateHigh', 'SlipwayLatencyHigh', 'SlipwayDeployFailed', 'SlipwayRollbackHappened', 'SlipwayDiskNearlyFull', 'SlipwayCertificateExpiring', 'SlipwayCertificateRenewalFailing', 'SlipwayBackupFailed', 'SlipwayBackupStale', 'SlipwayBackupDrillFailed'],
+    ['SlipwayProxyDown', 'SlipwayProxyRestarted', 'SlipwayInstanceDown', 'SlipwayServiceDown', 'SlipwayErrorRateHigh', 'SlipwayLatencyHigh', 'SlipwayDeployFailed', 'SlipwayRollbackHappened', 'SlipwayDiskNearlyFull', 'SlipwayCertificateExpiring', 'SlipwayCertificateRenewalFailing', 'SlipwayBackupFailed', 'SlipwayBackupStale', 'SlipwayBackupDrillFailed'],
   );
   const exported = new Set(exportedSeriesNames());
   for (const r of rules) {
@@ -90,7 +90,18 @@ tests:
       - { series: 'slipway_http_requests_total{service="api",release="r4",status_class="5xx"}', values: '0+1x20' }
       - { series: 'slipway_deployments_total{service="web",kind="deploy",outcome="failed"}', values: '0 0 1 1 1' }
       - { series: 'slipway_proxy_up', values: '1 1 1 1 1' }
+      - { series: 'slipway_proxy_restarts_total', values: '0 0 1 1 1' }
     alert_rule_test:
+      - eval_time: 1m
+        alertname: SlipwayProxyRestarted
+        exp_alerts: []
+      - eval_time: 3m
+        alertname: SlipwayProxyRestarted
+        exp_alerts:
+          - exp_labels: { severity: warning, slipway_rule: proxy-restarted }
+            exp_annotations:
+              summary: 'The slipway proxy died and the daemon started a new one in the last 15 minutes'
+              hint: 'Requests were refused while no proxy listened; read <state-dir>/logs/proxy.log for why it exited (disk full, killed, a crash) and the daemon log for the restart.'
       - eval_time: 1m
         alertname: SlipwayInstanceDown
         exp_alerts: []

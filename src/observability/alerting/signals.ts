@@ -19,6 +19,7 @@ export const SIGNALS = [
   'rollbacks',
   'disk_free_ratio',
   'proxy_up',
+  'proxy_restarts',
   'certificate_expires_in',
   'certificate_renewal_failures',
   'backups_failed',
@@ -28,7 +29,7 @@ export const SIGNALS = [
 export type Signal = (typeof SIGNALS)[number];
 
 /** Signals that belong to slipway itself, not to a service (their alerts have service ""). */
-export const GLOBAL_SIGNALS: ReadonlySet<Signal> = new Set(['disk_free_ratio', 'proxy_up', 'certificate_expires_in', 'certificate_renewal_failures']);
+export const GLOBAL_SIGNALS: ReadonlySet<Signal> = new Set(['disk_free_ratio', 'proxy_up', 'proxy_restarts', 'certificate_expires_in', 'certificate_renewal_failures']);
 
 export interface Snapshot {
   readonly at: number;
@@ -68,6 +69,7 @@ export function computeSignals(latest: Snapshot, base: Snapshot | undefined, sin
   if (expiring) global.certificate_expires_in = expiring.value;
   const failing = mostFailures(latest);
   if (failing) global.certificate_renewal_failures = failing.value;
+  if (base) global.proxy_restarts = increase(latest, base, METRICS.proxyRestarts, () => true);
   out.set('', global);
   for (const [key, values] of backupSignals(latest, base)) out.set(key, values);
   for (const service of servicesOf(latest)) {

@@ -2,13 +2,13 @@ import type { IncomingMessage } from 'node:http';
 import type { Route, RoutingTable } from '../protocol.js';
 import { BasicAuthGate, challenge, type AuthOutcome, type BasicAuthOptions } from './basic-auth.js';
 import { plainAddress, TrustedProxies } from './client-address.js';
-import { DEFAULT_LIMITS, effectiveLimits, type EffectiveLimits } from './limits.js';
+import { DEFAULT_LIMITS, effectiveLimits, MAX_HEADERS_COUNT, type EffectiveLimits } from './limits.js';
 import { DEFAULT_BUCKET_CAP, RateLimiter, type ZoneStats } from './rate-limit.js';
 import { bodyOfUnknownLength, CHUNKED_PREREAD_BYTES, prereadBody, type Preread } from './request-body.js';
 import { framingProblem } from './request-framing.js';
 
 /** The statuses admission answers with. */
-export type RefusalStatus = 400 | 401 | 413 | 429 | 503;
+export type RefusalStatus = 400 | 401 | 413 | 429 | 431 | 503;
 
 export interface Refusal {
   readonly status: RefusalStatus;
@@ -75,9 +75,15 @@ export class Admission {
     return this.#trusted.clientOf(plainAddress(req.socket.remoteAddress ?? ''), req.headers['x-forwarded-for']);
   }
 
-  /** Synchronous unless basic auth must run scrypt or a chunked body is read ahead. */
-  admit(req: IncomingMessage, route: Route | undefined): Verdict | Promise<Verdict> {
-    if (framingProblem(req) !== undefined) return this.#refuse({ status: 400, close: true });
+  /**
+   * Synchronous unless basic auth must run scrypt or a chunked body is read ahead.
+   * `pathOk`: false when the path could not be normalised (src/proxy/request-path.ts): 400.
+   */
+  admit(req: IncomingMessage, route: Route | undefined, pathOk = true): Verdict | Promise<Verdict> {
+    if (!pathOk || framingProblem(req) !== undefined) return this.#refuse({ status: 400, close: true });
+    // Node keeps the first MAX_HEADERS_COUNT fields and drops the rest silently (a second Host,
+    // Transfer-Encoding…): a request that reaches the limit is refused, never forwarded cut short.
+    if (req.httpVersionMajor === 1 && req.rawHeaders.length >= 2 * MAX_HEADERS_COUNT) return this.#refuse({ status: 431, close: true });
     const limits = this.#limits;
     const length = req.headers['content-length'];
     if (length !== undefined && Number(length) > limits.bodyBytes) return this.#refuse({ status: 413, close: true });

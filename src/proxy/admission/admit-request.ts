@@ -16,8 +16,9 @@ export function admitRequest(
   requestId: string,
   route: Route | undefined,
   pass: (admitted: Admitted) => void,
+  pathOk = true,
 ): void {
-  const verdict = admission.admit(req, route);
+  const verdict = admission.admit(req, route, pathOk);
   if (verdict instanceof Promise) {
     req.once('error', () => undefined); // a client gone while waiting is not the process's problem
     void verdict.then((v) => settle(v, req, res, requestId, pass));
@@ -47,8 +48,9 @@ export function admitUpgrade(
   requestId: string,
   route: Route | undefined,
   pass: (admitted: Admitted) => void,
+  pathOk = true,
 ): void {
-  const verdict = admission.admit(req, route);
+  const verdict = admission.admit(req, route, pathOk);
   const settleUpgrade = (v: Verdict): void => {
     if (socket.destroyed) return;
     if (v.kind === 'pass') pass(v.admitted);

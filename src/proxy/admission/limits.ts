@@ -25,6 +25,7 @@ export interface LimitableServer {
   requestTimeout: number;
   keepAliveTimeout: number;
   maxConnections: number;
+  maxHeadersCount?: number | null;
 }
 
 /**
@@ -39,9 +40,12 @@ export function applyServerLimits(server: LimitableServer, limits: EffectiveLimi
   server.requestTimeout = Math.max(REQUEST_TIMEOUT_MS, limits.headerTimeoutMs);
   server.keepAliveTimeout = limits.idleTimeoutMs;
   server.maxConnections = limits.maxConnections;
+  server.maxHeadersCount = MAX_HEADERS_COUNT;
 }
 
 const REQUEST_TIMEOUT_MS = 300_000;
+/** Header fields node's HTTP/1 parser keeps (it drops the rest); a request reaching it is refused (431). */
+export const MAX_HEADERS_COUNT = 2000;
 /** How often node looks for connections past their header or request timeout. */
 export const CONNECTION_CHECK_MS = 250;
 

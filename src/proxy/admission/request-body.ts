@@ -43,12 +43,15 @@ export class BodyTooLarge extends Error {
  */
 export class LimitedBody extends Transform {
   readonly limit: number;
+  /** The Content-Length the client declared: a body of any other length fails (never a shorter or longer request upstream). */
+  readonly declared: number | undefined;
   received = 0;
   exceeded = false;
 
-  constructor(limit: number) {
+  constructor(limit: number, declared?: number) {
     super();
     this.limit = limit;
+    this.declared = declared;
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
@@ -58,7 +61,23 @@ export class LimitedBody extends Transform {
       done(new BodyTooLarge(this.limit));
       return;
     }
+    if (this.declared !== undefined && this.received > this.declared) {
+      done(new BodyLengthMismatch(this.declared));
+      return;
+    }
     done(null, chunk);
+  }
+
+  override _flush(done: TransformCallback): void {
+    done(this.declared !== undefined && this.received !== this.declared ? new BodyLengthMismatch(this.declared) : null);
+  }
+}
+
+/** Thrown into the upstream body stream when the body's length is not its Content-Length (an HTTP/2 client may send more, or reset early). */
+export class BodyLengthMismatch extends Error {
+  constructor(declared: number) {
+    super(`request body length differs from its content-length (${declared})`);
+    this.name = 'BodyLengthMismatch';
   }
 }
 

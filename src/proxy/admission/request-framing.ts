@@ -9,6 +9,9 @@ import type { IncomingMessage } from 'node:http';
  */
 export function framingProblem(req: IncomingMessage): string | undefined {
   if (req.httpVersionMajor !== 1 && req.httpVersionMajor !== 2) return 'unsupported HTTP version';
+  // HTTP/2 arrives framed by node's http2 module (its compat request has a stream); "HTTP/2.0"
+  // written in an HTTP/1 request line is not HTTP/2.
+  if (req.httpVersionMajor === 2 && !('stream' in req)) return 'an HTTP/2.0 request line on an HTTP/1 connection';
   if (req.httpVersionMajor === 1 && req.httpVersionMinor !== 0 && req.httpVersionMinor !== 1) return 'unsupported HTTP version';
   const te = req.headers['transfer-encoding'];
   if (te !== undefined) {
