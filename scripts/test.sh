@@ -31,5 +31,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 npx tsc -p tsconfig.json
+# Import boundaries (proxy, engine, config, drivers, api): see scripts/check-boundaries.ts.
+node --import tsx scripts/check-boundaries.ts
 mapfile -t files < <(find test -name '*.test.ts' | sort)
 node --import tsx --test --test-concurrency=1 "${files[@]}"

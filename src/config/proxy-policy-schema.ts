@@ -2,8 +2,8 @@
  * Request admission settings of slipway.yaml: `proxy.trustedProxies`, `proxy.limits`,
  * `proxy.rateLimits`, and per route `rateLimit` and `basicAuth`.
  */
-import { isIP } from 'node:net';
 import { z } from 'zod';
+import { isCidr } from '../lib/cidr.js';
 import { tag } from './schema-meta.js';
 import { count, duration } from './schema-fields.js';
 import { DEFAULT_LIMITS } from '../proxy/admission/limit-defaults.js';
@@ -37,17 +37,6 @@ function size(fallback: string, maxBytes: number, maxText: string, description: 
   })
     .default(fallback)
     .describe(`${description} (default ${fallback}, at most ${maxText}).`);
-}
-
-/** An IP address or CIDR block ("10.0.0.0/8", "2001:db8::/32", "192.0.2.7"). */
-export function isCidr(text: string): boolean {
-  const [address = '', bits, extra] = text.split('/');
-  if (extra !== undefined) return false;
-  const family = isIP(address);
-  if (family === 0) return false;
-  if (bits === undefined) return true;
-  if (!/^\d{1,3}$/.test(bits)) return false;
-  return Number(bits) <= (family === 4 ? 32 : 128);
 }
 
 const cidr = tag(z.string().refine(isCidr), {

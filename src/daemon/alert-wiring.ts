@@ -17,7 +17,7 @@ import { ProxyClient } from '../proxy/client.js';
 import { PROXY_DIR, PROXY_SOCKET } from '../proxy/protocol.js';
 import type { SqliteStore } from '../store/sqlite-store.js';
 import { VERSION } from '../version.js';
-import { silentLogger, type Logger } from '../observability/logger.js';
+import { silentLogger, type Logger } from '../lib/logger.js';
 
 export interface AlertWiring {
   readonly stateDir: string;

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ProgressEvent } from '../api/schemas.js';
-import type { Logger } from '../observability/logger.js';
+import type { Logger } from '../lib/logger.js';
 import type { Handlers } from './control-server.js';
 
 type AnyHandler = (req: unknown, emit?: (e: ProgressEvent) => void, signal?: AbortSignal) => Promise<unknown>;

@@ -26,7 +26,7 @@ import { ProxySupervisor } from './proxy-supervisor.js';
 import { startAdmin, type RunningAdmin } from './admin-wiring.js';
 import { startAlerts } from './alert-wiring.js';
 import { withApiLog } from './api-log.js';
-import { createLogger, silentLogger, type Logger } from '../observability/logger.js';
+import { createLogger, silentLogger, type Logger } from '../lib/logger.js';
 import type { AlertService } from '../observability/alerting/alert-service.js';
 import { SlipwayError } from '../errors.js';
 import { ApiClient } from '../api/client.js';

@@ -1,4 +1,4 @@
-import { isCidr } from '../config/proxy-policy-schema.js';
+import { isCidr } from '../lib/cidr.js';
 import { SlipwayError } from '../errors.js';
 import type { EngineDeps } from './deps.js';
 

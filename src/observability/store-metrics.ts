@@ -1,5 +1,6 @@
 /** Samples from the state store: services, releases, instances and finished deployments. */
-import { isTerminal, type DeploymentOutcome } from '../engine/deployment-state.js';
+import type { DeploymentOutcome, DeploymentState } from '../engine/deployment-state.js';
+
 import type { DeploymentRecord, ServiceRecord } from '../engine/records.js';
 import type { StateStore } from '../engine/store.js';
 import { DEPLOY_DURATION_BUCKETS_S, METRICS } from './metric-catalog.js';
@@ -10,6 +11,8 @@ export type MetricsStore = Pick<StateStore, 'services' | 'release' | 'instances'
 
 const KINDS = ['deploy', 'rollback'] as const;
 const OUTCOMES: readonly DeploymentOutcome[] = ['succeeded', 'failed', 'reverted'];
+/** A deployment's last state is one of its outcomes (the engine's own check is runtime code this module does not load). */
+const isTerminal = (state: DeploymentState): state is DeploymentOutcome => (OUTCOMES as readonly DeploymentState[]).includes(state);
 
 /** Adds the store's samples; returns the services it knows (so gauges per service can be zero). */
 export function addStoreSamples(out: FamilyBuilder, store: MetricsStore): string[] {

@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { SlipwayError, toSlipwayError } from '../errors.js';
-import { createLogger } from '../observability/logger.js';
+import { createLogger } from '../lib/logger.js';
 import { ProxyEvents, type ProxyEventMap } from './events.js';
 import { runProxy, type RunningProxy } from './run.js';
 import { checkTakeoverTable, receiveTakeover } from './takeover.js';

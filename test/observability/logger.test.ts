@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger } from '../../src/observability/logger.js';
+import { createLogger } from '../../src/lib/logger.js';
 import { Redactor } from '../../src/secrets/redactor.js';
 
 const SECRET = 'p4ss "w/ord"+&=secret';
