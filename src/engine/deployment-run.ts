@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { DeployReport, ProgressEvent } from '../api/schemas.js';
 import { SlipwayError, toSlipwayError } from '../errors.js';
 import type { EngineDeps } from './deps.js';
-import { isTerminal, type DeploymentKind, type DeploymentState, type DeployStep } from './deployment-state.js';
+import { assertDeploymentTransition, isTerminal, type DeploymentKind, type DeploymentState, type DeployStep } from './deployment-state.js';
 import type { DeploymentRecord } from './records.js';
 
 export type Reporter = (event: ProgressEvent) => void;
@@ -89,6 +89,7 @@ export class DeploymentRun {
 
   /** Journals the deployment's new state (and any service/instance change done in `also`). */
   setState(state: DeploymentState, changes: Partial<DeploymentRecord> = {}, also?: (tx: Parameters<Parameters<EngineDeps['store']['transact']>[1]>[0]) => void): void {
+    assertDeploymentTransition(this.record.id, this.record.state, state);
     this.record = { ...this.record, ...changes, state };
     const record = this.record;
     this.deps.store.transact({ deploymentId: record.id, kind: `deployment.${state}`, data: changes }, (tx) => {

@@ -1,3 +1,5 @@
+import { SlipwayError } from '../errors.js';
+
 /**
  * A deployment is one attempt to move a service to a release. Its state is journaled
  * step by step; boot recovery decides from it whether to finish or revert.
@@ -18,6 +20,36 @@ export type DeploymentState =
   | 'reverted';
 
 export type DeploymentOutcome = 'succeeded' | 'failed' | 'reverted';
+
+/**
+ * The forward moves of a deployment. Any state that is not an outcome may also end `failed` or
+ * `reverted` (an error, a cancel, or recovery after a crash); an outcome is final. A state may
+ * be journaled again with new details (a canary's next step, the switch's service record).
+ */
+const FORWARD: Readonly<Record<DeploymentState, readonly DeploymentState[]>> = {
+  pending: ['building', 'starting', 'switching'],
+  building: ['starting'],
+  starting: ['switching', 'canary'],
+  switching: ['watching', 'committed', 'reverting'],
+  watching: ['committed', 'reverting'],
+  canary: ['committed', 'reverting'],
+  reverting: [],
+  committed: ['succeeded'],
+  succeeded: [],
+  failed: [],
+  reverted: [],
+};
+
+export function canTransition(from: DeploymentState, to: DeploymentState): boolean {
+  if (isTerminal(from)) return false;
+  return from === to || to === 'failed' || to === 'reverted' || FORWARD[from].includes(to);
+}
+
+export function assertDeploymentTransition(id: string, from: DeploymentState, to: DeploymentState): void {
+  if (!canTransition(from, to)) {
+    throw new SlipwayError('SLW_ENGINE_BAD_TRANSITION', `Deployment ${id} cannot go from ${from} to ${to}.`);
+  }
+}
 
 export function isTerminal(state: DeploymentState): state is DeploymentOutcome {
   return state === 'succeeded' || state === 'failed' || state === 'reverted';

@@ -1,6 +1,6 @@
 import { SlipwayError } from '../errors.js';
 import type { EngineContext } from './context.js';
-import { recoveryDirection } from './deployment-state.js';
+import { assertDeploymentTransition, recoveryDirection } from './deployment-state.js';
 import { setInstanceState } from './instance-ops.js';
 import { isStale } from './lock.js';
 import type { DeploymentRecord } from './records.js';
@@ -68,6 +68,7 @@ function settle(ctx: EngineContext, d: DeploymentRecord): 'succeeded' | 'reverte
   const direction = recoveryDirection(d.state);
   const endedAt = new Date(deps.now()).toISOString();
   if (direction === 'finish') {
+    assertDeploymentTransition(d.id, d.state, 'succeeded');
     deps.store.transact({ deploymentId: d.id, kind: 'deployment.succeeded', data: { recovered: true } }, (tx) =>
       tx.putDeployment({ ...d, state: 'succeeded', endedAt, reason: 'finished after a daemon restart' }),
     );
@@ -75,6 +76,7 @@ function settle(ctx: EngineContext, d: DeploymentRecord): 'succeeded' | 'reverte
   }
   const error = new SlipwayError('SLW_DEPLOY_INTERRUPTED', `Deployment ${d.id} was interrupted during ${d.state} and reverted.`);
   const switched = d.state === 'switching' || d.state === 'watching' || d.state === 'reverting';
+  assertDeploymentTransition(d.id, d.state, 'reverted');
   deps.store.transact({ deploymentId: d.id, kind: 'deployment.reverted', data: { recovered: true, from: d.state } }, (tx) => {
     if (switched) {
       tx.putService({ name: d.service, activeRelease: d.fromRelease, previousRelease: d.priorPrevious, warmUntil: d.priorWarmUntil });

@@ -96,3 +96,14 @@ test('state store: journal entries and records survive a reopen', async () => {
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('deployment states: forward moves from the table, failed or reverted from any open state, outcomes final', async () => {
+  const { canTransition, assertDeploymentTransition } = await import('../../src/engine/deployment-state.js');
+  for (const [from, to] of [['pending', 'building'], ['building', 'starting'], ['starting', 'canary'], ['canary', 'canary'], ['switching', 'watching'], ['watching', 'committed'], ['committed', 'succeeded'], ['building', 'reverted'], ['canary', 'failed']] as const) {
+    assert.equal(canTransition(from, to), true, `${from} → ${to}`);
+  }
+  for (const [from, to] of [['committed', 'watching'], ['building', 'committed'], ['pending', 'succeeded'], ['succeeded', 'failed'], ['reverted', 'pending'], ['watching', 'canary']] as const) {
+    assert.equal(canTransition(from, to), false, `${from} → ${to}`);
+  }
+  assert.throws(() => assertDeploymentTransition('d1', 'reverted', 'committed'), { code: 'SLW_ENGINE_BAD_TRANSITION' });
+});
