@@ -126,7 +126,7 @@ export class Daemon {
     this.#store = await this.#openState(this.#driver, redact);
     const driver = new InjectingDriver(this.#driver, { runDir: secretRunDir(stateDir), source: secrets, redactor: secrets.redactor });
     this.#proxy = new ProxySupervisor(stateDir);
-    const certWiring: CertWiring = { ...this.options, publish: async (reason) => this.#engine?.ctx.publisher.publish(reason), warn: (m) => this.warnings.push(m), log: (line) => log.child({ component: 'certs' }).info(line) };
+    const certWiring: CertWiring = { ...this.options, publish: async (reason) => this.#engine?.publish(reason), warn: (m) => this.warnings.push(m), log: (line) => log.child({ component: 'certs' }).info(line) };
     const certs = (this.#certs = await startCerts(certWiring));
     const deps: EngineDeps = {
       store: this.#store,
@@ -167,7 +167,7 @@ export class Daemon {
     });
     this.#proxy.on('proxy-restart-failed', (e) => proxyLog.warn('proxy-restart-failed', e));
     this.#proxy.onRestart = async () => {
-      await this.#engine?.ctx.publisher.publish('proxy restarted');
+      await this.#engine?.publish('proxy restarted');
     };
     this.#proxy.watch();
     await configureCerts(certs, certWiring);
@@ -231,9 +231,9 @@ export class Daemon {
   /** The proxy's listen address comes from the config the first time, from the state after. */
   async #seedListen(): Promise<void> {
     const engine = this.#engine;
-    if (!engine || storedListen(engine.deps) || !this.options.configFile || !existsSync(this.options.configFile)) return;
+    if (!engine || engine.hasListen() || !this.options.configFile || !existsSync(this.options.configFile)) return;
     const config = await loadConfig({ file: this.options.configFile, ...(this.options.env ? { env: this.options.env } : {}) });
-    engine.ctx.publisher.setListen(config.proxy);
+    engine.setListen(config.proxy);
   }
 
   /** `backups.schedule` and `backups.drill.schedule` of the daemon's config; a config that does not load leaves them off. */

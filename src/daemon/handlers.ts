@@ -1,7 +1,5 @@
 import { SlipwayError } from '../errors.js';
 import type { Engine } from '../engine/engine.js';
-import { deploymentView, lockView, serviceViews } from '../engine/views.js';
-import { activeReleases } from '../engine/plan-view.js';
 import type { ProxyStatus } from '../proxy/protocol.js';
 import type { Handlers } from './control-server.js';
 import type { Daemon } from './daemon.js';
@@ -14,7 +12,7 @@ import { eventHandlers } from './event-handlers.js';
 
 /** Control API handlers: thin translations between API requests and the engine. */
 export function createHandlers(daemon: Daemon, engine: Engine, proxy: ProxySupervisor): Handlers {
-  const { deps } = engine;
+  const now = (): number => Date.now();
   return {
     status: async () => {
       let live: ProxyStatus | undefined;
@@ -23,12 +21,12 @@ export function createHandlers(daemon: Daemon, engine: Engine, proxy: ProxySuper
       } catch {
         live = undefined;
       }
-      const lock = lockView(deps.store.lock(), deps.now());
+      const lock = engine.lock();
       return {
         daemon: { pid: process.pid, startedAt: daemon.startedAt.toISOString(), stateDir: daemon.options.stateDir, version: VERSION },
         proxy: live ? { up: true, pid: live.pid, httpPort: live.httpPort, tableVersion: live.tableVersion } : { up: false },
         ...(lock ? { lock } : {}),
-        services: serviceViews(deps, live),
+        services: engine.services(live),
         ...(daemon.alerts ? { alerts: { firing: daemon.alerts.firing().length, notifiers: daemon.alerts.notifierHealth() } } : {}),
       };
     },
@@ -47,24 +45,15 @@ export function createHandlers(daemon: Daemon, engine: Engine, proxy: ProxySuper
     },
     ...eventHandlers(engine, daemon.events),
     'deploy.cancel': async (req) => ({ cancelled: engine.cancel(req.service) }),
-    history: async (req) => ({
-      deployments: deps.store.deployments({ ...(req.service ? { service: req.service } : {}), limit: req.limit ?? 20 }).map(deploymentView),
-    }),
+    history: async (req) => ({ deployments: engine.history(req.service, req.limit ?? 20) }),
     logs: async (req) => ({ instances: await engine.logs(req.service, req.lines ?? 50) }),
-    plan: async (req) => ({ services: activeReleases(deps, req.service) }),
+    plan: async (req) => ({ services: engine.plan(req.service) }),
     'lock.status': async () => {
-      const lock = lockView(deps.store.lock(), deps.now());
+      const lock = engine.lock();
       return lock ? { lock } : {};
     },
     'lock.release': async (req) => {
-      const status = deps.lock.status();
-      if (!status.lock) return {};
-      if (!status.stale && !req.force) {
-        throw new SlipwayError('SLW_LOCK_HELD', `The lock is held by ${status.lock.owner}, whose heartbeat is current.`, {
-          hint: 'Wait for that operation to finish, or pass --force if you are sure it is gone.',
-        });
-      }
-      const released = lockView(deps.lock.forceRelease(req.force ? 'released with --force' : 'stale'), deps.now());
+      const released = engine.releaseLock(req.force === true);
       return released ? { released } : {};
     },
     canary: async (req) => ({
@@ -76,12 +65,12 @@ export function createHandlers(daemon: Daemon, engine: Engine, proxy: ProxySuper
       await alertsOf(daemon).test(req.notifier);
       return { delivered: true as const };
     },
-    'certs.list': async () => ({ certs: (await daemon.certs.list()).map((c) => certView(c, deps.now())) }),
-    'certs.renew': async (req) => ({ certs: (await daemon.certs.check('renew', req.host)).map((c) => certView(c, deps.now())) }),
+    'certs.list': async () => ({ certs: (await daemon.certs.list()).map((c) => certView(c, now())) }),
+    'certs.renew': async (req) => ({ certs: (await daemon.certs.check('renew', req.host)).map((c) => certView(c, now())) }),
     'certs.issue': async (req) =>
       req.dryRun
         ? { plan: (await daemon.certs.plan(req.host)).map(planView) }
-        : { certs: (await daemon.certs.check('issue', req.host)).map((c) => certView(c, deps.now())) },
+        : { certs: (await daemon.certs.check('issue', req.host)).map((c) => certView(c, now())) },
     ...backupHandlers(daemon.backups),
     ...proxyHandlers(engine, proxy),
     stop: async (req) => {

@@ -7,6 +7,13 @@ import type { EngineDeps } from './deps.js';
 import { recover, type RecoveryReport } from './recover.js';
 import { resultOfRecord } from './outcome.js';
 import type { DeploymentRecord } from './records.js';
+import type { DeploymentView, LockView, PlanState, ServiceView } from '../api/schemas.js';
+import type { MaintenanceState } from '../api/proxy-schemas.js';
+import type { ProxyStatus } from '../proxy/protocol.js';
+import { deploymentView, lockView, serviceViews } from './views.js';
+import { activeReleases } from './plan-view.js';
+import { changeMaintenance, maintenanceState, type MaintenanceChange } from './maintenance.js';
+import { storedListen, type ListenSpec } from './routing.js';
 import { resumeCanary } from './canary-resume.js';
 import { Reaper } from './reaper.js';
 import { rollbackService } from './rollback.js';
@@ -165,6 +172,58 @@ export class Engine {
         lines: await instanceLogs(this.deps, i, lines).catch((err: unknown) => [toSlipwayError(err).message]),
       })),
     );
+  }
+
+  /** Services with their releases and instances (live proxy state joined in when given). */
+  services(proxy?: ProxyStatus): ServiceView[] {
+    return serviceViews(this.deps, proxy);
+  }
+
+  history(service: string | undefined, limit: number): DeploymentView[] {
+    return this.deps.store.deployments({ ...(service === undefined ? {} : { service }), limit }).map(deploymentView);
+  }
+
+  plan(service: string | undefined): PlanState['services'] {
+    return activeReleases(this.deps, service);
+  }
+
+  lock(): LockView | undefined {
+    return lockView(this.deps.store.lock(), this.deps.now());
+  }
+
+  /** `slipway lock release`: a stale lock always; a live one only with force. */
+  releaseLock(force: boolean): LockView | undefined {
+    const status = this.deps.lock.status();
+    if (!status.lock) return undefined;
+    if (!status.stale && !force) {
+      throw new SlipwayError('SLW_LOCK_HELD', `The lock is held by ${status.lock.owner}, whose heartbeat is current.`, {
+        hint: 'Wait for that operation to finish, or pass --force if you are sure it is gone.',
+      });
+    }
+    return lockView(this.deps.lock.forceRelease(force ? 'released with --force' : 'stale'), this.deps.now());
+  }
+
+  /** `slipway maintenance`: journaled first; resolves once the proxy acknowledged the table that carries it. */
+  async maintenance(change: MaintenanceChange | undefined): Promise<MaintenanceState> {
+    if (change) {
+      changeMaintenance(this.deps, change);
+      await this.ctx.publisher.publish(`maintenance ${change.action}${change.service ? ` ${change.service}` : ''}`);
+    }
+    return maintenanceState(this.deps);
+  }
+
+  /** Publishes the routing table the state implies (after a proxy restart, a certificate change). */
+  publish(reason: string): Promise<number> {
+    return this.ctx.publisher.publish(reason);
+  }
+
+  /** The proxy's listen settings: from the first config seen, then from the state. */
+  hasListen(): boolean {
+    return storedListen(this.deps) !== undefined;
+  }
+
+  setListen(listen: ListenSpec): void {
+    this.ctx.publisher.setListen(listen);
   }
 
   /** Stops every instance (drained), for `slipway stop` without --keep-apps. */

@@ -1,4 +1,5 @@
 import { isCidr } from '../lib/cidr.js';
+import type { MaintenanceState } from '../api/proxy-schemas.js';
 import { SlipwayError } from '../errors.js';
 import type { EngineDeps } from './deps.js';
 
@@ -80,4 +81,22 @@ function switchOff(current: MaintenanceRecord, service: string | undefined): Mai
   const services = { ...current.services };
   delete services[service];
   return { services };
+}
+
+/** What `slipway maintenance` shows: the switches and the services they cover. */
+export function maintenanceState(deps: Pick<EngineDeps, 'store'>): MaintenanceState {
+  const record = storedMaintenance(deps);
+  const entry = (service: string | undefined, s: MaintenanceSwitch): MaintenanceState['entries'][number] => ({
+    ...(service === undefined ? {} : { service }),
+    ...(s.message === undefined ? {} : { message: s.message }),
+    allow: [...s.allow],
+    since: s.since,
+  });
+  return {
+    entries: [...(record.all ? [entry(undefined, record.all)] : []), ...Object.entries(record.services).map(([name, s]) => entry(name, s))],
+    services: deps.store
+      .services()
+      .map((s) => s.name)
+      .filter((name) => maintenanceOf(record, name) !== undefined),
+  };
 }
