@@ -38,7 +38,7 @@ import { DaemonBackups } from './backup-wiring.js';
 import { BackupScheduler } from './backup-scheduler.js';
 import { BackupMonitor } from './backup-monitor.js';
 import { isLive } from '../engine/instance-state.js';
-import type { ConfigRef } from '../engine/engine.js';
+import type { Config } from '../config/model.js';
 import type { CertManager } from '../certs/cert-manager.js';
 import { configureCerts, startCerts, withCertificates, type CertWiring } from './cert-wiring.js';
 
@@ -94,9 +94,9 @@ export class Daemon {
   }
 
   /** After a deploy in which every service succeeded: previous secret versions can go. */
-  async secretsDeployed(ref: ConfigRef): Promise<void> {
+  async secretsDeployed(config: Config): Promise<void> {
     if (!this.#secrets) return;
-    await this.#secrets.deployed(await loadConfig({ file: ref.configFile, ...(ref.env !== undefined ? { env: ref.env } : {}) }));
+    await this.#secrets.deployed(config);
   }
 
   /** Certificates of the routes with TLS on. */

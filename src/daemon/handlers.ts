@@ -32,8 +32,9 @@ export function createHandlers(daemon: Daemon, engine: Engine, proxy: ProxySuper
     },
     deploy: async (req, emit, signal) => {
       // The deploying client going away (Ctrl-C) cancels the deployment, which then reverts.
-      const { results, error } = await engine.deploy(req, req.service, emit, req.strategy, signal);
-      if (!error) await daemon.secretsDeployed(req).catch(() => undefined); // pruning old versions can wait for the next deploy
+      const { results, error, config } = await engine.deploy(req, req.service, emit, req.strategy, signal);
+      // The config this deploy loaded (once per request); pruning old versions can wait for the next deploy.
+      if (!error && config) await daemon.secretsDeployed(config).catch(() => undefined);
       emit(error ? { type: 'error', error: error.toJSON(), results } : { type: 'result', results });
     },
     rollback: async (req, emit) => {

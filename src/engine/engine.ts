@@ -1,4 +1,5 @@
 import type { DeployResult } from '../api/schemas.js';
+import type { Config } from '../config/model.js';
 import { SlipwayError, toSlipwayError } from '../errors.js';
 import { deployService } from './blue-green.js';
 import { EngineContext } from './context.js';
@@ -30,6 +31,8 @@ export interface ConfigRef {
 export interface BatchResult {
   readonly results: DeployResult[];
   readonly error: SlipwayError | undefined;
+  /** The config the deploy loaded (once per request), for what the caller does after it. */
+  readonly config?: Config;
 }
 
 /** The deploy engine of one daemon: deploys, rollbacks, recovery and background convergence. */
@@ -73,9 +76,9 @@ export class Engine {
     for (const name of names) {
       const { result, error } = await deployService(this.ctx, config, name, reporter, strategy, signal);
       results.push(result);
-      if (error) return { results, error };
+      if (error) return { results, error, config };
     }
-    return { results, error: undefined };
+    return { results, error: undefined, config };
   }
 
   /** Deployments not finished yet (of one service), newest first: running here or resumed canaries. */
