@@ -11,6 +11,17 @@ import { round, summarize } from './stats.js';
 import { VersionProbe } from './version-probe.js';
 
 const N = Number(process.argv[2] ?? 10);
+/** `--services K`: the measured service shares the host with K − 1 idle ones (one instance each). */
+const SERVICES = Number(process.argv[process.argv.indexOf('--services') + 1] ?? 1) || 1;
+const idleServices = (): string =>
+  Array.from({ length: SERVICES - 1 }, (_, i) => `  idle${i + 1}:
+    source: ./app
+    run: node server.js
+    routes: [{ host: idle${i + 1}.localhost }]
+    health: { path: /health, interval: 1s, timeout: 1s, rise: 1, fall: 2, startTimeout: 20s }
+    instances: 1
+    watch: 1s
+`).join('');
 const HOST = 'hello.localhost';
 const WATCH_MS = 1000;
 
@@ -27,7 +38,7 @@ services:
     keepWarm: 10m
     watch: 1s
     stopTimeout: 3s
-`;
+${idleServices()}`;
 
 interface Row {
   readonly label: string;
@@ -54,7 +65,7 @@ async function measure(p: BenchProject, rows: Record<string, Row>): Promise<void
       const back = 'v1'; // every run rolls back to the release that was live before it: v1
       await p.setVersion('app', next);
       let began = performance.now();
-      const deploy = await p.cli(['deploy']);
+      const deploy = await p.cli(['deploy', 'web']);
       const d = deploy.json.results[0];
       if (d.outcome !== 'succeeded') throw new Error(`deploy ${run}: ${deploy.stdout}`);
       const seen = (await probe.waitFor(next, began)) - began;
@@ -68,7 +79,7 @@ async function measure(p: BenchProject, rows: Record<string, Row>): Promise<void
       add('deployWatch', watch);
 
       began = performance.now();
-      const rollback = await p.cli(['rollback']);
+      const rollback = await p.cli(['rollback', 'web']);
       const r = rollback.json.results[0];
       if (r.outcome !== 'succeeded') throw new Error(`rollback ${run}: ${rollback.stdout}`);
       add('rollbackClient', (await probe.waitFor(back, began)) - began);
@@ -85,7 +96,7 @@ async function measure(p: BenchProject, rows: Record<string, Row>): Promise<void
 
 function print(rows: Record<string, Row>): void {
   const ms = (n: number): string => `${round(n)}ms`.padStart(8);
-  console.log(`\ndeploy timing, N=${N}: 2 instances of examples/hello, health every 200ms (rise 2), watch ${WATCH_MS}ms; ${cpus().length} CPUs, node ${process.version}`);
+  console.log(`\ndeploy timing, N=${N}, ${SERVICES} service(s) on the host: 2 instances of examples/hello, health every 200ms (rise 2), watch ${WATCH_MS}ms; ${cpus().length} CPUs, node ${process.version}`);
   console.log(`${''.padEnd(62)}  median     p90   target`);
   for (const row of Object.values(rows)) {
     const s = summarize(row.values);
@@ -114,7 +125,7 @@ async function main(): Promise<void> {
   await withProject(['app'], (p) => measure(p, rows));
   print(rows);
   const results = Object.fromEntries(Object.entries(rows).map(([k, r]) => [k, { label: r.label, targetMs: r.targetMs, ...summarize(r.values), runs: r.values }]));
-  const file = join(REPO_ROOT, 'bench', 'results', 'deploy-timing.json');
+  const file = join(REPO_ROOT, 'bench', 'results', SERVICES > 1 ? `deploy-timing-${SERVICES}-services.json` : 'deploy-timing.json');
   await mkdir(join(REPO_ROOT, 'bench', 'results'), { recursive: true });
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, platform: process.platform };
   await writeFile(file, `${JSON.stringify({ date: new Date().toISOString(), n: N, watchMs: WATCH_MS, machine, results }, null, 1)}\n`);
