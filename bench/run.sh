@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 npx tsc -p tsconfig.json || echo "bench: tsc reported errors (above); running what it emitted" >&2
 node dist/bench/deploy-timing.js
+node dist/bench/cli-startup.js
 node dist/bench/memory.js
 bash bench/proxy.sh
 bash bench/tls.sh
