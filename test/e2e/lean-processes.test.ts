@@ -6,10 +6,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CLI, REPO_ROOT, destroyProject, makeProject, setVersion, type Project } from '../helpers/e2e-project.js';
+import { freePort } from '../../src/lib/free-port.js';
+import { CLI, REPO_ROOT, destroyProject, makeProject, serviceYaml, setVersion, type Project } from '../helpers/e2e-project.js';
 
 const RECORDER = fileURLToPath(new URL('../helpers/record-loads.mjs', import.meta.url));
 
@@ -27,6 +28,15 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   daemon: ['zod', 'yaml', 'better-sqlite3', 'pino', 'ignore'],
   // The data plane: upstream pools (undici), the daemon ⇄ proxy messages (zod) and its log (pino).
   proxy: ['undici', 'zod', 'pino'],
+};
+
+/** Packages a daemon must not load for what it is not configured to do. */
+const NOT_CONFIGURED: Readonly<Record<string, string>> = {
+  '@aws-sdk/client-s3': 'an S3 backup target',
+  '@aws-sdk/lib-storage': 'an S3 backup target',
+  'acme-client': 'a route with tls: auto',
+  '@peculiar/x509': 'a TLS route or a TLS-ALPN challenge',
+  nodemailer: 'an email notifier',
 };
 
 /** The package a module path or URL belongs to ("@scope/name" or "name"), if it is under node_modules. */
@@ -128,6 +138,43 @@ test('the CLI, the daemon and the proxy load only the packages on their allow-li
     // The recorder does see packages: the proxy's upstream pool is undici, the daemon's store SQLite.
     assert.ok(started.get(proxyPid)?.has('undici'), 'the recorder saw undici in the proxy');
     assert.ok(started.get(daemonPid)?.has('better-sqlite3'), 'the recorder saw better-sqlite3 in the daemon');
+  } finally {
+    await recorded(p, join(p.dir, 'stop.log'), ['stop']).catch(() => undefined);
+    await destroyProject(p);
+  }
+});
+
+test('a daemon with local backups, a webhook notifier and admin loads no S3 client, ACME client, X.509 library or mail transport', { timeout: 120_000 }, async () => {
+  const p = await makeProject({ instances: 1, watch: '0s' });
+  try {
+    const admin = await freePort();
+    await mkdir(join(p.dir, 'data'), { recursive: true });
+    await writeFile(join(p.dir, 'data', 'file.txt'), 'kept\n');
+    await writeFile(
+      p.configFile,
+      `version: 1\nproxy:\n  http: ${p.port}\n  host: 127.0.0.1\nadmin:\n  listen: 127.0.0.1:${admin}\n` +
+        'alerts:\n  notify:\n    - { type: webhook, url: "http://127.0.0.1:9/hook" }\n' +
+        'backups:\n  encrypt: false\n  targets: { local: { dir: ./backups } }\n  sources:\n    files: { dir: ./data }\n' +
+        `services:\n${serviceYaml('web', { instances: 1, watch: '0s' })}`,
+    );
+    const log = join(p.dir, 'loaded-daemon.log');
+    const daemon = await recorded(p, log, ['daemon', '--detach']);
+    assert.equal(daemon.code, 0, daemon.stdout);
+    await setVersion(p, 'v1');
+    const deploy = await recorded(p, join(p.dir, 'loaded-deploy.log'), ['deploy']);
+    assert.equal(deploy.code, 0, deploy.stdout);
+    const backup = await recorded(p, join(p.dir, 'loaded-backup.log'), ['backup', 'run']);
+    assert.equal(backup.code, 0, backup.stdout);
+    const metrics = await fetch(`http://127.0.0.1:${admin}/metrics`);
+    assert.equal(metrics.status, 200);
+    const status = await recorded(p, join(p.dir, 'loaded-status.log'), ['status']);
+    const loaded = (await packagesByPid(log)).get(status.json.daemon.pid as number);
+    assert.ok(loaded, 'the recorder saw the daemon');
+    // What is configured did load (the recorder is not blind): the metrics library for admin:.
+    assert.ok(loaded.has('prom-client'), `prom-client for admin: (loaded: ${[...loaded].sort().join(', ')})`);
+    for (const [name, needs] of Object.entries(NOT_CONFIGURED)) {
+      assert.ok(!loaded.has(name), `the daemon loaded ${name} without ${needs} (loaded: ${[...loaded].sort().join(', ')})`);
+    }
   } finally {
     await recorded(p, join(p.dir, 'stop.log'), ['stop']).catch(() => undefined);
     await destroyProject(p);
