@@ -1,15 +1,19 @@
-// Daemon + proxy memory with 10 idle services deployed (node dist/bench/memory.js).
-// Target: daemon + proxy RSS ≤ 120 MB together. Reference: a bare idle `node` process's RSS.
+// Daemon + proxy memory with 12 idle services deployed (node dist/bench/memory.js).
+// Target: daemon + proxy RSS ≤ 120 MB together. Reference: two bare idle `node` processes.
+// Guard: prints a FAIL line and exits non-zero when the daemon or the proxy is more than
+// 5 MB above the baseline kept in bench/memory-baseline.json (`--record-baseline` rewrites it).
 import { spawn } from 'node:child_process';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { REPO_ROOT, withProject, type BenchProject } from './bench-project.js';
 import { rssMb } from './rss.js';
 import { round, summarize } from './stats.js';
 
-const SERVICES = 10;
+const SERVICES = 12;
+const GROWTH_LIMIT_MB = 5;
+const BASELINE_FILE = join(REPO_ROOT, 'bench', 'memory-baseline.json');
 const TARGET_MB = 120;
 const SAMPLES = 5;
 const apps = Array.from({ length: SERVICES }, (_, i) => `app${i}`);
@@ -60,6 +64,7 @@ interface Measured {
   proxy: number;
   instances: number;
   reference: number;
+  reference2: number;
 }
 
 async function measure(p: BenchProject, m: Measured): Promise<void> {
@@ -75,26 +80,57 @@ async function measure(p: BenchProject, m: Measured): Promise<void> {
   [m.daemon, m.proxy] = await Promise.all([sampleMb(status.daemon.pid), sampleMb(status.proxy.pid)]);
   const instancePids: number[] = status.services.flatMap((s: { instances: Array<{ pid?: number }> }) => s.instances.map((i) => i.pid ?? -1));
   m.instances = (await Promise.all(instancePids.map((pid) => rssMb(pid)))).reduce((a, b) => a + b, 0);
-  m.reference = await referenceMb(p);
+  [m.reference, m.reference2] = await Promise.all([referenceMb(p), referenceMb(p)]);
+}
+
+interface Baseline {
+  readonly daemonMb: number;
+  readonly proxyMb: number;
+}
+
+/** Compares with the recorded baseline; returns the FAIL lines (empty when both processes are within the limit). */
+async function checkBaseline(m: Measured): Promise<string[]> {
+  if (process.argv.includes('--record-baseline')) {
+    const baseline = { daemonMb: round(m.daemon, 1), proxyMb: round(m.proxy, 1) };
+    await writeFile(BASELINE_FILE, `${JSON.stringify({ date: new Date().toISOString(), services: SERVICES, node: process.version, ...baseline }, null, 1)}\n`);
+    console.log(`  baseline recorded in ${BASELINE_FILE}`);
+    return [];
+  }
+  const text = await readFile(BASELINE_FILE, 'utf8').catch(() => undefined);
+  if (text === undefined) return [`FAIL: no baseline in ${BASELINE_FILE}: run once with --record-baseline and commit the file`];
+  const baseline = JSON.parse(text) as Baseline;
+  const fails: string[] = [];
+  for (const [name, now, then] of [['daemon', m.daemon, baseline.daemonMb], ['proxy', m.proxy, baseline.proxyMb]] as const) {
+    const growth = now - then;
+    const verdict = growth > GROWTH_LIMIT_MB ? 'FAIL' : 'ok';
+    console.log(`  ${name.padEnd(6)} against baseline ${then.toFixed(1)} MB: ${growth >= 0 ? '+' : ''}${growth.toFixed(1)} MB (limit +${GROWTH_LIMIT_MB} MB) ${verdict}`);
+    if (verdict === 'FAIL') fails.push(`FAIL: the ${name} uses ${now.toFixed(1)} MB, ${growth.toFixed(1)} MB over its baseline of ${then.toFixed(1)} MB (limit +${GROWTH_LIMIT_MB} MB): find what it now loads or keeps (test/e2e/lean-processes.test.ts lists the packages each process loads), or rerun with --record-baseline if the growth is intended`);
+  }
+  return fails;
 }
 
 async function main(): Promise<void> {
-  const m: Measured = { emptyDaemon: 0, emptyProxy: 0, daemon: 0, proxy: 0, instances: 0, reference: 0 };
+  const m: Measured = { emptyDaemon: 0, emptyProxy: 0, daemon: 0, proxy: 0, instances: 0, reference: 0, reference2: 0 };
   await withProject(apps, (p) => measure(p, m));
   const reference = m.reference;
+  const bare = m.reference + m.reference2;
   const sum = m.daemon + m.proxy;
   const mb = (n: number): string => `${n.toFixed(1)} MB`.padStart(9);
   console.log(`\nmemory (VmRSS, median of ${SAMPLES} samples), ${SERVICES} idle services × 1 instance of examples/hello; ${cpus().length} CPUs, node ${process.version}`);
   console.log(`  daemon            ${mb(m.daemon)}   (before any deploy: ${m.emptyDaemon.toFixed(1)} MB)   ${(m.daemon / reference).toFixed(2)}× reference`);
   console.log(`  proxy             ${mb(m.proxy)}   (before any deploy: ${m.emptyProxy.toFixed(1)} MB)   ${(m.proxy / reference).toFixed(2)}× reference`);
-  console.log(`  daemon + proxy    ${mb(sum)}   target ≤ ${TARGET_MB} MB ${sum <= TARGET_MB ? '✓' : '✗'}   ${(sum / reference).toFixed(2)}× reference`);
+  console.log(`  daemon + proxy    ${mb(sum)}   target ≤ ${TARGET_MB} MB ${sum <= TARGET_MB ? '✓' : '✗'}   ${(sum / bare).toFixed(2)}× two bare processes`);
   console.log(`  reference         ${mb(reference)}   bare \`node -e "setInterval(()=>{},1e9)"\``);
+  console.log(`  two bare processes ${mb(bare)}   (${m.reference.toFixed(1)} + ${m.reference2.toFixed(1)} MB, same command, side by side)`);
   console.log(`  (not counted: the ${SERVICES} app instances together ${m.instances.toFixed(1)} MB)`);
   const file = join(REPO_ROOT, 'bench', 'results', 'memory.json');
   await mkdir(join(REPO_ROOT, 'bench', 'results'), { recursive: true });
   const results = Object.fromEntries(Object.entries({ ...m, sum }).map(([k, v]) => [`${k}Mb`, round(v, 1)]));
   await writeFile(file, `${JSON.stringify({ date: new Date().toISOString(), services: SERVICES, targetMb: TARGET_MB, node: process.version, results }, null, 1)}\n`);
   console.log(`results written to ${file}`);
+  const fails = await checkBaseline(m);
+  for (const line of fails) console.log(line);
+  if (fails.length > 0) process.exitCode = 1;
 }
 
 await main().catch((err: unknown) => {

@@ -6,7 +6,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 npx tsc -p tsconfig.json || echo "bench: tsc reported errors (above); running what it emitted" >&2
 node dist/bench/deploy-timing.js
-node dist/bench/memory.js
+# These two print a FAIL line and exit 1 when a target or the memory baseline is missed: the
+# other benches still run, and this script exits 1 at the end.
+failed=()
+node dist/bench/cli-startup.js || failed+=(cli-startup)
+node dist/bench/memory.js || failed+=(memory)
 bash bench/proxy.sh
 bash bench/tls.sh
 node --import tsx bench/judge-sim.ts
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "FAIL: ${failed[*]} (see their FAIL lines above)" >&2
+  exit 1
+fi

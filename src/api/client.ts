@@ -1,13 +1,23 @@
 import { request } from 'node:http';
-import { methods, type MethodName, type ProgressEvent, type RequestOf, type ResponseOf } from './schemas.js';
+import type { methods, MethodName, ProgressEvent, RequestOf, ResponseOf } from './schemas.js';
+import { contract } from './contract.js';
+import { checkJson } from './json-check.js';
 import { SlipwayError, type SerializedError } from '../errors.js';
 
 type PlainMethod = { [M in MethodName]: (typeof methods)[M]['stream'] extends false ? M : never }[MethodName];
 type StreamMethod = { [M in MethodName]: (typeof methods)[M]['stream'] extends true ? M : never }[MethodName];
 
+/** A request that breaks the contract is the caller's bug: it never leaves. */
+function checkedRequest(method: MethodName, params: unknown): unknown {
+  const problem = checkJson(contract[method].request, params);
+  if (problem) throw new SlipwayError('SLW_INTERNAL', `The ${method} request does not match the API schema: ${problem}`);
+  return params;
+}
+
 /**
  * The CLI's (and tests') only way to the daemon: requests are validated before they leave,
- * responses when they arrive, with the same schemas the daemon uses.
+ * responses when they arrive, with the same schemas the daemon uses: src/api/contract.ts is
+ * their JSON Schema, generated from src/api/schemas.ts, checked without loading zod.
  */
 export class ApiClient {
   readonly #socketPath: string;
@@ -17,18 +27,18 @@ export class ApiClient {
   }
 
   async call<M extends PlainMethod>(method: M, params: RequestOf<M>): Promise<ResponseOf<M>> {
-    const body = methods[method].request.parse(params);
+    const body = checkedRequest(method, params);
     const text = await this.#post(method, body, () => undefined);
     const envelope = JSON.parse(text) as { ok: true; result: unknown } | { ok: false; error: SerializedError };
     if (!envelope.ok) throw SlipwayError.fromJSON(envelope.error);
-    const parsed = methods[method].response.safeParse(envelope.result);
-    if (!parsed.success) throw new SlipwayError('SLW_API_BAD_RESPONSE', `The daemon's ${method} answer does not match the schema: ${parsed.error.message}`);
-    return parsed.data as ResponseOf<M>;
+    const problem = checkJson(contract[method].response, envelope.result);
+    if (problem) throw new SlipwayError('SLW_API_BAD_RESPONSE', `The daemon's ${method} answer does not match the schema: ${problem}`);
+    return envelope.result as ResponseOf<M>;
   }
 
   /** Streams progress events to `onEvent`; resolves with the final result or error event. */
   async stream<M extends StreamMethod>(method: M, params: RequestOf<M>, onEvent: (event: ProgressEvent) => void): Promise<ProgressEvent> {
-    const body = methods[method].request.parse(params);
+    const body = checkedRequest(method, params);
     let last: ProgressEvent | undefined;
     let buffer = '';
     const onChunk = (chunk: string): void => {
@@ -38,10 +48,11 @@ export class ApiClient {
         const line = buffer.slice(0, newline);
         buffer = buffer.slice(newline + 1);
         if (!line.trim()) continue;
-        const parsed = methods[method].response.safeParse(JSON.parse(line));
-        if (!parsed.success) throw new SlipwayError('SLW_API_BAD_RESPONSE', `A ${method} progress line does not match the schema.`);
-        last = parsed.data;
-        onEvent(parsed.data);
+        const event: unknown = JSON.parse(line);
+        const problem = checkJson(contract[method].response, event);
+        if (problem) throw new SlipwayError('SLW_API_BAD_RESPONSE', `A ${method} progress line does not match the schema: ${problem}`);
+        last = event as ProgressEvent;
+        onEvent(last);
       }
     };
     const text = await this.#post(method, body, onChunk);

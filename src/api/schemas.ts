@@ -356,4 +356,4 @@ export type PlanState = z.infer<typeof PlanStateSchema>;
 export type CertView = z.infer<typeof CertViewSchema>;
 export type CertPlan = z.infer<typeof CertPlanSchema>;
 
-export const DAEMON_SOCKET = 'daemon.sock';
+export { DAEMON_SOCKET } from './socket.js';

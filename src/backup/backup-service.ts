@@ -21,7 +21,6 @@ import { restoreBackup, type RestoreResult } from './restore.js';
 import type { RestoreMode } from './restore-mode.js';
 import { runBackup } from './run-backup.js';
 import type { BackupSource } from './source.js';
-import { S3Target } from './s3-target.js';
 import { SqliteSource } from './sqlite-source.js';
 import type { BackupTarget } from './target.js';
 import { verifyBackup, type VerifyOutcome } from './verify.js';
@@ -55,6 +54,8 @@ export async function buildTarget(spec: BackupTargetSpec, resolve: (value: strin
       return new LocalTarget(spec.path);
     case 's3': {
       const { accessKey, secretKey, ...rest } = spec.s3;
+      // The S3 client (AWS SDK) loads only for an S3 target: local backups never carry it.
+      const { S3Target } = await import('./s3-target.js');
       return new S3Target({ ...rest, accessKeyId: await resolve(accessKey), secretAccessKey: await resolve(secretKey) });
     }
   }

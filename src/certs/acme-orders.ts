@@ -8,7 +8,8 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AcmeChallenge, AcmeSpec } from '../config/model.js';
 import { writeFileAtomic } from '../lib/atomic-write.js';
-import { createAccountKey, orderCertificate, type ChallengePublisher, type ChallengeType, type OrderOptions } from './acme-adapter.js';
+// The ACME client (acme-client) loads on the first order: a daemon without ACME routes never loads it.
+import type { ChallengePublisher, ChallengeType, OrderOptions } from './acme-adapter.js';
 
 export interface AcmeOrdersOptions {
   /** The certificate store's root: account keys live under `<root>/acme/`. */
@@ -52,6 +53,7 @@ export class AcmeOrders {
         await this.#o.publish('acme challenge done').catch(() => undefined);
       },
     };
+    const { orderCertificate } = await import('./acme-adapter.js');
     return orderCertificate({ url: acme.directory, email: acme.email, caBundle }, [...request.hosts], publisher, {
       ...this.#o.acme,
       // RFC 9773 §5: a renewal names the certificate it replaces when the CA offers ARI.
@@ -68,6 +70,7 @@ export class AcmeOrders {
     const existing = await readFile(file, 'utf8').catch(() => undefined);
     if (existing) return existing;
     await mkdir(dir, { recursive: true, mode: 0o700 });
+    const { createAccountKey } = await import('./acme-adapter.js');
     const key = await createAccountKey();
     await writeFileAtomic(file, key, 0o600);
     return key;

@@ -3,7 +3,6 @@ import { readFile } from 'node:fs/promises';
 import type { AcmeSpec } from '../config/model.js';
 import { fetchRenewalInfo, pointInWindow, renewalInfoUrl, type RenewalWindow } from './ari.js';
 import type { StoredCert } from './cert-store.js';
-import { ariCertId } from './x509-adapter.js';
 
 interface AriState {
   readonly certId: string;
@@ -64,6 +63,8 @@ export class AriTracker {
   async #certIdOf(live: StoredCert): Promise<string | undefined> {
     if (!this.#certIds.has(live.certFile)) {
       const pem = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(await readFile(live.certFile, 'utf8'))?.[0];
+      // The X.509 parser loads only when there is a certificate to read.
+      const { ariCertId } = pem ? await import('./x509-adapter.js') : { ariCertId: () => undefined };
       this.#certIds.set(live.certFile, pem ? ariCertId(pem) : undefined);
     }
     return this.#certIds.get(live.certFile);

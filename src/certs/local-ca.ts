@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../lib/atomic-write.js';
 import { SlipwayError } from '../errors.js';
 import { isPrivateName } from './private-names.js';
-import { createRootCa, signLeaf, type PemPair } from './x509-adapter.js';
+// The X.509 library loads when a certificate is made, not with the daemon.
+import type { PemPair } from './x509-adapter.js';
 
 const CA_DAYS = 3650;
 /** Leaves are short-lived and re-signed on renewal like any other certificate. */
@@ -40,6 +41,7 @@ export class LocalCa {
     }
     const ca = await this.#load();
     try {
+      const { signLeaf } = await import('./x509-adapter.js');
       const leaf = await signLeaf(ca, hosts, { days });
       return { fullchain: leaf.certPem + ca.certPem, privkey: leaf.keyPem };
     } catch (err) {
@@ -59,6 +61,7 @@ export class LocalCa {
     if (certPem !== undefined && keyPem !== undefined) return { certPem, keyPem };
     try {
       await mkdir(this.dir, { recursive: true, mode: 0o700 });
+      const { createRootCa } = await import('./x509-adapter.js');
       const ca = await createRootCa('slipway local CA', CA_DAYS);
       // Key first: a crash between the two writes leaves no root without its key.
       await writeFileAtomic(keyFile, ca.keyPem, 0o600);

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { ApiClient } from '../api/client.js';
-import { DAEMON_SOCKET } from '../api/schemas.js';
+import { DAEMON_SOCKET } from '../api/socket.js';
 import { resolvePaths } from '../config/paths.js';
 
 /** What every command gets: resolved paths, output mode, the API client, and writers. */

@@ -1,18 +1,8 @@
 /** The CLI's entry point: the only place that prints errors and sets the exit code. */
 import { SlipwayError, toSlipwayError } from '../errors.js';
 import { VERSION } from '../version.js';
-import type { CommandSpec } from './command-spec.js';
-import { alertsCommands } from './commands/alerts.js';
-import { backupCommands } from './commands/backup.js';
-import { canaryCommands } from './commands/canary.js';
-import { certsCommands } from './commands/certs.js';
-import { daemonCommand } from './commands/daemon.js';
-import { exportCommands } from './commands/export.js';
-import { localCommands } from './commands/local.js';
-import { planCommands } from './commands/plan.js';
-import { proxyCommands } from './commands/proxy.js';
-import { remoteCommands } from './commands/remote.js';
-import { secretsCommands } from './commands/secrets.js';
+import { allCommands, commandsFor } from './command-groups.js';
+import { GLOBAL_OPTIONS, type CommandSpec } from './command-spec.js';
 import { createContext } from './context.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { renderHelp } from './help.js';
@@ -36,6 +26,7 @@ const helpCommand: CommandSpec = {
   args: [{ name: 'command', required: false, description: 'a command name' }],
   options: [],
   run: async (ctx, input) => {
+    const commands = [...(await allCommands()), versionCommand, helpCommand];
     const wanted = input.args['command'];
     const command = wanted === undefined ? undefined : commands.find((c) => c.name === wanted || c.name.startsWith(`${wanted} `));
     if (wanted !== undefined && !command) throw new SlipwayError('SLW_USAGE', `Unknown command "${wanted}".`);
@@ -44,11 +35,33 @@ const helpCommand: CommandSpec = {
   },
 };
 
-const commands: CommandSpec[] = [...localCommands, daemonCommand, ...remoteCommands, ...canaryCommands, ...alertsCommands, ...backupCommands, ...certsCommands, ...exportCommands, ...secretsCommands, ...planCommands, ...proxyCommands, versionCommand, helpCommand];
+/** The first positional word of argv (global options and their values skipped). */
+function firstWord(argv: readonly string[]): string | undefined {
+  const takesValue = new Set(GLOBAL_OPTIONS.filter((o) => o.type === 'string').map((o) => `--${o.name}`));
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (arg === '--') return argv[i + 1];
+    if (!arg.startsWith('-')) return arg;
+    if (takesValue.has(arg)) i++;
+  }
+  return undefined;
+}
+
+/**
+ * The commands to parse argv against: only the module that declares its first word (so
+ * `status` loads no other command's code), or all of them for help and unknown words.
+ */
+async function commandsOf(argv: readonly string[]): Promise<CommandSpec[]> {
+  const word = firstWord(argv);
+  if (word === 'version') return [versionCommand, helpCommand];
+  const own = argv.includes('--help') ? undefined : await commandsFor(word);
+  return [...(own ?? (await allCommands())), versionCommand, helpCommand];
+}
 
 async function main(argv: readonly string[]): Promise<number> {
   const wantsJson = argv.includes('--json');
   try {
+    const commands = await commandsOf(argv);
     const { command, input, globals } = parse(argv, commands);
     if (!command || globals.help) {
       process.stdout.write(`${renderHelp(commands, command)}\n`);

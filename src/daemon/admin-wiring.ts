@@ -1,4 +1,7 @@
-/** Wires the admin HTTP listener (metrics, health) to the daemon's store and the proxy. */
+/**
+ * Wires the admin HTTP listener (metrics, health) to the daemon's store and the proxy. The
+ * listener and the metrics code (prom-client) load only when the config has `admin:`.
+ */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../config/load.js';
@@ -6,11 +9,9 @@ import { toSlipwayError } from '../errors.js';
 import type { AdminSpec } from '../config/model.js';
 import { diskSpace } from '../lib/disk-space.js';
 import { formatListenAddress } from '../lib/listen-address.js';
-import { AdminServer } from '../observability/admin-server.js';
-import { collectMetrics, type MetricsSources } from '../observability/collector.js';
+import type { AdminServer } from '../observability/admin-server.js';
+import type { MetricsSources } from '../observability/collector.js';
 import type { AlertingMetrics } from '../observability/alerting-metrics.js';
-import { checkReadiness, DEFAULT_DISK_FLOOR_BYTES } from '../observability/readiness.js';
-import { ProxyClient } from '../proxy/client.js';
 import { PROXY_DIR, PROXY_SOCKET } from '../proxy/protocol.js';
 import type { SqliteStore } from '../store/sqlite-store.js';
 import { VERSION } from '../version.js';
@@ -47,6 +48,12 @@ export interface RunningAdmin {
 export async function startAdmin(o: AdminWiring): Promise<RunningAdmin | undefined> {
   const spec = await adminSpec(o);
   if (!spec) return undefined;
+  const [{ AdminServer }, { collectMetrics }, { checkReadiness, DEFAULT_DISK_FLOOR_BYTES }, { ProxyClient }] = await Promise.all([
+    import('../observability/admin-server.js'),
+    import('../observability/collector.js'),
+    import('../observability/readiness.js'),
+    import('../proxy/client.js'),
+  ]);
   const proxy = new ProxyClient(join(o.stateDir, PROXY_DIR, PROXY_SOCKET), { timeoutMs: PROXY_DEADLINE_MS });
   const disk = () => diskSpace(o.stateDir);
   const server = new AdminServer({

@@ -1,19 +1,18 @@
-/** Wires the alert evaluator to the daemon's store, the proxy and the disk (the collector's sources). */
+/**
+ * Wires the alert evaluator to the daemon's store, the proxy and the disk (the collector's sources).
+ * The evaluator, the notifiers and the metrics collector load only when the config has `alerts:`.
+ */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { toSlipwayError } from '../errors.js';
 import { diskSpace } from '../lib/disk-space.js';
-import { AlertService } from '../observability/alerting/alert-service.js';
-import { createNotifier, DeferredNotifier, redactor, secretValues } from '../observability/alerting/notifier-factory.js';
+import type { AlertService } from '../observability/alerting/alert-service.js';
 import type { Notifier } from '../observability/alerting/notification.js';
 import type { NotifierSpec } from '../config/alerts-model.js';
 import type { SecretSource } from '../secrets/injecting-driver.js';
-import { notifierHasRefs, resolveNotifierSecrets } from '../secrets/notifier-secrets.js';
 import type { Redactor } from '../secrets/redactor.js';
-import { ALERT_STATE_FILE, loadAlertState } from '../observability/alerting/state-file.js';
-import { collectMetrics, type MetricsSources } from '../observability/collector.js';
-import { ProxyClient } from '../proxy/client.js';
+import type { MetricsSources } from '../observability/collector.js';
 import { PROXY_DIR, PROXY_SOCKET } from '../proxy/protocol.js';
 import type { SqliteStore } from '../store/sqlite-store.js';
 import { VERSION } from '../version.js';
@@ -56,6 +55,13 @@ export async function startAlerts(o: AlertWiring): Promise<AlertService | undefi
     return undefined;
   }
   if (!spec) return undefined;
+  const [{ AlertService }, { redactor, secretValues }, { ALERT_STATE_FILE, loadAlertState }, { collectMetrics }, { ProxyClient }] = await Promise.all([
+    import('../observability/alerting/alert-service.js'),
+    import('../observability/alerting/notifier-factory.js'),
+    import('../observability/alerting/state-file.js'),
+    import('../observability/collector.js'),
+    import('../proxy/client.js'),
+  ]);
   const proxy = new ProxyClient(join(o.stateDir, PROXY_DIR, PROXY_SOCKET), { timeoutMs: 2000 });
   const stateFile = join(o.stateDir, ALERT_STATE_FILE);
   const secrets = secretValues(spec.notify);
@@ -95,6 +101,10 @@ export async function startAlerts(o: AlertWiring): Promise<AlertService | undefi
  * test`) fail with the reason until the value is set.
  */
 async function notifierOf(spec: NotifierSpec, o: AlertWiring): Promise<Notifier> {
+  const [{ createNotifier, DeferredNotifier, secretValues }, { notifierHasRefs, resolveNotifierSecrets }] = await Promise.all([
+    import('../observability/alerting/notifier-factory.js'),
+    import('../secrets/notifier-secrets.js'),
+  ]);
   if (!notifierHasRefs(spec)) return createNotifier(spec);
   const deferred = new DeferredNotifier(spec.name, spec.type, async () => {
     if (!o.secrets) throw new Error(`notifier "${spec.name}" uses \${secret:...}, which only the daemon can read`);

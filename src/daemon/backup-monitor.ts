@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { BackupService } from '../backup/backup-service.js';
-import { drillsFile, type DrillResult } from '../backup/drill.js';
+import type { DrillResult } from '../backup/drill.js';
 import type { BackupEvent } from '../backup/events.js';
 import type { Manifest } from '../backup/manifest.js';
 import type { BackupsSpec } from '../config/backups-model.js';
@@ -44,6 +44,7 @@ export class BackupMonitor {
   async seed(service: BackupService, stateDir: string): Promise<void> {
     this.configure(service.spec);
     for (const e of await service.list()) if (e.state === 'verified' && e.manifest) this.#good(e.manifest, e.target);
+    const { drillsFile } = await import('../backup/drill.js');
     const saved = await readFile(drillsFile(stateDir), 'utf8').catch(() => undefined);
     const drills = saved ? ((JSON.parse(saved) as { drills?: DrillResult[] }).drills ?? []) : [];
     for (const d of drills) if (!this.#drills.has(d.source)) this.#drills.set(d.source, { lastOk: d.ok, passed: 0, failed: 0 });

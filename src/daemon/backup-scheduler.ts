@@ -3,7 +3,6 @@
  * in the daemon, from the config the daemon was started with. One timer per job, re-armed
  * after each run from the cron expression; a run never overlaps the previous one of its job.
  */
-import { runDrill } from '../backup/drill.js';
 import { toSlipwayError } from '../errors.js';
 import { nextCronTime } from '../lib/cron-adapter.js';
 import type { ConfigRef, DaemonBackups } from './backup-wiring.js';
@@ -54,6 +53,7 @@ export class BackupScheduler {
     }
     if (drill?.schedule) {
       this.#arm(drill.schedule, 'drill', async () => {
+        const { runDrill } = await import('../backup/drill.js');
         const results = await runDrill(await this.backups.open(this.ref), this.backups.stateDir);
         return results.map((r) => `${r.source}: ${r.ok ? 'pass' : `FAIL (${r.detail})`}`).join(', ');
       });

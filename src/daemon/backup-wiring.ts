@@ -2,9 +2,10 @@
  * Backups in the daemon: the configured BackupService per request (config read like a deploy
  * reads it, secrets resolved from the store), the control API handlers of `slipway backup …`,
  * the pre-deploy snapshot hook the engine calls, and the data half of `rollback --with-data`.
+ * The backup code (and through it the S3 client, age and the compressors) loads on the first
+ * use of a config that has `backups:`: a daemon without backups never carries it.
  */
-import { BackupService, releaseTag } from '../backup/backup-service.js';
-import { runDrill } from '../backup/drill.js';
+import type { BackupService } from '../backup/backup-service.js';
 import type { BackupEntry } from '../backup/repository.js';
 import type { Manifest } from '../backup/manifest.js';
 import type { BackupView } from '../api/backup-schemas.js';
@@ -43,17 +44,18 @@ export class DaemonBackups {
   }
 
   async open(ref: ConfigRef): Promise<BackupService> {
-    return this.of(await loadConfig({ file: ref.configFile, ...(ref.env !== undefined ? { env: ref.env } : {}) }));
+    return await this.of(await loadConfig({ file: ref.configFile, ...(ref.env !== undefined ? { env: ref.env } : {}) }));
   }
 
   /** The service of a loaded config; SLW_BACKUP_NOT_CONFIGURED without `backups:`. */
-  of(config: Config): BackupService {
+  async of(config: Config): Promise<BackupService> {
     if (!config.backups) {
       throw new SlipwayError('SLW_BACKUP_NOT_CONFIGURED', `${config.file} has no backups section.`, {
         hint: 'Add `backups:` with a key, targets (e.g. local: { dir: ./backups }) and sources (docs/config.md#backups).',
       });
     }
     this.#monitor?.configure(config.backups);
+    const { BackupService } = await import('../backup/backup-service.js');
     return new BackupService({ spec: config.backups, stateDir: this.#stateDir, resolve: (v) => this.#resolve(v), ...(this.#monitor ? { emit: this.#monitor.record } : {}) });
   }
 
@@ -72,7 +74,8 @@ export class DaemonBackups {
   async beforeBuild(config: Config, service: string, release: string): Promise<string | undefined> {
     const names = config.backups?.beforeDeploy ?? [];
     if (names.length === 0) return undefined;
-    const manifests = await this.of(config).run(names, releaseTag(service, release));
+    const { releaseTag } = await import('../backup/backup-service.js');
+    const manifests = await (await this.of(config)).run(names, releaseTag(service, release));
     return manifests.map((m) => `${m.source.name}: ${m.id}`).join(', ');
   }
 
@@ -82,6 +85,7 @@ export class DaemonBackups {
    */
   async restoreReleaseData(ref: ConfigRef, service: string, release: string, emit: (e: ProgressEvent) => void): Promise<void> {
     const backups = await this.open(ref);
+    const { releaseTag } = await import('../backup/backup-service.js');
     const tag = releaseTag(service, release);
     const snapshots = await backups.forRelease(tag);
     if (snapshots.length === 0) {
@@ -155,6 +159,9 @@ export function backupHandlers(backups: DaemonBackups): BackupHandlers {
         removed: report.removed.map(backupView),
       };
     },
-    'backup.drill': async (req) => ({ drills: await runDrill(await backups.open(req), backups.stateDir) }),
+    'backup.drill': async (req) => {
+      const { runDrill } = await import('../backup/drill.js');
+      return { drills: await runDrill(await backups.open(req), backups.stateDir) };
+    },
   };
 }

@@ -1,6 +1,5 @@
 import type { Socket } from 'node:net';
 import { createSecureContext, createServer, type SecureContext, type Server } from 'node:tls';
-import { createAlpnChallengeCert } from '../certs/x509-adapter.js';
 import { parseClientHello } from './client-hello.js';
 import { TLS_POLICY } from './tls-policy.js';
 
@@ -56,7 +55,8 @@ export class AlpnChallenges {
       const pending: Pending = { keyAuthorization, context: undefined };
       next.set(name, pending);
       making.push(
-        createAlpnChallengeCert(name, keyAuthorization).then((pair) => {
+        // The X.509 library loads with the first challenge: a proxy without one never loads it.
+        import('../certs/x509-adapter.js').then(({ createAlpnChallengeCert }) => createAlpnChallengeCert(name, keyAuthorization)).then((pair) => {
           pending.context = createSecureContext({ ...TLS_POLICY, cert: pair.certPem, key: pair.keyPem });
         }),
       );

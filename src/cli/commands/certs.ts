@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import type { CertPlan, CertView } from '../../api/schemas.js';
-import { LocalCa } from '../../certs/local-ca.js';
 import type { CommandSpec } from '../command-spec.js';
 import { EXIT } from '../exit-codes.js';
 
@@ -72,6 +71,7 @@ export const certsCommands: CommandSpec[] = [
     options: [],
     run: async (ctx) => {
       // Local on purpose: the root is a file of the state dir, needed before any daemon runs.
+      const { LocalCa } = await import('../../certs/local-ca.js');
       const ca = new LocalCa(join(ctx.stateDir, 'certs'));
       const pem = await ca.rootPem();
       ctx.out(ctx.json ? JSON.stringify({ ok: true, file: ca.certFile, pem }) : pem);

@@ -1,6 +1,3 @@
-import { toYamlDocument } from '../../config/yaml-adapter.js';
-import { prometheusRuleFile } from '../../observability/alert-rules.js';
-import { grafanaDashboard } from '../../observability/grafana-dashboard.js';
 import type { CommandSpec } from '../command-spec.js';
 import { EXIT } from '../exit-codes.js';
 
@@ -12,6 +9,7 @@ export const exportCommands: CommandSpec[] = [
     args: [],
     options: [],
     run: async (ctx) => {
+      const [{ prometheusRuleFile }, { toYamlDocument }] = await Promise.all([import('../../observability/alert-rules.js'), import('../../config/yaml-adapter.js')]);
       const file = prometheusRuleFile();
       ctx.out(ctx.json ? JSON.stringify({ ok: true, rules: file }) : toYamlDocument(file));
       return EXIT.ok;
@@ -23,6 +21,7 @@ export const exportCommands: CommandSpec[] = [
     args: [],
     options: [],
     run: async (ctx) => {
+      const { grafanaDashboard } = await import('../../observability/grafana-dashboard.js');
       const dashboard = grafanaDashboard();
       ctx.out(ctx.json ? JSON.stringify({ ok: true, dashboard }) : JSON.stringify(dashboard, null, 2));
       return EXIT.ok;

@@ -1,10 +1,8 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { checkConfig, type ConfigIssue } from '../../config/load.js';
+import type { ConfigIssue } from '../../config/load.js';
 import type { Config } from '../../config/model.js';
-import { detectApp } from '../../config/init.js';
-import { configJsonSchema } from '../../config/json-schema.js';
 import { SlipwayError } from '../../errors.js';
 import type { CommandSpec } from '../command-spec.js';
 import type { CliContext } from '../context.js';
@@ -16,6 +14,7 @@ import { EXIT } from '../exit-codes.js';
  * `strict` on any warning too. The warnings ride along in `details.warnings`.
  */
 export async function validateLocally(ctx: CliContext, o: { strict?: boolean; preflight?: boolean } = {}): Promise<{ config: Config | undefined; warnings: ConfigIssue[] }> {
+  const { checkConfig } = await import('../../config/load.js');
   const { config, issues, warnings = [] } = await checkConfig({
     file: ctx.configFile,
     ...(ctx.env !== undefined ? { env: ctx.env } : {}),
@@ -54,6 +53,7 @@ export const localCommands: CommandSpec[] = [
       if (existsSync(target) && input.options['force'] !== true) {
         throw new SlipwayError('SLW_USAGE', `${target} already exists.`, { hint: 'Pass --force to overwrite it.' });
       }
+      const { detectApp } = await import('../../config/init.js');
       const { yaml, notes } = await detectApp(ctx.cwd);
       await writeFile(target, yaml);
       if (ctx.json) ctx.out(JSON.stringify({ ok: true, file: target, notes }));
@@ -86,6 +86,7 @@ export const localCommands: CommandSpec[] = [
     args: [],
     options: [],
     run: async (ctx) => {
+      const { configJsonSchema } = await import('../../config/json-schema.js');
       ctx.out(JSON.stringify(configJsonSchema(), null, 2));
       return EXIT.ok;
     },

@@ -1,14 +1,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PlanState } from '../../api/schemas.js';
-import { loadConfig } from '../../config/load.js';
-import { diffEnvironments, planService, planSideOf, type PlanSide } from '../../config/plan.js';
+import type { PlanSide } from '../../config/plan.js';
 import { SlipwayError } from '../../errors.js';
-import { sourceState } from '../../release/source-state.js';
 import type { CommandSpec } from '../command-spec.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-import { renderEnvironmentDiff, renderPlan } from '../render/plan.js';
 import { validateLocally } from './local.js';
 
 /** The daemon's SQLite state; without it nothing was ever deployed from this state dir. */
@@ -34,6 +31,7 @@ function selected(services: Readonly<Record<string, unknown>>, service: string |
 }
 
 async function sidesOf(file: string, env: string): Promise<Record<string, PlanSide>> {
+  const [{ loadConfig }, { planSideOf }] = await Promise.all([import('../../config/load.js'), import('../../config/plan.js')]);
   const config = await loadConfig({ file, env });
   return Object.fromEntries(Object.values(config.services).map((s) => [s.name, planSideOf(s)]));
 }
@@ -47,6 +45,12 @@ export const planCommands: CommandSpec[] = [
     options: [],
     run: async (ctx, input) => {
       await validateLocally(ctx, { preflight: false }); // plan shows changes; the machine is checked by check and deploy
+      const [{ loadConfig }, { planService, planSideOf }, { sourceState }, { renderPlan }] = await Promise.all([
+        import('../../config/load.js'),
+        import('../../config/plan.js'),
+        import('../../release/source-state.js'),
+        import('../render/plan.js'),
+      ]);
       const config = await loadConfig({ file: ctx.configFile, env: ctx.env });
       const names = selected(config.services, input.args['service'], ctx.configFile);
       const { state, note } = await activeState(ctx, input.args['service']);
@@ -74,6 +78,7 @@ export const planCommands: CommandSpec[] = [
       const a = input.args['a'] ?? '';
       const b = input.args['b'] ?? '';
       if (ctx.env !== undefined) throw new SlipwayError('SLW_USAGE', 'diff takes its two environments as arguments, not --env.', { hint: 'slipway diff staging production' });
+      const [{ diffEnvironments }, { renderEnvironmentDiff }] = await Promise.all([import('../../config/plan.js'), import('../render/plan.js')]);
       const diffs = diffEnvironments(await sidesOf(ctx.configFile, a), await sidesOf(ctx.configFile, b));
       ctx.out(ctx.json ? JSON.stringify({ ok: true, a, b, services: diffs }) : renderEnvironmentDiff(a, b, diffs));
       return EXIT.ok;

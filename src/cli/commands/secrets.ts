@@ -4,13 +4,11 @@
  * is read from stdin or --from-file, never from argv (argv is visible in `ps`), and never printed.
  */
 import { readFile } from 'node:fs/promises';
-import { checkConfig } from '../../config/load.js';
 import type { SecretDecl } from '../../config/model.js';
 import { SlipwayError } from '../../errors.js';
-import { parseGenerator, type GeneratorSpec } from '../../secrets/generate.js';
-import { hashPassword } from '../../secrets/password-hash.js';
+import type { GeneratorSpec } from '../../secrets/generate.js';
 import { DEFAULT_SECRETS_ENV } from '../../secrets/reference.js';
-import { SecretStore, type SecretInfo } from '../../secrets/store.js';
+import type { SecretInfo, SecretStore } from '../../secrets/store.js';
 import type { CommandSpec, OptionSpec } from '../command-spec.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
@@ -26,7 +24,9 @@ const GENERATOR_OPTIONS: OptionSpec[] = [
   { name: 'curve', type: 'string', description: 'ec: P-256 (default), P-384 or P-521' },
 ];
 
-function storeOf(ctx: CliContext): SecretStore {
+/** The store, its code loaded on first use (the CLI loads only what a command needs). */
+async function storeOf(ctx: CliContext): Promise<SecretStore> {
+  const { SecretStore } = await import('../../secrets/store.js');
   return new SecretStore({ stateDir: ctx.stateDir, env: ctx.env ?? DEFAULT_SECRETS_ENV, environ: process.env, onNote: (text) => ctx.err(`note: ${text}`) });
 }
 
@@ -52,11 +52,12 @@ async function readValue(fromFile: string | boolean | undefined): Promise<string
 
 /** The declaration of NAME in the config, when there is a valid config. */
 async function declOf(ctx: CliContext, name: string): Promise<SecretDecl | undefined> {
+  const { checkConfig } = await import('../../config/load.js');
   const { config } = await checkConfig({ file: ctx.configFile, ...(ctx.env !== undefined ? { env: ctx.env } : {}) });
   return config?.secrets?.[name];
 }
 
-function generatorFrom(input: Readonly<Record<string, string | boolean | undefined>>, decl: SecretDecl | undefined, name: string): GeneratorSpec {
+async function generatorFrom(input: Readonly<Record<string, string | boolean | undefined>>, decl: SecretDecl | undefined, name: string): Promise<GeneratorSpec> {
   const kind = input['kind'];
   if (typeof kind !== 'string') {
     if (decl?.generate) return decl.generate;
@@ -65,6 +66,7 @@ function generatorFrom(input: Readonly<Record<string, string | boolean | undefin
   const spec: Record<string, unknown> = { kind };
   for (const key of ['bytes', 'length', 'bits'] as const) if (typeof input[key] === 'string') spec[key] = Number(input[key]);
   for (const key of ['alphabet', 'curve'] as const) if (typeof input[key] === 'string') spec[key] = input[key];
+  const { parseGenerator } = await import('../../secrets/generate.js');
   return parseGenerator(spec);
 }
 
@@ -92,7 +94,7 @@ export const secretsCommands: CommandSpec[] = [
     options: [FROM_FILE],
     run: async (ctx, input) => {
       const name = input.args['name'] ?? '';
-      const store = storeOf(ctx);
+      const store = await storeOf(ctx);
       const value = await readValue(input.options['from-file']);
       const exists = await store.has(name);
       return changed(ctx, exists ? 'replaced' : 'set', store, await store.set(name, value, exists ? 'rotated' : 'set'));
@@ -104,7 +106,7 @@ export const secretsCommands: CommandSpec[] = [
     args: [],
     options: [],
     run: async (ctx) => {
-      const store = storeOf(ctx);
+      const store = await storeOf(ctx);
       const list = await store.list();
       ctx.out(ctx.json ? JSON.stringify({ ok: true, env: store.env, secrets: list }) : renderList(store.env, list));
       return EXIT.ok;
@@ -117,8 +119,8 @@ export const secretsCommands: CommandSpec[] = [
     options: GENERATOR_OPTIONS,
     run: async (ctx, input) => {
       const name = input.args['name'] ?? '';
-      const spec = generatorFrom(input.options, await declOf(ctx, name), name);
-      const store = storeOf(ctx);
+      const spec = await generatorFrom(input.options, await declOf(ctx, name), name);
+      const store = await storeOf(ctx);
       return changed(ctx, `generated (${spec.kind})`, store, await store.generate(name, spec));
     },
   },
@@ -129,10 +131,10 @@ export const secretsCommands: CommandSpec[] = [
     options: [FROM_FILE, ...GENERATOR_OPTIONS],
     run: async (ctx, input) => {
       const name = input.args['name'] ?? '';
-      const store = storeOf(ctx);
+      const store = await storeOf(ctx);
       const decl = await declOf(ctx, name);
       const generated = typeof input.options['kind'] === 'string' || (decl?.generate !== undefined && input.options['from-file'] === undefined);
-      const next = generated ? { spec: generatorFrom(input.options, decl, name) } : { value: await readValue(input.options['from-file']) };
+      const next = generated ? { spec: await generatorFrom(input.options, decl, name) } : { value: await readValue(input.options['from-file']) };
       return changed(ctx, 'rotated', store, await store.rotate(name, next));
     },
   },
@@ -144,6 +146,7 @@ export const secretsCommands: CommandSpec[] = [
     run: async (ctx, input) => {
       const password = await readValue(input.options['from-file']);
       if (password.length === 0) throw new SlipwayError('SLW_SECRETS_BAD_VALUE', 'The password read is empty.');
+      const { hashPassword } = await import('../../secrets/password-hash.js');
       const hash = hashPassword(password);
       ctx.out(ctx.json ? JSON.stringify({ ok: true, hash }) : hash);
       return EXIT.ok;
