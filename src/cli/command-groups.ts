@@ -34,6 +34,7 @@ export const FIRST_WORDS: Readonly<Record<string, GroupName>> = {
   status: 'remote',
   history: 'remote',
   logs: 'remote',
+  events: 'remote',
   lock: 'remote',
   stop: 'remote',
   canary: 'canary',
