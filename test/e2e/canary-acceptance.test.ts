@@ -151,9 +151,10 @@ async function promoteUnchanged(server: Server, count: number, signal: AbortSign
 
 /**
  * Three deploys failing 5 % of requests at `weight`: each rolled back in its first step. Time
- * to verdict is counted in seconds of traffic at the simulation's 100 req/s (the step's
- * requests / 100), the unit of the 17 / 10 / 6 s: on a busy machine the load generator may
- * not reach 100 req/s, and the judge's speed is in requests, not in wall-clock seconds.
+ * to verdict is counted in seconds of traffic at the simulation's 100 req/s (the canary's
+ * requests in the step / (weight × 100)), the unit of the 17 / 10 / 6 s: on a busy machine
+ * the load generator may not reach 100 req/s, and the judge's speed is in requests, not in
+ * wall-clock seconds.
  */
 async function errorVerdicts(p: Project, weight: string, before: number): Promise<void> {
   // Only a verdict ends the step: it waits for more requests than it will ever get (lowTraffic: hold).
@@ -169,8 +170,9 @@ async function errorVerdicts(p: Project, weight: string, before: number): Promis
     assert.equal(rest.length, 0, 'rolled back in the first step');
     assert.equal(step?.outcome, 'rollback');
     assert.ok((step?.tests?.['errors']?.evidence ?? 0) >= 1 || /in a row/.test(d.result.reason ?? ''), d.result.reason);
-    const requests = (step?.releases ?? []).reduce((sum, r) => sum + r.requests, 0);
-    times.push(requests / RPS);
+    // The canary's requests over what it gets per second at 100 req/s: the simulation's seconds.
+    const canaryRequests = step?.releases[1]?.requests ?? Infinity;
+    times.push(Math.round((canaryRequests / ((Number(weight.slice(0, -1)) / 100) * RPS)) * 100) / 100);
     wall.push((step?.ms ?? 0) / 1000);
   }
   const m = median(times);
