@@ -1,18 +1,23 @@
 // The canary judge by seeded simulation (no sleeping, no clock): time to verdict and the
 // false-rollback rate, next to two references run on the very same synthetic traffic (same
-// seeds): Flagger's published defaults and Argo Rollouts' documented analysis example.
+// seeds): Flagger's published defaults and Argo Rollouts' documented analysis example; and
+// slipway's judge as it was before margins and the load guard ("naive"), to show what they buy.
 //
 //   node --import tsx bench/judge-sim.ts            # 1,000 runs per scenario
 //   node --import tsx bench/judge-sim.ts 200        # fewer, for a quick look
 import { quantile, subtract, type LatencyHistogram } from '../src/lib/latency-histogram.js';
 import type { CanarySnapshot } from '../src/engine/canary-judge/canary-judge.js';
+import { CanaryJudge } from '../src/engine/canary-judge/canary-judge.js';
 import { simulateMany, type Scenario, type SnapshotJudge, type Summary } from '../src/engine/canary-judge/simulate.js';
 import {
+  coldStart,
   errorRegression,
   hardDownQuiet,
+  loadDependentNoRegression,
   noRegression,
   quietNoRegression,
   sharedOutage,
+  slowFivePercent,
   tailRegression,
 } from '../src/engine/canary-judge/scenarios.js';
 
@@ -61,7 +66,19 @@ const flagger = () => new WindowRule({ intervalS: 60, minSuccess: 0.99, maxP99Ms
 /** Argo Rollouts' analysis example: interval 5m, success rate ≥ 95 %, failureLimit 3 (fails at failed > 3). */
 const argo = () => new WindowRule({ intervalS: 300, minSuccess: 0.95, failedChecks: 4 });
 
-const healthy: Scenario[] = [noRegression(3600), quietNoRegression(3600), sharedOutage(0.05), sharedOutage(0.25), sharedOutage(0.5)];
+/** slipway's judge before margins and the load guard: any difference counts, at any per-instance load. */
+const naive = () => new CanaryJudge({ errorMargin: 0, latencyMargin: { relative: 0, ms: 0 }, maxLoadRatio: Infinity });
+
+const healthy: Scenario[] = [
+  noRegression(3600),
+  quietNoRegression(3600),
+  sharedOutage(0.05),
+  sharedOutage(0.25),
+  sharedOutage(0.5),
+  loadDependentNoRegression(),
+  loadDependentNoRegression([0.2, 0.5, 0.95], 125, 900),
+  coldStart(),
+];
 const LONG = 1800; // long enough for Argo's 4 × 5 min
 const regressions: Scenario[] = [
   errorRegression(0.05, 0.05, 0.005, LONG),
@@ -72,6 +89,7 @@ const regressions: Scenario[] = [
   errorRegression(0.25, 0.01, 0.005, LONG),
   tailRegression(0.05, LONG),
   tailRegression(0.25, LONG),
+  slowFivePercent(0.25, LONG),
   hardDownQuiet(0.5, LONG),
 ];
 
@@ -91,7 +109,7 @@ for (const [list, regression] of [
 ] as const) {
   for (const scenario of list) {
     const ours = simulateMany(scenario, RUNS, SEED);
-    const refs = [simulateMany(scenario, RUNS, SEED, flagger), simulateMany(scenario, RUNS, SEED, argo)];
+    const refs = [simulateMany(scenario, RUNS, SEED, naive), simulateMany(scenario, RUNS, SEED, flagger), simulateMany(scenario, RUNS, SEED, argo)];
     rows.push(`| ${scenario.name} | ${cell(ours, regression)} | ${refs.map((r) => cell(r, regression)).join(' | ')} |`);
     causes.push(`${scenario.name}: ${JSON.stringify(ours.causes)}`);
   }
@@ -101,8 +119,8 @@ console.log(`Canary judge simulation: ${RUNS} runs per scenario, seed ${SEED}, 1
 console.log('');
 console.log('Cells: share of runs rolled back; for regressions also median / p90 seconds of traffic to the verdict.');
 console.log('');
-console.log('| scenario | slipway (mSPRT, α = 0.01) | Flagger defaults (1m × 5) | Argo example (5m, failureLimit 3) |');
-console.log('| --- | --- | --- | --- |');
+console.log('| scenario | slipway (mSPRT, α = 0.01, margins, load guard) | slipway naive (no margins, no load guard) | Flagger defaults (1m × 5) | Argo example (5m, failureLimit 3) |');
+console.log('| --- | --- | --- | --- | --- |');
 for (const row of rows) console.log(row);
 console.log('');
 console.log('slipway rollbacks by rule:');

@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 # python3 and busybox (apps nobody here wrote: http.server, httpd),
 # postgresql, age, zstd, sqlite3 (backups), prometheus (metrics: prometheus and promtool),
 # prometheus-alertmanager (alert delivery to the Alertmanager v2 API),
-# pebble and openssl (TLS: the ACME test server, protocol checks).
+# pebble and openssl (TLS: the ACME test server, protocol checks), busybox and python3
+# (servers nobody here wrote: busybox httpd with a CGI script, python's http.server).
 need=()
 command -v git >/dev/null || need+=(git)
 command -v python3 >/dev/null || need+=(python3)
@@ -20,6 +21,8 @@ command -v zstd >/dev/null || need+=(zstd)
 command -v sqlite3 >/dev/null || need+=(sqlite3)
 command -v promtool >/dev/null || need+=(prometheus)
 command -v prometheus-alertmanager >/dev/null || need+=(prometheus-alertmanager)
+command -v busybox >/dev/null || need+=(busybox)
+command -v python3 >/dev/null || need+=(python3)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then

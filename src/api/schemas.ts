@@ -117,6 +117,23 @@ export const ReleaseReportSchema = z.strictObject({
 
 export const LatencySummarySchema = z.strictObject({ p50: z.number(), p99: z.number(), requests: z.number() });
 
+/** One judge test over a canary step (counts are cumulative since the canary began, as the judge keeps them). */
+export const CanaryTestReportSchema = z.strictObject({
+  state: z.enum(['passed', 'failed', 'not judged', 'off']),
+  /** ln(e-value) / ln(1/α) when the step ended, floored to 0.001: 1 means rolled back. */
+  evidence: z.number(),
+  peak: z.number(),
+  /** Failures (errors) or slow requests (p95, p99), and the requests they are out of. */
+  canary: z.number(),
+  canaryRequests: z.number(),
+  stable: z.number(),
+  stableRequests: z.number(),
+  thresholdMs: z.number().optional(),
+  canaryThresholdMs: z.number().optional(),
+  /** Why the test took no data in the step's last second. */
+  idle: z.string().optional(),
+});
+
 export const DeployReportSchema = z.strictObject({
   /** Requests and failures per release while the deploy ran (from the proxy's own counts). */
   releases: z.array(ReleaseReportSchema),
@@ -133,8 +150,14 @@ export const DeployReportSchema = z.strictObject({
         releases: z.array(
           z.strictObject({ release: z.string(), requests: z.number(), failures: z.number(), p50: z.number().optional(), p99: z.number().optional() }),
         ),
-        /** Evidence as a fraction of the rollback threshold (1 = roll back), sampled every 5 s. */
+        /** Evidence as a fraction of the rollback threshold (1 = roll back), sampled every 5 s and at the step's end. */
         evidence: z.array(z.strictObject({ atMs: z.number(), errors: z.number(), p95: z.number(), p99: z.number() })),
+        /** Why the step ran at this weight and how it was meant to end (first weight, low traffic). */
+        why: z.string().optional(),
+        /** Per test, the judge's numbers when the step ended: the figures behind its verdict. */
+        tests: z
+          .strictObject({ errors: CanaryTestReportSchema, p95: CanaryTestReportSchema, p99: CanaryTestReportSchema })
+          .optional(),
       }),
     )
     .optional(),

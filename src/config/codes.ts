@@ -225,6 +225,11 @@ export const configCodes = {
     hint: 'Use cookie (default), none, or header:<name> (a request header holding a user id, such as header:X-User-Id).',
     kind: 'user',
   },
+  SLW_CONFIG_CANARY_JUDGE: {
+    title: 'A canary judge setting is not one slipway can use.',
+    hint: 'judge takes { errors: on | off | { margin: 0.2% }, latency: on | off | { margin: "20% + 5ms", quantiles: [p95, p99], loadRatio: 2 }, alpha: 0.01 }; warmup is a duration; lowTraffic is health or hold (docs/config.md).',
+    kind: 'user',
+  },
   SLW_CONFIG_CANARY_STEPS: {
     title: 'The canary steps do not form a valid plan.',
     hint: 'Steps must be above 0% and increase (e.g. [5%, 25%, 50%]); minHold and minRequests take one value per step, or one value for all.',

@@ -158,6 +158,27 @@ export interface CanarySpec {
   readonly maxHoldMs: number;
   readonly bakeMs: number;
   readonly sticky: { readonly kind: 'cookie' | 'header'; readonly name: string } | undefined;
+  /** How the judge decides (absent in hand-built specs: the judge's defaults). */
+  readonly judge?: CanaryJudgeSpec | undefined;
+  /** The canary's latency does not count for this long after its first request. */
+  readonly warmupMs?: number | undefined;
+  /** A step that cannot reach its minRequests within its minHold: move on after minHold (health), or wait (hold). */
+  readonly lowTraffic?: 'health' | 'hold' | undefined;
+}
+
+export interface CanaryJudgeSpec {
+  /** False-rollback budget of the whole judge per deploy. */
+  readonly alpha: number;
+  /** The error-rate test (margin in absolute rate, 0.002 = 0.2 pp); absent: off. */
+  readonly errors: { readonly margin: number } | undefined;
+  /** The latency tests; absent: off. */
+  readonly latency:
+    | {
+        readonly margin: { readonly relative: number; readonly ms: number };
+        readonly quantiles: readonly ('p95' | 'p99')[];
+        readonly loadRatio: number;
+      }
+    | undefined;
 }
 
 export interface SecretDecl {

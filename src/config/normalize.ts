@@ -12,6 +12,7 @@ import { secretDecls, serviceEnv } from './secrets-normalize.js';
 import { acmeSpec, httpsPort, routeTlsFields } from './tls-normalize.js';
 import { basicAuthSpec, limitsSpec, rateLimitSpecs, routeZone } from './proxy-policy-normalize.js';
 import { headersSpec } from './headers-normalize.js';
+import { normalizeCanaryJudge } from './canary-judge-normalize.js';
 
 export interface NormalizeContext {
   readonly file: string;
@@ -88,6 +89,9 @@ function normalizeCanary(service: string, c: ParsedCanary): CanarySpec {
         : c.sticky === 'cookie'
           ? { kind: 'cookie', name: `slipway_${service.replace(/-/g, '_')}` }
           : { kind: 'header', name: c.sticky.slice('header:'.length) },
+    judge: normalizeCanaryJudge(c.judge),
+    warmupMs: ms(c.warmup),
+    lowTraffic: c.lowTraffic,
   };
 }
 

@@ -9,6 +9,7 @@ import { envFileSchema, secretFilesSchema, secretsSchema } from './secrets-schem
 import { hsts, routeTls, tlsSchema } from './tls-schema.js';
 import { proxyPolicyFields, routePolicyFields } from './proxy-policy-schema.js';
 import { compressSchema, headersSchema } from './headers-schema.js';
+import { canaryJudgeFields } from './canary-judge-schema.js';
 
 export const proxySchema = z.strictObject({
   http: port.default(80).describe('HTTP listen port (default 80).'),
@@ -49,6 +50,7 @@ export const canarySchema = z.strictObject({
   maxHold: duration('15m', 'Longest time a step waits for enough requests before the canary pauses'),
   bake: duration('60s', 'Time at 95% (the old release keeps 5% as a live comparison) before 100%'),
   sticky: stickyMode.default('cookie').describe('How a user stays on one release: cookie, header:<name>, or none (default cookie).'),
+  ...canaryJudgeFields,
 });
 
 export const strategySchema = z.union([
@@ -68,7 +70,7 @@ export const serviceSchema = z.strictObject({
   keepWarm: duration('10m', 'Time old instances stay up for instant rollback'),
   watch: duration('30s', 'Watch window after the switch'),
   stopTimeout: duration('10s', 'Grace between SIGTERM and SIGKILL'),
-  strategy: strategySchema.default('blue-green').describe('blue-green (default), canary, or { canary: { steps, minHold, minRequests, maxHold, bake, sticky } }.'),
+  strategy: strategySchema.default('blue-green').describe('blue-green (default), canary, or { canary: { steps, minHold, minRequests, maxHold, bake, sticky, judge, warmup, lowTraffic } }.'),
   env: z.record(envVarName, envValue).default({}).describe('Environment of the instances; values become strings.'),
   secretFiles: secretFilesSchema,
   envFile: envFileSchema,

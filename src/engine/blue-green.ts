@@ -1,7 +1,8 @@
 import type { Config } from '../config/model.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildRelease } from './build-release.js';
-import { canaryPlan, revertCanary, runCanary, stableRate } from './canary.js';
+import { canaryProgress, revertCanary, runCanary, stableRate } from './canary.js';
+import { describePlan } from './canary-report.js';
 import type { EngineContext } from './context.js';
 import { DeploymentRun, type Reporter } from './deployment-run.js';
 import { gateInstances } from './health-gate.js';
@@ -78,9 +79,9 @@ export async function deployService(
         if (waited < RATE_WINDOW_MS) await sleep(RATE_WINDOW_MS - waited);
         const now = await snapshotOf(run);
         const rps = stableRate(name, from, start, now, deps.now() - run.startedAt);
-        const plan = canaryPlan(spec.canary, rps);
-        run.note(`canary plan: ${plan.map((s) => `${Math.round(s.weight * 1000) / 10}%`).join(' → ')} → 100% (stable traffic ${rps === undefined ? 'unknown' : `${rps.toFixed(1)} req/s`})`);
-        run.setState('canary', { canary: { plan, maxHoldMs: spec.canary.maxHoldMs, step: 0, weight: 0, paused: false, promote: false, abort: false } });
+        const progress = canaryProgress(spec.canary, rps);
+        run.note(describePlan(progress.plan, rps));
+        run.setState('canary', { canary: progress });
         return await runCanary(ctx, run, { release, from, start, timings });
       }
       run.note('first deploy of this service: nothing to compare a canary with, so it goes blue-green');

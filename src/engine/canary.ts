@@ -4,8 +4,9 @@ import type { CanarySpec } from '../config/model.js';
 import { SlipwayError } from '../errors.js';
 import { quantile } from '../lib/latency-histogram.js';
 import { CanaryJudge, countsFromStats, type CanaryVerdict } from './canary-judge/canary-judge.js';
+import { judgeOptions } from './canary-judge/from-spec.js';
 import { currentProgress } from './canary-control.js';
-import { firstWeight } from './canary-judge/first-weight.js';
+import { evidenceShare, pct, raisePeaks, stepTests, stepWhy } from './canary-report.js';
 import type { EngineContext } from './context.js';
 import type { DeploymentRun } from './deployment-run.js';
 import { finish, type OperationResult, type Timings } from './outcome.js';
@@ -21,21 +22,38 @@ type CanaryReport = NonNullable<DeployReport['canary']>;
 type StepOutcome = { kind: 'next' | 'promote' | 'abort' } | { kind: 'rollback'; reason: string };
 
 /**
- * The steps of a canary: the configured weights, then the bake at 95 %. On a quiet service
- * the first weight is raised to clamp(300 / (120 × rps), 5 %, 50 %) so that the judge sees
- * enough requests; later steps at or below it are dropped.
+ * The steps of a canary: the configured weights as written (the first weight is never
+ * raised), then the bake at 95 %. A step whose share of the stable release's current rate
+ * cannot bring its minRequests within its minHold is marked, with what the user chose for
+ * low traffic (`lowTraffic`: move on after the hold on health, or hold for the requests).
  */
 export function canaryPlan(spec: CanarySpec, requestsPerSecond?: number): CanaryPlanStep[] {
-  const steps = spec.steps.map((weight, i) => ({
-    weight,
-    minHoldMs: spec.minHoldMs[i] ?? spec.minHoldMs.at(-1) ?? 60_000,
-    minRequests: spec.minRequests[i] ?? spec.minRequests.at(-1) ?? 0,
-    bake: false,
-  }));
-  const floor = requestsPerSecond === undefined ? 0 : firstWeight(requestsPerSecond);
-  const [first, ...rest] = steps;
-  const raised = first && floor > first.weight ? [{ ...first, weight: floor }, ...rest.filter((s) => s.weight > floor)] : steps;
-  return [...raised, { weight: BAKE_WEIGHT, minHoldMs: spec.bakeMs, minRequests: 0, bake: true }];
+  const policy = spec.lowTraffic ?? 'health';
+  const steps = spec.steps.map((weight, i): CanaryPlanStep => {
+    const minHoldMs = spec.minHoldMs[i] ?? spec.minHoldMs.at(-1) ?? 60_000;
+    const minRequests = spec.minRequests[i] ?? spec.minRequests.at(-1) ?? 0;
+    const rate = requestsPerSecond === undefined || !Number.isFinite(requestsPerSecond) ? undefined : requestsPerSecond * weight;
+    const expected = rate === undefined ? undefined : Math.floor((rate * minHoldMs) / 1000);
+    if (expected === undefined || rate === undefined || expected >= minRequests) return { weight, minHoldMs, minRequests, bake: false };
+    const secondsNeeded = rate > 0 ? minRequests / rate : Infinity;
+    return { weight, minHoldMs, minRequests, bake: false, lowTraffic: { expected, secondsNeeded, policy } };
+  });
+  return [...steps, { weight: BAKE_WEIGHT, minHoldMs: spec.bakeMs, minRequests: 0, bake: true }];
+}
+
+/** A canary's journaled progress at its start: the plan, the judge's settings, the rate they were planned for. */
+export function canaryProgress(spec: CanarySpec, requestsPerSecond: number | undefined): CanaryProgress {
+  return {
+    plan: canaryPlan(spec, requestsPerSecond),
+    maxHoldMs: spec.maxHoldMs,
+    ...(requestsPerSecond === undefined ? {} : { requestsPerSecond }),
+    judge: { spec: spec.judge, warmupMs: spec.warmupMs },
+    step: 0,
+    weight: 0,
+    paused: false,
+    promote: false,
+    abort: false,
+  };
 }
 
 /** The stable release's request rate between two proxy snapshots. */
@@ -58,10 +76,10 @@ export interface CanaryRun {
  * traffic back in one table swap; `pause` holds the weights; `promote` skips to 100 %.
  */
 export async function runCanary(ctx: EngineContext, run: DeploymentRun, c: CanaryRun): Promise<OperationResult> {
-  const judge = new CanaryJudge();
-  const report: CanaryReport = [];
   const progress = run.record.canary;
   if (!progress) throw new Error('canary progress missing');
+  const judge = new CanaryJudge(judgeOptions({ judge: progress.judge?.spec, warmupMs: progress.judge?.warmupMs }));
+  const report: CanaryReport = [];
   for (let i = progress.step; i < progress.plan.length; i++) {
     const step = progress.plan[i];
     if (!step) break;
@@ -70,7 +88,7 @@ export async function runCanary(ctx: EngineContext, run: DeploymentRun, c: Canar
       async () => {
         setWeight(ctx, run, c.release.id, i, step.weight);
         await ctx.publisher.publish(`canary ${run.record.service} ${c.release.id} at ${pct(step.weight)}`);
-        return holdStep(ctx, run, c, judge, step, progress.maxHoldMs, report);
+        return holdStep(ctx, run, c, judge, step, progress.maxHoldMs, report, stepWhy(step, i, progress.requestsPerSecond));
       },
       (o) => `${pct(step.weight)}${step.bake ? ' (bake)' : ''} → ${o.kind}${o.kind === 'rollback' ? `: ${o.reason}` : ''}`,
     );
@@ -107,16 +125,21 @@ async function holdStep(
   step: CanaryPlanStep,
   maxHoldMs: number,
   report: CanaryReport,
+  why: string,
 ): Promise<StepOutcome> {
   const { deps } = ctx;
   const service = run.record.service;
   const began = deps.now();
   const first = await deps.dataPlane.status().catch(() => undefined);
-  const entry: CanaryReport[number] = { weight: step.weight, ms: 0, outcome: 'next', releases: [], evidence: [] };
+  const entry: CanaryReport[number] = { weight: step.weight, ms: 0, outcome: 'next', releases: [], evidence: [], why };
   report.push(entry);
   let last: Snapshot = first;
   let lastEvidence = -EVIDENCE_EVERY_MS;
+  let lastVerdict: CanaryVerdict | undefined;
+  let lastVerdictAt = 0;
+  const peaks = { errors: 0, p95: 0, p99: 0 };
   let noted = false;
+  const waitForRequests = step.lowTraffic?.policy !== 'health';
   for (;;) {
     await sleep(TICK_MS);
     const progress: CanaryProgress | undefined = currentProgress(deps, run.id);
@@ -124,14 +147,24 @@ async function holdStep(
       entry.ms = deps.now() - began;
       entry.outcome = kind.kind;
       entry.releases = [c.from, c.release.id].map((r) => summary(service, r, first, last));
+      if (lastVerdict) {
+        // The step's figures are the judge's own, from the verdict that ended it.
+        entry.tests = stepTests(lastVerdict, peaks);
+        if (entry.evidence.at(-1)?.atMs !== lastVerdictAt) entry.evidence.push(evidenceOf(lastVerdict, lastVerdictAt));
+      }
       return kind;
     };
     if (progress?.abort) return done({ kind: 'abort' });
     if (progress?.promote) return done({ kind: 'promote' });
     const status = await deps.dataPlane.status().catch(() => undefined);
     if (status) last = status;
-    const verdict = status ? judge.observe(snapshotFor(service, c, status, deps.now(), step.weight)) : undefined;
+    const verdict = status ? judge.observe(snapshotFor(deps, service, c, status, deps.now(), step.weight)) : undefined;
     const elapsed = deps.now() - began;
+    if (verdict) {
+      lastVerdict = verdict;
+      lastVerdictAt = elapsed;
+      raisePeaks(peaks, verdict);
+    }
     if (verdict && elapsed - lastEvidence >= EVIDENCE_EVERY_MS) {
       entry.evidence.push(evidenceOf(verdict, elapsed));
       lastEvidence = elapsed;
@@ -139,7 +172,7 @@ async function holdStep(
     if (verdict?.decision === 'rollback') return done({ kind: 'rollback', reason: verdict.reason });
     if (progress?.paused || !verdict || verdict.decision === 'pause') continue;
     const requests = (releaseStats(status, service, c.release.id)?.requests ?? 0) - (releaseStats(first, service, c.release.id)?.requests ?? 0);
-    if (elapsed >= step.minHoldMs && requests >= step.minRequests) return done({ kind: 'next' });
+    if (elapsed >= step.minHoldMs && (requests >= step.minRequests || !waitForRequests)) return done({ kind: 'next' });
     if (elapsed >= maxHoldMs && !noted) {
       noted = true;
       run.note(`not enough canary traffic after ${Math.round(elapsed / 1000)}s (${requests}/${step.minRequests} requests): holding; \`slipway canary promote\` or \`abort\` decides`);
@@ -147,18 +180,20 @@ async function holdStep(
   }
 }
 
-function snapshotFor(service: string, c: CanaryRun, status: NonNullable<Snapshot>, atMs: number, weight: number) {
+function snapshotFor(deps: EngineContext['deps'], service: string, c: CanaryRun, status: NonNullable<Snapshot>, atMs: number, weight: number) {
+  // Latency is compared per instance: the judge needs how many serve each release.
+  const serving = (releaseId: string) => deps.store.instances({ releaseId, live: true }).filter((i) => i.state === 'healthy').length;
   return {
     atMs,
     weight,
     stable: countsFromStats(releaseStats(status, service, c.from)),
     canary: countsFromStats(releaseStats(status, service, c.release.id)),
+    instances: { stable: Math.max(1, serving(c.from)), canary: Math.max(1, serving(c.release.id)) },
   };
 }
 
 function evidenceOf(v: CanaryVerdict, atMs: number): CanaryReport[number]['evidence'][number] {
-  const share = (e: { logE: number; logThreshold: number }): number => Math.round(Math.max(0, e.logE / e.logThreshold) * 1000) / 1000;
-  return { atMs, errors: share(v.evidence.errors), p95: share(v.evidence.p95), p99: share(v.evidence.p99) };
+  return { atMs, errors: evidenceShare(v.evidence.errors), p95: evidenceShare(v.evidence.p95), p99: evidenceShare(v.evidence.p99) };
 }
 
 function summary(service: string, release: string, from: Snapshot, to: Snapshot): CanaryReport[number]['releases'][number] {
@@ -181,8 +216,4 @@ export async function revertCanary(ctx: EngineContext, run: DeploymentRun): Prom
     if (service) tx.putService({ ...service, canary: undefined });
   });
   await ctx.publisher.publish(`canary ${run.record.service} reverted`);
-}
-
-function pct(weight: number): string {
-  return `${Math.round(weight * 1000) / 10}%`;
 }

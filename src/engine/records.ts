@@ -1,4 +1,5 @@
 import type { InstanceHandle } from '../drivers/driver.js';
+import type { CanaryJudgeSpec } from '../config/model.js';
 import type { InstanceState } from './instance-state.js';
 import type { DeploymentKind, DeploymentState } from './deployment-state.js';
 
@@ -104,11 +105,20 @@ export interface CanaryPlanStep {
   readonly minRequests: number;
   /** The last step: 95 % with the old release kept at 5 % as a live comparison. */
   readonly bake: boolean;
+  /**
+   * Set when the stable release's rate before the canary cannot bring `minRequests` canary
+   * requests within `minHoldMs`: what was expected, and what the user chose (strategy.canary.lowTraffic).
+   */
+  readonly lowTraffic?: { readonly expected: number; readonly secondsNeeded: number; readonly policy: 'health' | 'hold' } | undefined;
 }
 
 export interface CanaryProgress {
   readonly plan: readonly CanaryPlanStep[];
   readonly maxHoldMs: number;
+  /** The stable release's rate measured before the canary began, req/s (undefined: unknown). */
+  readonly requestsPerSecond?: number | undefined;
+  /** The judge's settings, journaled so that a resumed canary judges alike (absent: defaults). */
+  readonly judge?: { readonly spec: CanaryJudgeSpec | undefined; readonly warmupMs: number | undefined } | undefined;
   /** Index into the plan (steps, then the bake). */
   readonly step: number;
   readonly weight: number;

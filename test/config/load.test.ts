@@ -39,6 +39,9 @@ test('minimal config gets every default', async () => {
         maxHoldMs: 900_000,
         bakeMs: 60_000,
         sticky: { kind: 'cookie', name: 'slipway_worker' },
+        judge: { alpha: 0.01, errors: { margin: 0.002 }, latency: { margin: { relative: 0.2, ms: 5 }, quantiles: ['p95', 'p99'], loadRatio: 2 } },
+        warmupMs: 30_000,
+        lowTraffic: 'health',
       },
       headers: { preset: 'relaxed', set: {}, remove: [] },
       compress: true,
@@ -63,6 +66,9 @@ test('canary strategy: percentages, one value for every step, sticky by header',
     maxHoldMs: 900_000,
     bakeMs: 60_000,
     sticky: { kind: 'header', name: 'X-User' },
+    judge: { alpha: 0.01, errors: { margin: 0.002 }, latency: { margin: { relative: 0.2, ms: 5 }, quantiles: ['p95', 'p99'], loadRatio: 2 } },
+    warmupMs: 30_000,
+    lowTraffic: 'health',
   });
 });
 

@@ -97,12 +97,13 @@ test('a good release is promoted through every step; the report shows each step'
 test('pause, sticky cookie, daemon restart mid-canary, promote; then abort', { timeout: 180_000 }, async () => {
   const p = await makeProject();
   try {
-    // No load here: a quiet service, so the first weight is raised to 50% (clamp(300 / (120 × rps), 5%, 50%)).
-    await canaryConfig(p, '{ steps: [20%, 70%], minHold: [2s, 2s], minRequests: 0, bake: 2s, sticky: cookie }');
+    // No load here: a quiet service. The first weight is the configured 20% (it is never raised);
+    // its hold is long enough that the pause below lands in it.
+    await canaryConfig(p, '{ steps: [20%, 70%], minHold: [90s, 2s], minRequests: 0, bake: 2s, sticky: cookie }');
     await startAndDeploy(p);
     await setVersion(p, 'v2');
     const deploying = spawn(process.execPath, [CLI, 'deploy', '--config', p.configFile], { env: { ...process.env, SLIPWAY_TEST_MARK: p.mark }, stdio: 'ignore' });
-    await waitFor('a canary in progress', async () => ((await cli(p, ['canary', 'status', '--json'])).json?.canaries?.length ? true : undefined));
+    await waitFor('a canary in progress', async () => ((await cli(p, ['canary', 'status', '--json'])).json?.canaries?.length ? true : undefined), 60_000);
     assert.equal((await cli(p, ['canary', 'pause'])).code, 0);
 
     // A client pinned to each side by its cookie.
@@ -123,9 +124,9 @@ test('pause, sticky cookie, daemon restart mid-canary, promote; then abort', { t
     const after = await cli(p, ['canary', 'status', '--json']);
     assert.equal(after.json.canaries.length, 1);
     assert.equal(after.json.canaries[0].paused, true);
-    assert.equal(after.json.canaries[0].weight, 0.5);
+    assert.equal(after.json.canaries[0].weight, 0.2);
     await new Promise((r) => setTimeout(r, 3000));
-    assert.equal((await cli(p, ['canary', 'status', '--json'])).json.canaries[0].weight, 0.5, 'paused: no step taken');
+    assert.equal((await cli(p, ['canary', 'status', '--json'])).json.canaries[0].weight, 0.2, 'paused: no step taken');
     for (const [body, cookie] of pins) assert.equal((await get(p.port, cookie)).body.trim(), body, 'sticky through the restart');
 
     assert.equal((await cli(p, ['canary', 'promote'])).code, 0);
@@ -140,7 +141,7 @@ test('pause, sticky cookie, daemon restart mid-canary, promote; then abort', { t
     let out = '';
     third.stdout.on('data', (c: Buffer) => (out += c.toString()));
     const exited = new Promise<number>((r) => third.on('exit', (code) => r(code ?? -1)));
-    await waitFor('the third canary', async () => ((await cli(p, ['canary', 'status', '--json'])).json?.canaries?.length ? true : undefined));
+    await waitFor('the third canary', async () => ((await cli(p, ['canary', 'status', '--json'])).json?.canaries?.length ? true : undefined), 60_000);
     assert.equal((await cli(p, ['canary', 'abort'])).code, 0);
     assert.equal(await exited, 3);
     assert.equal(JSON.parse(out.trim().split('\n').pop() ?? '{}').error.code, 'SLW_CANARY_ABORTED');

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { logNormalPrior, logRatioAt, logSumExp, MixtureSprt } from '../../src/engine/canary-judge/msprt.js';
-import { firstWeight } from '../../src/engine/canary-judge/first-weight.js';
 import { countAbove, StableLatencyWindow } from '../../src/engine/canary-judge/latency-threshold.js';
 import { latencyModel, logNormalCdf, normalCdf } from '../../src/engine/canary-judge/latency-model.js';
 import { runSeed, seededRandom } from '../../src/engine/canary-judge/prng.js';
@@ -109,17 +108,6 @@ test('mixture: rejects bad priors and bad updates', () => {
   assert.throws(() => sprt.update(0.5, 3, 2), RangeError);
   assert.throws(() => sprt.update(0.5, -1, 2), RangeError);
   assert.equal(sprt.logE, 0);
-});
-
-test('first weight: clamp(300 / (120 × rps), 5 %, 50 %)', () => {
-  close(firstWeight(100), 0.05);
-  close(firstWeight(10), 0.25);
-  close(firstWeight(25), 0.1);
-  close(firstWeight(5), 0.5);
-  close(firstWeight(0.1), 0.5);
-  close(firstWeight(0), 0.5);
-  close(firstWeight(Number.NaN), 0.5);
-  close(firstWeight(Number.POSITIVE_INFINITY), 0.05);
 });
 
 test('stable latency window: threshold bucket of a quantile over the last seconds only', () => {

@@ -4,7 +4,7 @@ import { emptyHistogram, LATENCY_BOUNDS_MS } from '../../src/lib/latency-histogr
 import { CanaryJudge, countsFromStats, type CanarySnapshot } from '../../src/engine/canary-judge/canary-judge.js';
 
 const BUCKETS = LATENCY_BOUNDS_MS.length + 1;
-const FAST = 8; // the 30–50 ms bucket
+const FAST = 8; // the 20–30 ms bucket
 const SLOW = 17; // the 750–1000 ms bucket
 
 /** Cumulative counters the test advances second by second, the way the proxy does. */
@@ -13,7 +13,10 @@ class Traffic {
   readonly canary = { requests: 0, failures: 0, latency: emptyHistogram() };
   t = 0;
 
-  constructor(readonly weight = 0.1) {}
+  constructor(
+    readonly weight = 0.1,
+    readonly instances?: { stable: number; canary: number },
+  ) {}
 
   /** One second: [requests, failures, slow requests] per release; the rest answer fast. */
   second(stable: [number, number, number?], canary: [number, number, number?]): CanarySnapshot {
@@ -32,7 +35,7 @@ class Traffic {
   }
 
   snapshot(): CanarySnapshot {
-    return { atMs: this.t, weight: this.weight, stable: this.stable, canary: this.canary };
+    return { atMs: this.t, weight: this.weight, stable: this.stable, canary: this.canary, ...(this.instances ? { instances: this.instances } : {}) };
   }
 }
 
@@ -45,7 +48,9 @@ test('a canary that fails far more than its share is rolled back, with the evide
   for (let i = 0; i < 20 && verdict.decision === 'continue'; i++) verdict = judge.observe(traffic.second([90, 1], [10, 3]));
   assert.equal(verdict.decision, 'rollback');
   assert.equal(verdict.cause, 'errors');
-  assert.match(verdict.reason, /^errors: \d+ of \d+ failed requests came from the canary where its share of traffic predicts \d+\.\d/);
+  assert.match(verdict.reason, /^errors: the canary failed \d+ of \d+ requests \(\d+(\.\d+)? %\), the stable release \d+ of \d+ requests .*; margin 0\.2 pp \(evidence/);
+  const e = verdict.evidence.errors;
+  assert.ok(verdict.reason.includes(`failed ${e.canary} of ${e.canaryRequests} requests`), 'the reason quotes the evidence');
   assert.ok(verdict.evidence.errors.logE >= verdict.evidence.errors.logThreshold);
   close(verdict.evidence.errors.logThreshold, Math.log(250));
   assert.equal(verdict.evidence.p95.alpha, 0.003);
@@ -65,7 +70,9 @@ test('failures in proportion to the share are no evidence, whatever the error ra
   const v = judge.observe(traffic.second([75, 0], [25, 0]));
   assert.ok(v.evidence.errors.logE < 0, 'evidence points the other way');
   assert.equal(v.evidence.errors.canary, 6000);
-  close(v.evidence.errors.expectedCanary, 6000);
+  assert.equal(v.evidence.errors.canaryRequests, 15_025);
+  // Expected at its share, counting the margin's share of stable successes as stable events.
+  close(v.evidence.errors.expectedCanary, 0.25 * (24_000 + 0.002 * 27_075), 1e-6);
 });
 
 test('bad input pauses without promoting and without corrupting the counts', () => {
@@ -196,7 +203,87 @@ test('latency: slower than stable\'s current p95 after the warm-up is rolled bac
   for (let s = 31; s <= 120 && v.decision === 'continue'; s++) v = judge.observe(traffic.second([75, 0, 3], [25, 0, 4]));
   assert.equal(v.decision, 'rollback');
   assert.equal(v.cause, 'p95');
-  assert.match(v.reason, /requests slower than stable's p95 came from the canary/);
+  assert.match(v.reason, /^p95: \d+ of \d+ canary requests \(\d+(\.\d+)? %\) took over 50 ms \(stable's p95 30 ms \+ 20 % \+ 5 ms\)/);
+  assert.equal(v.evidence.p95.canaryThresholdMs, 50);
+});
+
+/** 150 s of a canary whose every request is slow (after a 0 s warm-up). */
+function allSlow(judge: CanaryJudge, traffic: Traffic, [stable, canary]: [number, number]) {
+  judge.observe(traffic.snapshot());
+  let v = judge.observe(traffic.second([stable, 0], [canary, 0]));
+  for (let s = 0; s < 150 && v.decision === 'continue'; s++) v = judge.observe(traffic.second([stable, 0], [canary, 0, canary]));
+  return v;
+}
+
+test('load guard: latency is judged only while a canary instance carries at most 2× a stable instance\'s load', () => {
+  // 95 % on one canary instance against 5 % on one stable instance: 19× the load, not judged.
+  let v = allSlow(new CanaryJudge({ warmupMs: 0 }), new Traffic(0.95, { stable: 1, canary: 1 }), [5, 95]);
+  assert.equal(v.decision, 'continue');
+  assert.match(v.evidence.p95.idle ?? '', /^a canary instance carries 19\.0× the load of a stable one \(limit 2×\)/);
+  assert.equal(v.evidence.p95.canaryRequests, 0);
+  // The same weights over 19 canary instances: equal per-instance load, judged and rolled back.
+  v = allSlow(new CanaryJudge({ warmupMs: 0 }), new Traffic(0.95, { stable: 1, canary: 19 }), [5, 95]);
+  assert.equal(v.decision, 'rollback');
+  // A canary lighter than stable (5 %, one instance each) is judged: the difference favours it.
+  v = allSlow(new CanaryJudge({ warmupMs: 0 }), new Traffic(0.05, { stable: 1, canary: 1 }), [95, 5]);
+  assert.equal(v.decision, 'rollback');
+  // Errors are judged whatever the load.
+  const judge = new CanaryJudge();
+  const traffic = new Traffic(0.95, { stable: 1, canary: 1 });
+  judge.observe(traffic.snapshot());
+  v = judge.observe(traffic.second([5, 0], [95, 0]));
+  for (let s = 0; s < 60 && v.decision === 'continue'; s++) v = judge.observe(traffic.second([5, 0], [95, 20]));
+  assert.equal(v.cause, 'errors');
+});
+
+test('margins: a canary a little worse than stable is promoted, one worse by more than the margin is not', () => {
+  const run = (judge: CanaryJudge, canaryFailures: number) => {
+    const traffic = new Traffic(0.5);
+    judge.observe(traffic.snapshot());
+    let v = judge.observe(traffic.second([500, 0], [500, 0]));
+    for (let s = 0; s < 600 && v.decision === 'continue'; s++) v = judge.observe(traffic.second([500, s % 2], [500, canaryFailures]));
+    return v;
+  };
+  // Stable 0.1 %, canary 0.2 %: +0.1 pp, inside the default 0.2 pp margin; without a margin, rolled back.
+  assert.equal(run(new CanaryJudge(), 1).decision, 'continue');
+  assert.equal(run(new CanaryJudge({ errorMargin: 0 }), 1).decision, 'rollback');
+  // +1 pp: beyond the margin.
+  assert.equal(run(new CanaryJudge(), 5).cause, 'errors');
+
+  // Latency: stable has 4 % of its requests in 30–50 ms, the canary 10 %: slower than stable's
+  // p95 bound (30 ms), but not beyond 30 ms + 20 % + 5 ms = 41 ms (rounded up to the 50 ms bound).
+  const near = (options: ConstructorParameters<typeof CanaryJudge>[0]) => {
+    const judge = new CanaryJudge({ warmupMs: 0, ...options });
+    const stable = emptyHistogram();
+    const canary = emptyHistogram();
+    let t = 0;
+    const snap = () => ({ atMs: (t += 1000), weight: 0.5, stable: { requests: stable.count, failures: 0, latency: stable }, canary: { requests: canary.count, failures: 0, latency: canary } });
+    judge.observe(snap());
+    let v = judge.observe(snap());
+    for (let s = 0; s < 300 && v.decision === 'continue'; s++) {
+      stable.counts[FAST]! += 96; // 20–30 ms
+      stable.counts[FAST + 1]! += 4; // 30–50 ms
+      stable.count += 100;
+      canary.counts[FAST]! += 90;
+      canary.counts[FAST + 1]! += 10;
+      canary.count += 100;
+      v = judge.observe(snap());
+    }
+    return v;
+  };
+  assert.equal(near({}).decision, 'continue');
+  assert.equal(near({ latencyMargin: { relative: 0, ms: 0 } }).decision, 'rollback');
+});
+
+test('a test turned off (α 0) never rolls back and says so', () => {
+  const judge = new CanaryJudge({ alpha: { errors: 0, p95: 0.003, p99: 0.003 }, consecutiveFailures: 0 });
+  const traffic = new Traffic(0.5);
+  judge.observe(traffic.snapshot());
+  let v = judge.observe(traffic.second([50, 0], [50, 0]));
+  for (let s = 0; s < 60; s++) v = judge.observe(traffic.second([50, 0], [50, 25]));
+  assert.equal(v.decision, 'continue');
+  assert.equal(v.evidence.errors.idle, 'turned off');
+  assert.equal(v.evidence.errors.logThreshold, Infinity);
 });
 
 test('countsFromStats: 5xx, connection errors and timeouts are failures; 4xx are not counted by the proxy', () => {

@@ -60,6 +60,15 @@ test('canary: a release failing 30% of requests is rolled back at its first step
     assert.equal(h.store.service('web')?.canary, undefined);
     assert.equal(h.store.service('web')?.activeRelease, 'r1');
     assert.ok((results[0]?.report.canary?.[0]?.evidence.length ?? 0) >= 1, 'evidence was recorded');
+    // The report's figures are the judge's: the reason (the judge's words) quotes the same counts,
+    // and the step that rolled back shows its test at or past the threshold, nowhere else.
+    const step = results[0]?.report.canary?.[0];
+    const errors = step?.tests?.errors;
+    assert.equal(errors?.state, 'failed');
+    assert.ok((errors?.evidence ?? 0) >= 1 && (step?.evidence.at(-1)?.errors ?? 0) >= 1, `evidence ${errors?.evidence}`);
+    assert.ok(error?.message.includes(`the canary failed ${errors?.canary} of ${errors?.canaryRequests} requests`), `${error?.message} vs ${JSON.stringify(errors)}`);
+    assert.ok(error?.message.includes(`the stable release ${errors?.stable} of ${errors?.stableRequests} requests`));
+    assert.match(step?.why ?? '', /^first weight 10%, as configured/);
     const maxWeight = Math.max(...h.plane.tables.map((t) => t.services['web']?.weights?.['r2'] ?? 0));
     assert.equal(maxWeight, 0.1, 'it never went past the first step');
   } finally {
@@ -98,15 +107,22 @@ test('canary: pause holds the weight, promote skips to 100%, abort flips back', 
   }
 });
 
-test('canary plan: a quiet service starts higher; steps at or below the raised start are dropped', async () => {
+test('canary plan: the first weight is the configured one; a step that cannot reach minRequests in its hold says so and follows lowTraffic', async () => {
   const { canaryPlan } = await import('../../src/engine/canary.js');
-  const spec = { steps: [0.05, 0.25, 0.5], minHoldMs: [1, 2, 3], minRequests: [10, 20, 30], maxHoldMs: 100, bakeMs: 7, sticky: undefined };
+  const { describePlan } = await import('../../src/engine/canary-report.js');
+  const spec = { steps: [0.05, 0.25, 0.5], minHoldMs: [60_000, 60_000, 120_000], minRequests: [300, 1000, 2000], maxHoldMs: 900_000, bakeMs: 7, sticky: undefined };
   const weights = (rps?: number) => canaryPlan(spec, rps).map((s) => s.weight);
   assert.deepEqual(weights(), [0.05, 0.25, 0.5, 0.95], 'no rate known: the configured steps');
-  assert.deepEqual(weights(1000), [0.05, 0.25, 0.5, 0.95], 'a busy service starts at 5%');
-  assert.deepEqual(weights(10), [0.25, 0.5, 0.95], '10 req/s: 300 / 1200 = 25% first, the 25% step is not repeated');
-  assert.deepEqual(weights(1), [0.5, 0.95], '1 req/s: clamped to 50%');
-  assert.deepEqual(weights(0), [0.5, 0.95]);
-  assert.equal(canaryPlan(spec, 10).at(-1)?.bake, true);
-  assert.equal(canaryPlan(spec, 10)[0]?.minRequests, 10, 'the first step keeps its own hold and request count');
+  assert.deepEqual(weights(19.5), [0.05, 0.25, 0.5, 0.95], 'a quiet service keeps 5% (it was raised to 12.8% at 19.5 req/s)');
+  assert.equal(canaryPlan(spec, 1000).some((s) => s.lowTraffic), false, 'a busy service: every step can reach its requests');
+  const quiet = canaryPlan(spec, 19.5);
+  assert.deepEqual(quiet[0]?.lowTraffic, { expected: 58, secondsNeeded: 300 / (19.5 * 0.05), policy: 'health' });
+  assert.equal(quiet[1]?.lowTraffic?.expected, 292);
+  assert.equal(quiet[3]?.bake, true);
+  assert.equal(quiet[3]?.lowTraffic, undefined);
+  const note = describePlan(quiet, 19.5);
+  assert.match(note, /^canary plan: 5% → 25% → 50% → 95% \(bake\) → 100% \(stable traffic 19\.5 req\/s\); first weight 5% as configured/);
+  assert.match(note, /~58 canary requests expected at 19\.5 req\/s in its 60 s hold, below minRequests 300: moves on after the hold on health/);
+  const hold = canaryPlan({ ...spec, lowTraffic: 'hold' }, 19.5);
+  assert.match(describePlan(hold, 19.5), /below minRequests 300: waits for them, about 308 s \(lowTraffic: hold/);
 });

@@ -17,6 +17,8 @@ export interface LoadOptions {
   readonly slow?: number;
   readonly slowMs?: number;
   readonly method?: string;
+  /** Path of the fast requests (default "/"). */
+  readonly path?: string;
   /**
    * Send a GET again, once, when a kept-alive connection it reused was closed before any
    * answer (the keep-alive race of RFC 9112 §9.3.1, which browsers and curl retry): for tests
@@ -62,7 +64,7 @@ export class LoadGenerator {
     await sleep(Math.random() * gap);
     while (this.#running) {
       const began = Date.now();
-      await this.#one('/', 5000);
+      await this.#one(this.#o.path ?? '/', 5000);
       const rest = gap - (Date.now() - began);
       if (rest > 0) await sleep(rest);
     }

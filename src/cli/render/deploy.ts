@@ -22,6 +22,19 @@ function latency(l: { p50: number; p99: number } | undefined): string {
   return l ? `p50 ${l.p50}ms p99 ${l.p99}ms` : 'no traffic';
 }
 
+type TestReport = NonNullable<NonNullable<DeployResult['report']['canary']>[number]['tests']>['errors'];
+
+/** One judge test over one canary step: its state, its evidence figure and the counts behind it. */
+function testLine(name: 'errors' | 'p95' | 'p99', t: TestReport): string {
+  if (t.state === 'off') return `${name} off`;
+  if (t.state === 'not judged') return `${name} not judged${t.idle ? `: ${t.idle}` : ''}`;
+  const figure = `${name} ${t.state} at ${Math.floor(t.evidence * 100)}% of the threshold (peak ${Math.floor(t.peak * 100)}%)`;
+  if (name === 'errors') return `${figure}: canary ${t.canary}/${t.canaryRequests} failed, stable ${t.stable}/${t.stableRequests}`;
+  const over = (ms: number | undefined) => (ms === undefined ? '' : ` over ${ms} ms`);
+  const idle = t.idle ? `; last second not judged: ${t.idle}` : '';
+  return `${figure}: canary ${t.canary}/${t.canaryRequests}${over(t.canaryThresholdMs)}, stable ${t.stable}/${t.stableRequests}${over(t.thresholdMs)}${idle}`;
+}
+
 /** The report at the end of a deploy or rollback. */
 export function renderResult(r: DeployResult): string {
   const arrow = `${r.fromRelease ?? '(nothing)'} → ${r.release ?? '?'}`;
@@ -37,8 +50,15 @@ export function renderResult(r: DeployResult): string {
   }
   for (const step of r.report.canary ?? []) {
     const releases = step.releases.map((x) => `${x.release} ${x.requests} req / ${x.failures} failed${x.p99 !== undefined ? ` p99 ${x.p99}ms` : ''}`).join(', ');
-    const peak = step.evidence.reduce((m, e) => Math.max(m, e.errors, e.p95, e.p99), 0);
-    lines.push(`  canary ${Math.round(step.weight * 1000) / 10}% for ${formatDuration(step.ms)} → ${step.outcome}: ${releases}; evidence peak ${Math.round(peak * 100)}% of the rollback threshold`);
+    const head = `  canary ${Math.round(step.weight * 1000) / 10}% for ${formatDuration(step.ms)} → ${step.outcome}: ${releases}`;
+    if (!step.tests) {
+      const peak = step.evidence.reduce((m, e) => Math.max(m, e.errors, e.p95, e.p99), 0);
+      lines.push(`${head}; evidence peak ${Math.floor(peak * 100)}% of the rollback threshold`);
+      continue;
+    }
+    lines.push(head);
+    if (step.why) lines.push(`    why: ${step.why}`);
+    for (const name of ['errors', 'p95', 'p99'] as const) lines.push(`    ${testLine(name, step.tests[name])}`);
   }
   if (r.report.latencyBefore || r.report.latencyAfter) {
     lines.push(`  latency before: ${latency(r.report.latencyBefore)}; after: ${latency(r.report.latencyAfter)}`);

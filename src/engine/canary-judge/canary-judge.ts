@@ -1,7 +1,8 @@
 import { emptyHistogram, LATENCY_BOUNDS_MS, type LatencyHistogram } from '../../lib/latency-histogram.js';
 import type { ReleaseStats } from '../../proxy/protocol.js';
 import { countAbove, StableLatencyWindow } from './latency-threshold.js';
-import { logNormalPrior, MixtureSprt, type MixturePrior } from './msprt.js';
+import { checkOptions, DEFAULT_CANARY_JUDGE_OPTIONS, TESTS, type CanaryJudgeOptions, type LatencyMargin, type TestName } from './judge-options.js';
+import { MixtureSprt } from './msprt.js';
 
 /** Cumulative counters of one release, as the proxy keeps them (see `countsFromStats`). */
 export interface ReleaseCounts {
@@ -26,23 +27,34 @@ export interface CanarySnapshot {
   readonly weight: number;
   readonly stable: ReleaseCounts;
   readonly canary: ReleaseCounts;
+  /** Instances serving each release (1 each when absent): latency is compared per instance. */
+  readonly instances?: { readonly stable: number; readonly canary: number };
 }
 
 export type CanaryDecision = 'continue' | 'rollback' | 'pause';
-export type TestName = 'errors' | 'p95' | 'p99';
+export type { CanaryJudgeOptions, TestName } from './judge-options.js';
+export { DEFAULT_CANARY_JUDGE_OPTIONS } from './judge-options.js';
 
 export interface TestEvidence {
+  /** 0: the test is turned off. */
   readonly alpha: number;
   /** Natural log of the e-value; the test rolls back once it reaches ln(1/alpha). */
   readonly logE: number;
   readonly logThreshold: number;
-  /** Failures (errors) or slow requests (p95, p99) counted on each side. */
+  /** Failures (errors) or slow requests (p95, p99) counted on each side, over the seconds judged. */
   readonly canary: number;
   readonly stable: number;
-  /** What the canary would have had at its share of the traffic. */
+  /** Requests of each side in the seconds this test judged. */
+  readonly canaryRequests: number;
+  readonly stableRequests: number;
+  /** Events the canary would have had at its share of the traffic, margin included. */
   readonly expectedCanary: number;
   /** Latency tests: the current threshold (upper bound of stable's quantile bucket), ms. */
   readonly thresholdMs?: number;
+  /** Latency tests: the canary's threshold, stable's plus the margin, ms. */
+  readonly canaryThresholdMs?: number;
+  /** Why the test took no data in the last second (off, warm-up, load, too few samples). */
+  readonly idle?: string;
 }
 
 export interface CanaryVerdict {
@@ -62,39 +74,7 @@ export interface Totals {
   readonly failures: number;
 }
 
-export interface CanaryJudgeOptions {
-  /** Per-test false-rollback budget; the default totals 0.01 per deploy. */
-  readonly alpha: Readonly<Record<TestName, number>>;
-  /** The canary's first latency is ignored for this long (warm-up); never its errors. */
-  readonly warmupMs: number;
-  /** Roll back at once after this many canary failures in a row (0 turns the rule off). */
-  readonly consecutiveFailures: number;
-  /** Pause when the canary, with weight > 0, saw no request for this long. */
-  readonly quietMs: number;
-  /** Stable's "current" quantiles are taken over this many seconds. */
-  readonly latencyWindowS: number;
-  /** Fewer stable samples than this × 1/(1 − q) in the window: no latency test that second. */
-  readonly minTailSamples: number;
-  readonly prior: MixturePrior;
-}
-
-export const DEFAULT_CANARY_JUDGE_OPTIONS: CanaryJudgeOptions = Object.freeze({
-  alpha: Object.freeze({ errors: 0.004, p95: 0.003, p99: 0.003 }),
-  warmupMs: 30_000,
-  consecutiveFailures: 5,
-  quietMs: 60_000,
-  latencyWindowS: 120,
-  minTailSamples: 10,
-  prior: logNormalPrior(),
-});
-
 const QUANTILES: Readonly<Record<'p95' | 'p99', number>> = { p95: 0.95, p99: 0.99 };
-const TESTS: readonly TestName[] = ['errors', 'p95', 'p99'];
-const WHAT: Readonly<Record<TestName, string>> = {
-  errors: 'failed requests',
-  p95: "requests slower than stable's p95",
-  p99: "requests slower than stable's p99",
-};
 
 /** One second of both releases: differences between two cumulative snapshots. */
 interface Second {
@@ -102,15 +82,26 @@ interface Second {
   readonly canary: { requests: number; failures: number; latency: number[]; answered: number };
 }
 
+interface Tally {
+  canary: number;
+  stable: number;
+  canaryRequests: number;
+  stableRequests: number;
+  idle: string | undefined;
+}
+
 /**
  * The canary judge: three mixture SPRTs (errors, p95, p99; see msprt.ts) fed once a second
- * with per-release counts, plus the consecutive-failure fast path. `observe` never throws:
+ * with per-release counts, plus the consecutive-failure fast path. Each test is a
+ * non-inferiority test: the canary fails it only when it is worse than stable by more than a
+ * margin. Latency is compared only at comparable per-instance load. `observe` never throws:
  * bad input or an internal error gives 'pause'; a rollback is final.
  */
 export class CanaryJudge {
   readonly #o: CanaryJudgeOptions;
   readonly #tests: Record<TestName, MixtureSprt>;
-  readonly #thresholdMs: Partial<Record<TestName, number>> = {};
+  readonly #tally: Record<TestName, Tally>;
+  readonly #thresholdMs: Partial<Record<TestName, { stable: number; canary: number }>> = {};
   #window: StableLatencyWindow | undefined;
   #previous: CanarySnapshot | undefined;
   #startedAt = 0;
@@ -121,11 +112,14 @@ export class CanaryJudge {
 
   constructor(options: Partial<CanaryJudgeOptions> = {}) {
     this.#o = { ...DEFAULT_CANARY_JUDGE_OPTIONS, ...options };
-    for (const name of TESTS) {
-      const a = this.#o.alpha[name];
-      if (!(a > 0 && a < 1)) throw new RangeError(`alpha.${name} must be in (0, 1), got ${a}`);
-    }
+    checkOptions(this.#o);
     this.#tests = { errors: new MixtureSprt(this.#o.prior), p95: new MixtureSprt(this.#o.prior), p99: new MixtureSprt(this.#o.prior) };
+    const tally = (name: TestName): Tally => ({ canary: 0, stable: 0, canaryRequests: 0, stableRequests: 0, idle: this.#o.alpha[name] === 0 ? 'turned off' : undefined });
+    this.#tally = { errors: tally('errors'), p95: tally('p95'), p99: tally('p99') };
+  }
+
+  get options(): CanaryJudgeOptions {
+    return this.#o;
   }
 
   observe(snapshot: CanarySnapshot): CanaryVerdict {
@@ -151,8 +145,9 @@ export class CanaryJudge {
     const second = difference(previous, snapshot);
     if (typeof second === 'string') return this.#verdict('pause', `not judging this second: ${second}`);
     this.#count(second);
-    this.#judgeErrors(second);
-    this.#judgeLatency(second, previous.atMs - this.#startedAt >= this.#o.warmupMs);
+    if (this.#o.alpha.errors > 0) this.#judgeErrors(second);
+    this.#streakOf(second);
+    this.#judgeLatency(second, this.#latencyIdle(snapshot, previous.atMs - this.#startedAt));
 
     if (second.canary.requests > 0) this.#lastCanaryRequestAt = snapshot.atMs;
     const rollback = this.#rollbackReason();
@@ -171,31 +166,65 @@ export class CanaryJudge {
     }
   }
 
+  /**
+   * Non-inferiority with margin δ: each stable success also counts as a stable "event" with
+   * probability δ (as its expected value, which only lowers the statistic: see msprt.ts), so
+   * under "canary rate ≤ stable rate + δ·(1 − stable rate)" a counted event still comes from
+   * the canary with probability at most its share.
+   */
   #judgeErrors({ stable, canary }: Second): void {
     const requests = stable.requests + canary.requests;
-    const failures = stable.failures + canary.failures;
-    if (failures > 0 && requests > 0) {
-      this.#tests.errors.update(canary.requests / requests, canary.failures, failures);
-    }
+    const stableEvents = stable.failures + this.#o.errorMargin * (stable.requests - stable.failures);
+    const events = stableEvents + canary.failures;
+    const tally = this.#tally.errors;
+    tally.idle = requests > 0 ? undefined : 'no requests';
+    if (events > 0 && requests > 0) this.#tests.errors.update(canary.requests / requests, canary.failures, events);
+    tally.canary += canary.failures;
+    tally.stable += stable.failures;
+    tally.canaryRequests += canary.requests;
+    tally.stableRequests += stable.requests;
+  }
+
+  #streakOf({ stable, canary }: Second): void {
     // Order inside a second is unknown: a second extends the streak only when every canary
     // request failed and the stable release had no failure at all; anything else resets it.
     if (canary.failures > 0 && canary.failures >= canary.requests && stable.failures === 0) this.#streak += canary.failures;
     else if (canary.requests > 0 || stable.failures > 0) this.#streak = 0;
   }
 
-  #judgeLatency({ stable, canary }: Second, warm: boolean): void {
+  /** Why latency is not judged this second, if it is not. */
+  #latencyIdle(s: CanarySnapshot, sinceStartMs: number): string | undefined {
+    if (sinceStartMs < this.#o.warmupMs) return `warm-up (${Math.round(this.#o.warmupMs / 1000)} s)`;
+    const ratio = loadRatio(s);
+    if (ratio > this.#o.maxLoadRatio) return `a canary instance carries ${ratio.toFixed(1)}× the load of a stable one (limit ${this.#o.maxLoadRatio}×)`;
+    return undefined;
+  }
+
+  #judgeLatency({ stable, canary }: Second, idle: string | undefined): void {
     const window = this.#window;
     if (!window) return;
     const answered = stable.answered + canary.answered;
     for (const name of ['p95', 'p99'] as const) {
+      const tally = this.#tally[name];
+      if (this.#o.alpha[name] === 0) continue;
       const q = QUANTILES[name];
       const index = window.thresholdIndex(q, this.#o.minTailSamples / (1 - q));
-      if (index === undefined) continue;
-      this.#thresholdMs[name] = boundMs(index);
-      if (!warm || answered === 0) continue;
-      const slowCanary = countAbove(canary.latency, index);
-      const slow = slowCanary + countAbove(stable.latency, index);
-      if (slow > 0) this.#tests[name].update(canary.answered / answered, slowCanary, slow);
+      if (index === undefined) {
+        tally.idle = `fewer than ${Math.ceil(this.#o.minTailSamples / (1 - q))} stable requests in the last ${this.#o.latencyWindowS} s`;
+        continue;
+      }
+      const stableMs = boundMs(index);
+      const canaryIndex = marginIndex(stableMs, this.#o.latencyMargin);
+      this.#thresholdMs[name] = { stable: stableMs, canary: boundMs(canaryIndex) };
+      tally.idle = idle ?? (answered === 0 ? 'no answered requests' : undefined);
+      if (tally.idle !== undefined) continue;
+      const slowCanary = countAbove(canary.latency, canaryIndex);
+      const slowStable = countAbove(stable.latency, index);
+      if (slowCanary + slowStable > 0) this.#tests[name].update(canary.answered / answered, slowCanary, slowCanary + slowStable);
+      tally.canary += slowCanary;
+      tally.stable += slowStable;
+      tally.canaryRequests += canary.answered;
+      tally.stableRequests += stable.answered;
     }
     window.push(stable.latency);
   }
@@ -206,16 +235,26 @@ export class CanaryJudge {
       return { cause: 'consecutive', reason: `${this.#streak} canary failures in a row while the stable release had none` };
     }
     for (const name of TESTS) {
-      const test = this.#tests[name];
       const alpha = this.#o.alpha[name];
-      if (test.logE < Math.log(1 / alpha)) continue;
-      const { canary, stable, expectedCanary } = test.counts;
-      const reason =
-        `${name}: ${canary} of ${canary + stable} ${WHAT[name]} came from the canary where its share of ` +
-        `traffic predicts ${expectedCanary.toFixed(1)} (evidence ${formatE(test.logE)} ≥ ${formatE(Math.log(1 / alpha))}, α = ${alpha})`;
-      return { cause: name, reason };
+      if (alpha === 0 || this.#tests[name].logE < Math.log(1 / alpha)) continue;
+      return { cause: name, reason: `${this.#describe(name)} (evidence ${formatE(this.#tests[name].logE)} ≥ ${formatE(Math.log(1 / alpha))}, α = ${Number(alpha.toPrecision(3))})` };
     }
     return undefined;
+  }
+
+  /** What a test counted, in words: the same numbers the report shows. */
+  #describe(name: TestName): string {
+    const t = this.#tally[name];
+    const rate = (k: number, n: number, what: string) => `${k} of ${n} ${what} (${n > 0 ? round((100 * k) / n) : 0} %)`;
+    if (name === 'errors') {
+      return `errors: the canary failed ${rate(t.canary, t.canaryRequests, 'requests')}, the stable release ${rate(t.stable, t.stableRequests, 'requests')}; margin ${round(this.#o.errorMargin * 100)} pp`;
+    }
+    const th = this.#thresholdMs[name];
+    const m = this.#o.latencyMargin;
+    return (
+      `${name}: ${rate(t.canary, t.canaryRequests, 'canary requests')} took over ${th?.canary ?? '?'} ms ` +
+      `(stable's ${name} ${th?.stable ?? '?'} ms + ${round(m.relative * 100)} % + ${m.ms} ms), ${rate(t.stable, t.stableRequests, 'stable requests')} over ${th?.stable ?? '?'} ms`
+    );
   }
 
   #verdict(decision: CanaryDecision, reason: string, cause?: TestName | 'consecutive'): CanaryVerdict {
@@ -224,17 +263,44 @@ export class CanaryJudge {
       const test = this.#tests[name];
       const alpha = this.#o.alpha[name];
       const threshold = this.#thresholdMs[name];
+      const t = this.#tally[name];
       evidence[name] = {
         alpha,
         logE: test.logE,
-        logThreshold: Math.log(1 / alpha),
-        ...test.counts,
-        ...(threshold === undefined ? {} : { thresholdMs: threshold }),
+        logThreshold: alpha > 0 ? Math.log(1 / alpha) : Infinity,
+        canary: t.canary,
+        stable: t.stable,
+        canaryRequests: t.canaryRequests,
+        stableRequests: t.stableRequests,
+        expectedCanary: test.counts.expectedCanary,
+        ...(threshold === undefined ? {} : { thresholdMs: threshold.stable, canaryThresholdMs: threshold.canary }),
+        ...(t.idle === undefined ? {} : { idle: t.idle }),
       };
     }
     const totals = { stable: { ...this.#totals.stable }, canary: { ...this.#totals.canary } };
     return { decision, reason, ...(cause ? { cause } : {}), evidence, streak: this.#streak, totals };
   }
+}
+
+/** Per-instance load of the canary over that of the stable release, from the weight (1 with no split). */
+export function loadRatio(s: CanarySnapshot): number {
+  const w = s.weight;
+  if (w <= 0) return 0;
+  if (w >= 1) return Infinity;
+  const stable = Math.max(1, s.instances?.stable ?? 1);
+  const canary = Math.max(1, s.instances?.canary ?? 1);
+  return (w / canary) / ((1 - w) / stable);
+}
+
+/** The first bucket bound at or above stable's bound plus the margin: canary requests above it are surely slower. */
+function marginIndex(stableMs: number, m: LatencyMargin): number {
+  const target = stableMs * (1 + m.relative) + m.ms;
+  const i = LATENCY_BOUNDS_MS.findIndex((b) => b >= target);
+  return i === -1 ? LATENCY_BOUNDS_MS.length : i;
+}
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
 }
 
 function boundMs(index: number): number {
@@ -267,7 +333,7 @@ function copy(s: CanarySnapshot): CanarySnapshot {
     failures: c.failures,
     latency: { counts: [...c.latency.counts], sum: c.latency.sum, count: c.latency.count },
   });
-  return { atMs: s.atMs, weight: s.weight, stable: side(s.stable), canary: side(s.canary) };
+  return { atMs: s.atMs, weight: s.weight, stable: side(s.stable), canary: side(s.canary), ...(s.instances ? { instances: { ...s.instances } } : {}) };
 }
 
 function isCount(n: unknown): n is number {

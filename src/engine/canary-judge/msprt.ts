@@ -34,7 +34,8 @@
  * *ever* reaches 1/α by α: checking every second, every minute or after every request gives
  * the same guarantee, with no correction for peeking and no fixed sample size. The judge
  * runs three such tests (errors, slower than stable's p95, slower than its p99) at α split
- * 0.004 / 0.003 / 0.003, so by the union bound the whole judge stays ≤ 0.01 per deploy.
+ * 0.004 / 0.003 / 0.003 (by default), so by the union bound the whole judge stays ≤ α = 0.01
+ * per deploy.
  *
  * **Why per second, with the share as counted.** Conditioning on where requests actually
  * went (rather than on the configured weight) keeps the test exact under sticky routing and
@@ -47,6 +48,17 @@
  * **Latency uses the same test.** "Slow" means above stable's recent p95 (or p99) bucket
  * boundary, computed from earlier seconds only; under the null a slow request comes from
  * the canary with probability at most its share of the answered requests.
+ *
+ * **Margins (non-inferiority).** The judge does not test "no worse at all" but "no worse by
+ * more than a margin". Errors: each stable success also counts as a stable event with
+ * probability δ; under "r_c ≤ r_s + δ·(1 − r_s)" a canary event is then no likelier than a
+ * stable one, and the test above applies unchanged. The judge adds the expected number of
+ * such events, δ × stable successes, instead of drawing them: the per-second factor is
+ * θ^k·c^(−K) with c > 1, convex in the stable events, so by Jensen the expected count gives a
+ * factor no larger than the average over the random draws, whose expectation is ≤ 1 under
+ * the null; the product stays a supermartingale. Latency: a stable request is slow above
+ * stable's quantile t, a canary request above t·(1 + m) + a (rounded up to a bucket bound);
+ * under "P(canary > t(1 + m) + a) ≤ P(stable > t)" the same bound holds.
  *
  * **Caveats (documented trade-offs).** Requests must be assigned independently of their
  * outcome: sticky sessions count by assignment, so one client pinned to the canary that

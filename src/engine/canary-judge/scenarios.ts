@@ -96,3 +96,57 @@ export function quietNoRegression(seconds = 3600): Scenario {
     canary: () => healthy(),
   };
 }
+
+/**
+ * Latency that grows with load, as on a real server: one instance per release, each with a
+ * capacity of `capacity` req/s, median 40 ms / (1 − ρ) at utilisation ρ (M/M/1-like). Both
+ * releases run the same code: at a low weight the canary instance is the faster one, in the
+ * 95 % bake the slower one (19× the stable instance's load). The issue's busybox run had
+ * steps 20 % and 50 % on a busy server (capacity 125 req/s: ρ = 0.8 for one instance alone).
+ */
+export function loadDependentNoRegression(steps: readonly number[] = [0.05, 0.25, 0.5, 0.95], capacity = 200, seconds = 1200): Scenario {
+  const models = new Map<number, LatencyModel>();
+  const at = (rps: number): ReleaseModel => {
+    const key = Math.round(Math.min(0.95, rps / capacity) * 1000);
+    let model = models.get(key);
+    if (!model) models.set(key, (model = latencyModel(logNormalCdf(40 / (1 - key / 1000), 0.6))));
+    return { errorRate: BASE_ERROR_RATE, latency: model };
+  };
+  const weight = (t: number) => steps[Math.min(steps.length - 1, Math.floor(((t - 1) * steps.length) / seconds))] ?? 0;
+  return {
+    name: `no regression, latency grows with load (ρ ${RPS / capacity} alone), 1 instance each, ${seconds / 60} min through ${steps.map((w) => w * 100).join('/')} %`,
+    requestsPerSecond: RPS,
+    seconds,
+    instances: { stable: 1, canary: 1 },
+    weight,
+    stable: (t) => at(RPS * (1 - weight(t))),
+    canary: (t) => at(RPS * weight(t)),
+  };
+}
+
+/** A cold canary at 25 % from its first second: half of its requests take 300 ms more for `coldS` seconds. */
+export function coldStart(coldS = 25, seconds = 600): Scenario {
+  const cold = latencyModel(withTail(logNormalCdf(40, 0.6), 0.5, 300));
+  return {
+    name: `no regression, cold start (half the requests +300 ms for ${coldS} s) at 25 %`,
+    requestsPerSecond: RPS,
+    seconds,
+    weight: () => 0.25,
+    stable: () => healthy(),
+    canary: (t) => (t <= coldS ? { errorRate: BASE_ERROR_RATE, latency: cold } : healthy()),
+  };
+}
+
+/** 5 % of the canary's requests take 200 ms more, from the first second (the e2e's latency case). */
+export function slowFivePercent(weight = 0.25, seconds = 900): Scenario {
+  const slow = latencyModel(withTail(logNormalCdf(40, 0.6), 0.05, 200));
+  return {
+    name: `5 % of requests +200 ms at ${weight * 100} %`,
+    requestsPerSecond: RPS,
+    seconds,
+    regressionFrom: 1,
+    weight: () => weight,
+    stable: () => healthy(),
+    canary: () => ({ errorRate: BASE_ERROR_RATE, latency: slow }),
+  };
+}

@@ -21,6 +21,8 @@ export interface Scenario {
   readonly seconds: number;
   /** Second (from 1) at which the canary starts to be worse; undefined when it never is. */
   readonly regressionFrom?: number;
+  /** Instances per release (1 each when absent), shown to the judge. */
+  readonly instances?: { readonly stable: number; readonly canary: number };
   weight(t: number): number;
   stable(t: number): ReleaseModel;
   canary(t: number): ReleaseModel;
@@ -58,6 +60,7 @@ export function simulateRun(scenario: Scenario, judge: SnapshotJudge, random: Ra
     weight: scenario.weight(Math.max(1, t)),
     stable,
     canary,
+    ...(scenario.instances ? { instances: scenario.instances } : {}),
   });
   judge.observe(snapshot(0));
   let paused = 0;
