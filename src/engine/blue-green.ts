@@ -1,4 +1,4 @@
-import type { Config } from '../config/model.js';
+import type { Config, ServiceSpec } from '../config/model.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildRelease } from './build-release.js';
 import { canaryProgress, revertCanary, runCanary, stableRate } from './canary.js';
@@ -6,22 +6,216 @@ import { describePlan } from './canary-report.js';
 import type { EngineContext } from './context.js';
 import { DeploymentRun, type Reporter } from './deployment-run.js';
 import { gateInstances } from './health-gate.js';
-import type { OutcomeCounts } from './judge.js';
+import type { OutcomeCounts, Verdict } from './judge.js';
 import { finish, reverted, snapshotOf, type OperationResult, type Timings } from './outcome.js';
-import type { InstanceRecord, ReleaseRecord } from './records.js';
+import type { InstanceRecord, ReleaseRecord, ServiceRecord } from './records.js';
 import { delta, outcomes, type Snapshot } from './report.js';
 import { startInstances } from './start-instances.js';
 import { stopUnused } from './stop-instance.js';
+import { runPlan, type StrategyPlan } from './step-plan.js';
 import { switchService, revertSwitch } from './switch.js';
 import { watchRelease } from './watch.js';
 
 /** Least window over which the stable release's request rate is measured before a canary. */
 const RATE_WINDOW_MS = 3000;
 
+/** What the steps of a deploy share. */
+export interface DeployContext {
+  readonly ctx: EngineContext;
+  readonly run: DeploymentRun;
+  readonly config: Config;
+  readonly spec: ServiceSpec;
+  readonly canary: boolean;
+  readonly before: ServiceRecord | undefined;
+  readonly from: string | undefined;
+  readonly start: Snapshot;
+  readonly timings: Timings;
+  release?: ReleaseRecord;
+  instances: InstanceRecord[];
+  baseline?: OutcomeCounts | undefined;
+  switched?: Snapshot;
+  backupDetail?: string | undefined;
+  verdict?: Verdict;
+  unprotectNew: () => void;
+}
+
+const releaseOf = (c: DeployContext): ReleaseRecord => {
+  if (!c.release) throw new Error('no release built yet');
+  return c.release;
+};
+
+/** The steps up to healthy new instances, shared by both strategies. */
+const prepare: StrategyPlan<DeployContext>['steps'] = [
+  {
+    name: 'plan',
+    state: 'pending',
+    onCrash: 'revert',
+    enter: (c) => ({ fromRelease: c.from, priorPrevious: c.before?.previousRelease, priorWarmUntil: c.before?.warmUntil }),
+    run: async (c) => {
+      c.ctx.publisher.setListen(c.config.proxy);
+      if (c.canary && !c.from) c.run.note('first deploy of this service: nothing to compare a canary with, so it goes blue-green');
+      return undefined;
+    },
+    detail: (c) => `${c.from ?? '(nothing)'} → new release of ${c.spec.source}: ${c.spec.instances} instance(s), health GET ${c.spec.health.path}`,
+  },
+  {
+    name: 'backup',
+    state: 'pending',
+    onCrash: 'revert',
+    when: (c) => c.ctx.deps.beforeBuild !== undefined,
+    run: async (c) => {
+      // Under the deploy lock the next sequence number is the release about to be built.
+      const next = `r${c.ctx.deps.store.nextReleaseSeq(c.spec.name)}`;
+      c.backupDetail = await c.ctx.deps.beforeBuild?.({ config: c.config, service: c.spec.name, release: next });
+      return undefined;
+    },
+    detail: (c) => c.backupDetail,
+  },
+  {
+    name: 'build',
+    state: 'building',
+    onCrash: 'revert',
+    run: async (c) => {
+      c.release = await buildRelease(c.ctx.deps, c.spec, c.run.id, c.run.signal);
+      c.unprotectNew = c.ctx.protect(c.release.service, [c.release.id]);
+      return undefined;
+    },
+    detail: (c) => {
+      const r = releaseOf(c);
+      return r.commit ? `${r.id} at ${r.commit.slice(0, 7)}${r.dirty ? ' (uncommitted changes are not included)' : ''}` : r.id;
+    },
+  },
+  {
+    name: 'start',
+    state: 'starting',
+    onCrash: 'revert',
+    enter: (c) => ({ releaseId: releaseOf(c).id }),
+    run: async (c) => {
+      c.instances = await startInstances(c.ctx.deps, releaseOf(c), c.run.id);
+      return undefined;
+    },
+    detail: (c) => c.instances.map((i) => `${i.id}:${i.port}`).join(', '),
+  },
+  {
+    name: 'health-gate',
+    state: 'starting',
+    onCrash: 'revert',
+    run: async (c) => {
+      const began = c.ctx.deps.now();
+      c.instances = await gateInstances(c.ctx.deps, c.instances, releaseOf(c).spec.health, c.run.id, c.run.signal);
+      c.timings.gateMs = c.ctx.deps.now() - began;
+      return undefined;
+    },
+  },
+];
+
+/** The last steps once the new release is accepted: crash recovery finishes them. */
+const COMMITTED: StrategyPlan<DeployContext>['steps'] = [
+  {
+    name: 'drain',
+    state: 'committed',
+    onCrash: 'finish',
+    run: async () => undefined,
+    detail: (c) => (c.from ? `${c.from} drained and kept warm for rollback` : undefined),
+  },
+  {
+    name: 'record',
+    state: 'committed',
+    onCrash: 'finish',
+    run: (c) => finish(c.run, 'succeeded', { start: c.start, switched: c.switched, timings: c.timings }),
+  },
+];
+
+/** Blue-green: one switch, a watch window against the old release, the old one kept warm. */
+export const BLUE_GREEN: StrategyPlan<DeployContext> = {
+  name: 'blue-green',
+  steps: [
+    ...prepare,
+    {
+      name: 'switch',
+      state: 'switching',
+      onCrash: 'revert',
+      run: async (c) => {
+        const { deps } = c.ctx;
+        c.baseline = c.from ? outcomes(delta(c.spec.name, c.from, c.start, await snapshotOf(c.run))) : undefined;
+        await switchService(c.ctx, c.run, releaseOf(c).id, c.from);
+        c.timings.switchMs = deps.now() - c.run.startedAt;
+        c.switched = await snapshotOf(c.run);
+        return undefined;
+      },
+      detail: (c) => `traffic → ${releaseOf(c).id}`,
+    },
+    {
+      name: 'watch',
+      state: 'watching',
+      onCrash: 'revert',
+      run: async (c) => {
+        const release = releaseOf(c);
+        c.verdict = await watchRelease(c.ctx, {
+          service: c.spec.name,
+          release: release.id,
+          instanceIds: c.instances.map((i) => i.id),
+          watchMs: release.spec.watchMs,
+          baseline: c.baseline,
+          switched: c.switched,
+          signal: c.run.signal,
+        });
+        return undefined;
+      },
+    },
+    {
+      // The watch found the new release worse: traffic goes back, in one swap.
+      name: 'revert',
+      state: 'watching',
+      onCrash: 'revert',
+      when: (c) => c.verdict?.decision === 'fail',
+      run: async (c) => {
+        await c.run.step('revert', () => revertSwitch(c.ctx, c.run), () => `traffic → ${c.from ?? '(nothing)'}`);
+        const reason = c.verdict?.decision === 'fail' ? c.verdict.reason : 'the watch failed';
+        return finish(c.run, 'reverted', { start: c.start, switched: c.switched, timings: c.timings, error: reverted(reason) });
+      },
+      // Timed as its own `revert` step; the outcome is recorded after it.
+      timed: false,
+    },
+    ...COMMITTED,
+  ],
+};
+
+
+/** Canary: weighted steps judged on live traffic, the stable release kept as the comparison. */
+export const CANARY: StrategyPlan<DeployContext> = {
+  name: 'canary',
+  steps: [
+    ...prepare,
+    {
+      name: 'canary',
+      state: 'canary',
+      onCrash: 'resume',
+      // The stable release's request rate over at least the last few seconds, for the plan's note.
+      enter: async (c) => {
+        const { deps } = c.ctx;
+        const waited = deps.now() - c.run.startedAt;
+        if (waited < RATE_WINDOW_MS) await sleep(RATE_WINDOW_MS - waited);
+        const rps = stableRate(c.spec.name, c.from ?? '', c.start, await snapshotOf(c.run), deps.now() - c.run.startedAt);
+        const progress = canaryProgress(c.spec.canary, rps);
+        c.run.note(describePlan(progress.plan, rps));
+        return { canary: progress };
+      },
+      run: (c) => runCanary(c.ctx, c.run, { release: releaseOf(c), from: c.from ?? '', start: c.start, timings: c.timings }),
+      // runCanary reports each weight as its own `canary` step.
+      timed: false,
+    },
+  ],
+};
+
+/** Recovery reads these to know which way a crashed deployment goes. */
+export const DEPLOY_PLANS: readonly StrategyPlan<DeployContext>[] = [BLUE_GREEN, CANARY];
+
 /**
- * Blue-green deploy of one service: lock, plan, build, start, health-gate, switch, watch,
- * drain (old release kept warm), record. Each step journaled; a crash at any step is
- * finished or reverted by recovery at the next boot.
+ * A deploy of one service: the skeleton every strategy shares (lock, protect the releases in
+ * play, journal each step, finish with a report) around the strategy's plan. A failure goes
+ * back according to the state it left: new instances stopped, traffic switched back, the canary
+ * split removed.
  */
 export async function deployService(
   ctx: EngineContext,
@@ -40,90 +234,38 @@ export async function deployService(
   const before = deps.store.service(name);
   const from = before?.activeRelease;
   const unprotect = ctx.protect(name, [from, before?.previousRelease]);
-  let unprotectNew = (): void => undefined;
-  const timings: Timings = {};
-  const start = await snapshotOf(run);
-  let switched: Snapshot;
+  const canary = (strategy ?? spec.strategy) === 'canary';
+  const c: DeployContext = { ctx, run, config, spec, canary, before, from, start: await snapshotOf(run), timings: {}, instances: [], unprotectNew: () => undefined };
   try {
-    run.setState('pending', { fromRelease: from, priorPrevious: before?.previousRelease, priorWarmUntil: before?.warmUntil });
-    ctx.publisher.setListen(config.proxy);
-    await run.step('plan', () => undefined, () =>
-      `${from ?? '(nothing)'} → new release of ${spec.source}: ${spec.instances} instance(s), health GET ${spec.health.path}`,
-    );
-    const beforeBuild = deps.beforeBuild;
-    if (beforeBuild) {
-      // Under the deploy lock the next sequence number is the release about to be built.
-      const next = `r${deps.store.nextReleaseSeq(name)}`;
-      await run.step('backup', () => beforeBuild({ config, service: name, release: next }), (detail) => detail);
-    }
-    run.setState('building');
-    const release: ReleaseRecord = await run.step('build', () => buildRelease(deps, spec, run.id, run.signal), (r) =>
-      r.commit ? `${r.id} at ${r.commit.slice(0, 7)}${r.dirty ? ' (uncommitted changes are not included)' : ''}` : r.id,
-    );
-    unprotectNew = ctx.protect(release.service, [release.id]);
-    run.setState('starting', { releaseId: release.id });
-    let instances: InstanceRecord[] = [];
-    try {
-      instances = await run.step('start', () => startInstances(deps, release, run.id), (list) => list.map((i) => `${i.id}:${i.port}`).join(', '));
-      const gateBegan = deps.now();
-      instances = await run.step('health-gate', () => gateInstances(deps, instances, release.spec.health, run.id, run.signal));
-      timings.gateMs = deps.now() - gateBegan;
-    } catch (err) {
-      await stopUnused(deps, deps.store.instances({ service: release.service, releaseId: release.id }), run.id);
-      return await finish(run, 'failed', { start, switched: undefined, timings, error: err });
-    }
-    if ((strategy ?? spec.strategy) === 'canary') {
-      if (from) {
-        // The stable release's request rate over at least the last few seconds sets the first weight.
-        const waited = deps.now() - run.startedAt;
-        if (waited < RATE_WINDOW_MS) await sleep(RATE_WINDOW_MS - waited);
-        const now = await snapshotOf(run);
-        const rps = stableRate(name, from, start, now, deps.now() - run.startedAt);
-        const progress = canaryProgress(spec.canary, rps);
-        run.note(describePlan(progress.plan, rps));
-        run.setState('canary', { canary: progress });
-        return await runCanary(ctx, run, { release, from, start, timings });
-      }
-      run.note('first deploy of this service: nothing to compare a canary with, so it goes blue-green');
-    }
-    const baseline: OutcomeCounts | undefined = from ? outcomes(delta(name, from, start, await snapshotOf(run))) : undefined;
-    run.setState('switching');
-    await run.step('switch', () => switchService(ctx, run, release.id, from), () => `traffic → ${release.id}`);
-    timings.switchMs = deps.now() - run.startedAt;
-    switched = await snapshotOf(run);
-    run.setState('watching');
-    const verdict = await run.step('watch', () =>
-      watchRelease(ctx, {
-        service: name,
-        release: release.id,
-        instanceIds: instances.map((i) => i.id),
-        watchMs: release.spec.watchMs,
-        baseline,
-        switched,
-        signal: run.signal,
-      }),
-    );
-    if (verdict.decision === 'fail') {
-      await run.step('revert', () => revertSwitch(ctx, run), () => `traffic → ${from ?? '(nothing)'}`);
-      return await finish(run, 'reverted', { start, switched, timings, error: reverted(verdict.reason) });
-    }
-    run.setState('committed');
-    await run.step('drain', () => undefined, () => (from ? `${from} drained and kept warm for rollback` : undefined));
-    return await run.step('record', () => finish(run, 'succeeded', { start, switched, timings }));
+    const result = await runPlan(run, canary && from ? CANARY : BLUE_GREEN, c);
+    if (!result) throw new Error('the deploy plan ended without an outcome');
+    return result;
   } catch (err) {
-    if (run.record.state === 'canary') {
-      await revertCanary(ctx, run).catch(() => undefined);
-      return await finish(run, 'reverted', { start, switched: undefined, timings, error: err });
-    }
-    if (run.record.state === 'switching' || run.record.state === 'watching') {
-      await revertSwitch(ctx, run).catch(() => undefined);
-      return await finish(run, 'reverted', { start, switched: undefined, timings, error: err });
-    }
-    return await finish(run, 'failed', { start, switched: undefined, timings, error: err });
+    return await goBack(c, err);
   } finally {
     unregister();
     lease.release();
     unprotect();
-    unprotectNew();
+    c.unprotectNew();
+  }
+}
+
+/** After a failed step: undo what the state says was done, then record the outcome. */
+async function goBack(c: DeployContext, err: unknown): Promise<OperationResult> {
+  const { ctx, run } = c;
+  const ended = { start: c.start, switched: undefined, timings: c.timings, error: err };
+  switch (run.record.state) {
+    case 'starting':
+      if (c.release) await stopUnused(ctx.deps, ctx.deps.store.instances({ service: c.release.service, releaseId: c.release.id }), run.id);
+      return finish(run, 'failed', ended);
+    case 'canary':
+      await revertCanary(ctx, run).catch(() => undefined);
+      return finish(run, 'reverted', ended);
+    case 'switching':
+    case 'watching':
+      await revertSwitch(ctx, run).catch(() => undefined);
+      return finish(run, 'reverted', ended);
+    default:
+      return finish(run, 'failed', ended);
   }
 }

@@ -55,27 +55,6 @@ export function isTerminal(state: DeploymentState): state is DeploymentOutcome {
   return state === 'succeeded' || state === 'failed' || state === 'reverted';
 }
 
-/** Recovery after a crash: which way an interrupted deployment goes. */
-export function recoveryDirection(state: DeploymentState): 'revert' | 'finish' | 'resume' | 'none' {
-  switch (state) {
-    case 'canary':
-      return 'resume';
-    case 'pending':
-    case 'building':
-    case 'starting':
-    case 'switching':
-    case 'watching':
-    case 'reverting':
-      return 'revert';
-    case 'committed':
-      return 'finish';
-    case 'succeeded':
-    case 'failed':
-    case 'reverted':
-      return 'none';
-  }
-}
-
 /** Engine steps, in order; crash points are named after them (SLIPWAY_CRASH_AT). */
 export const DEPLOY_STEPS = ['lock', 'plan', 'backup', 'build', 'start', 'health-gate', 'switch', 'watch', 'drain', 'record'] as const;
 /** Steps of a canary after the health gate (crash points too). */

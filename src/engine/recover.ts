@@ -1,6 +1,14 @@
 import { SlipwayError } from '../errors.js';
 import type { EngineContext } from './context.js';
-import { assertDeploymentTransition, recoveryDirection } from './deployment-state.js';
+import { assertDeploymentTransition, type DeploymentState } from './deployment-state.js';
+import { DEPLOY_PLANS } from './blue-green.js';
+import { ROLLBACK } from './rollback.js';
+import { crashDirection, type StrategyPlan } from './step-plan.js';
+
+/** Which way a deployment interrupted in `state` goes, read from the plans the forward path runs. */
+export function recoveryDirection(state: DeploymentState): ReturnType<typeof crashDirection> {
+  return crashDirection([...DEPLOY_PLANS, ROLLBACK] as readonly StrategyPlan<never>[], state);
+}
 import { setInstanceState } from './instance-ops.js';
 import { isStale } from './lock.js';
 import type { DeploymentRecord } from './records.js';

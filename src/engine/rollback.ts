@@ -5,15 +5,102 @@ import { DeploymentRun, type Reporter } from './deployment-run.js';
 import { gateInstances } from './health-gate.js';
 import { isRunning } from './instance-ops.js';
 import { finish, snapshotOf, type OperationResult, type Timings } from './outcome.js';
+import type { InstanceRecord, ReleaseRecord, ServiceRecord } from './records.js';
+import type { Snapshot } from './report.js';
 import { servingInstances } from './routing.js';
 import { startInstances } from './start-instances.js';
+import { runPlan, type StrategyPlan } from './step-plan.js';
 import { stopUnused } from './stop-instance.js';
 import { switchService, revertSwitch } from './switch.js';
 
-/**
- * Rollback to the previous release: one table swap while it is warm; otherwise its
- * instances are started and health-gated like a deploy first.
- */
+/** What the steps of a rollback share. */
+export interface RollbackContext {
+  readonly ctx: EngineContext;
+  readonly run: DeploymentRun;
+  readonly name: string;
+  readonly before: ServiceRecord | undefined;
+  readonly from: string | undefined;
+  readonly target: ReleaseRecord | undefined;
+  readonly start: Snapshot;
+  readonly timings: Timings;
+  warm: InstanceRecord[];
+  started: InstanceRecord[];
+  switched?: Snapshot;
+}
+
+const targetOf = (c: RollbackContext): ReleaseRecord => {
+  if (!c.target) throw new SlipwayError('SLW_NO_PREVIOUS_RELEASE', `Service ${c.name} has no previous release to roll back to.`);
+  return c.target;
+};
+
+/** Rollback: one table swap while the previous release is warm; otherwise start and gate it first. */
+export const ROLLBACK: StrategyPlan<RollbackContext> = {
+  name: 'rollback',
+  steps: [
+    {
+      name: 'plan',
+      state: 'pending',
+      onCrash: 'revert',
+      enter: (c) => ({ fromRelease: c.from, releaseId: c.target?.id, priorPrevious: c.before?.previousRelease, priorWarmUntil: c.before?.warmUntil }),
+      run: async (c) => {
+        const target = targetOf(c);
+        if (target.status === 'pruned' || !existsSync(target.dir)) {
+          throw new SlipwayError('SLW_RELEASE_GONE', `Release ${target.id} of ${c.name} is no longer on disk.`);
+        }
+        const serving = servingInstances(c.ctx.deps, c.name, target.id).filter((i) => i.state === 'healthy');
+        const alive = await Promise.all(serving.map((i) => isRunning(c.ctx.deps, i)));
+        c.warm = serving.filter((_, n) => alive[n]);
+        return undefined;
+      },
+      detail: (c) =>
+        c.warm.length > 0
+          ? `${c.from ?? '(nothing)'} → ${targetOf(c).id} (warm: ${c.warm.length} instance(s), one switch)`
+          : `${c.from ?? '(nothing)'} → ${targetOf(c).id} (cold: start and gate first)`,
+    },
+    {
+      name: 'start',
+      state: 'starting',
+      onCrash: 'revert',
+      when: (c) => c.warm.length === 0,
+      run: async (c) => {
+        c.started = await startInstances(c.ctx.deps, targetOf(c), c.run.id);
+        return undefined;
+      },
+    },
+    {
+      name: 'health-gate',
+      state: 'starting',
+      onCrash: 'revert',
+      when: (c) => c.warm.length === 0,
+      run: async (c) => {
+        const began = c.ctx.deps.now();
+        await gateInstances(c.ctx.deps, c.started, targetOf(c).spec.health, c.run.id, c.run.signal);
+        c.timings.gateMs = c.ctx.deps.now() - began;
+        return undefined;
+      },
+    },
+    {
+      name: 'switch',
+      state: 'switching',
+      onCrash: 'revert',
+      run: async (c) => {
+        await switchService(c.ctx, c.run, targetOf(c).id, c.from);
+        c.timings.switchMs = c.ctx.deps.now() - c.run.startedAt;
+        c.switched = await snapshotOf(c.run);
+        return undefined;
+      },
+      detail: (c) => `traffic → ${targetOf(c).id}`,
+    },
+    {
+      name: 'record',
+      state: 'committed',
+      onCrash: 'finish',
+      run: (c) => finish(c.run, 'succeeded', { start: c.start, switched: c.switched, timings: c.timings }),
+    },
+  ],
+};
+
+/** Rollback of one service to its previous release, in the same skeleton as a deploy. */
 export async function rollbackService(ctx: EngineContext, name: string, reporter: Reporter): Promise<OperationResult> {
   const { deps } = ctx;
   const run = new DeploymentRun(deps, name, 'rollback', reporter);
@@ -22,43 +109,18 @@ export async function rollbackService(ctx: EngineContext, name: string, reporter
   const from = before?.activeRelease;
   const target = before?.previousRelease ? deps.store.release(name, before.previousRelease) : undefined;
   const unprotect = ctx.protect(name, [from, target?.id]);
-  const timings: Timings = {};
-  const start = await snapshotOf(run);
+  const c: RollbackContext = { ctx, run, name, before, from, target, start: await snapshotOf(run), timings: {}, warm: [], started: [] };
   try {
-    run.setState('pending', { fromRelease: from, releaseId: target?.id, priorPrevious: before?.previousRelease, priorWarmUntil: before?.warmUntil });
-    if (!target) {
-      throw new SlipwayError('SLW_NO_PREVIOUS_RELEASE', `Service ${name} has no previous release to roll back to.`);
-    }
-    if (target.status === 'pruned' || !existsSync(target.dir)) {
-      throw new SlipwayError('SLW_RELEASE_GONE', `Release ${target.id} of ${name} is no longer on disk.`);
-    }
-    const serving = servingInstances(deps, name, target.id).filter((i) => i.state === 'healthy');
-    const alive = await Promise.all(serving.map((i) => isRunning(deps, i)));
-    const warm = serving.filter((_, n) => alive[n]);
-    await run.step('plan', () => undefined, () =>
-      warm.length > 0 ? `${from ?? '(nothing)'} → ${target.id} (warm: ${warm.length} instance(s), one switch)` : `${from ?? '(nothing)'} → ${target.id} (cold: start and gate first)`,
-    );
-    if (warm.length === 0) {
-      run.setState('starting');
-      try {
-        const started = await run.step('start', () => startInstances(deps, target, run.id));
-        const gateBegan = deps.now();
-        await run.step('health-gate', () => gateInstances(deps, started, target.spec.health, run.id));
-        timings.gateMs = deps.now() - gateBegan;
-      } catch (err) {
-        await stopUnused(deps, deps.store.instances({ service: name, releaseId: target.id }).filter((i) => i.createdBy === run.id), run.id);
-        return await finish(run, 'failed', { start, switched: undefined, timings, error: err });
-      }
-    }
-    run.setState('switching');
-    await run.step('switch', () => switchService(ctx, run, target.id, from), () => `traffic → ${target.id}`);
-    timings.switchMs = deps.now() - run.startedAt;
-    const switched = await snapshotOf(run);
-    run.setState('committed');
-    return await run.step('record', () => finish(run, 'succeeded', { start, switched, timings }));
+    const result = await runPlan(run, ROLLBACK, c);
+    if (!result) throw new Error('the rollback plan ended without an outcome');
+    return result;
   } catch (err) {
+    const ended = { start: c.start, switched: undefined, timings: c.timings, error: err };
+    if (run.record.state === 'starting' && target) {
+      await stopUnused(deps, deps.store.instances({ service: name, releaseId: target.id }).filter((i) => i.createdBy === run.id), run.id);
+    }
     if (run.record.state === 'switching') await revertSwitch(ctx, run).catch(() => undefined);
-    return await finish(run, run.record.state === 'reverting' ? 'reverted' : 'failed', { start, switched: undefined, timings, error: err });
+    return await finish(run, run.record.state === 'reverting' ? 'reverted' : 'failed', ended);
   } finally {
     lease.release();
     unprotect();

@@ -150,18 +150,22 @@ async function promoteUnchanged(server: Server, count: number, signal: AbortSign
 }
 
 /**
- * Three deploys failing 5 % of requests at `weight`: each rolled back in its first step. Time
+ * Five deploys failing 5 % of requests at `weight`: each rolled back in its first step (a
+ * median of five: three left it at the mercy of one slow draw, 9.16 s against a 9 s limit at
+ * 25 % once, where the simulation's median is 7 s). Time
  * to verdict is counted in seconds of traffic at the simulation's 100 req/s (the canary's
  * requests in the step / (weight × 100)), the unit of the 17 / 10 / 6 s: on a busy machine
  * the load generator may not reach 100 req/s, and the judge's speed is in requests, not in
  * wall-clock seconds.
  */
+const RUNS = 5;
+
 async function errorVerdicts(p: Project, weight: string, before: number): Promise<void> {
   // Only a verdict ends the step: it waits for more requests than it will ever get (lowTraffic: hold).
   await configure(p, 'busybox', `{ steps: [${weight}, 50%], minHold: 1s, minRequests: 1000000, lowTraffic: hold, maxHold: 10m, bake: 1s, warmup: 1s, sticky: none }`);
   const times: number[] = [];
   const wall: number[] = [];
-  for (let run = 0; run < 3; run++) {
+  for (let run = 0; run < RUNS; run++) {
     await writeApp(p, 'errors', 100 + run);
     const d = await deploy(p);
     assert.equal(d.code, 3, d.text);
@@ -177,7 +181,7 @@ async function errorVerdicts(p: Project, weight: string, before: number): Promis
   }
   const m = median(times);
   console.log(`# +5 pp errors at ${weight}: time to verdict ${times.join(', ')} s of traffic at ${RPS} req/s (wall ${wall.join(', ')} s), median ${m} s, limit ${1.5 * before} s`);
-  assert.ok(m <= 1.5 * before, `+5 pp at ${weight}: median ${m} s over 3 runs (${times.join(', ')}), limit ${1.5 * before} s`);
+  assert.ok(m <= 1.5 * before, `+5 pp at ${weight}: median ${m} s over ${RUNS} runs (${times.join(', ')}), limit ${1.5 * before} s`);
 }
 
 async function slowTail(p: Project): Promise<void> {

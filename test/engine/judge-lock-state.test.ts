@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { ThresholdJudge } from '../../src/engine/judge.js';
 import { DeployLock } from '../../src/engine/lock.js';
 import { canTransition, isLive, type InstanceState } from '../../src/engine/instance-state.js';
-import { recoveryDirection, isTerminal } from '../../src/engine/deployment-state.js';
+import { isTerminal } from '../../src/engine/deployment-state.js';
+import { recoveryDirection } from '../../src/engine/recover.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 
 test('threshold judge: needs enough failures and a clearly worse rate', () => {
