@@ -62,8 +62,7 @@ const prepare: StrategyPlan<DeployContext>['steps'] = [
     name: 'backup',
     state: 'pending',
     onCrash: 'revert',
-    // Only when slipway.yaml names sources in backups.beforeDeploy (the daemon always wires the hook).
-    when: (c) => c.ctx.deps.beforeBuild !== undefined && (c.config.backups?.beforeDeploy.length ?? 0) > 0,
+    when: (c) => c.ctx.deps.beforeBuild !== undefined,
     run: async (c) => {
       // Under the deploy lock the next sequence number is the release about to be built.
       const next = `r${c.ctx.deps.store.nextReleaseSeq(c.spec.name)}`;
