@@ -43,7 +43,7 @@ interface Row {
   readonly ratios: number[];
 }
 
-const COMMANDS: ReadonlyArray<{ label: string; args: string[]; check?: (json: any) => boolean }> = [ // eslint-disable-line @typescript-eslint/no-explicit-any
+const COMMANDS: ReadonlyArray<{ label: string; args: string[]; check?: (json: any) => boolean }> = [ // eslint-disable-line @typescript-eslint/no-explicit-any -- each check reads the JSON one command prints, whose shape differs per command
   { label: 'slipway --help', args: ['--help'] },
   { label: 'slipway status', args: ['status'], check: (json) => json.ok === true },
   { label: 'slipway rollback', args: ['rollback'], check: (json) => json.results?.[0]?.outcome === 'succeeded' },

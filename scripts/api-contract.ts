@@ -23,6 +23,7 @@ function assertSupported(node: unknown, where: string): void {
 
 function jsonSchemaOf(schema: z.ZodType, where: string): unknown {
   // io: 'input': the client checks values as zod parses them (a plain z.object accepts extra keys).
+  // zod types its JSON Schema output loosely; the contract keeps it as plain JSON.
   const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'throw', reused: 'inline', cycles: 'throw' }) as Record<string, unknown>;
   assertSupported(rest, where);
   return rest;

@@ -33,6 +33,7 @@ export class ApiClient {
     if (!envelope.ok) throw SlipwayError.fromJSON(envelope.error);
     const problem = checkJson(contract[method].response, envelope.result);
     if (problem) throw new SlipwayError('SLW_API_BAD_RESPONSE', `The daemon's ${method} answer does not match the schema: ${problem}`);
+    // Checked just above against the generated contract, which is the JSON Schema of ResponseOf<M>.
     return envelope.result as ResponseOf<M>;
   }
 
@@ -51,6 +52,7 @@ export class ApiClient {
         const event: unknown = JSON.parse(line);
         const problem = checkJson(contract[method].response, event);
         if (problem) throw new SlipwayError('SLW_API_BAD_RESPONSE', `A ${method} progress line does not match the schema: ${problem}`);
+        // Checked just above against the contract's JSON Schema of ProgressEvent.
         last = event as ProgressEvent;
         onEvent(last);
       }

@@ -79,6 +79,7 @@ export async function buildRelease(deps: EngineDeps, spec: ServiceSpec, deployme
       tx.putRelease({ ...provisional, status: 'failed' }),
     );
     // A cancelled deploy stops its build: the cancellation is the reason, not the build.
+    // The reason is the SLW_DEPLOY_CANCELLED error DeploymentRun.cancel aborted with.
     throw signal?.aborted ? (signal.reason as unknown) : err;
   }
 }

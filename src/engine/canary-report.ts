@@ -18,6 +18,7 @@ export function evidenceShare(e: Pick<TestEvidence, 'logE' | 'logThreshold'>): n
  * verdict that decided it), the peak reached during the step, and why a test took no data.
  */
 export function stepTests(verdict: CanaryVerdict, peaks: Readonly<Record<TestName, number>>): StepTests {
+  // Filled for every TestName by the loop below before it is returned.
   const out = {} as Record<TestName, StepTests[TestName]>;
   for (const name of TESTS) {
     const e = verdict.evidence[name];

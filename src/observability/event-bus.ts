@@ -38,6 +38,7 @@ export class EventBus {
   }
 
   publish(input: EventInput): SlipwayEvent {
+    // Spreading a union loses its discriminant for TypeScript; each member gains exactly seq and at.
     const event = { ...input, seq: ++this.#seq, at: new Date(this.#now()).toISOString() } as SlipwayEvent;
     this.#recent.push(event);
     if (this.#recent.length > this.#keep) this.#recent.splice(0, this.#recent.length - this.#keep);

@@ -48,6 +48,7 @@ export const DEFAULT_WARMUP_MS = 30_000;
 /** α per test from the judge's total α and the tests turned on. */
 export function splitAlpha(total: number, on: Readonly<Record<TestName, boolean>>): Record<TestName, number> {
   const weight = TESTS.reduce((sum, name) => sum + (on[name] ? ALPHA_SPLIT[name] : 0), 0);
+  // Filled for every TestName by the loop below before it is returned.
   const out = {} as Record<TestName, number>;
   for (const name of TESTS) out[name] = on[name] && weight > 0 ? (total * ALPHA_SPLIT[name]) / weight : 0;
   return out;
