@@ -3,7 +3,6 @@
 // removed under running apps makes the daemon refuse to start, and the apps keep serving.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readdir, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cli, destroyProject, makeProject, setVersion, type CliResult, type Project } from '../helpers/e2e-project.js';
@@ -12,20 +11,7 @@ import { buildAt } from '../helpers/old-build.js';
 
 const V010 = '11ad81e';
 
-function cliOf(program: string, p: Project, args: readonly string[]): Promise<CliResult> {
-  return new Promise((done) => {
-    execFile(process.execPath, [program, ...args, '--config', p.configFile], { cwd: p.dir, env: { ...process.env, SLIPWAY_TEST_MARK: p.mark } }, (error, stdout, stderr) => {
-      const last = stdout.trim().split('\n').pop() ?? '';
-      let json: unknown;
-      try {
-        json = JSON.parse(last);
-      } catch {
-        json = undefined;
-      }
-      done({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr, json });
-    });
-  });
-}
+const cliOf = (program: string, p: Project, args: readonly string[]): Promise<CliResult> => cli(p, args, {}, program);
 
 test('0.1.0 state upgrades in place under load; lost state is refused while the apps keep serving', { timeout: 600_000 }, async () => {
   const old = await buildAt(V010);

@@ -85,11 +85,12 @@ export interface CliResult {
   readonly json: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- test convenience: shape asserted by each test
 }
 
-export function cli(p: Project, args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
+/** Runs this build's CLI (or `program`, another build's, for upgrade tests) on the project. */
+export function cli(p: Project, args: readonly string[], env: Record<string, string> = {}, program = CLI): Promise<CliResult> {
   return new Promise((done) => {
     execFile(
       process.execPath,
-      [CLI, ...args, '--config', p.configFile],
+      [program, ...args, '--config', p.configFile],
       { cwd: p.dir, env: { ...process.env, SLIPWAY_TEST_MARK: p.mark, ...env }, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
