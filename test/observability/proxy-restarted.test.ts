@@ -12,15 +12,7 @@ import { computeSignals } from '../../src/observability/alerting/signals.js';
 import { collectMetrics } from '../../src/observability/collector.js';
 import { METRICS } from '../../src/observability/metric-catalog.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { isPidAlive } from '../../src/lib/pid-alive.js';
 
 test('a killed proxy is restarted by the supervisor: event, counter metric and alert signal', { timeout: 60_000 }, async () => {
   const stateDir = await mkdtemp(join(tmpdir(), 'slipway-proxy-restarted-'));
@@ -54,7 +46,7 @@ test('a killed proxy is restarted by the supervisor: event, counter metric and a
     supervisor.close();
     await supervisor.shutdown();
     store.close();
-    for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    for (const pid of pids) if (isPidAlive(pid)) process.kill(pid, 'SIGKILL');
     await rm(stateDir, { recursive: true, force: true });
   }
 });

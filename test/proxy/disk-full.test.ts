@@ -15,6 +15,7 @@ import { freePort } from '../../src/lib/free-port.js';
 import { spawnProxy } from '../../src/proxy/launch.js';
 import { proxyPaths } from '../../src/proxy/paths.js';
 import { makeTable, startUpstream, type Upstream } from '../helpers/proxy-fixtures.js';
+import { isPidAlive } from '../../src/lib/pid-alive.js';
 
 const isRoot = process.getuid?.() === 0;
 let mountPoint = '';
@@ -22,19 +23,10 @@ let mounted = false;
 let app: Upstream;
 const pids: number[] = [];
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function stopProxy(pid: number): Promise<void> {
-  if (!alive(pid)) return;
+  if (!isPidAlive(pid)) return;
   process.kill(pid, 'SIGKILL');
-  for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; i < 100 && isPidAlive(pid); i++) await new Promise((r) => setTimeout(r, 20));
 }
 
 /** Fills the file system until ENOSPC (several files: the last write fails part-way). */
@@ -114,7 +106,7 @@ test('a full disk under load: 0 failed requests, access-log lines dropped and co
   }
   assert.deepEqual(failures.slice(0, 5), [], `${failures.length} failed requests`);
   assert.ok(ok > 50, `${ok} requests`);
-  assert.ok(alive(pid), 'the proxy is still running');
+  assert.ok(isPidAlive(pid), 'the proxy is still running');
   const status = await client.status();
   assert.ok((status.accessLogDropped ?? 0) > 0, `dropped ${status.accessLogDropped}`);
 

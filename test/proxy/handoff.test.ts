@@ -23,6 +23,7 @@ import { H2Client } from '../helpers/h2-client.js';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { HandoffResult, RoutingTableInput } from '../../src/proxy/protocol.js';
 import { ProxySupervisor } from '../../src/daemon/proxy-supervisor.js';
+import { isPidAlive } from '../../src/lib/pid-alive.js';
 
 // Every process started here carries this mark, so the test can count them and kill them by pid.
 const MARK = `handoff-${randomBytes(6).toString('hex')}`;
@@ -66,18 +67,9 @@ async function startHello(): Promise<number> {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function exits(pid: number, ms: number): Promise<number> {
   const began = Date.now();
-  while (alive(pid)) {
+  while (isPidAlive(pid)) {
     if (Date.now() - began > ms) throw new Error(`pid ${pid} still alive after ${ms} ms`);
     await sleep(20);
   }
@@ -131,7 +123,7 @@ test('a handoff under load: 0 failed requests, slow requests finish, the websock
     assert.ok(load.ok > before.ok + 100, `requests went on after the handoff (${load.ok - before.ok})`);
     assert.ok(ws.open, 'the websocket is still open');
     assert.ok(ws.messages > before.messages + 5, 'the websocket kept receiving');
-    assert.ok(alive(oldPid), 'the old process stays while its websocket is open');
+    assert.ok(isPidAlive(oldPid), 'the old process stays while its websocket is open');
     const statusNew = await client.status();
     assert.ok((statusNew.services['web']?.['r1']?.requests ?? 0) > 0, 'the new process serves traffic');
     ws.close();
