@@ -1,10 +1,12 @@
 // The event bus through the CLI: a second terminal follows a deploy it did not start, to its
 // result; `deploy --cancel` and Ctrl-C on the deploying terminal stop a deploy before it commits,
-// and the old release keeps serving with 0 failed requests; `events` lists what happened.
+// and the old release keeps serving with 0 failed requests; `events` lists what happened. A
+// second service (python's http.server) shares the proxy: a cancel aimed at it finds nothing to
+// cancel, and it serves untouched throughout.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CLI, cli, destroyProject, makeProject, serviceYaml, setVersion, waitFor, type Project } from '../helpers/e2e-project.js';
 import { LoadGenerator } from '../helpers/load.js';
@@ -40,21 +42,35 @@ async function buildRunning(p: Project): Promise<void> {
 test('deploy --follow from another terminal, deploy --cancel and Ctrl-C revert; events lists it all', { timeout: 300_000 }, async () => {
   const p = await makeProject();
   let load: LoadGenerator | undefined;
+  let filesLoad: LoadGenerator | undefined;
   try {
     // Each build waits for its gate file, so the test decides how long a deploy stays in its build step.
     const gate = join(p.dir, 'gate-open');
     const service = serviceYaml('web', { instances: 2, watch: '1s', drain: '2s' }).replace('    run: node server.js\n', `    build: "while [ ! -e ${gate} ]; do sleep 0.1; done"\n    run: node server.js\n`);
     await writeFile(gate, '');
-    await writeFile(p.configFile, `version: 1\nproxy:\n  http: ${p.port}\n  host: 127.0.0.1\nservices:\n${service}`);
+    const files = [
+      '  files:',
+      '    source: ./files',
+      '    run: exec python3 -m http.server $PORT --bind 127.0.0.1',
+      '    routes: [{ host: files.localhost }]',
+      '    health: { path: /health, interval: 200ms, timeout: 1s, rise: 2, fall: 2, startTimeout: 20s }',
+      '    instances: 1',
+      '    watch: 1s',
+    ].join('\n');
+    await mkdir(join(p.dir, 'files'));
+    await writeFile(join(p.dir, 'files', 'index.html'), 'files v1\n');
+    await writeFile(join(p.dir, 'files', 'health'), 'ok\n');
+    await writeFile(p.configFile, `version: 1\nproxy:\n  http: ${p.port}\n  host: 127.0.0.1\nservices:\n${service}${files}\n`);
     assert.equal((await cli(p, ['daemon', '--detach'])).code, 0);
     await setVersion(p, 'v1');
     assert.equal((await cli(p, ['deploy'])).code, 0);
     load = new LoadGenerator({ port: p.port, host: 'hello.localhost', rps: 100, loops: 4 });
+    filesLoad = new LoadGenerator({ port: p.port, host: 'files.localhost', rps: 30, loops: 2 });
 
     // 1. A deploy started in one terminal, followed from another, to the same result.
     await setVersion(p, 'v2');
     await rm(gate);
-    const deploying = background(p, ['deploy', '--json']);
+    const deploying = background(p, ['deploy', 'web', '--json']);
     await buildRunning(p);
     let followerOut = '';
     const following = background(p, ['deploy', '--follow']);
@@ -76,8 +92,11 @@ test('deploy --follow from another terminal, deploy --cancel and Ctrl-C revert; 
     // 2. deploy --cancel while it builds: it fails cancelled, v2 keeps serving.
     await rm(gate);
     await setVersion(p, 'v3');
-    const cancelled = background(p, ['deploy', '--json']);
+    const cancelled = background(p, ['deploy', 'web', '--json']);
     await buildRunning(p);
+    const elsewhere = await cli(p, ['deploy', '--cancel', 'files']);
+    assert.notEqual(elsewhere.code, 0, 'nothing of files is deploying');
+    assert.match(elsewhere.stdout + elsewhere.stderr, /SLW_NO_DEPLOYMENT_RUNNING/);
     const cancel = await cli(p, ['deploy', '--cancel', '--json']);
     assert.equal(cancel.code, 0, cancel.stdout + cancel.stderr);
     const ended = await cancelled.done;
@@ -85,7 +104,7 @@ test('deploy --follow from another terminal, deploy --cancel and Ctrl-C revert; 
     assert.match(ended.stdout, /SLW_DEPLOY_CANCELLED/);
 
     // 3. Ctrl-C on the deploying terminal: the same.
-    const interrupted = background(p, ['deploy']);
+    const interrupted = background(p, ['deploy', 'web']);
     await buildRunning(p);
     interrupted.child.kill('SIGINT');
     await interrupted.done;
@@ -98,20 +117,25 @@ test('deploy --follow from another terminal, deploy --cancel and Ctrl-C revert; 
       'succeeded:',
     ]);
     const status = await cli(p, ['status', '--json']);
-    assert.equal(status.json.services[0].activeRelease, 'r2', 'the release that served before keeps serving');
+    const active = Object.fromEntries(status.json.services.map((s: { name: string; activeRelease: string }) => [s.name, s.activeRelease]));
+    assert.deepEqual(active, { web: 'r2', files: 'r1' }, 'the release that served before keeps serving; files untouched');
     assert.equal(status.json.lock, undefined, 'the lock is free');
 
     // 4. events: deploy steps and outcomes, instance changes, table swaps, in order.
     const events = (await cli(p, ['events', '--json'])).stdout.trim().split('\n').map((l) => JSON.parse(l) as { seq: number; kind: string; outcome?: string; state?: string });
     assert.ok(events.every((e, i) => i === 0 || e.seq > events[i - 1]!.seq), 'numbered in order');
-    assert.deepEqual(events.filter((e) => e.kind === 'deploy' && e.outcome).map((e) => e.outcome), ['succeeded', 'succeeded', 'failed', 'failed']);
+    assert.deepEqual(events.filter((e) => e.kind === 'deploy' && e.outcome).map((e) => e.outcome), ['succeeded', 'succeeded', 'succeeded', 'failed', 'failed']);
     assert.ok(events.some((e) => e.kind === 'instance' && e.state === 'healthy'));
     assert.ok(events.some((e) => e.kind === 'proxy'));
 
     await load.stop();
+    await filesLoad.stop();
     assert.deepEqual(load.failures, [], `failed requests: ${JSON.stringify(load.failures.slice(0, 5))}`);
+    assert.deepEqual(filesLoad.failures, [], `failed requests to files: ${JSON.stringify(filesLoad.failures.slice(0, 5))}`);
+    assert.ok(filesLoad.ok > 100, `files answered ${filesLoad.ok} requests`);
   } finally {
     await load?.stop();
+    await filesLoad?.stop();
     await destroyProject(p);
   }
 });
