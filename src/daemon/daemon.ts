@@ -65,7 +65,7 @@ export class Daemon {
   #backups: DaemonBackups | undefined;
   #backupScheduler: BackupScheduler | undefined;
   #certs: CertManager | undefined;
-  /** Deploy progress, instance, proxy, certificate, backup and alert events, for the CLI's follow mode (and the dashboard). */
+  /** Deploy progress, instance changes, table swaps and proxy restarts for the CLI's follow mode (certificate, backup and alert events have their types, not yet a publisher). */
   readonly events = new EventBus();
   /** The daemon's own log (JSON lines on stdout, which `slipway daemon --detach` sends to logs/daemon.log). */
   #log: Logger = silentLogger;

@@ -76,7 +76,7 @@ export const remoteCommands: CommandSpec[] = [
   },
   {
     name: 'events',
-    summary: 'what the daemon saw lately: deploy steps, instances, proxy, certificates, backups, alerts (--follow: and what comes)',
+    summary: 'what the daemon saw lately: deploy steps and outcomes, instance changes, table swaps, proxy restarts (--follow: and what comes)',
     args: [],
     options: [
       { name: 'service', type: 'string', description: 'only events of this service' },
