@@ -45,6 +45,9 @@ export const proxyMethods = {
   },
   maintenance: {
     request: z.strictObject({
+      /** The project (see ProjectScopeFields in schemas.ts). */
+      project: z.string().optional(),
+      configFile: z.string().optional(),
       action: z.enum(['status', 'on', 'off']),
       /** Absent: every service. */
       service: z.string().min(1).optional(),

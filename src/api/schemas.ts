@@ -23,10 +23,33 @@ export const SerializedErrorSchema = z.object({
 
 const Empty = z.strictObject({});
 
+/**
+ * Which project a request is about: --project NAME, else the project deployed from the config
+ * file the CLI found, else (a host with one project) that one.
+ */
+export const ProjectScopeFields = {
+  project: z.string().optional(),
+  configFile: z.string().optional(),
+};
+
 export const ConfigRefSchema = z.strictObject({
   /** Absolute path of slipway.yaml, as the CLI resolved it. */
   configFile: z.string(),
   env: z.string().optional(),
+  /** --project: the project on the host (default: the one named in, or deployed from, the file). */
+  project: z.string().optional(),
+});
+
+/** A project on the host, for `slipway projects`. */
+export const ProjectViewSchema = z.strictObject({
+  name: z.string(),
+  /** The config file it was deployed from (absent: state of before projects, not deployed since). */
+  configFile: z.string().optional(),
+  env: z.string().optional(),
+  registeredAt: z.string().optional(),
+  services: z.number().int().nonnegative(),
+  serving: z.number().int().nonnegative(),
+  instances: z.number().int().nonnegative(),
 });
 
 export const InstanceViewSchema = z.strictObject({
@@ -102,6 +125,10 @@ export const StatusSchema = z.strictObject({
     tableVersion: z.number().optional(),
   }),
   lock: LockViewSchema.optional(),
+  /** The project shown (absent: the host has none yet, or state of before projects). */
+  project: z.string().optional(),
+  /** Every project on the host, by name (`slipway projects` says more). */
+  projects: z.array(z.string()).optional(),
   services: z.array(ServiceViewSchema),
   /** When the daemon evaluates alerts: how many fire, and each notifier's health. */
   alerts: z.strictObject({ firing: z.number(), notifiers: z.array(NotifierHealthSchema) }).optional(),
@@ -281,7 +308,15 @@ export const PlanStateSchema = z.strictObject({
 
 /** Every method: its request and response schema, and whether it streams progress. */
 export const methods = {
-  status: { request: Empty, response: StatusSchema, stream: false },
+  status: { request: z.strictObject(ProjectScopeFields), response: StatusSchema, stream: false },
+  /** `slipway projects`: every project on this host. */
+  'projects.list': { request: Empty, response: z.strictObject({ projects: z.array(ProjectViewSchema) }), stream: false },
+  /** `slipway projects remove NAME`: stops its instances, takes its routes out of the proxy, forgets its state. */
+  'projects.remove': {
+    request: z.strictObject({ name: z.string().min(1) }),
+    response: z.strictObject({ removed: z.string(), stopped: z.number().int().nonnegative() }),
+    stream: false,
+  },
   deploy: {
     request: ConfigRefSchema.extend({ service: z.string().optional(), strategy: z.enum(['blue-green', 'canary']).optional() }),
     response: ProgressEventSchema,
@@ -300,6 +335,7 @@ export const methods = {
    */
   events: {
     request: z.strictObject({
+      ...ProjectScopeFields,
       service: z.string().optional(),
       kinds: z.array(z.enum(EVENT_KINDS as [string, ...string[]])).optional(),
       follow: z.boolean().optional(),
@@ -310,30 +346,30 @@ export const methods = {
   },
   /** `slipway deploy --cancel`: stop and revert the deployment(s) running now. */
   'deploy.cancel': {
-    request: z.strictObject({ service: z.string().optional() }),
+    request: z.strictObject({ ...ProjectScopeFields, service: z.string().optional() }),
     response: z.strictObject({ cancelled: z.array(z.string()) }),
     stream: false,
   },
   history: {
-    request: z.strictObject({ service: z.string().optional(), limit: z.number().int().positive().max(1000).optional() }),
+    request: z.strictObject({ ...ProjectScopeFields, service: z.string().optional(), limit: z.number().int().positive().max(1000).optional() }),
     response: z.strictObject({ deployments: z.array(DeploymentViewSchema) }),
     stream: false,
   },
   logs: {
-    request: z.strictObject({ service: z.string(), lines: z.number().int().positive().max(10_000).optional() }),
+    request: z.strictObject({ ...ProjectScopeFields, service: z.string(), lines: z.number().int().positive().max(10_000).optional() }),
     response: z.strictObject({
       instances: z.array(z.strictObject({ id: z.string(), release: z.string(), state: z.string(), lines: z.array(z.string()) })),
     }),
     stream: false,
   },
-  'lock.status': { request: Empty, response: z.strictObject({ lock: LockViewSchema.optional() }), stream: false },
+  'lock.status': { request: z.strictObject(ProjectScopeFields), response: z.strictObject({ lock: LockViewSchema.optional() }), stream: false },
   'lock.release': {
-    request: z.strictObject({ force: z.boolean() }),
+    request: z.strictObject({ ...ProjectScopeFields, force: z.boolean() }),
     response: z.strictObject({ released: LockViewSchema.optional() }),
     stream: false,
   },
   canary: {
-    request: z.strictObject({ service: z.string().optional(), action: z.enum(['status', 'promote', 'abort', 'pause', 'resume']) }),
+    request: z.strictObject({ ...ProjectScopeFields, service: z.string().optional(), action: z.enum(['status', 'promote', 'abort', 'pause', 'resume']) }),
     response: z.strictObject({ canaries: z.array(CanaryViewSchema) }),
     stream: false,
   },
@@ -352,7 +388,7 @@ export const methods = {
     stream: false,
   },
   /** Read-only: each service's active release, for `slipway plan` (secret references only as hashes). */
-  plan: { request: z.strictObject({ service: z.string().optional() }), response: PlanStateSchema, stream: false },
+  plan: { request: z.strictObject({ ...ProjectScopeFields, service: z.string().optional() }), response: PlanStateSchema, stream: false },
   ...backupMethods,
   ...proxyMethods,
   stop: {

@@ -16,7 +16,7 @@ import type { OrderOptions } from './acme-adapter.js';
 import { AcmeOrders } from './acme-orders.js';
 import { CertStore, type StoredCert } from './cert-store.js';
 import { LocalCa } from './local-ca.js';
-import { EMPTY_SET, loadManagedSet, managedSetOf, saveManagedSet, sourceOf, type ManagedCert, type ManagedSet } from './managed-set.js';
+import { EMPTY_SET, loadManagedSets, managedSetOf, saveManagedSets, sourceOf, unionOf, type ManagedCert, type ManagedSet } from './managed-set.js';
 import { backoffMs, DEFAULT_BACKOFF, nextCheckMs, renewalAt, CHECK_EVERY_MS, type BackoffBounds } from './renewal-policy.js';
 import { AriTracker } from './ari-tracker.js';
 
@@ -82,6 +82,7 @@ export class CertManager {
   readonly #now: () => number;
   readonly #setFile: string;
   #set: ManagedSet = EMPTY_SET;
+  #sets = new Map<string, ManagedSet>();
   readonly #live = new Map<string, StoredCert>();
   readonly #attempts = new Map<string, Attempts>();
   readonly #orders: AcmeOrders;
@@ -107,16 +108,33 @@ export class CertManager {
   async start(): Promise<void> {
     await mkdir(this.store.root, { recursive: true, mode: 0o700 });
     await this.store.recover();
-    this.#set = await loadManagedSet(this.#setFile);
+    this.#sets = await loadManagedSets(this.#setFile);
+    this.#set = unionOf(this.#sets);
     await this.#refreshLive();
     this.#watchFiles();
     this.#schedule();
   }
 
-  /** A config was loaded (daemon start, deploy): adopt its TLS routes and get their certificates. */
-  async configure(config: Config): Promise<void> {
-    this.#set = managedSetOf(config);
-    await saveManagedSet(this.#setFile, this.#set);
+  /**
+   * A project's config was loaded (daemon start, deploy): adopt its TLS routes and get their
+   * certificates. Each project's set is kept apart; the certificates managed are their union.
+   */
+  async configure(config: Config, project: string = config.project): Promise<void> {
+    // State of before projects (one set, project '') belongs to the first project configured.
+    if (project !== '') this.#sets.delete('');
+    this.#sets.set(project, managedSetOf(config));
+    await this.#saveSets();
+  }
+
+  /** A project removed from the host: its certificates are no longer renewed (pruned after the grace period). */
+  async forget(project: string): Promise<void> {
+    if (!this.#sets.delete(project)) return;
+    await this.#saveSets();
+  }
+
+  async #saveSets(): Promise<void> {
+    this.#set = unionOf(this.#sets);
+    await saveManagedSets(this.#setFile, this.#sets);
     this.#watchFiles();
     void this.check('background').catch(() => undefined);
   }

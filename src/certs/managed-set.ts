@@ -51,16 +51,33 @@ export function sourceOf(tls: ManagedTls): CertSource {
   }
 }
 
-export async function loadManagedSet(file: string): Promise<ManagedSet> {
+/** The managed sets of every project on the host (a file of before projects holds one set: project ''). */
+export type ProjectSets = ReadonlyMap<string, ManagedSet>;
+
+export async function loadManagedSets(file: string): Promise<Map<string, ManagedSet>> {
   const text = await readFile(file, 'utf8').catch(() => undefined);
-  if (text === undefined) return EMPTY_SET;
+  if (text === undefined) return new Map();
   try {
-    return JSON.parse(text) as ManagedSet;
+    const parsed = JSON.parse(text) as ManagedSet | { projects: Record<string, ManagedSet> };
+    return 'projects' in parsed ? new Map(Object.entries(parsed.projects)) : new Map([['', parsed]]);
   } catch {
-    return EMPTY_SET; // a corrupt file is rewritten at the next configure
+    return new Map(); // a corrupt file is rewritten at the next configure
   }
 }
 
-export function saveManagedSet(file: string, set: ManagedSet): Promise<void> {
-  return writeFileAtomic(file, `${JSON.stringify(set, null, 2)}\n`, 0o600);
+export function saveManagedSets(file: string, sets: ProjectSets): Promise<void> {
+  return writeFileAtomic(file, `${JSON.stringify({ projects: Object.fromEntries(sets) }, null, 2)}\n`, 0o600);
+}
+
+/** Every project's TLS routes as one set: one certificate per name (the first project naming it wins), the first ACME account and HTTPS port found. */
+export function unionOf(sets: ProjectSets): ManagedSet {
+  const byName = new Map<string, ManagedCert>();
+  let acme: AcmeSpec | undefined;
+  let httpsPort: number | undefined;
+  for (const set of sets.values()) {
+    for (const cert of set.certs) if (!byName.has(cert.name)) byName.set(cert.name, cert);
+    acme ??= set.acme;
+    httpsPort ??= set.httpsPort;
+  }
+  return { certs: [...byName.values()], ...(acme ? { acme } : {}), ...(httpsPort === undefined ? {} : { httpsPort }) };
 }

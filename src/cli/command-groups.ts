@@ -19,6 +19,7 @@ export const COMMAND_GROUPS = {
   secrets: () => import('./commands/secrets.js').then((m) => m.secretsCommands),
   plan: () => import('./commands/plan.js').then((m) => m.planCommands),
   proxy: () => import('./commands/proxy.js').then((m) => m.proxyCommands),
+  projects: () => import('./commands/projects.js').then((m) => m.projectsCommands),
 } as const satisfies Record<string, Loader>;
 
 export type GroupName = keyof typeof COMMAND_GROUPS;
@@ -47,6 +48,7 @@ export const FIRST_WORDS: Readonly<Record<string, GroupName>> = {
   diff: 'plan',
   maintenance: 'proxy',
   proxy: 'proxy',
+  projects: 'projects',
 };
 
 /** Every command, in help order. */

@@ -36,6 +36,7 @@ export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
   { name: 'config', type: 'string', description: 'config file (default ./slipway.yaml)' },
   { name: 'state-dir', type: 'string', description: 'state directory (default .slipway/ beside the config; also SLIPWAY_STATE_DIR)' },
   { name: 'env', type: 'string', description: 'environment overlay to apply (e.g. staging)' },
+  { name: 'project', type: 'string', description: 'the project on the host (default: the one deployed from the config file; `slipway projects` lists them)' },
   { name: 'json', type: 'boolean', description: 'print machine-readable JSON' },
   { name: 'help', type: 'boolean', description: 'show help' },
 ];

@@ -8,6 +8,8 @@ export interface CliContext {
   readonly configFile: string;
   readonly stateDir: string;
   readonly env: string | undefined;
+  /** Which project on the host a command is about: --project, else the one deployed from the config file. */
+  readonly scope: { readonly configFile: string; readonly project?: string };
   readonly json: boolean;
   readonly cwd: string;
   readonly api: ApiClient;
@@ -19,6 +21,7 @@ export interface GlobalFlags {
   readonly config?: string | undefined;
   readonly stateDir?: string | undefined;
   readonly env?: string | undefined;
+  readonly project?: string | undefined;
   readonly json?: boolean | undefined;
 }
 
@@ -33,6 +36,7 @@ export function createContext(flags: GlobalFlags, cwd: string, environ: NodeJS.P
     configFile,
     stateDir,
     env: flags.env,
+    scope: { configFile, ...(flags.project === undefined ? {} : { project: flags.project }) },
     json: flags.json ?? false,
     cwd,
     api: new ApiClient(join(stateDir, DAEMON_SOCKET)),

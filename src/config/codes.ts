@@ -130,6 +130,11 @@ export const configCodes = {
     hint: 'Use lower-case letters, digits and "-", starting with a letter, at most 63 characters (e.g. web, api-v2).',
     kind: 'user',
   },
+  SLW_CONFIG_PROJECT_NAME: {
+    title: 'A project name is not allowed.',
+    hint: 'Use lower-case letters, digits and "-", starting with a letter, at most 63 characters (e.g. shop, blog-2).',
+    kind: 'user',
+  },
   SLW_CONFIG_ENV_NAME: {
     title: 'An environment name is not allowed.',
     hint: 'Use lower-case letters, digits and "-", starting with a letter (e.g. staging, production).',

@@ -16,6 +16,10 @@ export interface Config {
   /** The environment overlay chosen with --env, if any. */
   readonly env: string | undefined;
   readonly version: 1;
+  /** The project on the host: `project:`, else the folder's name (src/config/project-name.ts). */
+  readonly project: string;
+  /** Whether the file (with its overlay) writes `proxy:`: host-wide settings a project without it takes from the host. */
+  readonly proxyExplicit: boolean;
   readonly proxy: ProxySpec;
   /** The daemon's admin HTTP listener (metrics, health); undefined: off. */
   readonly admin?: AdminSpec | undefined;

@@ -13,6 +13,7 @@ import { acmeSpec, httpsPort, routeTlsFields } from './tls-normalize.js';
 import { basicAuthSpec, limitsSpec, rateLimitSpecs, routeZone } from './proxy-policy-normalize.js';
 import { headersSpec } from './headers-normalize.js';
 import { normalizeCanaryJudge } from './canary-judge-normalize.js';
+import { projectNameOfDir } from './project-name.js';
 
 export interface NormalizeContext {
   readonly file: string;
@@ -20,6 +21,8 @@ export interface NormalizeContext {
   readonly env: string | undefined;
   /** Parsed envFile of each service that has one (read by the references stage). */
   readonly envFiles?: Readonly<Record<string, Record<string, string>>>;
+  /** The file (with its overlay) writes `proxy:` (the defaults are the host's otherwise). */
+  readonly proxyExplicit?: boolean;
 }
 
 export function normalize(parsed: ParsedConfig, ctx: NormalizeContext): Config {
@@ -31,6 +34,8 @@ export function normalize(parsed: ParsedConfig, ctx: NormalizeContext): Config {
     dir: ctx.dir,
     env: ctx.env,
     version: parsed.version,
+    project: parsed.project ?? projectNameOfDir(ctx.dir),
+    proxyExplicit: ctx.proxyExplicit ?? true,
     proxy: { http: parsed.proxy.http, host: parsed.proxy.host, ...httpsPort(parsed.proxy.https, tlsOn), accessLog: parsed.proxy.accessLog, ...proxyPolicy(parsed.proxy) },
     ...(parsed.tls?.acme ? { acme: acmeSpec(parsed.tls, ctx.dir) } : {}),
     admin: parsed.admin ? { listen: listenOf(parsed.admin.listen) } : undefined,

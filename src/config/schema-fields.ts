@@ -1,4 +1,5 @@
 /** Leaf value schemas of slipway.yaml, each tagged with the issue code its failures get. */
+import { PROJECT_NAME_PATTERN } from './project-name.js';
 import { z } from 'zod';
 import { tag } from './schema-meta.js';
 import { parseListenAddress } from '../lib/listen-address.js';
@@ -124,10 +125,11 @@ export const version = tag(z.literal(1), {
   quoteValue: true,
 }).describe('Config format version; always 1.');
 
-const keyName = (code: 'SLW_CONFIG_SERVICE_NAME' | 'SLW_CONFIG_ENV_NAME' | 'SLW_CONFIG_ENV_VAR_NAME', pattern: RegExp, expected: string) =>
+const keyName = (code: 'SLW_CONFIG_SERVICE_NAME' | 'SLW_CONFIG_PROJECT_NAME' | 'SLW_CONFIG_ENV_NAME' | 'SLW_CONFIG_ENV_VAR_NAME', pattern: RegExp, expected: string) =>
   tag(z.string().regex(pattern), { code, expected, quoteValue: true });
 
 export const serviceName = keyName('SLW_CONFIG_SERVICE_NAME', SERVICE_NAME_PATTERN, 'a service name (lower-case letters, digits, "-")');
+export const projectName = keyName('SLW_CONFIG_PROJECT_NAME', PROJECT_NAME_PATTERN, 'a project name (lower-case letters, digits, "-")');
 export const envName = keyName('SLW_CONFIG_ENV_NAME', ENV_NAME_PATTERN, 'an environment name (lower-case letters, digits, "-")');
 export const envVarName = keyName('SLW_CONFIG_ENV_VAR_NAME', ENV_VAR_PATTERN, 'a variable name (letters, digits, "_")');
 

@@ -1,6 +1,6 @@
 /** The slipway.yaml format (version 1) as zod schemas: validation and `slipway schema` share them. */
 import { z } from 'zod';
-import { command, count, duration, durationValue, envName, percent, stickyMode, envValue, envVarName, listenHost, port, routeHost, serviceName, urlPath, version } from './schema-fields.js';
+import { projectName, command, count, duration, durationValue, envName, percent, stickyMode, envValue, envVarName, listenHost, port, routeHost, serviceName, urlPath, version } from './schema-fields.js';
 import { listenAddress } from './schema-fields.js';
 import { tag } from './schema-meta.js';
 import { alertsSchema } from './alerts-schema.js';
@@ -81,6 +81,7 @@ export const serviceSchema = z.strictObject({
 /** One variant of the config (the base, or the base with an overlay merged in). */
 export const configSchema = z.strictObject({
   version,
+  project: projectName.optional().describe('Name of this project on the host (default: the name of the folder holding this file); several projects share one daemon and proxy.'),
   proxy: proxySchema.prefault({}),
   admin: adminSchema.optional().describe('Admin HTTP listener of the daemon; off when absent.'),
   alerts: alertsSchema.optional().describe('Alert rules evaluated by the daemon, and where notifications go; off when absent.'),

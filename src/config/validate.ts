@@ -64,7 +64,8 @@ export async function validateDocument(doc: ParsedYaml, ctx: ValidateContext): P
   const unique = dedupe(issues);
   const warnings = dedupe([...primary.warnings.map((i) => place(i, chosen)), ...preflight.warnings.map(placeFound)]);
   if (unique.length > 0 || !primary.parsed) return { issues: unique, warnings };
-  return { config: normalize(primary.parsed, { file: ctx.file, dir: ctx.dir, env: chosen, envFiles: primary.envFiles }), issues: [], warnings };
+  const proxyExplicit = isPlainObject(primary.value) && primary.value['proxy'] !== undefined;
+  return { config: normalize(primary.parsed, { file: ctx.file, dir: ctx.dir, env: chosen, envFiles: primary.envFiles, proxyExplicit }), issues: [], warnings };
 }
 
 async function validateVariant(base: Record<string, unknown>, overlay: unknown, env: string | undefined, ctx: ValidateContext) {

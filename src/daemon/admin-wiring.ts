@@ -14,13 +14,18 @@ import type { MetricsSources } from '../observability/collector.js';
 import type { AlertingMetrics } from '../observability/alerting-metrics.js';
 import { PROXY_DIR, PROXY_SOCKET } from '../proxy/protocol.js';
 import type { SqliteStore } from '../store/sqlite-store.js';
+import type { MetricsStore } from '../observability/store-metrics.js';
+import type { ProxyStatus } from '../proxy/protocol.js';
 import { VERSION } from '../version.js';
 
 export interface AdminWiring {
   readonly stateDir: string;
   readonly configFile: string | undefined;
   readonly env: string | undefined;
-  readonly store: SqliteStore;
+  /** The store as the metrics see it: the daemon's own project (the one whose config started it). */
+  readonly store: MetricsStore & Pick<SqliteStore, 'probeWrite'>;
+  /** The proxy's status as that project sees it (its services under their own names). */
+  readonly proxyStatus: () => Promise<ProxyStatus>;
   readonly warn?: (message: string) => void;
   /** The alert evaluator's state for /metrics, when alerts are on. */
   readonly alerting?: () => AlertingMetrics;
@@ -57,7 +62,7 @@ export async function startAdmin(o: AdminWiring): Promise<RunningAdmin | undefin
   const proxy = new ProxyClient(join(o.stateDir, PROXY_DIR, PROXY_SOCKET), { timeoutMs: PROXY_DEADLINE_MS });
   const disk = () => diskSpace(o.stateDir);
   const server = new AdminServer({
-    metrics: () => collectMetrics({ proxyStatus: () => proxy.status(), store: o.store, disk, version: VERSION, ...(o.alerting ? { alerting: o.alerting } : {}), ...(o.certificates ? { certificates: o.certificates } : {}), ...(o.backups ? { backups: o.backups } : {}), ...(o.proxyRestarts ? { proxyRestarts: o.proxyRestarts } : {}) }),
+    metrics: () => collectMetrics({ proxyStatus: () => o.proxyStatus(), store: o.store, disk, version: VERSION, ...(o.alerting ? { alerting: o.alerting } : {}), ...(o.certificates ? { certificates: o.certificates } : {}), ...(o.backups ? { backups: o.backups } : {}), ...(o.proxyRestarts ? { proxyRestarts: o.proxyRestarts } : {}) }),
     readiness: () =>
       checkReadiness({ proxy: () => proxy.status(), journal: () => o.store.probeWrite(), disk, diskFloorBytes: DEFAULT_DISK_FLOOR_BYTES }),
   });

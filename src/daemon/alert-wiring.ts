@@ -13,8 +13,9 @@ import type { NotifierSpec } from '../config/alerts-model.js';
 import type { SecretSource } from '../secrets/injecting-driver.js';
 import type { Redactor } from '../secrets/redactor.js';
 import type { MetricsSources } from '../observability/collector.js';
-import { PROXY_DIR, PROXY_SOCKET } from '../proxy/protocol.js';
 import type { SqliteStore } from '../store/sqlite-store.js';
+import type { MetricsStore } from '../observability/store-metrics.js';
+import type { ProxyStatus } from '../proxy/protocol.js';
 import { VERSION } from '../version.js';
 import { silentLogger, type Logger } from '../lib/logger.js';
 
@@ -22,7 +23,10 @@ export interface AlertWiring {
   readonly stateDir: string;
   readonly configFile: string | undefined;
   readonly env: string | undefined;
-  readonly store: SqliteStore;
+  /** The store as the metrics see it: the daemon's own project (the one whose config started it). */
+  readonly store: MetricsStore & Pick<SqliteStore, 'probeWrite'>;
+  /** The proxy's status as that project sees it (its services under their own names). */
+  readonly proxyStatus: () => Promise<ProxyStatus>;
   readonly warn: (message: string) => void;
   /** Certificates per route host (expiry, failed attempts) for the certificate rules. */
   readonly certificates?: MetricsSources['certificates'];
@@ -55,14 +59,12 @@ export async function startAlerts(o: AlertWiring): Promise<AlertService | undefi
     return undefined;
   }
   if (!spec) return undefined;
-  const [{ AlertService }, { redactor, secretValues }, { ALERT_STATE_FILE, loadAlertState }, { collectMetrics }, { ProxyClient }] = await Promise.all([
+  const [{ AlertService }, { redactor, secretValues }, { ALERT_STATE_FILE, loadAlertState }, { collectMetrics }] = await Promise.all([
     import('../observability/alerting/alert-service.js'),
     import('../observability/alerting/notifier-factory.js'),
     import('../observability/alerting/state-file.js'),
     import('../observability/collector.js'),
-    import('../proxy/client.js'),
   ]);
-  const proxy = new ProxyClient(join(o.stateDir, PROXY_DIR, PROXY_SOCKET), { timeoutMs: 2000 });
   const stateFile = join(o.stateDir, ALERT_STATE_FILE);
   const secrets = secretValues(spec.notify);
   for (const value of secrets) o.addSecret?.(value);
@@ -75,7 +77,7 @@ export async function startAlerts(o: AlertWiring): Promise<AlertService | undefi
     spec,
     sources: {
       collect: () =>
-        collectMetrics({ proxyStatus: () => proxy.status(), store: o.store, disk: () => diskSpace(o.stateDir), version: VERSION, ...(o.certificates ? { certificates: o.certificates } : {}), ...(o.backups ? { backups: o.backups } : {}), ...(o.proxyRestarts ? { proxyRestarts: o.proxyRestarts } : {}) }),
+        collectMetrics({ proxyStatus: () => o.proxyStatus(), store: o.store, disk: () => diskSpace(o.stateDir), version: VERSION, ...(o.certificates ? { certificates: o.certificates } : {}), ...(o.backups ? { backups: o.backups } : {}), ...(o.proxyRestarts ? { proxyRestarts: o.proxyRestarts } : {}) }),
       openDeployments: () => new Map(o.store.deployments({ open: true }).map((d) => [d.service, d.id])),
       lastDeployment: (name) => o.store.deployments({ service: name, limit: 1 })[0]?.id,
     },

@@ -6,10 +6,13 @@ import { loadConfig } from '../config/load.js';
 import { LocalDriver } from '../drivers/local/local-driver.js';
 import { DriverRegistry } from '../drivers/registry.js';
 import { EventBus } from '../observability/event-bus.js';
-import { Engine } from '../engine/engine.js';
 import { ThresholdJudge } from '../engine/judge.js';
 import { DeployLock } from '../engine/lock.js';
-import { storedListen } from '../engine/routing.js';
+import { storedListen, writeListen } from '../engine/routing.js';
+import { HostTable } from './host-table.js';
+import { Projects, projectNameOfFile } from './projects.js';
+import type { InstanceFilter } from '../engine/store.js';
+import type { ProxyStatus } from '../proxy/protocol.js';
 import type { EngineDeps } from '../engine/deps.js';
 import { freePort } from '../lib/free-port.js';
 import { baseEnv } from '../lib/base-env.js';
@@ -37,7 +40,6 @@ import { withRouteSecrets } from '../secrets/route-secrets.js';
 import { DaemonBackups } from './backup-wiring.js';
 import { BackupScheduler } from './backup-scheduler.js';
 import { BackupMonitor } from './backup-monitor.js';
-import { isLive } from '../engine/instance-state.js';
 import type { Config } from '../config/model.js';
 import type { CertManager } from '../certs/cert-manager.js';
 import { configureCerts, startCerts, withCertificates, type CertWiring } from './cert-wiring.js';
@@ -55,7 +57,7 @@ export class Daemon {
   readonly options: DaemonOptions;
   #store: SqliteStore | undefined;
   #driver: LocalDriver | undefined;
-  #engine: Engine | undefined;
+  #projects: Projects | undefined;
   #proxy: ProxySupervisor | undefined;
   #server: ControlServer | undefined;
   #admin: RunningAdmin | undefined;
@@ -126,25 +128,18 @@ export class Daemon {
     this.#store = await this.#openState(this.#driver, redact);
     const driver = new InjectingDriver(this.#driver, { runDir: secretRunDir(stateDir), source: secrets, redactor: secrets.redactor });
     this.#proxy = new ProxySupervisor(stateDir);
-    const certWiring: CertWiring = { ...this.options, publish: async (reason) => this.#engine?.publish(reason), warn: (m) => this.warnings.push(m), log: (line) => log.child({ component: 'certs' }).info(line) };
+    const certWiring: CertWiring = { ...this.options, publish: async (reason) => this.#publishAll(reason), warn: (m) => this.warnings.push(m), log: (line) => log.child({ component: 'certs' }).info(line) };
     const certs = (this.#certs = await startCerts(certWiring));
-    const deps: EngineDeps = {
-      store: this.#store,
-      drivers: new DriverRegistry([driver]),
+    const hostStore = this.#store;
+    const drivers = new DriverRegistry([driver]);
+    const judge = new ThresholdJudge();
+    const shared: Omit<EngineDeps, 'store' | 'dataPlane' | 'lock' | 'loadConfig'> = {
+      drivers,
       events: this.events,
-      dataPlane: withCertificates(withRouteSecrets(this.#proxy, secrets, secrets.redactor), certs),
-      lock: new DeployLock(this.#store, { ttlMs: 30_000, heartbeatMs: 5_000 }),
-      judge: new ThresholdJudge(),
+      judge,
       builder: {
         snapshot: (o) => snapshotSource(o),
         build: async (o) => void (await runBuild(o)),
-      },
-      loadConfig: async (ref) => {
-        // All four stages, preflight included (ports its own proxy and this daemon hold are not conflicts).
-        const preflight = { stateDir, environ: this.options.environ, ownPids: [process.pid] };
-        const config = await secrets.prepare(await loadConfig({ file: ref.configFile, ...(ref.env !== undefined ? { env: ref.env } : {}), preflight }));
-        await certs.configure(config);
-        return config;
       },
       probe: (o) => probeHttp(o),
       allocatePort: () => freePort(),
@@ -155,11 +150,37 @@ export class Daemon {
       keepReleases: 5,
       beforeBuild: (o) => backups.beforeBuild(o.config, o.service, o.release),
     };
-    this.#engine = new Engine(deps);
+    const load = async (ref: { configFile: string; env?: string | undefined }): Promise<Config> => {
+      // All four stages, preflight included (ports its own proxy and this daemon hold are not conflicts).
+      const preflight = { stateDir, environ: this.options.environ, ownPids: [process.pid] };
+      return secrets.prepare(await loadConfig({ file: ref.configFile, ...(ref.env !== undefined ? { env: ref.env } : {}), preflight }));
+    };
     await this.#seedListen();
-    const proxyStatus = await this.#proxy.ensure(storedListen(deps));
-    await this.#engine.boot(proxyStatus.tableVersion);
-    driver.sweep(new Set(this.#store.instances({}).filter((i) => isLive(i.state)).map((i) => i.id)));
+    const proxyStatus = await this.#proxy.ensure(storedListen({ store: hostStore }));
+    const host = new HostTable(withCertificates(withRouteSecrets(this.#proxy, secrets, secrets.redactor), certs), proxyStatus.tableVersion);
+    const projects: Projects = new Projects({
+      store: hostStore,
+      host,
+      now: () => Date.now(),
+      proxyVersion: () => proxyStatus.tableVersion,
+      depsOf: (project, store, dataPlane) => ({
+        ...shared,
+        store,
+        dataPlane,
+        lock: new DeployLock(store, { ttlMs: 30_000, heartbeatMs: 5_000 }),
+        ...(project === '' ? {} : { project }),
+        otherProjectsInstances: () => projects.othersLive(project),
+        loadConfig: async (ref) => {
+          // Checked against the other projects (name, routes, host settings) before anything moves.
+          const config = projects.admit(project, await load(ref));
+          await certs.configure(config);
+          return config;
+        },
+      }),
+    });
+    this.#projects = projects;
+    await projects.boot();
+    driver.sweep(hostStore.liveInstanceIdsOfAllProjects());
     const proxyLog = log.child({ component: 'proxy-supervisor' });
     this.#proxy.on('proxy-restarted', (e) => {
       proxyLog.warn('proxy-restarted: the proxy stopped answering and a new one serves', e);
@@ -167,16 +188,28 @@ export class Daemon {
     });
     this.#proxy.on('proxy-restart-failed', (e) => proxyLog.warn('proxy-restart-failed', e));
     this.#proxy.onRestart = async () => {
-      await this.#engine?.publish('proxy restarted');
+      for (const engine of projects.engines()) await engine.publish('proxy restarted');
     };
     this.#proxy.watch();
     await configureCerts(certs, certWiring);
+    // Metrics and alert rules are the daemon's own project's: the one whose config started it.
+    const ownName = this.options.configFile && existsSync(this.options.configFile) ? await projectNameOfFile(this.options.configFile) : '';
+    const own = (): SqliteStore => hostStore.forProject(projects.names().includes(ownName) || !projects.names().includes('') ? ownName : '');
+    const ownStore = {
+      services: () => own().services(),
+      release: (service: string, id: string) => own().release(service, id),
+      instances: (filter?: InstanceFilter) => own().instances(filter),
+      deployments: (filter?: { service?: string; limit?: number; open?: boolean }) => own().deployments(filter),
+      probeWrite: () => hostStore.probeWrite(),
+    };
+    const ownStatus = (): Promise<ProxyStatus> => host.forProject(own().project).status();
     // Bound before the control socket answers: a busy admin port fails the start the CLI waits for.
     this.#alerts = await startAlerts({
       stateDir,
       configFile: this.options.configFile,
       env: this.options.env,
-      store: this.#store,
+      store: ownStore,
+      proxyStatus: ownStatus,
       warn: (message) => this.warnings.push(message),
       certificates: () => certs.expiries(),
       backups: () => backupMonitor.snapshot(),
@@ -190,7 +223,8 @@ export class Daemon {
       stateDir,
       configFile: this.options.configFile,
       env: this.options.env,
-      store: this.#store,
+      store: ownStore,
+      proxyStatus: ownStatus,
       warn: (message) => this.warnings.push(message),
       ...(alerts ? { alerting: () => ({ firing: alerts.firing(), notifiers: alerts.notifierHealth() }) } : {}),
       certificates: () => certs.expiries(),
@@ -198,10 +232,9 @@ export class Daemon {
       proxyRestarts: () => this.#proxy?.restarts ?? 0,
     });
     await this.#startBackupSchedule(backups);
-    const store = this.#store;
-    const handlers = withApiLog(createHandlers(this, this.#engine, this.#proxy), {
+    const handlers = withApiLog(createHandlers(this, projects, this.#proxy), {
       log: log.child({ component: 'api' }),
-      openDeployment: (service) => store.deployments({ service, open: true })[0]?.id,
+      openDeployment: (service) => projects.engines().flatMap((e) => e.openDeployments(service))[0]?.id,
     });
     this.#server = new ControlServer(handlers, { redact });
     await this.#server.listen(this.socketPath);
@@ -230,10 +263,14 @@ export class Daemon {
 
   /** The proxy's listen address comes from the config the first time, from the state after. */
   async #seedListen(): Promise<void> {
-    const engine = this.#engine;
-    if (!engine || engine.hasListen() || !this.options.configFile || !existsSync(this.options.configFile)) return;
+    const store = this.#store;
+    if (!store || storedListen({ store }) || !this.options.configFile || !existsSync(this.options.configFile)) return;
     const config = await loadConfig({ file: this.options.configFile, ...(this.options.env ? { env: this.options.env } : {}) });
-    engine.setListen(config.proxy);
+    writeListen({ store }, config.proxy);
+  }
+
+  async #publishAll(reason: string): Promise<void> {
+    for (const engine of this.#projects?.engines() ?? []) await engine.publish(reason);
   }
 
   /** `backups.schedule` and `backups.drill.schedule` of the daemon's config; a config that does not load leaves them off. */
@@ -280,8 +317,8 @@ export class Daemon {
     this.#proxy?.close();
     // Full stop: the proxy first (stops accepting, finishes what is in flight), then the apps.
     if (!keepApps) await this.#proxy?.shutdown();
-    if (!keepApps) await this.#engine?.stopAll();
-    await this.#engine?.close();
+    if (!keepApps) await this.#projects?.stopAll();
+    await this.#projects?.close();
     await this.#driver?.close();
     this.#store?.close();
     await rm(join(this.options.stateDir, 'daemon.pid'), { force: true });

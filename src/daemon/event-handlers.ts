@@ -1,6 +1,7 @@
 import type { SlipwayEvent } from '../api/event-schemas.js';
 import type { ProgressEvent, RequestOf } from '../api/schemas.js';
 import type { Engine } from '../engine/engine.js';
+import type { ProjectFinder } from './handlers.js';
 import { SlipwayError } from '../errors.js';
 import type { EventBus, EventFilter } from '../observability/event-bus.js';
 import type { StreamHandlers } from './control-server.js';
@@ -34,10 +35,10 @@ function relay(bus: EventBus, filter: EventFilter, send: (e: SlipwayEvent) => bo
   });
 }
 
-export function eventHandlers(engine: Engine, bus: EventBus): Pick<StreamHandlers, 'events'> {
+export function eventHandlers(find: ProjectFinder, bus: EventBus): Pick<StreamHandlers, 'events'> {
   return {
     events: async (req: RequestOf<'events'>, emit: Emit, signal: AbortSignal) => {
-      if (req.attach) return attach(engine, bus, req.service, emit, signal);
+      if (req.attach) return attach(await find.must(req), bus, req.service, emit, signal);
       const filter: EventFilter = { ...(req.service === undefined ? {} : { service: req.service }), ...(req.kinds ? { kinds: req.kinds as SlipwayEvent['kind'][] } : {}) };
       await relay(bus, filter, (event) => (emit({ type: 'event', event }), false), signal, req.follow === true);
       emit({ type: 'result', results: [] });

@@ -9,56 +9,97 @@ import { certView, planView } from '../certs/cert-view.js';
 import { backupHandlers } from './backup-wiring.js';
 import { proxyHandlers } from './proxy-handlers.js';
 import { eventHandlers } from './event-handlers.js';
+import type { Projects, ProjectScope } from './projects.js';
 
-/** Control API handlers: thin translations between API requests and the engine. */
-export function createHandlers(daemon: Daemon, engine: Engine, proxy: ProxySupervisor): Handlers {
-  const now = (): number => Date.now();
+/** Finds the engine of the project a request is about (see Projects.find). */
+export interface ProjectFinder {
+  /** Undefined while the host has no project yet. */
+  find(scope: ProjectScope): Promise<Engine | undefined>;
+  /** As find, but a host without projects is an error. */
+  must(scope: ProjectScope): Promise<Engine>;
+}
+
+function finderOf(projects: Projects): ProjectFinder {
   return {
-    status: async () => {
+    find: (scope) => projects.find(scope),
+    must: async (scope) => {
+      const engine = await projects.find(scope);
+      if (engine) return engine;
+      throw new SlipwayError('SLW_PROJECT_UNKNOWN', 'Nothing has been deployed on this host yet.', { hint: 'Deploy a project first: `slipway deploy` in its folder.' });
+    },
+  };
+}
+
+/** Control API handlers: thin translations between API requests and each project's engine. */
+export function createHandlers(daemon: Daemon, projects: Projects, proxy: ProxySupervisor): Handlers {
+  const now = (): number => Date.now();
+  const finder = finderOf(projects);
+  return {
+    status: async (req) => {
       let live: ProxyStatus | undefined;
       try {
         live = await proxy.status();
       } catch {
         live = undefined;
       }
-      const lock = engine.lock();
+      const engine = await finder.find(req);
+      const lock = engine?.lock();
+      const project = engine?.deps.project;
       return {
         daemon: { pid: process.pid, startedAt: daemon.startedAt.toISOString(), stateDir: daemon.options.stateDir, version: VERSION },
         proxy: live ? { up: true, pid: live.pid, httpPort: live.httpPort, tableVersion: live.tableVersion } : { up: false },
         ...(lock ? { lock } : {}),
-        services: engine.services(live),
+        ...(project ? { project } : {}),
+        projects: projects.names().filter((n) => n !== ''),
+        // The engine filters the proxy's status to its own services (HostTable.forProject).
+        services: engine ? engine.services(live ? await engine.deps.dataPlane.status().catch(() => undefined) : undefined) : [],
         ...(daemon.alerts ? { alerts: { firing: daemon.alerts.firing().length, notifiers: daemon.alerts.notifierHealth() } } : {}),
       };
     },
+    'projects.list': async () => ({
+      projects: projects.list().map((p) => ({
+        name: p.name,
+        ...(p.record ? { configFile: p.record.configFile, registeredAt: p.record.registeredAt, ...(p.record.env === undefined ? {} : { env: p.record.env }) } : {}),
+        services: p.services,
+        serving: p.serving,
+        instances: p.instances,
+      })),
+    }),
+    'projects.remove': async (req) => {
+      const { stopped } = await projects.remove(req.name, daemon.options.stateDir);
+      await daemon.certs.forget(req.name).catch(() => undefined);
+      return { removed: req.name, stopped };
+    },
     deploy: async (req, emit, signal) => {
+      const engine = await projects.forDeploy(req);
       // The deploying client going away (Ctrl-C) cancels the deployment, which then reverts.
-      const { results, error, config } = await engine.deploy(req, req.service, emit, req.strategy, signal);
+      const { results, error, config } = await engine.deploy(req, req.service, emit, req.strategy, signal).finally(() => projects.settle(engine));
       // The config this deploy loaded (once per request); pruning old versions can wait for the next deploy.
       if (!error && config) await daemon.secretsDeployed(config).catch(() => undefined);
       emit(error ? { type: 'error', error: error.toJSON(), results } : { type: 'result', results });
     },
     rollback: async (req, emit) => {
-      const { results, error } = await engine.rollback(req.service, emit);
+      const { results, error } = await (await finder.must(req)).rollback(req.service, emit);
       // --with-data: the pre-deploy snapshot of the release rolled back from goes back in place.
       const dataError = req.withData && !error ? await daemon.backups.restoreAfterRollback(req, results, emit) : undefined;
       const failed = error ?? dataError;
       emit(failed ? { type: 'error', error: failed.toJSON(), results } : { type: 'result', results });
     },
-    ...eventHandlers(engine, daemon.events),
-    'deploy.cancel': async (req) => ({ cancelled: engine.cancel(req.service) }),
-    history: async (req) => ({ deployments: engine.history(req.service, req.limit ?? 20) }),
-    logs: async (req) => ({ instances: await engine.logs(req.service, req.lines ?? 50) }),
-    plan: async (req) => ({ services: engine.plan(req.service) }),
-    'lock.status': async () => {
-      const lock = engine.lock();
+    ...eventHandlers(finder, daemon.events),
+    'deploy.cancel': async (req) => ({ cancelled: (await finder.must(req)).cancel(req.service) }),
+    history: async (req) => ({ deployments: (await finder.find(req))?.history(req.service, req.limit ?? 20) ?? [] }),
+    logs: async (req) => ({ instances: await (await finder.must(req)).logs(req.service, req.lines ?? 50) }),
+    plan: async (req) => ({ services: (await finder.find(req))?.plan(req.service) ?? [] }),
+    'lock.status': async (req) => {
+      const lock = (await finder.find(req))?.lock();
       return lock ? { lock } : {};
     },
     'lock.release': async (req) => {
-      const released = engine.releaseLock(req.force === true);
+      const released = (await finder.find(req))?.releaseLock(req.force === true);
       return released ? { released } : {};
     },
     canary: async (req) => ({
-      canaries: engine.canary(req.service, req.action).map((c) => ({ ...c, ...(c.note === undefined ? {} : { note: c.note }) })),
+      canaries: ((await finder.find(req))?.canary(req.service, req.action) ?? []).map((c) => ({ ...c, ...(c.note === undefined ? {} : { note: c.note }) })),
     }),
     'alerts.list': async () => alertsOf(daemon).list(),
     'alerts.silence': async (req) => ({ silence: await alertsOf(daemon).silence(req.rule, req.service, req.forMs) }),
@@ -73,7 +114,7 @@ export function createHandlers(daemon: Daemon, engine: Engine, proxy: ProxySuper
         ? { plan: (await daemon.certs.plan(req.host)).map(planView) }
         : { certs: (await daemon.certs.check('issue', req.host)).map((c) => certView(c, now())) },
     ...backupHandlers(daemon.backups),
-    ...proxyHandlers(engine, proxy),
+    ...proxyHandlers(finder, proxy),
     stop: async (req) => {
       setImmediate(() => daemon.onStopRequested(req.keepApps));
       return { stopping: true as const };

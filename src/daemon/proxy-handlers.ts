@@ -1,11 +1,11 @@
-import type { Engine } from '../engine/engine.js';
 import type { PlainHandlers } from './control-server.js';
+import type { ProjectFinder } from './handlers.js';
 import type { ProxySupervisor } from './proxy-supervisor.js';
 
 type ProxyHandlers = Pick<PlainHandlers, 'proxy.status' | 'proxy.restart' | 'maintenance'>;
 
 /** `slipway proxy status|restart` and `slipway maintenance`. */
-export function proxyHandlers(engine: Engine, proxy: ProxySupervisor): ProxyHandlers {
+export function proxyHandlers(find: ProjectFinder, proxy: ProxySupervisor): ProxyHandlers {
   return {
     'proxy.status': async () => {
       const live = await proxy.status().catch(() => undefined);
@@ -29,7 +29,7 @@ export function proxyHandlers(engine: Engine, proxy: ProxySupervisor): ProxyHand
       };
     },
     maintenance: async (req) =>
-      engine.maintenance(
+      (await find.must(req)).maintenance(
         req.action === 'status'
           ? undefined
           : {

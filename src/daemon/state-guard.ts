@@ -3,12 +3,23 @@ import { join } from 'node:path';
 import { SlipwayError } from '../errors.js';
 
 /**
- * Release directories on disk (`releases/<service>/<id>/`), as `service/id`. Each was journaled
- * in the state database before it was made (invariant 2), so a database that knows none of them
- * has been lost, not emptied by slipway.
+ * Release directories on disk (`releases/<service>/<id>/` and
+ * `projects/<project>/releases/<service>/<id>/`), as `service/id` or `project/service/id`. Each
+ * was journaled in the state database before it was made (invariant 2), so a database that
+ * knows none of them has been lost, not emptied by slipway.
  */
 export function releasesOnDisk(stateDir: string): string[] {
-  const root = join(stateDir, 'releases');
+  const found = releasesUnder(join(stateDir, 'releases'));
+  const projects = join(stateDir, 'projects');
+  if (existsSync(projects)) {
+    for (const project of readdirSync(projects, { withFileTypes: true })) {
+      if (project.isDirectory()) found.push(...releasesUnder(join(projects, project.name, 'releases')).map((r) => `${project.name}/${r}`));
+    }
+  }
+  return found.sort();
+}
+
+function releasesUnder(root: string): string[] {
   if (!existsSync(root)) return [];
   const found: string[] = [];
   for (const service of readdirSync(root, { withFileTypes: true })) {
@@ -17,7 +28,7 @@ export function releasesOnDisk(stateDir: string): string[] {
       if (release.isDirectory()) found.push(`${service.name}/${release.name}`);
     }
   }
-  return found.sort();
+  return found;
 }
 
 /**

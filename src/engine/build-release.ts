@@ -37,7 +37,7 @@ export function configHash(spec: ServiceSpec): string {
 /** Snapshots the source into the release's own directory and runs the build there. */
 export async function buildRelease(deps: EngineDeps, spec: ServiceSpec, deploymentId: string, signal?: AbortSignal): Promise<ReleaseRecord> {
   const seq = deps.store.nextReleaseSeq(spec.name);
-  const dir = join(deps.stateDir, 'releases', spec.name, `r${seq}`);
+  const dir = join(releasesRoot(deps), spec.name, `r${seq}`);
   const provisional: ReleaseRecord = {
     id: `r${seq}`,
     service: spec.name,
@@ -82,4 +82,9 @@ export async function buildRelease(deps: EngineDeps, spec: ServiceSpec, deployme
     // The reason is the SLW_DEPLOY_CANCELLED error DeploymentRun.cancel aborted with.
     throw signal?.aborted ? (signal.reason as unknown) : err;
   }
+}
+
+/** Where a project's release folders live (state of before projects: <stateDir>/releases). */
+export function releasesRoot(deps: Pick<EngineDeps, 'stateDir' | 'project'>): string {
+  return deps.project ? join(deps.stateDir, 'projects', deps.project, 'releases') : join(deps.stateDir, 'releases');
 }

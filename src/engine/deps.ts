@@ -41,6 +41,13 @@ export interface EngineDeps {
   readonly probe: (o: { host: string; port: number; path: string; timeoutMs: number; signal?: AbortSignal }) => Promise<ProbeResult>;
   readonly allocatePort: () => Promise<number>;
   readonly stateDir: string;
+  /**
+   * The project this engine deploys, on a host that holds several: its releases live under
+   * <stateDir>/projects/<project>/releases. Absent or '': <stateDir>/releases (state of before projects, tests).
+   */
+  readonly project?: string;
+  /** Live instances of the host's other projects: a stray sweep leaves them alone. */
+  readonly otherProjectsInstances?: () => ReadonlySet<string>;
   /** Environment every instance and build starts from (PATH, HOME, locale…), before the service's own. */
   readonly baseEnv: Readonly<Record<string, string>>;
   /** Crash injection for tests (SLIPWAY_CRASH_AT); a no-op in production. */

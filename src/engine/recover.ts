@@ -42,6 +42,7 @@ export async function recover(ctx: EngineContext, proxyVersion: number): Promise
       report.lost.push(instance.id);
     }
   }
+  for (const id of deps.otherProjectsInstances?.() ?? []) known.add(id);
   for (const stray of await deps.drivers.findStrays(known)) {
     await deps.drivers.of(stray).stop(stray, { graceMs: 5000 });
     report.strays.push(stray.id);

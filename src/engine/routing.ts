@@ -17,18 +17,25 @@ export interface ListenSpec {
 const LISTEN_KEY = 'proxy.listen';
 const VERSION_KEY = 'proxy.tableVersion';
 
-export function storedListen(deps: EngineDeps): ListenSpec | undefined {
+export function storedListen(deps: Pick<EngineDeps, 'store'>): ListenSpec | undefined {
   const raw = deps.store.meta(LISTEN_KEY);
   return raw ? (JSON.parse(raw) as ListenSpec) : undefined;
 }
 
+/** Records the proxy's listen settings (journaled), unless they are the ones stored already. */
+export function writeListen(deps: Pick<EngineDeps, 'store'>, listen: ListenSpec): void {
+  const current = storedListen(deps);
+  if (current && current.host === listen.host && current.http === listen.http && (current.accessLog ?? true) === (listen.accessLog ?? true) && sameAdmission(current, listen)) return;
+  deps.store.transact({ kind: 'proxy.listen', data: listen }, (tx) => tx.setMeta(LISTEN_KEY, JSON.stringify(listen)));
+}
+
 /** Instances of a release that may take traffic. */
-export function servingInstances(deps: EngineDeps, service: string, releaseId: string): InstanceRecord[] {
+export function servingInstances(deps: Pick<EngineDeps, 'store'>, service: string, releaseId: string): InstanceRecord[] {
   return deps.store.instances({ service, releaseId }).filter((i) => i.state === 'healthy' || i.state === 'unhealthy');
 }
 
 /** The routing table implied by the store: every service's active release, its serving instances. */
-export function desiredTable(deps: EngineDeps, version: number, listen: ListenSpec): RoutingTableInput {
+export function desiredTable(deps: Pick<EngineDeps, 'store'>, version: number, listen: ListenSpec): RoutingTableInput {
   const table: RoutingTableInput = { version, listen: { host: listen.host, http: listen.http }, routes: [], services: {}, ...(listen.accessLog === false ? { accessLog: false } : {}), ...admissionOf(listen) };
   const maintenance = storedMaintenance(deps);
   for (const service of deps.store.services()) {
@@ -109,9 +116,7 @@ export class TablePublisher {
   }
 
   setListen(listen: ListenSpec): void {
-    const current = storedListen(this.#deps);
-    if (current && current.host === listen.host && current.http === listen.http && (current.accessLog ?? true) === (listen.accessLog ?? true) && sameAdmission(current, listen)) return;
-    this.#deps.store.transact({ kind: 'proxy.listen', data: listen }, (tx) => tx.setMeta(LISTEN_KEY, JSON.stringify(listen)));
+    writeListen(this.#deps, listen);
   }
 
   /** Makes sure our next version is above whatever the proxy holds (after a restart). */

@@ -50,6 +50,27 @@ UPDATE instances SET data = json_set(data, '$.handle', json_object(
 UPDATE instances SET data = json_remove(data, '$.pid', '$.startTime', '$.logFile');
 `,
   },
+  {
+    version: 4,
+    what: 'several projects on one host: every service, release, instance, deployment and journal entry belongs to a project (the empty name: state written for one project before projects existed)',
+    sql: `
+CREATE TABLE projects (name TEXT PRIMARY KEY, config_file TEXT NOT NULL, env TEXT, registered TEXT NOT NULL);
+CREATE TABLE services_v4 (project TEXT NOT NULL DEFAULT '', name TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (project, name));
+INSERT INTO services_v4 (project, name, data) SELECT '', name, data FROM services;
+DROP TABLE services;
+ALTER TABLE services_v4 RENAME TO services;
+CREATE TABLE releases_v4 (project TEXT NOT NULL DEFAULT '', service TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (project, service, id));
+INSERT INTO releases_v4 (project, service, id, seq, data) SELECT '', service, id, seq, data FROM releases;
+DROP TABLE releases;
+ALTER TABLE releases_v4 RENAME TO releases;
+ALTER TABLE instances ADD COLUMN project TEXT NOT NULL DEFAULT '';
+ALTER TABLE deployments ADD COLUMN project TEXT NOT NULL DEFAULT '';
+ALTER TABLE journal ADD COLUMN project TEXT NOT NULL DEFAULT '';
+DROP INDEX IF EXISTS instances_release;
+CREATE INDEX instances_release ON instances (project, service, release);
+CREATE INDEX deployments_project ON deployments (project, service);
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

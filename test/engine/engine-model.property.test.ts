@@ -166,7 +166,7 @@ test('random deploys, rollbacks, canaries and restarts over three services end w
   await fc.assert(
     fc.asyncProperty(fc.array(opArb, { minLength: 3, maxLength: 7 }), async (ops) => {
       const dir = await mkdtemp(join(tmpdir(), 'slipway-model-'));
-      const config: Config = { file: join(dir, 'slipway.yaml'), dir, env: undefined, version: 1, proxy: { http: 0, host: '127.0.0.1' }, services: Object.fromEntries(SERVICES.map((n) => [n, spec(dir, n)])) };
+      const config: Config = { file: join(dir, 'slipway.yaml'), dir, env: undefined, version: 1, project: 'app', proxyExplicit: true, proxy: { http: 0, host: '127.0.0.1' }, services: Object.fromEntries(SERVICES.map((n) => [n, spec(dir, n)])) };
       const world = new World(dir, config);
       const model = Object.fromEntries(SERVICES.map((n) => [n, { active: undefined, previous: undefined, next: 1 }])) as Record<Name, ModelService>; // fromEntries over SERVICES: one entry per Name
       const trail: string[] = [];

@@ -87,10 +87,19 @@ export interface CliResult {
 
 /** Runs this build's CLI (or `program`, another build's, for upgrade tests) on the project. */
 export function cli(p: Project, args: readonly string[], env: Record<string, string> = {}, program = CLI): Promise<CliResult> {
+  return run(p, [program, ...args, '--config', p.configFile], env);
+}
+
+/** Runs this build's CLI on another project's config file, on the same host (this project's state dir). */
+export function cliOn(p: Project, configFile: string, args: readonly string[]): Promise<CliResult> {
+  return run(p, [CLI, ...args, '--config', configFile, '--state-dir', p.stateDir], {});
+}
+
+function run(p: Project, argv: readonly string[], env: Record<string, string>): Promise<CliResult> {
   return new Promise((done) => {
     execFile(
       process.execPath,
-      [program, ...args, '--config', p.configFile],
+      argv,
       { cwd: p.dir, env: { ...process.env, SLIPWAY_TEST_MARK: p.mark, ...env }, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;

@@ -148,5 +148,5 @@ function configOf(dir: string, overrides: Partial<ServiceSpec>): Config {
     canary: { steps: [0.1, 0.5], minHoldMs: [3000, 1000], minRequests: [20, 20], maxHoldMs: 5000, bakeMs: 300, sticky: undefined },
     ...overrides,
   };
-  return { file: join(dir, 'slipway.yaml'), dir, env: undefined, version: 1, proxy: { http: 0, host: '127.0.0.1' }, services: { web } };
+  return { file: join(dir, 'slipway.yaml'), dir, env: undefined, version: 1, project: 'app', proxyExplicit: true, proxy: { http: 0, host: '127.0.0.1' }, services: { web } };
 }

@@ -28,7 +28,7 @@ export const canaryCommands: CommandSpec[] = ACTIONS.map(([action, summary]) => 
   options: [],
   run: async (ctx, input) => {
     const service = input.args['service'];
-    const { canaries } = await ctx.api.call('canary', { action, ...(service ? { service } : {}) });
+    const { canaries } = await ctx.api.call('canary', { ...ctx.scope, action, ...(service ? { service } : {}) });
     ctx.out(ctx.json ? JSON.stringify({ ok: true, canaries }) : action === 'status' ? render(canaries) : `${action}: requested\n${render(canaries)}`);
     return EXIT.ok;
   },

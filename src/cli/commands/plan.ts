@@ -17,7 +17,7 @@ const STATE_DB = 'state.db';
  */
 async function activeState(ctx: CliContext, service: string | undefined): Promise<{ state: PlanState; note?: string }> {
   try {
-    return { state: await ctx.api.call('plan', service ? { service } : {}) };
+    return { state: await ctx.api.call('plan', { ...ctx.scope, ...(service ? { service } : {}) }) };
   } catch (err) {
     if (!(err instanceof SlipwayError) || err.code !== 'SLW_DAEMON_UNREACHABLE' || existsSync(join(ctx.stateDir, STATE_DB))) throw err;
     return { state: { services: [] }, note: `nothing deployed yet from ${ctx.stateDir}: every service is new` };

@@ -30,7 +30,7 @@ export const proxyCommands: CommandSpec[] = [
     args: [],
     options: [],
     run: async (ctx) => {
-      const state = await ctx.api.call('maintenance', { action: 'status' });
+      const state = await ctx.api.call('maintenance', { ...ctx.scope, action: 'status' });
       ctx.out(ctx.json ? JSON.stringify({ ok: true, ...state }) : renderMaintenance(state));
       return EXIT.ok;
     },
@@ -47,6 +47,7 @@ export const proxyCommands: CommandSpec[] = [
       const service = input.args['service'];
       const message = input.options['message'];
       const state = await ctx.api.call('maintenance', {
+        ...ctx.scope,
         action: 'on',
         ...(service ? { service } : {}),
         ...(typeof message === 'string' ? { message } : {}),
@@ -63,7 +64,7 @@ export const proxyCommands: CommandSpec[] = [
     options: [],
     run: async (ctx, input) => {
       const service = input.args['service'];
-      const state = await ctx.api.call('maintenance', { action: 'off', ...(service ? { service } : {}) });
+      const state = await ctx.api.call('maintenance', { ...ctx.scope, action: 'off', ...(service ? { service } : {}) });
       ctx.out(ctx.json ? JSON.stringify({ ok: true, ...state }) : renderMaintenance(state));
       return EXIT.ok;
     },

@@ -20,7 +20,7 @@ async function streamed(
   withData?: boolean,
 ): Promise<number> {
   const request = {
-    configFile: ctx.configFile,
+    ...ctx.scope,
     ...(ctx.env !== undefined ? { env: ctx.env } : {}),
     ...(service ? { service } : {}),
     ...(strategy && method === 'deploy' ? { strategy } : {}),
@@ -33,7 +33,7 @@ async function streamed(
   };
   const final: ProgressEvent =
     method === 'follow'
-      ? await ctx.api.stream('events', { attach: true, ...(service ? { service } : {}) }, onEvent)
+      ? await ctx.api.stream('events', { ...ctx.scope, attach: true, ...(service ? { service } : {}) }, onEvent)
       : await ctx.api.stream(method, request, onEvent);
   if (final.type !== 'result' && final.type !== 'error') throw new SlipwayError('SLW_API_BAD_RESPONSE', `The ${method} stream ended early.`);
   if (ctx.json) {
@@ -62,7 +62,7 @@ export const remoteCommands: CommandSpec[] = [
       const service = input.args['service'];
       if (input.options['follow'] === true) return streamed(ctx, 'follow', service);
       if (input.options['cancel'] === true) {
-        const { cancelled } = await ctx.api.call('deploy.cancel', service ? { service } : {});
+        const { cancelled } = await ctx.api.call('deploy.cancel', { ...ctx.scope, ...(service ? { service } : {}) });
         ctx.out(ctx.json ? JSON.stringify({ ok: true, cancelled }) : `cancel requested: ${cancelled.join(', ')} (it reverts; \`slipway deploy --follow\` shows the end)`);
         return EXIT.ok;
       }
@@ -84,7 +84,7 @@ export const remoteCommands: CommandSpec[] = [
     ],
     run: async (ctx, input) => {
       const service = input.options['service'];
-      await ctx.api.stream('events', { follow: input.options['follow'] === true, ...(typeof service === 'string' ? { service } : {}) }, (event) => {
+      await ctx.api.stream('events', { ...ctx.scope, follow: input.options['follow'] === true, ...(typeof service === 'string' ? { service } : {}) }, (event) => {
         if (event.type !== 'event') return;
         ctx.out(ctx.json ? JSON.stringify(event.event) : renderEvent(event.event));
       });
@@ -104,7 +104,7 @@ export const remoteCommands: CommandSpec[] = [
     args: [],
     options: [],
     run: async (ctx) => {
-      const status = await ctx.api.call('status', {});
+      const status = await ctx.api.call('status', ctx.scope);
       ctx.out(ctx.json ? JSON.stringify({ ok: true, ...status }) : renderStatus(status));
       return EXIT.ok;
     },
@@ -118,7 +118,7 @@ export const remoteCommands: CommandSpec[] = [
       const limit = input.options['limit'] === undefined ? undefined : Number(input.options['limit']);
       if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 1000)) throw new SlipwayError('SLW_USAGE', '--limit takes a whole number from 1 to 1000.');
       const service = input.args['service'];
-      const { deployments } = await ctx.api.call('history', { ...(service ? { service } : {}), ...(limit ? { limit } : {}) });
+      const { deployments } = await ctx.api.call('history', { ...ctx.scope, ...(service ? { service } : {}), ...(limit ? { limit } : {}) });
       ctx.out(ctx.json ? JSON.stringify({ ok: true, deployments }) : renderHistory(deployments));
       return EXIT.ok;
     },
@@ -131,7 +131,7 @@ export const remoteCommands: CommandSpec[] = [
     run: async (ctx, input) => {
       const lines = input.options['lines'] === undefined ? 50 : Number(input.options['lines']);
       if (!Number.isInteger(lines) || lines < 1 || lines > 10_000) throw new SlipwayError('SLW_USAGE', '--lines takes a whole number from 1 to 10000.');
-      const { instances } = await ctx.api.call('logs', { service: input.args['service'] ?? '', lines });
+      const { instances } = await ctx.api.call('logs', { ...ctx.scope, service: input.args['service'] ?? '', lines });
       if (ctx.json) ctx.out(JSON.stringify({ ok: true, instances }));
       else for (const i of instances) ctx.out([`==> ${i.id} (${i.release}, ${i.state})`, ...i.lines].join('\n'));
       return EXIT.ok;
@@ -143,7 +143,7 @@ export const remoteCommands: CommandSpec[] = [
     args: [],
     options: [],
     run: async (ctx) => {
-      const { lock } = await ctx.api.call('lock.status', {});
+      const { lock } = await ctx.api.call('lock.status', ctx.scope);
       if (ctx.json) ctx.out(JSON.stringify({ ok: true, lock: lock ?? null }));
       else ctx.out(lock ? `held by ${lock.owner} since ${lock.acquiredAt}, heartbeat ${lock.heartbeatAt}, expires ${lock.expiresAt}${lock.stale ? ' (stale)' : ''}` : 'free');
       return EXIT.ok;
@@ -155,7 +155,7 @@ export const remoteCommands: CommandSpec[] = [
     args: [],
     options: [{ name: 'force', type: 'boolean', description: 'release even if its owner still heartbeats' }],
     run: async (ctx, input) => {
-      const { released } = await ctx.api.call('lock.release', { force: input.options['force'] === true });
+      const { released } = await ctx.api.call('lock.release', { ...ctx.scope, force: input.options['force'] === true });
       if (ctx.json) ctx.out(JSON.stringify({ ok: true, released: released ?? null }));
       else ctx.out(released ? `released the lock held by ${released.owner}` : 'the lock was free');
       return EXIT.ok;
