@@ -62,11 +62,16 @@ export class BenchProject {
 
   /** Runs `slipway <args> --json`; throws with the output when it exits non-zero. */
   cli(args: readonly string[]): Promise<CliRun> {
+    return this.cliOn(join(this.dir, 'slipway.yaml'), args);
+  }
+
+  /** As cli, on another project's config file on the same host (this state dir). */
+  cliOn(configFile: string, args: readonly string[]): Promise<CliRun> {
     const began = performance.now();
     return new Promise((done, fail) => {
       execFile(
         process.execPath,
-        [CLI, ...args, '--json', '--config', join(this.dir, 'slipway.yaml')],
+        [CLI, ...args, '--json', '--config', configFile, '--state-dir', this.stateDir],
         { cwd: this.dir, env: this.env, maxBuffer: 16 * 1024 * 1024 },
         (error, stdout, stderr) => {
           const ms = performance.now() - began;

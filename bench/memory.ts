@@ -1,4 +1,4 @@
-// Daemon + proxy memory with 12 idle services deployed (node dist/bench/memory.js).
+// Daemon + proxy memory with 3 projects × 4 idle services deployed on one host (node dist/bench/memory.js).
 // Target: daemon + proxy RSS ≤ 120 MB together. Reference: two bare idle `node` processes.
 // Guard: prints a FAIL line and exits non-zero when the daemon or the proxy is more than
 // 5 MB above the baseline kept in bench/memory-baseline.json (`--record-baseline` rewrites it).
@@ -11,20 +11,25 @@ import { REPO_ROOT, withProject, type BenchProject } from './bench-project.js';
 import { rssMb } from './rss.js';
 import { round, summarize } from './stats.js';
 
-const SERVICES = 12;
+const PROJECTS = 3;
+const PER_PROJECT = 4;
+const SERVICES = PROJECTS * PER_PROJECT;
 const GROWTH_LIMIT_MB = 5;
 const BASELINE_FILE = join(REPO_ROOT, 'bench', 'memory-baseline.json');
 const TARGET_MB = 120;
 const SAMPLES = 5;
 const apps = Array.from({ length: SERVICES }, (_, i) => `app${i}`);
 
-const config = (port: number): string =>
-  `version: 1\nproxy: { http: ${port}, host: 127.0.0.1 }\nservices:\n` +
+/** Project k's config (in <dir>/project-k/): services svc<i> of its four apps, all on one proxy. */
+const config = (port: number, k: number): string =>
+  `version: 1\nproject: project-${k}\nproxy: { http: ${port}, host: 127.0.0.1 }\nservices:\n` +
   apps
-    .map((app, i) =>
+    .slice(k * PER_PROJECT, (k + 1) * PER_PROJECT)
+    .map((app, j) => [app, k * PER_PROJECT + j] as const)
+    .map(([app, i]) =>
       [
         `  svc${i}:`,
-        `    source: ./${app}`,
+        `    source: ../${app}`,
         '    run: node server.js',
         `    routes: [{ host: s${i}.localhost }]`,
         '    health: { path: /health, interval: 200ms, timeout: 1s, rise: 2, fall: 2, startTimeout: 20s }',
@@ -68,17 +73,27 @@ interface Measured {
 }
 
 async function measure(p: BenchProject, m: Measured): Promise<void> {
-  await p.writeConfig(config(p.port));
-  await p.cli(['daemon', '--detach']);
-  let status = (await p.cli(['status'])).json;
+  const files: string[] = [];
+  for (let k = 0; k < PROJECTS; k++) {
+    const file = join(p.dir, `project-${k}`, 'slipway.yaml');
+    await mkdir(join(p.dir, `project-${k}`), { recursive: true });
+    await writeFile(file, config(p.port, k));
+    files.push(file);
+  }
+  const [first] = files as [string, ...string[]];
+  await p.cliOn(first, ['daemon', '--detach']);
+  let status = (await p.cliOn(first, ['status'])).json;
   m.emptyDaemon = await rssMb(status.daemon.pid);
   m.emptyProxy = await rssMb(status.proxy.pid);
-  const deploy = await p.cli(['deploy']);
-  if (!deploy.json.ok || deploy.json.results.length !== SERVICES) throw new Error(`deploy failed: ${deploy.stdout}`);
-  status = (await p.cli(['status'])).json;
+  for (const file of files) {
+    const deploy = await p.cliOn(file, ['deploy']);
+    if (!deploy.json.ok || deploy.json.results.length !== PER_PROJECT) throw new Error(`deploy failed: ${deploy.stdout}`);
+  }
+  status = (await p.cliOn(first, ['status'])).json;
   await sleep(2000); // idle
   [m.daemon, m.proxy] = await Promise.all([sampleMb(status.daemon.pid), sampleMb(status.proxy.pid)]);
-  const instancePids: number[] = status.services.flatMap((s: { instances: Array<{ pid?: number }> }) => s.instances.map((i) => i.pid ?? -1));
+  const statuses = await Promise.all(files.map(async (file) => (await p.cliOn(file, ['status'])).json));
+  const instancePids: number[] = statuses.flatMap((s) => s.services.flatMap((svc: { instances: Array<{ pid?: number }> }) => svc.instances.map((i) => i.pid ?? -1)));
   m.instances = (await Promise.all(instancePids.map((pid) => rssMb(pid)))).reduce((a, b) => a + b, 0);
   [m.reference, m.reference2] = await Promise.all([referenceMb(p), referenceMb(p)]);
 }
@@ -116,7 +131,7 @@ async function main(): Promise<void> {
   const bare = m.reference + m.reference2;
   const sum = m.daemon + m.proxy;
   const mb = (n: number): string => `${n.toFixed(1)} MB`.padStart(9);
-  console.log(`\nmemory (VmRSS, median of ${SAMPLES} samples), ${SERVICES} idle services × 1 instance of examples/hello; ${cpus().length} CPUs, node ${process.version}`);
+  console.log(`\nmemory (VmRSS, median of ${SAMPLES} samples), ${PROJECTS} projects × ${PER_PROJECT} idle services × 1 instance of examples/hello; ${cpus().length} CPUs, node ${process.version}`);
   console.log(`  daemon            ${mb(m.daemon)}   (before any deploy: ${m.emptyDaemon.toFixed(1)} MB)   ${(m.daemon / reference).toFixed(2)}× reference`);
   console.log(`  proxy             ${mb(m.proxy)}   (before any deploy: ${m.emptyProxy.toFixed(1)} MB)   ${(m.proxy / reference).toFixed(2)}× reference`);
   console.log(`  daemon + proxy    ${mb(sum)}   target ≤ ${TARGET_MB} MB ${sum <= TARGET_MB ? '✓' : '✗'}   ${(sum / bare).toFixed(2)}× two bare processes`);

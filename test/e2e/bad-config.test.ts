@@ -7,7 +7,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiClient } from '../../src/api/client.js';
-import { cli, destroyProject, instancePids, makeProject, REPO_ROOT, type Project, startAndDeploy } from '../helpers/e2e-project.js';
+import { cli, destroyProject, instancePids, makeProject, REPO_ROOT, releasesOf, type Project, startAndDeploy } from '../helpers/e2e-project.js';
 
 const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'bad-config');
 
@@ -81,7 +81,7 @@ test('with a daemon running, a bad config starts nothing and changes no state', 
       status: (await cli(p, ['status', '--json'])).json.services,
       history: (await cli(p, ['history', '--json'])).json.deployments,
       pids: await instancePids(p),
-      releases: await readdir(join(p.stateDir, 'releases', 'web')),
+      releases: await readdir(releasesOf(p, 'web')),
     };
     for (const f of (await fixtures()).slice(0, 8)) {
       const r = await cli(withConfig(p, f.file), ['deploy', '--json', '--state-dir', p.stateDir, ...(f.env ? ['--env', f.env] : [])]);
@@ -96,7 +96,7 @@ test('with a daemon running, a bad config starts nothing and changes no state', 
       status: (await cli(p, ['status', '--json'])).json.services,
       history: (await cli(p, ['history', '--json'])).json.deployments,
       pids: await instancePids(p),
-      releases: await readdir(join(p.stateDir, 'releases', 'web')),
+      releases: await readdir(releasesOf(p, 'web')),
     };
     assert.deepEqual(after, before);
 

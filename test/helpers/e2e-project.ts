@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../../src/lib/free-port.js';
 import { killRemaining, pidsWithEnv } from '../../src/lib/process-scan.js';
+import { projectNameOfDir } from '../../src/config/project-name.js';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..', ...(import.meta.url.includes('/dist/') ? ['..'] : []));
 export const REPO_ROOT = ROOT;
@@ -114,6 +115,11 @@ function run(p: Project, argv: readonly string[], env: Record<string, string>): 
       },
     );
   });
+}
+
+/** Where the project's release folders of `service` are (a project's releases live under projects/<name>/releases). */
+export function releasesOf(p: Project, service: string): string {
+  return join(p.stateDir, 'projects', projectNameOfDir(p.dir), 'releases', service);
 }
 
 /** Pids of every process of this project (daemon, proxy, instances), found through /proc. */
