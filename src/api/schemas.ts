@@ -318,7 +318,12 @@ export const methods = {
     stream: false,
   },
   deploy: {
-    request: ConfigRefSchema.extend({ service: z.string().optional(), strategy: z.enum(['blue-green', 'canary']).optional() }),
+    request: ConfigRefSchema.extend({
+      service: z.string().optional(),
+      strategy: z.enum(['blue-green', 'canary']).optional(),
+      /** false (`--no-stack-rollback`): when a service of a multi-service deploy fails, the ones already switched stay on their new releases. */
+      stackRollback: z.boolean().optional(),
+    }),
     response: ProgressEventSchema,
     stream: true,
   },

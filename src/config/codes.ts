@@ -210,6 +210,16 @@ export const configCodes = {
     hint: 'Fix `source:` (it is relative to the config file) or create the directory.',
     kind: 'user',
   },
+  SLW_CONFIG_UNKNOWN_DEPENDENCY: {
+    title: 'A service depends on a service the file does not have.',
+    hint: 'Name a service under `services:` in `dependsOn` (check the spelling), or remove the entry.',
+    kind: 'user',
+  },
+  SLW_CONFIG_DEPENDENCY_CYCLE: {
+    title: 'Services depend on each other in a circle, so no order can deploy them.',
+    hint: 'Remove one `dependsOn` entry of the circle shown: a dependency must be deployable before the service that needs it.',
+    kind: 'user',
+  },
   SLW_CONFIG_BAD_COMMAND: {
     title: 'A build or run command is empty or malformed.',
     hint: 'Write the command as a string (`run: node server.js`) or as a non-empty list of strings.',

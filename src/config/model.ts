@@ -107,6 +107,8 @@ export interface RouteSpec {
 
 export interface ServiceSpec {
   readonly name: string;
+  /** Services deployed before this one (a DAG; the loader refuses unknown names and cycles). Absent: none. */
+  readonly dependsOn?: readonly string[];
   /** Absolute directory the release snapshot is taken from. */
   readonly source: string;
   /** Build command (argv), run in the release's own directory; undefined for none. */

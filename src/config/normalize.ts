@@ -50,6 +50,7 @@ function normalizeService(name: string, s: ParsedService, dir: string, env: Reco
   const headers = headersSpec(s.headers, envName);
   return {
     name,
+    dependsOn: [...s.dependsOn],
     source: resolve(dir, s.source),
     build: s.build === undefined ? undefined : argv(s.build),
     run: argv(s.run),

@@ -76,6 +76,7 @@ export const serviceSchema = z.strictObject({
   envFile: envFileSchema,
   headers: headersSchema.optional().describe('Security headers: strict, relaxed, off, or { preset, set, remove } (default strict in the production environment, relaxed elsewhere).'),
   compress: compressSchema.default(true).describe('gzip/brotli for text responses the app did not compress (default true).'),
+  dependsOn: z.array(serviceName).default([]).describe('Services deployed (and healthy) before this one; a deploy of several goes in this order.'),
 });
 
 /** One variant of the config (the base, or the base with an overlay merged in). */

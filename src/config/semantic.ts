@@ -24,6 +24,7 @@ export async function semanticIssues(data: unknown, dir: string): Promise<RawIss
     issues.push(...commandIssues(name, service), ...reservedEnvIssues(name, service), ...healthIssues(name, service), ...canaryIssues(name, service));
     issues.push(...(await sourceIssues(name, service, dir)));
   }
+  issues.push(...dependencyIssues(services));
   issues.push(...routeConflicts(services), ...tlsIssues(data, services), ...backupsIssues(data));
   issues.push(...proxyPolicyIssues(data, services));
   return issues;
@@ -127,4 +128,39 @@ function routeConflicts(services: [string, unknown][]): RawIssue[] {
     for (const key of own) if (!owners.has(key)) owners.set(key, name);
   }
   return out;
+}
+
+/** `dependsOn`: every name a service of the file, and no circle (each circle reported once, where it closes). */
+function dependencyIssues(services: readonly [string, unknown][]): RawIssue[] {
+  const names = new Set(services.map(([name]) => name));
+  const edges = new Map<string, string[]>();
+  const issues: RawIssue[] = [];
+  for (const [name, service] of services) {
+    const list = isPlainObject(service) && Array.isArray(service['dependsOn']) ? service['dependsOn'] : [];
+    const known: string[] = [];
+    list.forEach((dep: unknown, i: number) => {
+      if (typeof dep !== 'string') return;
+      if (names.has(dep)) known.push(dep);
+      else issues.push(rawIssue('SLW_CONFIG_UNKNOWN_DEPENDENCY', ['services', name, 'dependsOn', i], `services.${name} depends on "${dep}", which is not a service of this file`));
+    });
+    edges.set(name, known);
+  }
+  const state = new Map<string, 'open' | 'done'>();
+  const path: string[] = [];
+  const visit = (name: string): void => {
+    if (state.get(name) === 'done') return;
+    if (state.get(name) === 'open') {
+      const circle = [...path.slice(path.indexOf(name)), name];
+      const closer = path[path.length - 1] ?? name;
+      issues.push(rawIssue('SLW_CONFIG_DEPENDENCY_CYCLE', ['services', closer, 'dependsOn'], `services depend on each other in a circle: ${circle.join(' → ')}`));
+      return;
+    }
+    state.set(name, 'open');
+    path.push(name);
+    for (const dep of edges.get(name) ?? []) visit(dep);
+    path.pop();
+    state.set(name, 'done');
+  };
+  for (const [name] of services) visit(name);
+  return issues;
 }

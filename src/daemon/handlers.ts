@@ -73,7 +73,7 @@ export function createHandlers(daemon: Daemon, projects: Projects, proxy: ProxyS
     deploy: async (req, emit, signal) => {
       const engine = await projects.forDeploy(req);
       // The deploying client going away (Ctrl-C) cancels the deployment, which then reverts.
-      const { results, error, config } = await engine.deploy(req, req.service, emit, req.strategy, signal).finally(() => projects.settle(engine));
+      const { results, error, config } = await engine.deploy(req, req.service, emit, req.strategy, signal, req.stackRollback === undefined ? {} : { stackRollback: req.stackRollback }).finally(() => projects.settle(engine));
       // The config this deploy loaded (once per request); pruning old versions can wait for the next deploy.
       if (!error && config) await daemon.secretsDeployed(config).catch(() => undefined);
       emit(error ? { type: 'error', error: error.toJSON(), results } : { type: 'result', results });

@@ -18,6 +18,7 @@ import { storedListen, type ListenSpec } from './routing.js';
 import { resumeCanary } from './canary-resume.js';
 import { Reaper } from './reaper.js';
 import { rollbackService } from './rollback.js';
+import { deployOrder } from './deploy-order.js';
 import { stopUnused } from './stop-instance.js';
 import { instanceLogs } from './instance-ops.js';
 import { Supervisor } from './supervisor.js';
@@ -61,10 +62,15 @@ export class Engine {
     return report;
   }
 
-  /** Deploys the named service, or every service in file order; stops at the first failure. */
-  async deploy(ref: ConfigRef, service: string | undefined, reporter: Reporter, strategy?: 'blue-green' | 'canary', signal?: AbortSignal): Promise<BatchResult> {
+  /**
+   * Deploys the named service, or every service in dependency order (`dependsOn`, else file
+   * order); stops at the first failure. A deploy of several services is one stack: when one
+   * fails, those this deploy already switched go back to their previous releases (warm: one
+   * switch each), last first, unless `stackRollback` is false.
+   */
+  async deploy(ref: ConfigRef, service: string | undefined, reporter: Reporter, strategy?: 'blue-green' | 'canary', signal?: AbortSignal, options: { stackRollback?: boolean } = {}): Promise<BatchResult> {
     const config = await this.deps.loadConfig(ref);
-    const names = service === undefined ? Object.keys(config.services) : [service];
+    const names = service === undefined ? deployOrder(config.services) : [service];
     for (const name of names) {
       if (!config.services[name]) {
         throw new SlipwayError('SLW_UNKNOWN_SERVICE', `There is no service named "${name}" in ${config.file}.`, {
@@ -76,9 +82,27 @@ export class Engine {
     for (const name of names) {
       const { result, error } = await deployService(this.ctx, config, name, reporter, strategy, signal);
       results.push(result);
-      if (error) return { results, error, config };
+      if (!error) continue;
+      // A service deployed for the first time has nothing to go back to: it stays.
+      const switched = results.filter((r) => r.outcome === 'succeeded' && r.fromRelease !== undefined).map((r) => r.service);
+      if (switched.length > 0 && options.stackRollback !== false) {
+        results.push(...(await this.#stackRollback(switched, name, error, reporter)));
+      }
+      return { results, error, config };
     }
     return { results, error: undefined, config };
+  }
+
+  /** The services a failed stack deploy had switched go back, last first; each rollback says why. */
+  async #stackRollback(switched: readonly string[], failed: string, error: SlipwayError, reporter: Reporter): Promise<DeployResult[]> {
+    const because = `stack rollback: ${failed} failed in the same deploy (${error.code})`;
+    reporter({ type: 'note', message: `${because}; rolling back ${[...switched].reverse().join(', ')}` });
+    const results: DeployResult[] = [];
+    for (const name of [...switched].reverse()) {
+      const { result } = await rollbackService(this.ctx, name, reporter, because);
+      results.push(result);
+    }
+    return results;
   }
 
   /** Deployments not finished yet (of one service), newest first: running here or resumed canaries. */

@@ -27,7 +27,7 @@ export async function snapshotOf(run: DeploymentRun): Promise<Snapshot> {
 export async function finish(
   run: DeploymentRun,
   outcome: DeploymentOutcome,
-  o: { start: Snapshot; switched: Snapshot; timings: Timings; error?: unknown; canary?: DeployReport['canary'] },
+  o: { start: Snapshot; switched: Snapshot; timings: Timings; error?: unknown; canary?: DeployReport['canary']; note?: string },
 ): Promise<OperationResult> {
   const error = o.error === undefined ? undefined : toSlipwayError(o.error);
   const end = await snapshotOf(run);
@@ -44,7 +44,7 @@ export async function finish(
   if (o.canary) report.canary = o.canary;
   run.setState(outcome, {
     endedAt: new Date(run.deps.now()).toISOString(),
-    reason: error?.message,
+    reason: error?.message ?? o.note,
     errorCode: error?.code,
     report,
   });
@@ -58,7 +58,7 @@ export async function finish(
     durationMs: run.deps.now() - run.startedAt,
     ...(o.timings.switchMs !== undefined ? { switchMs: o.timings.switchMs } : {}),
     ...(o.timings.gateMs !== undefined ? { gateMs: o.timings.gateMs } : {}),
-    ...(error ? { reason: error.message, errorCode: error.code } : {}),
+    ...(error ? { reason: error.message, errorCode: error.code } : o.note ? { reason: o.note } : {}),
     report,
   };
   return { result, error };

@@ -26,6 +26,8 @@ export interface RollbackContext {
   warm: InstanceRecord[];
   started: InstanceRecord[];
   switched?: Snapshot;
+  /** Why this rollback runs when it was not asked for (a stack rollback), kept as its reason. */
+  readonly because?: string;
 }
 
 const targetOf = (c: RollbackContext): ReleaseRecord => {
@@ -95,13 +97,13 @@ export const ROLLBACK: StrategyPlan<RollbackContext> = {
       name: 'record',
       state: 'committed',
       onCrash: 'finish',
-      run: (c) => finish(c.run, 'succeeded', { start: c.start, switched: c.switched, timings: c.timings }),
+      run: (c) => finish(c.run, 'succeeded', { start: c.start, switched: c.switched, timings: c.timings, ...(c.because === undefined ? {} : { note: c.because }) }),
     },
   ],
 };
 
 /** Rollback of one service to its previous release, in the same skeleton as a deploy. */
-export async function rollbackService(ctx: EngineContext, name: string, reporter: Reporter): Promise<OperationResult> {
+export async function rollbackService(ctx: EngineContext, name: string, reporter: Reporter, because?: string): Promise<OperationResult> {
   const { deps } = ctx;
   const run = new DeploymentRun(deps, name, 'rollback', reporter);
   const lease = await run.step('lock', () => deps.lock.acquire(`rollback of ${name} (daemon pid ${process.pid})`, run.id));
@@ -109,7 +111,7 @@ export async function rollbackService(ctx: EngineContext, name: string, reporter
   const from = before?.activeRelease;
   const target = before?.previousRelease ? deps.store.release(name, before.previousRelease) : undefined;
   const unprotect = ctx.protect(name, [from, target?.id]);
-  const c: RollbackContext = { ctx, run, name, before, from, target, start: await snapshotOf(run), timings: {}, warm: [], started: [] };
+  const c: RollbackContext = { ctx, run, name, before, from, target, start: await snapshotOf(run), timings: {}, warm: [], started: [], ...(because === undefined ? {} : { because }) };
   try {
     const result = await runPlan(run, ROLLBACK, c);
     if (!result) throw new Error('the rollback plan ended without an outcome');

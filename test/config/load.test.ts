@@ -20,6 +20,7 @@ test('minimal config gets every default', async () => {
   assert.deepEqual(config.services, {
     worker: {
       name: 'worker',
+      dependsOn: [],
       source: join(fixtures, 'good-config'),
       build: undefined,
       run: ['node', 'worker.js'],

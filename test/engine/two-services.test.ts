@@ -49,3 +49,45 @@ test('three services each keep their own r1, r2…: routes, targets and rollback
     await h.close();
   }
 });
+
+test('a stack deploy whose third service fails puts the first two back on their previous releases, each rollback saying why', async () => {
+  const h = await makeHarness();
+  try {
+    const config = threeServices(h);
+    (h as { config: () => Config }).config = () => config;
+    const first = await h.engine.deploy(REF, undefined, () => undefined);
+    assert.equal(first.error, undefined);
+    assert.deepEqual(targetsBy(h), { a: ['a:r1', 'a:r1'], b: ['b:r1'], c: ['c:r1', 'c:r1'] });
+
+    // The second stack deploy: c's new instances never get healthy.
+    const notes: string[] = [];
+    const failing = await h.engine.deploy(REF, undefined, (e) => {
+      if (e.type === 'step' && e.service === 'c' && e.step === 'start') h.probeOk = () => false;
+      if (e.type === 'note') notes.push(e.message);
+    });
+    h.probeOk = () => true;
+    assert.equal(failing.error?.code, 'SLW_HEALTH_TIMEOUT');
+    assert.deepEqual(
+      failing.results.map((r) => `${r.kind} ${r.service} ${r.outcome} ${r.release ?? ''}`),
+      ['deploy a succeeded r2', 'deploy b succeeded r2', 'deploy c failed r2', 'rollback b succeeded r1', 'rollback a succeeded r1'],
+    );
+    assert.deepEqual(targetsBy(h), { a: ['a:r1', 'a:r1'], b: ['b:r1'], c: ['c:r1', 'c:r1'] }, 'every service serves what it served before the deploy');
+    for (const name of ['a', 'b']) {
+      const [rollback] = h.store.deployments({ service: name, limit: 1 });
+      assert.equal(rollback?.kind, 'rollback');
+      assert.match(rollback?.reason ?? '', /^stack rollback: c failed in the same deploy \(SLW_HEALTH_TIMEOUT\)/);
+    }
+    assert.ok(notes.some((n) => n.includes('rolling back b, a')), notes.join(' | '));
+
+    // --no-stack-rollback: the same failure leaves a and b on their new releases.
+    const kept = await h.engine.deploy(REF, undefined, (e) => {
+      if (e.type === 'step' && e.service === 'c' && e.step === 'start') h.probeOk = () => false;
+    }, undefined, undefined, { stackRollback: false });
+    h.probeOk = () => true;
+    assert.equal(kept.error?.code, 'SLW_HEALTH_TIMEOUT');
+    assert.deepEqual(kept.results.map((r) => `${r.kind} ${r.service} ${r.outcome}`), ['deploy a succeeded', 'deploy b succeeded', 'deploy c failed']);
+    assert.deepEqual(targetsBy(h), { a: ['a:r3', 'a:r3'], b: ['b:r3'], c: ['c:r1', 'c:r1'] });
+  } finally {
+    await h.close();
+  }
+});

@@ -18,6 +18,7 @@ async function streamed(
   service: string | undefined,
   strategy?: 'blue-green' | 'canary',
   withData?: boolean,
+  noStackRollback?: boolean,
 ): Promise<number> {
   const request = {
     ...ctx.scope,
@@ -25,6 +26,7 @@ async function streamed(
     ...(service ? { service } : {}),
     ...(strategy && method === 'deploy' ? { strategy } : {}),
     ...(withData && method === 'rollback' ? { withData } : {}),
+    ...(noStackRollback && method === 'deploy' ? { stackRollback: false } : {}),
   };
   const onEvent = (event: ProgressEvent): void => {
     if (ctx.json) return;
@@ -57,6 +59,7 @@ export const remoteCommands: CommandSpec[] = [
       { name: 'strategy', type: 'string', description: 'blue-green or canary (default: the service\'s strategy in slipway.yaml)' },
       { name: 'follow', type: 'boolean', description: 'start nothing: attach to the deploy running now (of the service) and show it to its end' },
       { name: 'cancel', type: 'boolean', description: 'start nothing: stop the deploy running now (of the service) and revert it' },
+      { name: 'no-stack-rollback', type: 'boolean', description: 'when a service fails, leave the services this deploy already switched on their new releases' },
     ],
     run: async (ctx, input) => {
       const service = input.args['service'];
@@ -71,7 +74,7 @@ export const remoteCommands: CommandSpec[] = [
         throw new SlipwayError('SLW_USAGE', `--strategy takes blue-green or canary, not "${String(strategy)}".`);
       }
       await validateLocally(ctx);
-      return streamed(ctx, 'deploy', input.args['service'], strategy);
+      return streamed(ctx, 'deploy', input.args['service'], strategy, undefined, input.options['no-stack-rollback'] === true);
     },
   },
   {

@@ -6,6 +6,10 @@ export function renderStatus(s: Status): string {
     `daemon pid ${s.daemon.pid} since ${s.daemon.startedAt} (slipway ${s.daemon.version})`,
     s.proxy.up ? `proxy  pid ${s.proxy.pid} on :${s.proxy.httpPort} (table v${s.proxy.tableVersion})` : 'proxy  DOWN',
   ];
+  if (s.project) {
+    const others = (s.projects ?? []).filter((n) => n !== s.project);
+    lines.push(`project ${s.project}${others.length > 0 ? ` (this host also serves: ${others.join(', ')})` : ''}`);
+  }
   if (s.lock) lines.push(`lock   held by ${s.lock.owner}${s.lock.stale ? ' (stale)' : ''} since ${s.lock.acquiredAt}`);
   if (s.alerts) lines.push(`alerts ${s.alerts.firing} firing`, ...s.alerts.notifiers.map((n) => `  ${renderNotifier(n)}`));
   if (s.services.length === 0) lines.push('', 'no service deployed yet: run `slipway deploy`');
