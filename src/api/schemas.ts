@@ -309,6 +309,14 @@ export const PlanStateSchema = z.strictObject({
 /** Every method: its request and response schema, and whether it streams progress. */
 export const methods = {
   status: { request: z.strictObject(ProjectScopeFields), response: StatusSchema, stream: false },
+  /** `slipway volumes`: the project's persistent directories. */
+  volumes: {
+    request: z.strictObject(ProjectScopeFields),
+    response: z.strictObject({
+      volumes: z.array(z.strictObject({ name: z.string(), dir: z.string(), bytes: z.number().int().nonnegative(), services: z.array(z.string()) })),
+    }),
+    stream: false,
+  },
   /** `slipway projects`: every project on this host. */
   'projects.list': { request: Empty, response: z.strictObject({ projects: z.array(ProjectViewSchema) }), stream: false },
   /** `slipway projects remove NAME`: stops its instances, takes its routes out of the proxy, forgets its state. */

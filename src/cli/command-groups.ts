@@ -49,6 +49,7 @@ export const FIRST_WORDS: Readonly<Record<string, GroupName>> = {
   maintenance: 'proxy',
   proxy: 'proxy',
   projects: 'projects',
+  volumes: 'projects',
 };
 
 /** Every command, in help order. */

@@ -220,6 +220,11 @@ export const configCodes = {
     hint: 'Remove one `dependsOn` entry of the circle shown: a dependency must be deployable before the service that needs it.',
     kind: 'user',
   },
+  SLW_CONFIG_VOLUME_PATH: {
+    title: 'A volume\'s path is not a place inside the release.',
+    hint: 'Write a relative path inside the app, such as ./data or ./uploads (no "..", not absolute, not the release itself).',
+    kind: 'user',
+  },
   SLW_CONFIG_BAD_COMMAND: {
     title: 'A build or run command is empty or malformed.',
     hint: 'Write the command as a string (`run: node server.js`) or as a non-empty list of strings.',

@@ -109,6 +109,8 @@ export interface ServiceSpec {
   readonly name: string;
   /** Services deployed before this one (a DAG; the loader refuses unknown names and cycles). Absent: none. */
   readonly dependsOn?: readonly string[];
+  /** Persistent directories by name, and where each appears in the release (a relative path inside it). Absent: none. */
+  readonly volumes?: Readonly<Record<string, { readonly path: string }>>;
   /** Absolute directory the release snapshot is taken from. */
   readonly source: string;
   /** Build command (argv), run in the release's own directory; undefined for none. */

@@ -14,6 +14,7 @@ import { basicAuthSpec, limitsSpec, rateLimitSpecs, routeZone } from './proxy-po
 import { headersSpec } from './headers-normalize.js';
 import { normalizeCanaryJudge } from './canary-judge-normalize.js';
 import { projectNameOfDir } from './project-name.js';
+import { posix } from 'node:path';
 
 export interface NormalizeContext {
   readonly file: string;
@@ -51,6 +52,7 @@ function normalizeService(name: string, s: ParsedService, dir: string, env: Reco
   return {
     name,
     dependsOn: [...s.dependsOn],
+    volumes: Object.fromEntries(Object.entries(s.volumes).map(([volume, v]) => [volume, { path: normalizeVolumePath(v.path ?? `./${volume}`) }])),
     source: resolve(dir, s.source),
     build: s.build === undefined ? undefined : argv(s.build),
     run: argv(s.run),
@@ -120,4 +122,9 @@ function ms(text: string): number {
   // The schema's pattern and parseDuration accept the same grammar (a test checks).
   if (value === undefined) throw new Error(`duration "${text}" passed the schema but not parseDuration`);
   return value;
+}
+
+/** A volume's place in the release, as a clean relative path ("./data/" → "data"); the semantic stage refused escapes. */
+function normalizeVolumePath(path: string): string {
+  return posix.normalize(path).replace(/^(\.\/)+/, '').replace(/\/+$/, '');
 }

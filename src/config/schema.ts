@@ -77,6 +77,10 @@ export const serviceSchema = z.strictObject({
   headers: headersSchema.optional().describe('Security headers: strict, relaxed, off, or { preset, set, remove } (default strict in the production environment, relaxed elsewhere).'),
   compress: compressSchema.default(true).describe('gzip/brotli for text responses the app did not compress (default true).'),
   dependsOn: z.array(serviceName).default([]).describe('Services deployed (and healthy) before this one; a deploy of several goes in this order.'),
+  volumes: z
+    .record(serviceName, z.strictObject({ path: z.string().min(1).optional().describe('Where it appears in every release, relative to the release (default ./NAME).') }))
+    .default({})
+    .describe('Persistent directories of the project, kept across every release and rollback (never copied, never pruned).'),
 });
 
 /** One variant of the config (the base, or the base with an overlay merged in). */

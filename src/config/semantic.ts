@@ -4,7 +4,7 @@
  * every problem at once.
  */
 import { stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { posix, resolve } from 'node:path';
 import { parseDuration } from '../lib/duration.js';
 import { rawIssue, type RawIssue } from './issue.js';
 import { isPlainObject } from './merge.js';
@@ -21,6 +21,7 @@ export async function semanticIssues(data: unknown, dir: string): Promise<RawIss
   const issues: RawIssue[] = [];
   for (const [name, service] of services) {
     if (!isPlainObject(service)) continue;
+    issues.push(...volumeIssues(name, service));
     issues.push(...commandIssues(name, service), ...reservedEnvIssues(name, service), ...healthIssues(name, service), ...canaryIssues(name, service));
     issues.push(...(await sourceIssues(name, service, dir)));
   }
@@ -163,4 +164,20 @@ function dependencyIssues(services: readonly [string, unknown][]): RawIssue[] {
   };
   for (const [name] of services) visit(name);
   return issues;
+}
+
+/** A volume appears inside the release: a relative path that stays inside it, and is not the release itself. */
+function volumeIssues(name: string, service: Record<string, unknown>): RawIssue[] {
+  const volumes = service['volumes'];
+  if (!isPlainObject(volumes)) return [];
+  const out: RawIssue[] = [];
+  for (const [volume, spec] of Object.entries(volumes)) {
+    const path = isPlainObject(spec) ? spec['path'] : undefined;
+    if (typeof path !== 'string') continue;
+    const clean = posix.normalize(path);
+    if (posix.isAbsolute(path) || clean === '..' || clean.startsWith('../') || clean === '.' || clean === './') {
+      out.push(rawIssue('SLW_CONFIG_VOLUME_PATH', ['services', name, 'volumes', volume, 'path'], `volume ${volume} of ${name} has path "${path}", which is not a place inside the release`));
+    }
+  }
+  return out;
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { ServiceSpec } from '../config/model.js';
 import type { EngineDeps } from './deps.js';
 import type { ReleaseRecord, ReleaseSpec } from './records.js';
+import { mountVolumes } from './volumes.js';
 import { withoutSecretRefs } from '../secrets/reference.js';
 
 const BUILD_TIMEOUT_MS = 15 * 60_000;
@@ -27,6 +28,7 @@ export function releaseSpecOf(spec: ServiceSpec): ReleaseSpec {
     strategy: spec.strategy,
     ...(spec.headers ? { headers: { preset: spec.headers.preset, set: { ...spec.headers.set }, remove: [...spec.headers.remove] } } : {}),
     ...(spec.compress === undefined ? {} : { compress: spec.compress }),
+    ...(spec.volumes && Object.keys(spec.volumes).length > 0 ? { volumes: Object.fromEntries(Object.entries(spec.volumes).map(([n, v]) => [n, { path: v.path }])) } : {}),
   };
 }
 
@@ -64,6 +66,8 @@ export async function buildRelease(deps: EngineDeps, spec: ServiceSpec, deployme
         ...(signal ? { signal } : {}),
       });
     }
+    // After the build: what the build writes stays in the release; the volume is the app's data.
+    if (spec.volumes) await mountVolumes(deps, join(dir, 'app'), spec.volumes);
     const ready: ReleaseRecord = {
       ...provisional,
       commit: snap.commit,

@@ -71,6 +71,11 @@ export const engineCodes = {
     hint: 'A rollback needs at least two successful deploys of the service; `slipway history` shows them.',
     kind: 'user',
   },
+  SLW_VOLUME_PATH_TAKEN: {
+    title: 'A volume goes where the release has a file.',
+    hint: 'Point the volume at a directory (e.g. ./data) and keep the file inside it, or remove the file from the source.',
+    kind: 'user',
+  },
   SLW_RELEASE_GONE: {
     title: 'The release to start is no longer on disk (pruned).',
     hint: 'slipway keeps the last 5 releases per service; deploy the wanted version again instead.',

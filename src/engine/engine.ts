@@ -19,6 +19,7 @@ import { resumeCanary } from './canary-resume.js';
 import { Reaper } from './reaper.js';
 import { rollbackService } from './rollback.js';
 import { deployOrder } from './deploy-order.js';
+import { listVolumes } from './volumes.js';
 import { stopUnused } from './stop-instance.js';
 import { instanceLogs } from './instance-ops.js';
 import { Supervisor } from './supervisor.js';
@@ -204,6 +205,16 @@ export class Engine {
   /** Services with their releases and instances (live proxy state joined in when given). */
   services(proxy?: ProxyStatus): ServiceView[] {
     return serviceViews(this.deps, proxy);
+  }
+
+  /** The project's volumes on disk, with the services whose active release links them. */
+  async volumes(): Promise<{ name: string; dir: string; bytes: number; services: string[] }[]> {
+    const users = new Map<string, string[]>();
+    for (const service of this.deps.store.services()) {
+      const release = service.activeRelease ? this.deps.store.release(service.name, service.activeRelease) : undefined;
+      for (const volume of Object.keys(release?.spec.volumes ?? {})) users.set(volume, [...(users.get(volume) ?? []), service.name]);
+    }
+    return (await listVolumes(this.deps)).map((v) => ({ ...v, services: users.get(v.name) ?? [] }));
   }
 
   history(service: string | undefined, limit: number): DeploymentView[] {

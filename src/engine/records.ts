@@ -38,6 +38,8 @@ export interface ReleaseSpec {
   readonly headers?: { readonly preset: 'strict' | 'relaxed' | 'off'; readonly set: Readonly<Record<string, string>>; readonly remove: readonly string[] } | undefined;
   /** gzip/brotli of text responses (undefined in releases built before it existed: off). */
   readonly compress?: boolean | undefined;
+  /** Persistent directories linked into this release (name → path inside it); absent: none. */
+  readonly volumes?: Readonly<Record<string, { readonly path: string }>> | undefined;
 }
 
 export interface ReleaseRecord {

@@ -41,3 +41,15 @@ test('dependsOn: an unknown service and a circle are coded issues with file:line
   assert.match(issues.find((i) => i.path === 'services.c.dependsOn')?.message ?? '', /a → b → c → a/);
   assert.match(issues.find((i) => i.path === 'services.e.dependsOn')?.message ?? '', /e → e/);
 });
+
+test('volumes: a path outside the release or absolute is a coded issue with file:line:col; default path ./NAME', async () => {
+  const bad = await check(`version: 1\nservices:\n  web:\n    run: node web.js\n    volumes:\n      data: { path: ../data }\n      logs: { path: /var/log }\n      ok: {}\n`);
+  assert.equal(bad.config, undefined);
+  assert.deepEqual(
+    bad.issues.map((i) => `${i.code} ${i.path} ${i.location?.line}:${i.location?.col}`),
+    ['SLW_CONFIG_VOLUME_PATH services.web.volumes.data.path 6:21', 'SLW_CONFIG_VOLUME_PATH services.web.volumes.logs.path 7:21'],
+  );
+  const good = await check(`version: 1\nservices:\n  web:\n    run: node web.js\n    volumes:\n      data: {}\n      up: { path: ./public/uploads/ }\n`);
+  assert.deepEqual(good.issues, []);
+  assert.deepEqual(good.config?.services['web']?.volumes, { data: { path: 'data' }, up: { path: 'public/uploads' } });
+});

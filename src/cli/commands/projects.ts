@@ -26,6 +26,19 @@ export const projectsCommands: CommandSpec[] = [
     },
   },
   {
+    name: 'volumes',
+    summary: 'list the project\'s volumes: persistent directories kept across releases, rollbacks and project removal',
+    args: [],
+    options: [],
+    run: async (ctx) => {
+      const { volumes } = await ctx.api.call('volumes', ctx.scope);
+      if (ctx.json) ctx.out(JSON.stringify({ ok: true, volumes }));
+      else if (volumes.length === 0) ctx.out('no volume yet (`volumes:` of a service makes one at its next deploy)');
+      else for (const v of volumes) ctx.out(`${v.name}  ${v.bytes} bytes  used by ${v.services.join(', ') || 'no serving release'}  ${v.dir}`);
+      return EXIT.ok;
+    },
+  },
+  {
     name: 'projects remove',
     summary: 'stop a project\'s instances, take its routes out of the proxy and forget it (other projects keep serving)',
     args: [{ name: 'name', required: true, description: 'the project (`slipway projects` lists them)' }],
