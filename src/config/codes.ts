@@ -220,6 +220,16 @@ export const configCodes = {
     hint: 'Remove one `dependsOn` entry of the circle shown: a dependency must be deployable before the service that needs it.',
     kind: 'user',
   },
+  SLW_CONFIG_WORKER_ROUTES: {
+    title: 'A worker has routes.',
+    hint: 'A worker takes no traffic: remove its routes, or make it a web service (`kind: web`, the default).',
+    kind: 'user',
+  },
+  SLW_CONFIG_HEALTH_KIND: {
+    title: 'A health check is not one this service can have.',
+    hint: 'Give one of `path` (HTTP), `tcp: true` or `command`; a web service is checked over HTTP (`path`), tcp and command are for workers.',
+    kind: 'user',
+  },
   SLW_CONFIG_VOLUME_PATH: {
     title: 'A volume\'s path is not a place inside the release.',
     hint: 'Write a relative path inside the app, such as ./data or ./uploads (no "..", not absolute, not the release itself).',

@@ -79,6 +79,13 @@ export interface AdminSpec {
 export interface HealthSpec {
   /** HTTP path probed with GET; a 2xx/3xx answer within timeout is a success. */
   readonly path: string;
+  /**
+   * What the check is: http (GET path, the default), tcp (a connection to the instance's
+   * address), command (exit 0 within timeout), process (running is healthy: a worker without a check).
+   */
+  readonly kind?: 'http' | 'tcp' | 'command' | 'process';
+  /** The check command (kind command), run in the release with PORT and HOST set. */
+  readonly command?: readonly string[];
   readonly intervalMs: number;
   readonly timeoutMs: number;
   /** Consecutive successes that make an instance healthy. */
@@ -107,6 +114,8 @@ export interface RouteSpec {
 
 export interface ServiceSpec {
   readonly name: string;
+  /** web (routed; the default) or worker (no routes, not in the proxy's table). */
+  readonly kind?: 'web' | 'worker';
   /** Services deployed before this one (a DAG; the loader refuses unknown names and cycles). Absent: none. */
   readonly dependsOn?: readonly string[];
   /** Persistent directories by name, and where each appears in the release (a relative path inside it). Absent: none. */

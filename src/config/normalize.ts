@@ -57,8 +57,10 @@ function normalizeService(name: string, s: ParsedService, dir: string, env: Reco
     build: s.build === undefined ? undefined : argv(s.build),
     run: argv(s.run),
     routes: s.routes.map((r) => ({ host: r.host, path: r.path, ...(r.tls === 'off' ? {} : routeTlsFields(r, dir, headers.preset === 'strict')), ...routeZone(r.rateLimit, zones), ...basicAuthSpec(r.basicAuth, name) })),
+    kind: s.kind,
     health: {
-      path: s.health.path,
+      path: s.health.path ?? '/',
+      ...healthKind(s),
       intervalMs: ms(s.health.interval),
       timeoutMs: ms(s.health.timeout),
       rise: s.health.rise,
@@ -127,4 +129,12 @@ function ms(text: string): number {
 /** A volume's place in the release, as a clean relative path ("./data/" → "data"); the semantic stage refused escapes. */
 function normalizeVolumePath(path: string): string {
   return posix.normalize(path).replace(/^(\.\/)+/, '').replace(/\/+$/, '');
+}
+
+/** The check a service's health block names: a command, a TCP connect, HTTP, or (a worker with none) the process running. */
+function healthKind(s: ParsedService): { kind: 'http' | 'tcp' | 'command' | 'process'; command?: string[] } {
+  if (s.health.command !== undefined) return { kind: 'command', command: argv(s.health.command) };
+  if (s.health.tcp) return { kind: 'tcp' };
+  if (s.kind === 'worker' && s.health.path === undefined) return { kind: 'process' };
+  return { kind: 'http' };
 }

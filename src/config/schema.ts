@@ -35,7 +35,9 @@ export const routeSchema = z.strictObject({
 });
 
 export const healthSchema = z.strictObject({
-  path: urlPath.default('/').describe('Path probed with GET (default "/").'),
+  path: urlPath.optional().describe('Path probed with GET (default "/" for a web service).'),
+  tcp: z.literal(true).optional().describe('true: a TCP connection to $PORT is the check (workers).'),
+  command: command.optional().describe('A command run in the release with PORT set; exit 0 within timeout is a success (workers).'),
   interval: duration('1s', 'Time between probes'),
   timeout: duration('2s', 'Time a probe may take'),
   rise: count(2, 1, 100, 'Consecutive successes that make an instance healthy'),
@@ -76,6 +78,7 @@ export const serviceSchema = z.strictObject({
   envFile: envFileSchema,
   headers: headersSchema.optional().describe('Security headers: strict, relaxed, off, or { preset, set, remove } (default strict in the production environment, relaxed elsewhere).'),
   compress: compressSchema.default(true).describe('gzip/brotli for text responses the app did not compress (default true).'),
+  kind: z.enum(['web', 'worker']).default('web').describe('web (routed, health over HTTP) or worker (no routes; healthy while it runs, or by its tcp/command check).'),
   dependsOn: z.array(serviceName).default([]).describe('Services deployed (and healthy) before this one; a deploy of several goes in this order.'),
   volumes: z
     .record(serviceName, z.strictObject({ path: z.string().min(1).optional().describe('Where it appears in every release, relative to the release (default ./NAME).') }))

@@ -21,7 +21,7 @@ export async function semanticIssues(data: unknown, dir: string): Promise<RawIss
   const issues: RawIssue[] = [];
   for (const [name, service] of services) {
     if (!isPlainObject(service)) continue;
-    issues.push(...volumeIssues(name, service));
+    issues.push(...volumeIssues(name, service), ...kindIssues(name, service));
     issues.push(...commandIssues(name, service), ...reservedEnvIssues(name, service), ...healthIssues(name, service), ...canaryIssues(name, service));
     issues.push(...(await sourceIssues(name, service, dir)));
   }
@@ -178,6 +178,25 @@ function volumeIssues(name: string, service: Record<string, unknown>): RawIssue[
     if (posix.isAbsolute(path) || clean === '..' || clean.startsWith('../') || clean === '.' || clean === './') {
       out.push(rawIssue('SLW_CONFIG_VOLUME_PATH', ['services', name, 'volumes', volume, 'path'], `volume ${volume} of ${name} has path "${path}", which is not a place inside the release`));
     }
+  }
+  return out;
+}
+
+/** A worker has no routes; a web service is checked over HTTP (the proxy checks it so too); one check per service. */
+function kindIssues(name: string, service: Record<string, unknown>): RawIssue[] {
+  const out: RawIssue[] = [];
+  const worker = service['kind'] === 'worker';
+  const routes = service['routes'];
+  if (worker && Array.isArray(routes) && routes.length > 0) {
+    out.push(rawIssue('SLW_CONFIG_WORKER_ROUTES', ['services', name, 'routes'], `${name} is a worker, which takes no traffic, but has routes`));
+  }
+  const health = service['health'];
+  if (!isPlainObject(health)) return out;
+  const given = (['path', 'tcp', 'command'] as const).filter((k) => health[k] !== undefined);
+  if (given.length > 1) {
+    out.push(rawIssue('SLW_CONFIG_HEALTH_KIND', ['services', name, 'health', given[1] ?? 'path'], `health of ${name} has ${given.join(' and ')}: give one check`));
+  } else if (!worker && (health['tcp'] !== undefined || health['command'] !== undefined)) {
+    out.push(rawIssue('SLW_CONFIG_HEALTH_KIND', ['services', name, 'health', health['tcp'] !== undefined ? 'tcp' : 'command'], `${name} is a web service: the proxy checks it over HTTP, so its health is a path`));
   }
   return out;
 }

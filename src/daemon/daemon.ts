@@ -16,7 +16,7 @@ import type { ProxyStatus } from '../proxy/protocol.js';
 import type { EngineDeps } from '../engine/deps.js';
 import { freePort } from '../lib/free-port.js';
 import { baseEnv } from '../lib/base-env.js';
-import { probeHttp } from '../lib/health-probe.js';
+import { probeCommand, probeHttp, probeTcp } from '../lib/health-probe.js';
 import { writeFileAtomic } from '../lib/atomic-write.js';
 import { runBuild } from '../release/run-build.js';
 import { snapshotSource } from '../release/snapshot-source.js';
@@ -141,7 +141,12 @@ export class Daemon {
         snapshot: (o) => snapshotSource(o),
         build: async (o) => void (await runBuild(o)),
       },
-      probe: (o) => probeHttp(o),
+      probe: (o) =>
+        o.kind === 'tcp'
+          ? probeTcp(o)
+          : o.kind === 'command'
+            ? probeCommand({ argv: o.command ?? [], cwd: o.cwd, env: o.env ?? {}, timeoutMs: o.timeoutMs })
+            : probeHttp(o),
       allocatePort: () => freePort(),
       stateDir,
       baseEnv: baseEnv(this.options.environ),

@@ -13,7 +13,8 @@ export function releaseSpecOf(spec: ServiceSpec): ReleaseSpec {
     run: [...spec.run],
     env: { ...spec.env },
     instances: spec.instances,
-    health: { ...spec.health },
+    health: healthOf(spec.health),
+    ...(spec.kind === 'worker' ? { kind: 'worker' as const } : {}),
     routes: spec.routes.map((r) => ({
       host: r.host,
       path: r.path,
@@ -91,4 +92,11 @@ export async function buildRelease(deps: EngineDeps, spec: ServiceSpec, deployme
 /** Where a project's release folders live (state of before projects: <stateDir>/releases). */
 export function releasesRoot(deps: Pick<EngineDeps, 'stateDir' | 'project'>): string {
   return deps.project ? join(deps.stateDir, 'projects', deps.project, 'releases') : join(deps.stateDir, 'releases');
+}
+
+/** A release's health check; an HTTP check is written as before other kinds existed (same config hash). */
+function healthOf(h: ServiceSpec['health']): ReleaseSpec['health'] {
+  const { kind, command, ...http } = h;
+  if (kind === undefined || kind === 'http') return { ...http };
+  return { ...http, kind, ...(command ? { command: [...command] } : {}) };
 }

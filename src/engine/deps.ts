@@ -38,7 +38,21 @@ export interface EngineDeps {
   readonly judge: Judge;
   readonly builder: ReleaseBuilder;
   readonly loadConfig: (ref: { configFile: string; env?: string | undefined }) => Promise<Config>;
-  readonly probe: (o: { host: string; port: number; path: string; timeoutMs: number; signal?: AbortSignal }) => Promise<ProbeResult>;
+  /**
+   * One health check of an instance: HTTP GET of `path` (kind absent or http), a TCP connect
+   * (tcp), or `command` run in `cwd` with `env` (command).
+   */
+  readonly probe: (o: {
+    host: string;
+    port: number;
+    path: string;
+    timeoutMs: number;
+    signal?: AbortSignal;
+    kind?: 'http' | 'tcp' | 'command';
+    command?: readonly string[];
+    cwd?: string;
+    env?: Readonly<Record<string, string>>;
+  }) => Promise<ProbeResult>;
   readonly allocatePort: () => Promise<number>;
   readonly stateDir: string;
   /**

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SlipwayError } from '../errors.js';
 import type { EngineDeps } from './deps.js';
@@ -28,8 +29,7 @@ export async function gateInstance(
       throw await failure(deps, instance, 'SLW_INSTANCE_EXITED', `Instance ${instance.id} exited while starting.`);
     }
     const started = deps.now();
-    const address = handle?.address ?? { host: '127.0.0.1', port: instance.port };
-    const result = await deps.probe({ host: address.host, port: address.port, path: health.path, timeoutMs: health.timeoutMs, ...(signal ? { signal } : {}) });
+    const result = await check(deps, instance, health, signal);
     if (result.ok) {
       successes++;
       if (successes >= health.rise) return setInstanceState(deps, instance, 'healthy', {}, deploymentId);
@@ -44,8 +44,39 @@ export async function gateInstance(
     deps,
     instance,
     'SLW_HEALTH_TIMEOUT',
-    `Instance ${instance.id} did not pass GET ${health.path} ${health.rise} times in a row within ${health.startTimeoutMs} ms (last: ${last}).`,
+    `Instance ${instance.id} did not pass ${describe(health)} ${health.rise} times in a row within ${health.startTimeoutMs} ms (last: ${last}).`,
   );
+}
+
+/** One check of the instance by its release's kind of health check; a process check passes while it runs. */
+async function check(deps: EngineDeps, instance: InstanceRecord, health: ReleaseSpec['health'], signal: AbortSignal | undefined): Promise<{ ok: boolean; status?: number; error?: string }> {
+  const kind = health.kind ?? 'http';
+  if (kind === 'process') return { ok: true };
+  const address = instance.handle?.address ?? { host: '127.0.0.1', port: instance.port };
+  const base = { host: address.host, port: address.port, path: health.path, timeoutMs: health.timeoutMs, ...(signal ? { signal } : {}) };
+  if (kind === 'http') return deps.probe(base);
+  if (kind === 'tcp') return deps.probe({ ...base, kind });
+  const release = deps.store.release(instance.service, instance.releaseId);
+  return deps.probe({
+    ...base,
+    kind,
+    command: health.command ?? [],
+    ...(release ? { cwd: join(release.dir, 'app') } : {}),
+    env: { ...deps.baseEnv, PORT: String(address.port), HOST: address.host },
+  });
+}
+
+function describe(health: ReleaseSpec['health']): string {
+  switch (health.kind ?? 'http') {
+    case 'tcp':
+      return 'a TCP connect';
+    case 'command':
+      return `\`${(health.command ?? []).join(' ')}\``;
+    case 'process':
+      return 'running';
+    default:
+      return `GET ${health.path}`;
+  }
 }
 
 async function failure(

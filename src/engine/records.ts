@@ -12,6 +12,9 @@ export interface ReleaseSpec {
   readonly instances: number;
   readonly health: {
     readonly path: string;
+    /** http (absent: releases built before other checks existed), tcp, command, process. */
+    readonly kind?: 'http' | 'tcp' | 'command' | 'process' | undefined;
+    readonly command?: readonly string[] | undefined;
     readonly intervalMs: number;
     readonly timeoutMs: number;
     readonly rise: number;
@@ -38,6 +41,8 @@ export interface ReleaseSpec {
   readonly headers?: { readonly preset: 'strict' | 'relaxed' | 'off'; readonly set: Readonly<Record<string, string>>; readonly remove: readonly string[] } | undefined;
   /** gzip/brotli of text responses (undefined in releases built before it existed: off). */
   readonly compress?: boolean | undefined;
+  /** worker: not in the proxy's table (absent: web). */
+  readonly kind?: 'web' | 'worker' | undefined;
   /** Persistent directories linked into this release (name → path inside it); absent: none. */
   readonly volumes?: Readonly<Record<string, { readonly path: string }>> | undefined;
 }

@@ -44,6 +44,8 @@ export function desiredTable(deps: Pick<EngineDeps, 'store'>, version: number, l
     const release = deps.store.release(service.name, service.activeRelease);
     if (!release) continue;
     const { spec } = release;
+    // A worker takes no traffic: the proxy neither routes to it nor checks it.
+    if (spec.kind === 'worker') continue;
     const canary = service.canary ? deps.store.release(service.name, service.canary.release) : undefined;
     const split = canary && service.canary ? { active: 1 - service.canary.weight, canary: service.canary.weight } : undefined;
     table.services[service.name] = {

@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { performance } from 'node:perf_hooks';
 
 export interface HttpProbeOptions {
@@ -59,5 +61,37 @@ export function probeHttp(options: HttpProbeOptions): Promise<HttpProbeResult> {
       res.resume();
     });
     req.end();
+  });
+}
+
+/** One TCP health probe: a connection accepted within the timeout, then closed. Never throws. */
+export function probeTcp(options: { readonly host: string; readonly port: number; readonly timeoutMs: number }): Promise<HttpProbeResult> {
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const socket = connect({ host: options.host, port: options.port });
+    const done = (ok: boolean, error?: string): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ ok, ...(error === undefined ? {} : { error }), ms: Math.round((performance.now() - started) * 100) / 100 });
+    };
+    const timer = setTimeout(() => done(false, `timeout after ${options.timeoutMs} ms`), options.timeoutMs);
+    socket.once('connect', () => done(true));
+    socket.once('error', (err: NodeJS.ErrnoException) => done(false, err.code ?? err.message));
+  });
+}
+
+/** One command health probe: exit 0 within the timeout (then it is killed). Never throws. */
+export function probeCommand(options: { readonly argv: readonly string[]; readonly cwd?: string | undefined; readonly env: Readonly<Record<string, string>>; readonly timeoutMs: number }): Promise<HttpProbeResult> {
+  const started = performance.now();
+  const [file, ...args] = options.argv;
+  return new Promise((resolve) => {
+    if (file === undefined) return resolve({ ok: false, error: 'no command', ms: 0 });
+    execFile(file, args, { cwd: options.cwd, env: { ...options.env }, timeout: options.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 }, (error) => {
+      const ms = Math.round((performance.now() - started) * 100) / 100;
+      if (!error) return resolve({ ok: true, ms });
+      const e = error as NodeJS.ErrnoException & { killed?: boolean; code?: number | string };
+      const why = e.killed ? `timeout after ${options.timeoutMs} ms` : typeof e.code === 'number' ? `exit ${e.code}` : String(e.code ?? e.message);
+      resolve({ ok: false, error: why, ms });
+    });
   });
 }

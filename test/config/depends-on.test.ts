@@ -53,3 +53,19 @@ test('volumes: a path outside the release or absolute is a coded issue with file
   assert.deepEqual(good.issues, []);
   assert.deepEqual(good.config?.services['web']?.volumes, { data: { path: 'data' }, up: { path: 'public/uploads' } });
 });
+
+test('kinds and checks: a worker with routes, a web service with a tcp or command check, two checks at once are coded issues; a worker without a check is checked by running', async () => {
+  const bad = await check(
+    `version: 1\nservices:\n  w:\n    kind: worker\n    run: node w.js\n    routes: [{ host: w.localhost }]\n  web:\n    run: node web.js\n    health: { tcp: true }\n  both:\n    kind: worker\n    run: node b.js\n    health: { tcp: true, command: "true" }\n`,
+  );
+  assert.deepEqual(
+    bad.issues.map((i) => `${i.code} ${i.path}`),
+    ['SLW_CONFIG_WORKER_ROUTES services.w.routes', 'SLW_CONFIG_HEALTH_KIND services.web.health.tcp', 'SLW_CONFIG_HEALTH_KIND services.both.health.command'],
+  );
+  const good = await check(`version: 1\nservices:\n  a:\n    kind: worker\n    run: node a.js\n  b:\n    kind: worker\n    run: node b.js\n    health: { command: "test -f ready", timeout: 1s }\n  c:\n    kind: worker\n    run: node c.js\n    health: { tcp: true }\n  web:\n    run: node web.js\n`);
+  assert.deepEqual(good.issues, []);
+  const h = (n: string) => good.config?.services[n]?.health;
+  assert.deepEqual([h('a')?.kind, h('b')?.kind, h('c')?.kind, h('web')?.kind], ['process', 'command', 'tcp', 'http']);
+  assert.deepEqual(h('b')?.command, ['test', '-f', 'ready']);
+  assert.equal(good.config?.services['a']?.kind, 'worker');
+});

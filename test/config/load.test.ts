@@ -20,12 +20,14 @@ test('minimal config gets every default', async () => {
   assert.deepEqual(config.services, {
     worker: {
       name: 'worker',
+      kind: 'web',
       dependsOn: [],
+      volumes: {},
       source: join(fixtures, 'good-config'),
       build: undefined,
       run: ['node', 'worker.js'],
       routes: [],
-      health: { path: '/', intervalMs: 1000, timeoutMs: 2000, rise: 2, fall: 3, startTimeoutMs: 60_000 },
+      health: { path: '/', kind: 'http', intervalMs: 1000, timeoutMs: 2000, rise: 2, fall: 3, startTimeoutMs: 60_000 },
       instances: 1,
       drainMs: 30_000,
       keepWarmMs: 600_000,
@@ -87,7 +89,7 @@ test('full config with the staging overlay: durations, argv, env strings, ${env}
     { host: 'staging.app.localhost', path: '/' },
     { host: '*.example.com', path: '/api' },
   ]);
-  assert.deepEqual(web.health, { path: '/health', intervalMs: 500, timeoutMs: 2000, rise: 3, fall: 4, startTimeoutMs: 90_000 });
+  assert.deepEqual(web.health, { path: '/health', kind: 'http', intervalMs: 500, timeoutMs: 2000, rise: 3, fall: 4, startTimeoutMs: 90_000 });
   assert.equal(web.instances, 1);
   assert.deepEqual([web.drainMs, web.keepWarmMs, web.watchMs, web.stopTimeoutMs], [5000, 3_600_000, 45_000, 3000]);
   assert.deepEqual(web.env, { NODE_ENV: 'production', APP_ENV: 'staging', WORKERS: '4', DEBUG: 'true', PRICE: '${NOT_INTERPOLATED}' });
