@@ -114,6 +114,8 @@ export interface RouteSpec {
 
 export interface ServiceSpec {
   readonly name: string;
+  /** The release hook (argv): once per deploy, before the new instances start. Absent: none. */
+  readonly release?: readonly string[];
   /** web (routed; the default) or worker (no routes, not in the proxy's table). */
   readonly kind?: 'web' | 'worker';
   /** Services deployed before this one (a DAG; the loader refuses unknown names and cycles). Absent: none. */

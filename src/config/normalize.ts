@@ -58,6 +58,7 @@ function normalizeService(name: string, s: ParsedService, dir: string, env: Reco
     run: argv(s.run),
     routes: s.routes.map((r) => ({ host: r.host, path: r.path, ...(r.tls === 'off' ? {} : routeTlsFields(r, dir, headers.preset === 'strict')), ...routeZone(r.rateLimit, zones), ...basicAuthSpec(r.basicAuth, name) })),
     kind: s.kind,
+    ...(s.release === undefined ? {} : { release: argv(s.release) }),
     health: {
       path: s.health.path ?? '/',
       ...healthKind(s),

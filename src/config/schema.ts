@@ -78,6 +78,7 @@ export const serviceSchema = z.strictObject({
   envFile: envFileSchema,
   headers: headersSchema.optional().describe('Security headers: strict, relaxed, off, or { preset, set, remove } (default strict in the production environment, relaxed elsewhere).'),
   compress: compressSchema.default(true).describe('gzip/brotli for text responses the app did not compress (default true).'),
+  release: command.optional().describe('Run once per deploy with the new release\'s code, env and secrets, before its instances start (migrations); a failure stops the deploy.'),
   kind: z.enum(['web', 'worker']).default('web').describe('web (routed, health over HTTP) or worker (no routes; healthy while it runs, or by its tcp/command check).'),
   dependsOn: z.array(serviceName).default([]).describe('Services deployed (and healthy) before this one; a deploy of several goes in this order.'),
   volumes: z

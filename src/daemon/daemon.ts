@@ -154,6 +154,7 @@ export class Daemon {
       now: () => Date.now(),
       keepReleases: 5,
       beforeBuild: (o) => backups.beforeBuild(o.config, o.service, o.release),
+      runReleaseHook: async (o) => void (await driver.withSecrets(o, (env) => runBuild({ ...o, env }))),
     };
     const load = async (ref: { configFile: string; env?: string | undefined }): Promise<Config> => {
       // All four stages, preflight included (ports its own proxy and this daemon hold are not conflicts).

@@ -1,5 +1,9 @@
 import type { Config, ServiceSpec } from '../config/model.js';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SlipwayError, toSlipwayError } from '../errors.js';
+import { withoutSecretRefs } from '../secrets/reference.js';
 import { buildRelease } from './build-release.js';
 import { canaryProgress, revertCanary, runCanary, stableRate } from './canary.js';
 import { describePlan } from './canary-report.js';
@@ -38,6 +42,30 @@ export interface DeployContext {
   verdict?: Verdict;
   unprotectNew: () => void;
 }
+
+/**
+ * The release hook: once, in the new release's directory, with its env and secrets, under the
+ * deploy lock, before any of its instances start. A failure stops the deploy with its last
+ * output lines; nothing has moved.
+ */
+async function runReleaseHook(deps: EngineContext['deps'], spec: ServiceSpec, release: ReleaseRecord, deploymentId: string, signal: AbortSignal | undefined): Promise<void> {
+  const argv = spec.release ?? [];
+  const logFile = join(release.dir, 'release.log');
+  const o = { id: `${spec.name}-${release.id}-release`, service: spec.name, argv, cwd: join(release.dir, 'app'), env: { ...deps.baseEnv, ...spec.env, SLIPWAY_RELEASE: release.id }, logFile, timeoutMs: RELEASE_HOOK_TIMEOUT_MS, ...(signal ? { signal } : {}) };
+  try {
+    await (deps.runReleaseHook ?? ((h) => deps.builder.build({ ...h, env: withoutSecretRefs(h.env) })))(o);
+  } catch (err) {
+    if (signal?.aborted) throw signal.reason;
+    const e = toSlipwayError(err);
+    const lastLines = (await readFile(logFile, 'utf8').catch(() => '')).trimEnd().split('\n').slice(-20);
+    throw new SlipwayError('SLW_RELEASE_HOOK_FAILED', `The release command of ${spec.name} (\`${argv.join(' ')}\`) failed in ${release.id}: ${e.message}`, {
+      cause: err,
+      details: { deploymentId, release: release.id, lastLines },
+    });
+  }
+}
+
+const RELEASE_HOOK_TIMEOUT_MS = 30 * 60_000;
 
 const releaseOf = (c: DeployContext): ReleaseRecord => {
   if (!c.release) throw new Error('no release built yet');
@@ -84,6 +112,17 @@ const prepare: StrategyPlan<DeployContext>['steps'] = [
       const r = releaseOf(c);
       return r.commit ? `${r.id} at ${r.commit.slice(0, 7)}${r.dirty ? ' (uncommitted changes are not included)' : ''}` : r.id;
     },
+  },
+  {
+    name: 'release',
+    state: 'building',
+    onCrash: 'revert',
+    when: (c) => c.spec.release !== undefined,
+    run: async (c) => {
+      await runReleaseHook(c.ctx.deps, c.spec, releaseOf(c), c.run.id, c.run.signal);
+      return undefined;
+    },
+    detail: (c) => `\`${(c.spec.release ?? []).join(' ')}\` ran; its output is release.log in ${releaseOf(c).id}`,
   },
   {
     name: 'start',

@@ -71,6 +71,11 @@ export const engineCodes = {
     hint: 'A rollback needs at least two successful deploys of the service; `slipway history` shows them.',
     kind: 'user',
   },
+  SLW_RELEASE_HOOK_FAILED: {
+    title: 'The release command (`release:`, e.g. a migration) failed; the deploy stopped before any new instance started.',
+    hint: 'Read its last lines (shown with the error; the whole output is release.log in the release directory), fix it and deploy again. The old release kept serving. A migration that ran part way is not undone: see `rollback --with-data` and `backups.beforeDeploy`.',
+    kind: 'deploy',
+  },
   SLW_VOLUME_PATH_TAKEN: {
     title: 'A volume goes where the release has a file.',
     hint: 'Point the volume at a directory (e.g. ./data) and keep the file inside it, or remove the file from the source.',

@@ -59,4 +59,6 @@ export function isTerminal(state: DeploymentState): state is DeploymentOutcome {
 export const DEPLOY_STEPS = ['lock', 'plan', 'backup', 'build', 'start', 'health-gate', 'switch', 'watch', 'drain', 'record'] as const;
 /** Steps of a canary after the health gate (crash points too). */
 export const CANARY_STEPS = ['canary', 'promote'] as const;
-export type DeployStep = (typeof DEPLOY_STEPS)[number] | (typeof CANARY_STEPS)[number];
+/** Steps that run only when the service asks for them (`release:`). */
+export const HOOK_STEPS = ['release'] as const;
+export type DeployStep = (typeof DEPLOY_STEPS)[number] | (typeof CANARY_STEPS)[number] | (typeof HOOK_STEPS)[number];

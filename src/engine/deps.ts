@@ -75,6 +75,11 @@ export interface EngineDeps {
    * Before the build step of a deploy: snapshot the data the release may change (backups.beforeDeploy),
    * tied to the release about to be built. Returns a detail for the step, or undefined when nothing was taken.
    */
+  /**
+   * Runs a release hook (`release:`) to its end: like a build, but with the service's secrets
+   * resolved in `env` (the daemon wires secret injection; absent: run as a build, without them).
+   */
+  readonly runReleaseHook?: (o: { id: string; service: string; argv: readonly string[]; cwd: string; env: Record<string, string>; logFile: string; timeoutMs: number; signal?: AbortSignal }) => Promise<void>;
   /** Deploy progress and instance changes go here too (absent in tests that do not watch). */
   readonly events?: EventSink;
   readonly beforeBuild?: (o: { readonly config: Config; readonly service: string; readonly release: string }) => Promise<string | undefined>;

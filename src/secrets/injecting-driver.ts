@@ -54,7 +54,22 @@ export class InjectingDriver implements Driver {
     }
   }
 
-  async #resolve(spec: InstanceSpec, dir: string): Promise<Record<string, string>> {
+  /**
+   * Runs `fn` with `env`'s secret markers made values (secret files written for the time of
+   * the call, then removed): for a one-off command such as a release hook.
+   */
+  async withSecrets<T>(one: { readonly id: string; readonly service: string; readonly env: Readonly<Record<string, string>> }, fn: (env: Record<string, string>) => Promise<T>): Promise<T> {
+    if (!Object.values(one.env).some(hasRefs)) return fn({ ...one.env });
+    const dir = join(this.#o.runDir, one.id);
+    this.#remove(one.id);
+    try {
+      return await fn(await this.#resolve({ id: one.id, service: one.service, env: one.env }, dir));
+    } finally {
+      this.#remove(one.id);
+    }
+  }
+
+  async #resolve(spec: Pick<InstanceSpec, 'id' | 'service' | 'env'>, dir: string): Promise<Record<string, string>> {
     const values = new Map<string, string>();
     const fetch = async (ref: SecretRef): Promise<void> => {
       const key = `${ref.kind}:${ref.env}:${ref.ref}`;
