@@ -7,6 +7,11 @@ export const coreCodes = {
     hint: 'This is a bug in slipway: run again with --json and report the output.',
     kind: 'internal',
   },
+  SLW_CONFIRMATION_REQUIRED: {
+    title: 'A command that deletes something was not confirmed.',
+    hint: 'Run it in a terminal and type the name it asks for, or pass --yes (scripts and CI).',
+    kind: 'user',
+  },
   SLW_USAGE: {
     title: 'The command line could not be understood.',
     hint: 'Run `slipway help` (or `slipway <command> --help`) to see the commands and their options.',

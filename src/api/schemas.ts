@@ -309,6 +309,18 @@ export const PlanStateSchema = z.strictObject({
 /** Every method: its request and response schema, and whether it streams progress. */
 export const methods = {
   status: { request: z.strictObject(ProjectScopeFields), response: StatusSchema, stream: false },
+  /** `slipway remove SERVICE`: routes out of the proxy, instances stopped, releases deleted; volumes only with `volumes`. */
+  'service.remove': {
+    request: z.strictObject({ ...ProjectScopeFields, service: z.string().min(1), volumes: z.boolean().optional() }),
+    response: z.strictObject({
+      service: z.string(),
+      stopped: z.number().int().nonnegative(),
+      releases: z.number().int().nonnegative(),
+      volumes: z.array(z.string()),
+      keptVolumes: z.array(z.string()),
+    }),
+    stream: false,
+  },
   /** `slipway volumes`: the project's persistent directories. */
   volumes: {
     request: z.strictObject(ProjectScopeFields),

@@ -50,6 +50,7 @@ export const FIRST_WORDS: Readonly<Record<string, GroupName>> = {
   proxy: 'proxy',
   projects: 'projects',
   volumes: 'projects',
+  remove: 'projects',
 };
 
 /** Every command, in help order. */

@@ -87,6 +87,7 @@ export function createHandlers(daemon: Daemon, projects: Projects, proxy: ProxyS
     },
     ...eventHandlers(finder, daemon.events),
     'deploy.cancel': async (req) => ({ cancelled: (await finder.must(req)).cancel(req.service) }),
+    'service.remove': async (req) => ({ service: req.service, ...(await (await finder.must(req)).remove(req.service, { volumes: req.volumes === true })) }),
     volumes: async (req) => ({ volumes: (await (await finder.find(req))?.volumes()) ?? [] }),
     history: async (req) => ({ deployments: (await finder.find(req))?.history(req.service, req.limit ?? 20) ?? [] }),
     logs: async (req) => ({ instances: await (await finder.must(req)).logs(req.service, req.lines ?? 50) }),

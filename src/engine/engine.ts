@@ -19,7 +19,10 @@ import { resumeCanary } from './canary-resume.js';
 import { Reaper } from './reaper.js';
 import { rollbackService } from './rollback.js';
 import { deployOrder } from './deploy-order.js';
-import { listVolumes } from './volumes.js';
+import { listVolumes, volumesRoot } from './volumes.js';
+import { releasesRoot } from './build-release.js';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { stopUnused } from './stop-instance.js';
 import { instanceLogs } from './instance-ops.js';
 import { Supervisor } from './supervisor.js';
@@ -205,6 +208,42 @@ export class Engine {
   /** Services with their releases and instances (live proxy state joined in when given). */
   services(proxy?: ProxyStatus): ServiceView[] {
     return serviceViews(this.deps, proxy);
+  }
+
+  /**
+   * `slipway remove SERVICE`: its routes leave the proxy (one table swap), its instances stop
+   * (drained), its record, releases and release folders go; its deployments stay as history.
+   * Its volumes stay unless `volumes` (and one another service still links is kept anyway).
+   */
+  async remove(service: string, options: { volumes: boolean }): Promise<{ stopped: number; releases: number; volumes: string[]; keptVolumes: string[] }> {
+    const { deps } = this;
+    const record = deps.store.service(service);
+    if (!record) {
+      throw new SlipwayError('SLW_UNKNOWN_SERVICE', `Service "${service}" has never been deployed here.`, { details: { known: deps.store.services().map((s) => s.name) } });
+    }
+    const lease = deps.lock.acquire(`removal of ${service} (daemon pid ${process.pid})`, undefined);
+    try {
+      const releases = deps.store.releases(service);
+      const named = new Set(releases.flatMap((r) => Object.keys(r.spec.volumes ?? {})));
+      const usedElsewhere = new Set(
+        deps.store
+          .services()
+          .filter((s) => s.name !== service && s.activeRelease)
+          .flatMap((s) => Object.keys(deps.store.release(s.name, s.activeRelease ?? '')?.spec.volumes ?? {})),
+      );
+      deps.store.transact({ kind: 'service.removing', data: { service } }, (tx) => tx.putService({ name: service, activeRelease: undefined, previousRelease: undefined, warmUntil: undefined }));
+      await this.ctx.publisher.publish(`removal of ${service}`);
+      const live = deps.store.instances({ service, live: true });
+      await stopUnused(deps, live);
+      deps.store.transact({ kind: 'service.removed', data: { service, releases: releases.map((r) => r.id) } }, (tx) => tx.removeService(service));
+      await rm(join(releasesRoot(deps), service), { recursive: true, force: true });
+      for (const r of releases) await rm(r.dir, { recursive: true, force: true });
+      const volumes = options.volumes ? [...named].filter((v) => !usedElsewhere.has(v)) : [];
+      for (const v of volumes) await rm(join(volumesRoot(deps), v), { recursive: true, force: true });
+      return { stopped: live.length, releases: releases.length, volumes, keptVolumes: [...named].filter((v) => !volumes.includes(v)) };
+    } finally {
+      lease.release();
+    }
   }
 
   /** The project's volumes on disk, with the services whose active release links them. */

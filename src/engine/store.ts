@@ -20,6 +20,8 @@ export interface StoreWriter {
   putInstance(record: InstanceRecord): void;
   putDeployment(record: DeploymentRecord): void;
   setLock(record: LockRecord | undefined): void;
+  /** Forgets a service: its record, releases and instances (its deployments stay, as history). */
+  removeService(name: string): void;
   setMeta(key: string, value: string): void;
 }
 

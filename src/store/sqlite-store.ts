@@ -175,6 +175,11 @@ export class SqliteStore implements StateStore {
         if (r) db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(this.#key('lock'), json(r));
         else db.prepare('DELETE FROM meta WHERE key = ?').run(this.#key('lock'));
       },
+      removeService: (name: string) => {
+        for (const [table, column] of [['services', 'name'], ['releases', 'service'], ['instances', 'service']] as const) {
+          db.prepare(`DELETE FROM ${table} WHERE project = ? AND ${column} = ?`).run(project, name);
+        }
+      },
       setMeta: (key: string, value: string) => {
         db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(this.#key(key), value);
       },

@@ -46,7 +46,7 @@ function call(p: Project, host: string, method: string, path: string, body?: str
   });
 }
 
-test('volumes keep two services\' data across deploys and rollbacks; the source seeds them once; `slipway volumes` lists them', { timeout: 180_000 }, async () => {
+test('volumes keep two services\' data across deploys and rollbacks; the source seeds them once; `slipway volumes` lists them; `remove` keeps them unless --volumes', { timeout: 180_000 }, async () => {
   const p = await makeProject();
   try {
     const notes = join(p.dir, 'notes');
@@ -118,6 +118,25 @@ test('volumes keep two services\' data across deploys and rollbacks; the source 
     await expectNotes('v8', ['seeded from the source', 'one', 'two', 'three']);
     await expectUpload();
     assert.deepEqual(JSON.parse(await readFile(join(byName.data.dir, 'db.json'), 'utf8')).notes.length, 4);
+
+    // Removing a service: refused without a terminal or --yes (nothing changes), then its
+    // routes and instances go, its volume stays; --volumes deletes the other's volume.
+    const unconfirmed = await cli(p, ['remove', 'files', '--json']);
+    assert.equal(unconfirmed.json.error.code, 'SLW_CONFIRMATION_REQUIRED');
+    await expectUpload();
+    const removed = await cli(p, ['remove', 'files', '--yes', '--json']);
+    assert.equal(removed.code, 0, removed.stdout + removed.stderr);
+    assert.equal(removed.json.stopped, 2, 'the serving instance and the warm one');
+    assert.deepEqual(removed.json.keptVolumes, ['uploads']);
+    assert.equal(removed.json.stillInConfig, true);
+    assert.equal((await call(p, 'files.localhost', 'GET', '/uploads/report.txt')).status, 404);
+    await expectNotes('v8', ['seeded from the source', 'one', 'two', 'three']);
+    assert.equal(await readFile(join(byName.uploads.dir, 'report.txt'), 'utf8'), 'uploaded in r1\n', 'the volume stays');
+    const status = await cli(p, ['status', '--json']);
+    assert.deepEqual(status.json.services.map((x: { name: string }) => x.name), ['notes']);
+    const gone = await cli(p, ['remove', 'notes', '--yes', '--volumes', '--json']);
+    assert.deepEqual(gone.json.volumes, ['data']);
+    assert.equal((await cli(p, ['volumes', '--json'])).json.volumes.map((v: { name: string }) => v.name).join(), 'uploads');
   } finally {
     await destroyProject(p);
   }
