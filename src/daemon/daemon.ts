@@ -58,6 +58,7 @@ export class Daemon {
   #store: SqliteStore | undefined;
   #driver: LocalDriver | undefined;
   #projects: Projects | undefined;
+  #host: HostTable | undefined;
   #proxy: ProxySupervisor | undefined;
   #server: ControlServer | undefined;
   #admin: RunningAdmin | undefined;
@@ -163,7 +164,7 @@ export class Daemon {
     };
     await this.#seedListen();
     const proxyStatus = await this.#proxy.ensure(storedListen({ store: hostStore }));
-    const host = new HostTable(withCertificates(withRouteSecrets(this.#proxy, secrets, secrets.redactor), certs), proxyStatus.tableVersion);
+    const host = (this.#host = new HostTable(withCertificates(withRouteSecrets(this.#proxy, secrets, secrets.redactor), certs), proxyStatus.tableVersion));
     const projects: Projects = new Projects({
       store: hostStore,
       host,
@@ -193,9 +194,7 @@ export class Daemon {
       this.events.publish({ kind: 'proxy', what: 'restarted', detail: `pid ${e.pid} after ${e.downMs} ms without an answer (restart ${e.restarts})` });
     });
     this.#proxy.on('proxy-restart-failed', (e) => proxyLog.warn('proxy-restart-failed', e));
-    this.#proxy.onRestart = async () => {
-      for (const engine of projects.engines()) await engine.publish('proxy restarted');
-    };
+    this.#proxy.onRestart = () => this.#publishAll('proxy restarted');
     this.#proxy.watch();
     await configureCerts(certs, certWiring);
     // Metrics and alert rules are the daemon's own project's: the one whose config started it.
@@ -275,8 +274,11 @@ export class Daemon {
     writeListen({ store }, config.proxy);
   }
 
+  /** Every project's table again; a host without projects pushes its listen-only table (an ACME challenge needs the port). */
   async #publishAll(reason: string): Promise<void> {
-    for (const engine of this.#projects?.engines() ?? []) await engine.publish(reason);
+    const engines = this.#projects?.engines() ?? [];
+    if (engines.length === 0) await this.#host?.republish();
+    for (const engine of engines) await engine.publish(reason);
   }
 
   /** `backups.schedule` and `backups.drill.schedule` of the daemon's config; a config that does not load leaves them off. */

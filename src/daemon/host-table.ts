@@ -50,6 +50,11 @@ export class HostTable {
     this.#parts.set(to, part);
   }
 
+  /** Pushes the parts it holds again (certificates or challenges changed: the decoration is new). */
+  republish(): Promise<TableAck | undefined> {
+    return this.#push();
+  }
+
   /** Takes a project's routes and services out of the proxy (project removal). */
   drop(project: string): Promise<TableAck | undefined> {
     this.#parts.delete(project);
