@@ -4,10 +4,11 @@
 // service are removed in `after`, whatever happened.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ContainerDriver } from '../../src/drivers/container/container-driver.js';
+import { ContainerDriver, type ContainerDriverOptions } from '../../src/drivers/container/container-driver.js';
 import { containerOf } from '../../src/drivers/container/container-handle.js';
 import type { InstanceSpec } from '../../src/drivers/driver.js';
 import { freePort } from '../../src/lib/free-port.js';
@@ -48,8 +49,8 @@ async function stateDir(): Promise<string> {
   return dir;
 }
 
-function driverOn(l: PodmanLab, dir: string, socketPath = l.socketPath): ContainerDriver {
-  return new ContainerDriver({ stateDir: dir, socketPath, network: 'slirp4netns', pollMs: 100, timeoutMs: 10_000 });
+function driverOn(l: PodmanLab, dir: string, socketPath = l.socketPath, extra: Partial<ContainerDriverOptions> = {}): ContainerDriver {
+  return new ContainerDriver({ stateDir: dir, socketPath, network: 'slirp4netns', pollMs: 100, timeoutMs: 10_000, ...extra });
 }
 
 async function spec(id: string, script = HTTPD, env: Record<string, string> = {}): Promise<InstanceSpec> {
@@ -135,11 +136,18 @@ describe('ContainerDriver on Podman', () => {
   });
 
   it('survives a restart of the engine API: a fresh driver adopts, watches and finds strays', async () => {
-    const kept = await driver.start(await spec('web-r1-c'));
-    const stray = await driver.start(await spec('web-r1-d'));
+    const errors: string[] = [];
+    const watcher = driverOn(l, dir, l.socketPath, { onBackgroundError: (err) => errors.push(err.code) });
+    const kept = await watcher.start(await spec('web-r1-c'));
+    const stray = await watcher.start(await spec('web-r1-d'));
+    const watcherExits = recordExits(watcher);
     await driver.close();
     await l.stopService();
+    await waitUntil(() => errors.length >= 2, 'the watcher noticing the engine is away');
+    assert.ok(errors.every((code) => code === 'SLW_DRIVER_ENGINE_UNREACHABLE'), errors.join());
+    assert.deepEqual(watcherExits, [], 'an engine that is away is no exit of its instances');
     await l.startService();
+    await watcher.close();
     driver = driverOn(l, dir);
     const other = driverOn(l, await stateDir());
     const exits = recordExits(driver);
@@ -171,7 +179,7 @@ describe('ContainerDriver on Podman', () => {
     await driver.stop(again, { graceMs: 2000 });
   });
 
-  it('refuses a missing image, a missing command and a spec without image with coded errors, leaving nothing', async () => {
+  it('refuses a missing image, a missing command, a port in use and a spec without image with coded errors, leaving nothing', async () => {
     await assert.rejects(driver.start({ ...(await spec('web-r2-a')), image: 'localhost/no-such-image:1' }), (err: Error & { code?: string }) => {
       assert.equal(err.code, 'SLW_DRIVER_IMAGE_MISSING');
       assert.match(err.message, /localhost\/no-such-image:1/);
@@ -182,6 +190,18 @@ describe('ContainerDriver on Podman', () => {
       assert.match(err.message, /no-such-program/);
       return true;
     });
+    const holder = createServer();
+    const held = await spec('web-r2-d');
+    await new Promise<void>((resolve) => holder.listen(held.port, '127.0.0.1', resolve));
+    try {
+      await assert.rejects(driver.start(held), (err: Error & { code?: string }) => {
+        assert.equal(err.code, 'SLW_DRIVER_SPAWN_FAILED');
+        assert.match(err.message, /address already in use/);
+        return true;
+      });
+    } finally {
+      holder.close();
+    }
     await assert.rejects(driver.start({ ...(await spec('web-r2-c')), image: undefined }), { code: 'SLW_DRIVER_INVALID_SPEC' });
     assert.deepEqual(await l.containers(`slipway.owner=${dir}`), [], 'no container left behind');
   });
@@ -196,6 +216,24 @@ describe('ContainerDriver on Podman', () => {
     });
     await assert.rejects(missing.findStrays(new Set()), { code: 'SLW_DRIVER_ENGINE_UNREACHABLE' });
     await missing.close();
+    const hungSockets: Socket[] = [];
+    const hung = createServer((socket) => void hungSockets.push(socket)); // accepts, never answers
+    const hungSocket = join(dir, 'hung.sock');
+    await new Promise<void>((resolve) => hung.listen(hungSocket, resolve));
+    try {
+      const slow = driverOn(l, dir, hungSocket, { timeoutMs: 300 });
+      const t0 = Date.now();
+      await assert.rejects(slow.start(await spec('web-r3-b')), (err: Error & { code?: string }) => {
+        assert.equal(err.code, 'SLW_DRIVER_ENGINE_UNREACHABLE');
+        assert.match(err.message, /did not answer .* within 300 ms/);
+        return true;
+      });
+      assert.ok(Date.now() - t0 < 3000, 'the deadline holds');
+      await slow.close();
+    } finally {
+      hung.close();
+      for (const socket of hungSockets) socket.destroy();
+    }
     const version = await driver.engineVersion();
     assert.match(version.engine, /podman/i);
   });

@@ -241,7 +241,7 @@ export class ContainerDriver implements Driver {
 
   #createFailed(spec: InstanceSpec, image: string, err: unknown): SlipwayError {
     if (!(err instanceof EngineRequestError)) return toSlipwayError(err);
-    if (err.status === 404 || /no such image|image not known/i.test(err.engineMessage)) {
+    if (/no such image|image not known/i.test(err.engineMessage) || (err.status === 404 && /image/i.test(err.engineMessage))) {
       return new SlipwayError('SLW_DRIVER_IMAGE_MISSING', `Instance ${spec.id} of ${spec.service} needs image ${image}, which is not on the container engine (${err.engineMessage}).`, {
         cause: err,
         details: { id: spec.id, service: spec.service, image },
