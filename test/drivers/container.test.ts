@@ -20,6 +20,7 @@ import { runDriverContract } from './contract.js';
 const HTTPD = [
   'echo "id=$SLIPWAY_INSTANCE_ID service=$SLIPWAY_SERVICE release=$SLIPWAY_RELEASE greeting=$GREETING" > /www/info.txt',
   'echo "listening on $PORT"',
+  'sleep 0.1', // the engine reads stdout and stderr from two pipes: keep their order certain
   'echo "to stderr" >&2',
   'trap "echo got SIGTERM; exit 0" TERM',
   'httpd -f -p "$PORT" -h /www & wait',
