@@ -115,7 +115,7 @@ describe('ContainerDriver on Podman', () => {
     assert.deepEqual(await driver.logs(handle, 10), [`listening on ${s.port}`, 'to stderr'], 'stdout and stderr, in order');
     assert.deepEqual(await driver.logs(handle, 1), ['to stderr']);
     const usage = await driver.usage(handle);
-    assert.ok(usage && usage.memoryBytes > 0 && usage.cpuSeconds >= 0, `usage ${JSON.stringify(usage)}`);
+    assert.ok(usage && usage.memoryBytes > 100_000 && usage.cpuSeconds > 0 && usage.cpuSeconds < 60, `usage ${JSON.stringify(usage)}`);
     const exits = recordExits(driver);
     await driver.stop(handle, { graceMs: 5000 });
     assert.deepEqual(exits, [{ id: 'web-r1-a', code: 0, signal: null }], 'the trap ran: a polite stop');
