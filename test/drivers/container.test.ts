@@ -166,13 +166,16 @@ describe('ContainerDriver on Podman', () => {
     assert.deepEqual(await l.containers(`slipway.owner=${dir}`), []);
   });
 
-  it('a restart under the same instance id replaces its exited container; a live one is refused', async () => {
-    const first = await driver.start(await spec('web-r1-e'));
-    await assert.rejects(driver.start(await spec('web-r1-e')), { code: 'SLW_DRIVER_INSTANCE_EXISTS' });
-    const exits = recordExits(driver);
+  it('a restart under the same instance id replaces its exited container (reporting its exit first); a live one is refused', async () => {
+    const slow = driverOn(l, dir, l.socketPath, { pollMs: 60_000 }); // the restart comes before any poll
+    const first = await slow.start(await spec('web-r1-e'));
+    await assert.rejects(slow.start(await spec('web-r1-e')), { code: 'SLW_DRIVER_INSTANCE_EXISTS' });
+    const exits = recordExits(slow);
     await l.podman(['kill', '--signal', 'KILL', containerOf(first).container]);
-    await waitUntil(() => exits.length > 0, 'the crash');
-    const again = await driver.start(await spec('web-r1-e'));
+    await l.podman(['wait', containerOf(first).container]);
+    const again = await slow.start(await spec('web-r1-e'));
+    assert.deepEqual(exits, [{ id: 'web-r1-e', code: 137, signal: null }], 'the exit of the replaced container, once');
+    await slow.close();
     assert.notEqual(containerOf(again).container, containerOf(first).container);
     assert.equal((await driver.inspect(again)).running, true);
     assert.equal((await driver.inspect(first)).running, false);

@@ -189,6 +189,8 @@ export class ContainerDriver implements Driver {
     if (existing.running) {
       throw new SlipwayError('SLW_DRIVER_INSTANCE_EXISTS', `Instance ${spec.id} is already running (container ${existing.id.slice(0, 12)}).`);
     }
+    // Its exit may not have been polled yet: report it before the container goes.
+    if (this.#watched.get(spec.id) === existing.id) this.#fire(spec.id, existing.exitCode);
     await this.#api.remove(existing.id);
   }
 
