@@ -41,8 +41,9 @@ export const RULES: readonly Rule[] = [
       'backup/pg-tools',
     ],
   },
-  { from: 'drivers/local', not: ['drivers/fake'], valueOnly: false, why: 'drivers never import each other' },
-  { from: 'drivers/fake', not: ['drivers/local'], valueOnly: false, why: 'drivers never import each other' },
+  { from: 'drivers/local', not: ['drivers/fake', 'drivers/container'], valueOnly: false, why: 'drivers never import each other' },
+  { from: 'drivers/fake', not: ['drivers/local', 'drivers/container'], valueOnly: false, why: 'drivers never import each other' },
+  { from: 'drivers/container', not: ['drivers/local', 'drivers/fake'], valueOnly: false, why: 'drivers never import each other' },
   { from: 'api', not: ['daemon', 'cli', 'engine', 'store', 'proxy', 'drivers'], valueOnly: true, why: 'the API contract stands between the CLI and the daemon' },
 ];
 

@@ -24,6 +24,10 @@ command -v prometheus-alertmanager >/dev/null || need+=(prometheus-alertmanager)
 command -v busybox >/dev/null || need+=(busybox)
 command -v python3 >/dev/null || need+=(python3)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+# Containers: podman (with runc and slirp4netns) serves the Docker Engine API to the container driver.
+command -v podman >/dev/null || need+=(podman)
+command -v runc >/dev/null || need+=(runc)
+command -v slirp4netns >/dev/null || need+=(slirp4netns)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"

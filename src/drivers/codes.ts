@@ -31,4 +31,14 @@ export const driverCodes = {
     hint: 'Check that the log directory exists, the disk is not full and slipway may write there.',
     kind: 'internal',
   },
+  SLW_DRIVER_ENGINE_UNREACHABLE: {
+    title: 'The container engine (Docker or Podman) could not be reached, or did not answer in time.',
+    hint: 'Check that the engine runs (`systemctl status docker`, or `podman system service`) and that its socket path is right and writable by slipway; nothing was changed.',
+    kind: 'user',
+  },
+  SLW_DRIVER_IMAGE_MISSING: {
+    title: 'The image a container instance needs is not on the container engine.',
+    hint: 'Build the image on this host (`docker build -t NAME .` / `podman build`) or pull it, then deploy again; slipway does not pull from a registry by itself.',
+    kind: 'user',
+  },
 } as const satisfies CodeTable;

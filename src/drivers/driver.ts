@@ -1,18 +1,21 @@
 /**
  * The one interface through which the engine starts and stops app instances. Every method is
  * async, so it can be implemented over a local process table, the Docker Engine API or a
- * network. Implementations: local/ (processes on this machine), fake/ (in-memory, for engine
- * tests); containers come next. All run through test/drivers/contract.ts.
+ * network. Implementations: local/ (processes on this machine), container/ (the Docker Engine
+ * API: Docker and Podman), fake/ (in-memory, for engine tests). All run through
+ * test/drivers/contract.ts.
  */
 export interface InstanceSpec {
   /** Unique id, e.g. "web-r3-1a2b3c"; stable for the instance's life. */
   readonly id: string;
   readonly service: string;
   readonly releaseId: string;
-  /** Working directory: the release's directory. */
+  /** Working directory: the release's directory (processes; a container uses its image's). */
   readonly cwd: string;
-  /** argv; argv[0] is resolved through PATH. */
+  /** argv; argv[0] is resolved through PATH. For a container, empty means the image's CMD. */
   readonly command: readonly string[];
+  /** The image a container instance runs (NAME[:TAG] or an id, already on the engine); other drivers ignore it. */
+  readonly image?: string | undefined;
   /** Environment for the app; the driver adds PORT and the SLIPWAY_* markers. */
   readonly env: Readonly<Record<string, string>>;
   /** The port the app is told to listen on ($PORT). */

@@ -8,9 +8,9 @@ export interface DriverFixture {
   readonly driver: Driver;
   /** A second driver over the same machine and state, as a restarted daemon would build it. */
   sibling(): Driver;
-  /** Makes the instance exit on its own, as a crash would. */
-  crash(handle: InstanceHandle): void;
-  /** Removes whatever a test left running (real processes: by pid) and closes the drivers. */
+  /** Makes the instance exit on its own, as a crash would (a SIGKILL from outside the driver). */
+  crash(handle: InstanceHandle): void | Promise<void>;
+  /** Removes whatever a test left running (by pid, or by container label) and closes the drivers. */
   cleanup(handles: readonly InstanceHandle[]): Promise<void>;
 }
 
@@ -74,7 +74,7 @@ export function runDriverContract(
     it('fires onExit once when an instance crashes', withFixture(async (f, started) => {
       const exits = recordExits(f.driver);
       const handle = await start(f.driver, started, 'web-r1-4');
-      f.crash(handle);
+      await f.crash(handle);
       await waitUntil(() => exits.length > 0, 'onExit after a crash');
       assert.equal(exits[0]?.id, 'web-r1-4');
       assert.ok(exits[0]?.code !== null || exits[0]?.signal !== null, 'a crash reports a code or a signal');
@@ -91,7 +91,7 @@ export function runDriverContract(
       const exits = recordExits(next);
       assert.equal((await next.inspect(handle)).running, true);
       assert.equal(await next.adopt(handle), true);
-      f.crash(handle);
+      await f.crash(handle);
       await waitUntil(() => exits.length > 0, 'onExit of the adopted instance');
       assert.deepEqual(exits.map((e) => e.id), ['web-r1-5']);
       assert.equal(await next.adopt(handle), false, 'a dead instance cannot be adopted');

@@ -12,7 +12,7 @@ runDriverContract(
     return {
       driver: current.driver(),
       sibling: () => current.driver(),
-      crash: (handle) => process.kill(processOf(handle).pid, 'SIGKILL'),
+      crash: (handle) => void process.kill(processOf(handle).pid, 'SIGKILL'),
       cleanup: (handles) => current.cleanup(handles),
     };
   },

@@ -1,0 +1,215 @@
+import Docker from 'dockerode';
+import { SlipwayError } from '../../errors.js';
+
+/**
+ * The one file that talks to the Docker Engine API (through dockerode): Docker's dockerd and
+ * Podman's `podman system service` alike. It speaks API version 1.41, which both serve, and
+ * turns the engine's answers into the few plain shapes the container driver needs.
+ */
+
+/** Pinned so Docker and Podman answer the same way. */
+export const API_VERSION = 'v1.41';
+
+export interface DockerApiOptions {
+  /** The engine's unix socket, e.g. /var/run/docker.sock or /run/podman/podman.sock. */
+  readonly socketPath: string;
+  /** Deadline of one API call, on top of any wait the call itself asks for (default 30 s). */
+  readonly timeoutMs?: number;
+}
+
+export interface CreateRequest {
+  readonly name: string;
+  readonly image: string;
+  /** Overrides the image's CMD when non-empty. */
+  readonly command: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly labels: Readonly<Record<string, string>>;
+  /** Published as hostIp:port → port/tcp in the container. */
+  readonly port: number;
+  readonly hostIp: string;
+  /** NetworkMode; undefined: the engine's default network. */
+  readonly network: string | undefined;
+}
+
+export interface ContainerState {
+  readonly id: string;
+  readonly running: boolean;
+  readonly exitCode: number | null;
+  readonly oomKilled: boolean;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+export interface ContainerSummary {
+  readonly id: string;
+  readonly running: boolean;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+export interface ContainerUsage {
+  /** CPU time used since the container started, in nanoseconds. */
+  readonly cpuNanos: number;
+  readonly memoryBytes: number;
+}
+
+export interface EngineVersion {
+  readonly engine: string;
+  readonly version: string;
+  readonly apiVersion: string;
+}
+
+/** The engine answered, but with an error status. */
+export class EngineRequestError extends Error {
+  constructor(
+    readonly status: number,
+    readonly engineMessage: string,
+  ) {
+    super(`the engine answered ${status}: ${engineMessage}`);
+    this.name = 'EngineRequestError';
+  }
+}
+
+interface ModemError extends Error {
+  readonly statusCode?: number;
+  readonly code?: string;
+  readonly json?: unknown;
+}
+
+const CONNECTION_CODES = new Set(['ENOENT', 'ECONNREFUSED', 'EACCES', 'EPERM', 'ECONNRESET', 'EPIPE', 'ENOTSOCK']);
+
+function engineMessage(err: ModemError): string {
+  const json = err.json;
+  if (json && typeof json === 'object' && 'message' in json && typeof json.message === 'string') return json.message;
+  if (typeof json === 'string' && json.length > 0) return json.trim();
+  if (Buffer.isBuffer(json)) return json.toString('utf8').trim();
+  return err.message;
+}
+
+export class DockerApi {
+  readonly socketPath: string;
+  readonly #docker: Docker;
+  readonly #timeoutMs: number;
+
+  constructor(options: DockerApiOptions) {
+    this.socketPath = options.socketPath;
+    this.#docker = new Docker({ socketPath: options.socketPath, version: API_VERSION });
+    this.#timeoutMs = options.timeoutMs ?? 30_000;
+  }
+
+  async version(): Promise<EngineVersion> {
+    // dockerode takes an abortSignal here too; its typings do not say so.
+    const version = this.#docker.version.bind(this.#docker) as (opts: { abortSignal: AbortSignal }) => Promise<Docker.DockerVersion>;
+    const v = await this.#call('version', (abortSignal) => version({ abortSignal }));
+    return { engine: v.Components?.[0]?.Name ?? 'Docker Engine', version: v.Version, apiVersion: v.ApiVersion };
+  }
+
+  /** Creates the container (not started); resolves its id. */
+  async create(req: CreateRequest): Promise<string> {
+    const port = `${req.port}/tcp`;
+    const container = await this.#call('create', (abortSignal) =>
+      this.#docker.createContainer({
+        name: req.name,
+        Image: req.image,
+        ...(req.command.length > 0 ? { Cmd: [...req.command] } : {}),
+        Env: Object.entries(req.env).map(([k, v]) => `${k}=${v}`),
+        Labels: { ...req.labels },
+        ExposedPorts: { [port]: {} },
+        HostConfig: {
+          PortBindings: { [port]: [{ HostIp: req.hostIp, HostPort: String(req.port) }] },
+          RestartPolicy: { Name: 'no' },
+          ...(req.network ? { NetworkMode: req.network } : {}),
+        },
+        abortSignal,
+      }),
+    );
+    return container.id;
+  }
+
+  async start(id: string): Promise<void> {
+    await this.#call('start', (abortSignal) => this.#docker.getContainer(id).start({ abortSignal }), { ok: [304] });
+  }
+
+  /** The engine's stop: its stop signal, SIGKILL after `seconds`; resolves once it has exited. */
+  async stop(id: string, seconds: number): Promise<void> {
+    await this.#call('stop', (abortSignal) => this.#docker.getContainer(id).stop({ t: seconds, abortSignal }), {
+      ok: [304, 404],
+      extraMs: seconds * 1000,
+    });
+  }
+
+  async kill(id: string, signal: string): Promise<void> {
+    await this.#call('kill', (abortSignal) => this.#docker.getContainer(id).kill({ signal, abortSignal }), { ok: [404, 409] });
+  }
+
+  /** Removes the container and its anonymous volumes; a missing one is fine. */
+  async remove(id: string): Promise<void> {
+    await this.#call('remove', (abortSignal) => this.#docker.getContainer(id).remove({ force: true, v: true, abortSignal }), { ok: [404] });
+  }
+
+  /** By id or name; undefined when there is no such container. */
+  async inspect(idOrName: string): Promise<ContainerState | undefined> {
+    try {
+      const info = await this.#call('inspect', (abortSignal) => this.#docker.getContainer(idOrName).inspect({ abortSignal }));
+      return {
+        id: info.Id,
+        running: info.State.Running,
+        exitCode: info.State.Running ? null : info.State.ExitCode,
+        oomKilled: info.State.OOMKilled,
+        labels: info.Config.Labels ?? {},
+      };
+    } catch (err) {
+      if (err instanceof EngineRequestError && err.status === 404) return undefined;
+      throw err;
+    }
+  }
+
+  /** Every container (running or not) carrying all these `key=value` labels. */
+  async list(labels: Readonly<Record<string, string>>): Promise<ContainerSummary[]> {
+    const label = Object.entries(labels).map(([k, v]) => `${k}=${v}`);
+    const found = await this.#call('list', (abortSignal) => this.#docker.listContainers({ all: true, filters: { label }, abortSignal }));
+    return found.map((c) => ({ id: c.Id, running: c.State === 'running', labels: c.Labels ?? {} }));
+  }
+
+  /** The last `tail` lines of stdout and stderr, in the engine's framed format. */
+  async logs(id: string, tail: number): Promise<Buffer> {
+    const out = await this.#call('logs', (abortSignal) =>
+      this.#docker.getContainer(id).logs({ stdout: true, stderr: true, tail, follow: false, abortSignal }),
+    );
+    return Buffer.isBuffer(out) ? out : Buffer.from(String(out));
+  }
+
+  async usage(id: string): Promise<ContainerUsage> {
+    const container = this.#docker.getContainer(id);
+    const stats = container.stats.bind(container) as (opts: { stream: false; abortSignal: AbortSignal }) => Promise<Docker.ContainerStats>;
+    const s = await this.#call('stats', (abortSignal) => stats({ stream: false, abortSignal }));
+    return { cpuNanos: s.cpu_stats?.cpu_usage?.total_usage ?? 0, memoryBytes: s.memory_stats?.usage ?? 0 };
+  }
+
+  /**
+   * Runs one call with a deadline. Statuses in `ok` count as success (304: already in that
+   * state, 404: already gone); other statuses become EngineRequestError; a socket that cannot
+   * be reached, or an engine that does not answer in time, is SLW_DRIVER_ENGINE_UNREACHABLE.
+   */
+  async #call<T>(what: string, run: (signal: AbortSignal) => Promise<T>, options: { ok?: number[]; extraMs?: number } = {}): Promise<T> {
+    const limit = this.#timeoutMs + (options.extraMs ?? 0);
+    const signal = AbortSignal.timeout(limit);
+    try {
+      return await run(signal);
+    } catch (caught) {
+      const err = caught as ModemError;
+      if (typeof err.statusCode === 'number') {
+        if (options.ok?.includes(err.statusCode)) return undefined as T;
+        throw new EngineRequestError(err.statusCode, engineMessage(err));
+      }
+      if (signal.aborted) throw this.#unreachable(`did not answer ${what} within ${limit} ms`, err);
+      if (typeof err.code === 'string' && CONNECTION_CODES.has(err.code)) throw this.#unreachable(`could not be reached (${err.code})`, err);
+      throw this.#unreachable(`failed on ${what}: ${err.message}`, err);
+    }
+  }
+
+  #unreachable(why: string, cause: unknown): SlipwayError {
+    return new SlipwayError('SLW_DRIVER_ENGINE_UNREACHABLE', `The container engine at ${this.socketPath} ${why}.`, {
+      cause,
+      details: { socketPath: this.socketPath },
+    });
+  }
+}
