@@ -182,7 +182,7 @@ async function holdStep(
 
 function snapshotFor(deps: EngineContext['deps'], service: string, c: CanaryRun, status: NonNullable<Snapshot>, atMs: number, weight: number) {
   // Latency is compared per instance: the judge needs how many serve each release.
-  const serving = (releaseId: string) => deps.store.instances({ releaseId, live: true }).filter((i) => i.state === 'healthy').length;
+  const serving = (releaseId: string) => deps.store.instances({ service, releaseId, live: true }).filter((i) => i.state === 'healthy').length;
   return {
     atMs,
     weight,

@@ -30,7 +30,7 @@ export interface StoreWriter {
  * id such as `r1` is unique only inside its service, so it never stands alone).
  */
 export type InstanceFilter =
-  | { readonly service?: string; readonly live?: boolean }
+  | { readonly service?: string; readonly releaseId?: never; readonly live?: boolean }
   | { readonly service: string; readonly releaseId: string; readonly live?: boolean };
 
 /**
