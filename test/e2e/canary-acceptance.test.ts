@@ -150,15 +150,17 @@ async function promoteUnchanged(server: Server, count: number, signal: AbortSign
 }
 
 /**
- * Five deploys failing 5 % of requests at `weight`: each rolled back in its first step (a
- * median of five: three left it at the mercy of one slow draw, 9.16 s against a 9 s limit at
+ * Seven deploys failing 5 % of requests at `weight`: each rolled back in its first step (a
+ * median of seven: the time to verdict of one deploy is spread wide (3.8 to 19 s at 10 % in one
+ * run), so five left the median at the mercy of two slow draws, 16.4 s against a 15 s limit at
+ * 10 % once while other runs of the same code gave 7.7 and 11.1 s; three, 9.16 s against a 9 s limit at
  * 25 % once, where the simulation's median is 7 s). Time
  * to verdict is counted in seconds of traffic at the simulation's 100 req/s (the canary's
  * requests in the step / (weight × 100)), the unit of the 17 / 10 / 6 s: on a busy machine
  * the load generator may not reach 100 req/s, and the judge's speed is in requests, not in
  * wall-clock seconds.
  */
-const RUNS = 5;
+const RUNS = 7;
 
 async function errorVerdicts(p: Project, weight: string, before: number): Promise<void> {
   // Only a verdict ends the step: it waits for more requests than it will ever get (lowTraffic: hold).
