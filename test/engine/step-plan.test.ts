@@ -9,10 +9,10 @@ import type { StrategyPlan } from '../../src/engine/step-plan.js';
 const PLANS = [...DEPLOY_PLANS, ROLLBACK] as readonly StrategyPlan<never>[];
 
 test('strategies are plans of named steps; blue-green and canary share everything up to healthy instances', () => {
-  assert.deepEqual(BLUE_GREEN.steps.map((s) => s.name), ['plan', 'backup', 'build', 'start', 'health-gate', 'switch', 'watch', 'revert', 'drain', 'record']);
-  assert.deepEqual(CANARY.steps.map((s) => s.name), ['plan', 'backup', 'build', 'start', 'health-gate', 'canary']);
+  assert.deepEqual(BLUE_GREEN.steps.map((s) => s.name), ['plan', 'backup', 'build', 'release', 'start', 'health-gate', 'switch', 'watch', 'revert', 'drain', 'record']);
+  assert.deepEqual(CANARY.steps.map((s) => s.name), ['plan', 'backup', 'build', 'release', 'start', 'health-gate', 'canary']);
   assert.deepEqual(ROLLBACK.steps.map((s) => s.name), ['plan', 'start', 'health-gate', 'switch', 'record']);
-  assert.deepEqual(CANARY.steps.slice(0, 5), BLUE_GREEN.steps.slice(0, 5), 'the same step objects');
+  assert.deepEqual(CANARY.steps.slice(0, 6), BLUE_GREEN.steps.slice(0, 6), 'the same step objects');
 });
 
 test('recovery reads the plans: every plan agrees on what a crash in each state means', () => {
