@@ -58,6 +58,7 @@ export async function loadManagedSets(file: string): Promise<Map<string, Managed
   const text = await readFile(file, 'utf8').catch(() => undefined);
   if (text === undefined) return new Map();
   try {
+    // Our own file, written by saveManagedSets (or, before projects, one set); a corrupt one is caught below.
     const parsed = JSON.parse(text) as ManagedSet | { projects: Record<string, ManagedSet> };
     return 'projects' in parsed ? new Map(Object.entries(parsed.projects)) : new Map([['', parsed]]);
   } catch {

@@ -7,7 +7,6 @@ import { PROJECT_NAME_PATTERN, projectNameOfDir } from '../config/project-name.j
 import { Engine } from '../engine/engine.js';
 import type { DataPlane, EngineDeps } from '../engine/deps.js';
 import { desiredTable, storedListen, type ListenSpec } from '../engine/routing.js';
-import { isLive } from '../engine/instance-state.js';
 import { SlipwayError } from '../errors.js';
 import type { ProjectRecord, SqliteStore } from '../store/sqlite-store.js';
 import type { HostTable } from './host-table.js';
@@ -191,8 +190,7 @@ export class Projects {
     await engine.close();
     this.#engines.delete(name);
     this.#o.store.removeProject(name);
-    const from = this.#o.store.meta(SETTINGS_FROM);
-    if (from && (JSON.parse(from) as { project: string }).project === name) {
+    if (this.#settingsFrom()?.project === name) {
       this.#o.store.transact({ kind: 'host.settings', data: { released: name } }, (tx) => tx.setMeta(SETTINGS_FROM, JSON.stringify({ project: '', file: '' })));
     }
     if (name !== '') await rm(join(stateDir, 'projects', name), { recursive: true, force: true });
@@ -209,8 +207,7 @@ export class Projects {
 
   #hostSettings(name: string, config: Config, fileOf: (p: string) => string): Config {
     const host = storedListen({ store: this.#o.store });
-    const fromRaw = this.#o.store.meta(SETTINGS_FROM);
-    const from = fromRaw ? (JSON.parse(fromRaw) as { project: string; file: string }) : undefined;
+    const from = this.#settingsFrom();
     const owner = from && from.project !== name && this.#engines.has(from.project) ? from.project : undefined;
     if (!config.proxyExplicit && host && owner !== undefined) {
       // No `proxy:` in this file: the host's settings, whoever set them.
@@ -227,6 +224,13 @@ export class Projects {
       this.#o.store.transact({ kind: 'host.settings', data: { project: name, file: config.file } }, (tx) => tx.setMeta(SETTINGS_FROM, JSON.stringify({ project: name, file: config.file })));
     }
     return config;
+  }
+
+  /** Which project set the host's `proxy:` settings (written by #hostSettings only). */
+  #settingsFrom(): { project: string; file: string } | undefined {
+    const raw = this.#o.store.meta(SETTINGS_FROM);
+    // Our own meta value, always written as this shape by #hostSettings and remove().
+    return raw ? (JSON.parse(raw) as { project: string; file: string }) : undefined;
   }
 
   #create(name: string): Engine {
@@ -252,7 +256,7 @@ export class Projects {
     const ids = new Set<string>();
     for (const [other, engine] of this.#engines) {
       if (other === name) continue;
-      for (const i of engine.deps.store.instances({ live: true })) if (isLive(i.state)) ids.add(i.id);
+      for (const i of engine.deps.store.instances({ live: true })) ids.add(i.id);
     }
     return ids;
   }
@@ -262,6 +266,7 @@ export class Projects {
 export async function projectNameOfFile(file: string): Promise<string> {
   const text = await readFile(file, 'utf8').catch(() => undefined);
   const data = text === undefined ? undefined : parseYaml(text).data;
+  // A mapping (checked first) read for one key, whose value is checked to be a valid name below.
   const named = data && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>)['project'] : undefined;
   return typeof named === 'string' && PROJECT_NAME_PATTERN.test(named) ? named : projectNameOfDir(dirname(file));
 }

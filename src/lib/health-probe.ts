@@ -89,6 +89,7 @@ export function probeCommand(options: { readonly argv: readonly string[]; readon
     execFile(file, args, { cwd: options.cwd, env: { ...options.env }, timeout: options.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 }, (error) => {
       const ms = Math.round((performance.now() - started) * 100) / 100;
       if (!error) return resolve({ ok: true, ms });
+      // execFile's error: an exit code (number), a spawn errno (string), and killed on timeout.
       const e = error as NodeJS.ErrnoException & { killed?: boolean; code?: number | string };
       const why = e.killed ? `timeout after ${options.timeoutMs} ms` : typeof e.code === 'number' ? `exit ${e.code}` : String(e.code ?? e.message);
       resolve({ ok: false, error: why, ms });

@@ -74,6 +74,7 @@ export class SqliteStore implements StateStore {
 
   /** Registered projects, by name. */
   projects(): ProjectRecord[] {
+    // better-sqlite3 returns unknown rows; these columns are the projects table's (migration 4).
     const rows = this.#db.prepare('SELECT name, config_file, env, registered FROM projects ORDER BY name').all() as { name: string; config_file: string; env: string | null; registered: string }[];
     return rows.map((r) => ({ name: r.name, configFile: r.config_file, ...(r.env === null ? {} : { env: r.env }), registeredAt: r.registered }));
   }
@@ -127,6 +128,7 @@ export class SqliteStore implements StateStore {
 
   /** Ids of live instances of every project (what a stray sweep must leave alone). */
   liveInstanceIdsOfAllProjects(): Set<string> {
+    // Rows and data as #many reads them: every instances row holds an InstanceRecord this store wrote.
     const rows = this.#db.prepare('SELECT data FROM instances').all() as Row[];
     return new Set(rows.map((r) => JSON.parse(r.data) as InstanceRecord).filter((i) => isLive(i.state)).map((i) => i.id));
   }

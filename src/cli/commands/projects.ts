@@ -23,6 +23,7 @@ async function stillConfigured(file: string, service: string): Promise<boolean> 
   const text = await readFile(file, 'utf8').catch(() => undefined);
   if (text === undefined) return false;
   const { parseYaml } = await import('../../config/yaml-adapter.js');
+  // Only looked into: services is checked to be an object before it is read.
   const data = parseYaml(text).data as { services?: Record<string, unknown> } | undefined;
   return typeof data?.services === 'object' && data.services !== null && Object.hasOwn(data.services, service);
 }

@@ -179,6 +179,7 @@ export class DockerApi {
 
   async usage(id: string): Promise<ContainerUsage> {
     const container = this.#docker.getContainer(id);
+    // As for version(): dockerode passes abortSignal through; its typings leave it out.
     const stats = container.stats.bind(container) as (opts: { stream: false; abortSignal: AbortSignal }) => Promise<Docker.ContainerStats>;
     const s = await this.#call('stats', (abortSignal) => stats({ stream: false, abortSignal }));
     return { cpuNanos: s.cpu_stats?.cpu_usage?.total_usage ?? 0, memoryBytes: s.memory_stats?.usage ?? 0 };
@@ -195,8 +196,10 @@ export class DockerApi {
     try {
       return await run(signal);
     } catch (caught) {
+      // docker-modem rejects with an Error carrying statusCode/json; other throws have neither, checked below.
       const err = caught as ModemError;
       if (typeof err.statusCode === 'number') {
+        // The caller listed this status as an answer without a body (e.g. 304 not modified): T allows undefined there.
         if (options.ok?.includes(err.statusCode)) return undefined as T;
         throw new EngineRequestError(err.statusCode, engineMessage(err));
       }
