@@ -1,5 +1,6 @@
 /** Control API methods of `slipway proxy …` and `slipway maintenance …` (spread into `methods` in schemas.ts). */
 import { z } from 'zod';
+import { ProjectScopeFields } from './project-schemas.js';
 
 export const ProxyProcessSchema = z.strictObject({
   up: z.boolean(),
@@ -45,9 +46,7 @@ export const proxyMethods = {
   },
   maintenance: {
     request: z.strictObject({
-      /** The project (see ProjectScopeFields in schemas.ts). */
-      project: z.string().optional(),
-      configFile: z.string().optional(),
+      ...ProjectScopeFields,
       action: z.enum(['status', 'on', 'off']),
       /** Absent: every service. */
       service: z.string().min(1).optional(),

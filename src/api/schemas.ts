@@ -9,6 +9,7 @@
  *   of type "result" or "error".
  */
 import { z } from 'zod';
+import { ProjectScopeFields, projectMethods } from './project-schemas.js';
 import { backupMethods } from './backup-schemas.js';
 import { proxyMethods } from './proxy-schemas.js';
 import { EVENT_KINDS, SlipwayEventSchema } from './event-schemas.js';
@@ -23,15 +24,6 @@ export const SerializedErrorSchema = z.object({
 
 const Empty = z.strictObject({});
 
-/**
- * Which project a request is about: --project NAME, else the project deployed from the config
- * file the CLI found, else (a host with one project) that one.
- */
-export const ProjectScopeFields = {
-  project: z.string().optional(),
-  configFile: z.string().optional(),
-};
-
 export const ConfigRefSchema = z.strictObject({
   /** Absolute path of slipway.yaml, as the CLI resolved it. */
   configFile: z.string(),
@@ -40,17 +32,6 @@ export const ConfigRefSchema = z.strictObject({
   project: z.string().optional(),
 });
 
-/** A project on the host, for `slipway projects`. */
-export const ProjectViewSchema = z.strictObject({
-  name: z.string(),
-  /** The config file it was deployed from (absent: state of before projects, not deployed since). */
-  configFile: z.string().optional(),
-  env: z.string().optional(),
-  registeredAt: z.string().optional(),
-  services: z.number().int().nonnegative(),
-  serving: z.number().int().nonnegative(),
-  instances: z.number().int().nonnegative(),
-});
 
 export const InstanceViewSchema = z.strictObject({
   id: z.string(),
@@ -309,34 +290,6 @@ export const PlanStateSchema = z.strictObject({
 /** Every method: its request and response schema, and whether it streams progress. */
 export const methods = {
   status: { request: z.strictObject(ProjectScopeFields), response: StatusSchema, stream: false },
-  /** `slipway remove SERVICE`: routes out of the proxy, instances stopped, releases deleted; volumes only with `volumes`. */
-  'service.remove': {
-    request: z.strictObject({ ...ProjectScopeFields, service: z.string().min(1), volumes: z.boolean().optional() }),
-    response: z.strictObject({
-      service: z.string(),
-      stopped: z.number().int().nonnegative(),
-      releases: z.number().int().nonnegative(),
-      volumes: z.array(z.string()),
-      keptVolumes: z.array(z.string()),
-    }),
-    stream: false,
-  },
-  /** `slipway volumes`: the project's persistent directories. */
-  volumes: {
-    request: z.strictObject(ProjectScopeFields),
-    response: z.strictObject({
-      volumes: z.array(z.strictObject({ name: z.string(), dir: z.string(), bytes: z.number().int().nonnegative(), services: z.array(z.string()) })),
-    }),
-    stream: false,
-  },
-  /** `slipway projects`: every project on this host. */
-  'projects.list': { request: Empty, response: z.strictObject({ projects: z.array(ProjectViewSchema) }), stream: false },
-  /** `slipway projects remove NAME`: stops its instances, takes its routes out of the proxy, forgets its state. */
-  'projects.remove': {
-    request: z.strictObject({ name: z.string().min(1) }),
-    response: z.strictObject({ removed: z.string(), stopped: z.number().int().nonnegative() }),
-    stream: false,
-  },
   deploy: {
     request: ConfigRefSchema.extend({
       service: z.string().optional(),
@@ -416,6 +369,7 @@ export const methods = {
   plan: { request: z.strictObject({ ...ProjectScopeFields, service: z.string().optional() }), response: PlanStateSchema, stream: false },
   ...backupMethods,
   ...proxyMethods,
+  ...projectMethods,
   stop: {
     request: z.strictObject({ keepApps: z.boolean() }),
     response: z.strictObject({ stopping: z.literal(true) }),
