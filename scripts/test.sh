@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command of the README: builds, type-checks, then runs every test (unit, proxy,
-# end-to-end) one file at a time on real sockets, processes and temp dirs.
+# end-to-end) on real sockets, processes and temp dirs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,4 +41,6 @@ npx tsc -p tsconfig.json
 # Import boundaries (proxy, engine, config, drivers, api): see scripts/check-boundaries.ts.
 node --import tsx scripts/check-boundaries.ts
 mapfile -t files < <(find test -name '*.test.ts' | sort)
-node --import tsx --test --test-concurrency=1 "${files[@]}"
+# Two files side by side (SLIPWAY_TEST_JOBS to change); the latency-comparing canary files run
+# alone afterwards. Prints the slowest files at the end: see scripts/run-tests.ts.
+node --import tsx scripts/run-tests.ts "${files[@]}"
