@@ -157,6 +157,8 @@ export interface ServiceSpec {
   readonly headers?: HeadersSpec | undefined;
   /** gzip/brotli for text responses the app did not compress (the loader's default: true; absent: off). */
   readonly compress?: boolean | undefined;
+  /** The app's own Prometheus metrics at this path on its port; absent: the app exports none. */
+  readonly metrics?: { readonly path: string } | undefined;
 }
 
 export interface HeadersSpec {

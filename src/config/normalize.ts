@@ -80,6 +80,7 @@ function normalizeService(name: string, s: ParsedService, dir: string, env: Reco
     canary: normalizeCanary(name, typeof s.strategy === 'string' ? canarySchema.parse({}) : s.strategy.canary),
     headers,
     compress: s.compress,
+    ...(s.metrics ? { metrics: { path: s.metrics.path } } : {}),
   };
 }
 

@@ -85,6 +85,10 @@ export const serviceSchema = z.strictObject({
     .record(serviceName, z.strictObject({ path: z.string().min(1).optional().describe('Where it appears in every release, relative to the release (default ./NAME).') }))
     .default({})
     .describe('Persistent directories of the project, kept across every release and rollback (never copied, never pruned).'),
+  metrics: z
+    .strictObject({ path: urlPath.default('/metrics').describe('Path of the app\'s Prometheus exposition on $PORT (default /metrics).') })
+    .optional()
+    .describe('The app\'s own metrics: its instances are listed for Prometheus on the admin listener (GET /discovery/targets, http_sd_configs), with project, service and release labels.'),
 });
 
 /** One variant of the config (the base, or the base with an overlay merged in). */

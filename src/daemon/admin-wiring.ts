@@ -15,6 +15,7 @@ import type { AlertingMetrics } from '../observability/alerting-metrics.js';
 import { PROXY_DIR, PROXY_SOCKET } from '../proxy/protocol.js';
 import type { SqliteStore } from '../store/sqlite-store.js';
 import type { MetricsStore } from '../observability/store-metrics.js';
+import type { ProjectMetricsView } from '../observability/app-targets.js';
 import type { ProxyStatus } from '../proxy/protocol.js';
 import { VERSION } from '../version.js';
 
@@ -35,6 +36,8 @@ export interface AdminWiring {
   readonly backups?: MetricsSources['backups'];
   /** Times the daemon restarted a dead proxy (slipway_proxy_restarts_total). */
   readonly proxyRestarts?: () => number;
+  /** Every project on the host, for the apps' metrics endpoints (GET /discovery/targets). */
+  readonly projects: () => readonly ProjectMetricsView[];
 }
 
 /** A scrape or readiness probe waits at most this long for the proxy. */
@@ -53,11 +56,12 @@ export interface RunningAdmin {
 export async function startAdmin(o: AdminWiring): Promise<RunningAdmin | undefined> {
   const spec = await adminSpec(o);
   if (!spec) return undefined;
-  const [{ AdminServer }, { collectMetrics }, { checkReadiness, DEFAULT_DISK_FLOOR_BYTES }, { ProxyClient }] = await Promise.all([
+  const [{ AdminServer }, { collectMetrics }, { checkReadiness, DEFAULT_DISK_FLOOR_BYTES }, { ProxyClient }, { appTargetGroups }] = await Promise.all([
     import('../observability/admin-server.js'),
     import('../observability/collector.js'),
     import('../observability/readiness.js'),
     import('../proxy/client.js'),
+    import('../observability/app-targets.js'),
   ]);
   const proxy = new ProxyClient(join(o.stateDir, PROXY_DIR, PROXY_SOCKET), { timeoutMs: PROXY_DEADLINE_MS });
   const disk = () => diskSpace(o.stateDir);
@@ -65,6 +69,7 @@ export async function startAdmin(o: AdminWiring): Promise<RunningAdmin | undefin
     metrics: () => collectMetrics({ proxyStatus: () => o.proxyStatus(), store: o.store, disk, version: VERSION, ...(o.alerting ? { alerting: o.alerting } : {}), ...(o.certificates ? { certificates: o.certificates } : {}), ...(o.backups ? { backups: o.backups } : {}), ...(o.proxyRestarts ? { proxyRestarts: o.proxyRestarts } : {}) }),
     readiness: () =>
       checkReadiness({ proxy: () => proxy.status(), journal: () => o.store.probeWrite(), disk, diskFloorBytes: DEFAULT_DISK_FLOOR_BYTES }),
+    targets: () => appTargetGroups(o.projects()),
   });
   const bound = await server.listen(spec.listen);
   return { server, address: formatListenAddress(bound) };

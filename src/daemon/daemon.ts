@@ -235,6 +235,7 @@ export class Daemon {
       certificates: () => certs.expiries(),
       backups: () => backupMonitor.snapshot(),
       proxyRestarts: () => this.#proxy?.restarts ?? 0,
+      projects: () => projects.names().map((project) => ({ project, store: hostStore.forProject(project) })),
     });
     await this.#startBackupSchedule(backups);
     const handlers = withApiLog(createHandlers(this, projects, this.#proxy), {

@@ -29,6 +29,7 @@ export function releaseSpecOf(spec: ServiceSpec): ReleaseSpec {
     strategy: spec.strategy,
     ...(spec.headers ? { headers: { preset: spec.headers.preset, set: { ...spec.headers.set }, remove: [...spec.headers.remove] } } : {}),
     ...(spec.compress === undefined ? {} : { compress: spec.compress }),
+    ...(spec.metrics ? { metrics: { path: spec.metrics.path } } : {}),
     ...(spec.volumes && Object.keys(spec.volumes).length > 0 ? { volumes: Object.fromEntries(Object.entries(spec.volumes).map(([n, v]) => [n, { path: v.path }])) } : {}),
   };
 }

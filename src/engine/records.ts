@@ -45,6 +45,8 @@ export interface ReleaseSpec {
   readonly kind?: 'web' | 'worker' | undefined;
   /** Persistent directories linked into this release (name → path inside it); absent: none. */
   readonly volumes?: Readonly<Record<string, { readonly path: string }>> | undefined;
+  /** Where the app exports its own Prometheus metrics (absent: it does not). */
+  readonly metrics?: { readonly path: string } | undefined;
 }
 
 export interface ReleaseRecord {

@@ -1,6 +1,7 @@
 /**
  * The daemon's admin HTTP listener: GET /metrics (Prometheus exposition), /health/live and
- * /health/ready (JSON, 200 or 503). Read-only and unauthenticated: bind it to loopback or a
+ * /health/ready (JSON, 200 or 503), /discovery/targets (the apps' own metrics endpoints, in
+ * Prometheus's http_sd format). Read-only and unauthenticated: bind it to loopback or a
  * private network.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -11,10 +12,13 @@ import type { ListenAddress } from '../lib/listen-address.js';
 import type { MetricFamily } from './metric-family.js';
 import { EXPOSITION_CONTENT_TYPE, renderExposition } from './prom-adapter.js';
 import type { Readiness } from './readiness.js';
+import type { TargetGroup } from './app-targets.js';
 
 export interface AdminRoutes {
   readonly metrics: () => Promise<MetricFamily[]>;
   readonly readiness: () => Promise<Readiness>;
+  /** Instances of services with `metrics:`, for Prometheus's http_sd_configs. */
+  readonly targets: () => readonly TargetGroup[];
 }
 
 const CLOSE_GRACE_MS = 2000;
@@ -80,8 +84,10 @@ export class AdminServer {
           const readiness = await this.#routes.readiness();
           return json(res, readiness.ready ? 200 : 503, { status: readiness.ready ? 'ready' : 'not ready', checks: readiness.checks });
         }
+        case '/discovery/targets':
+          return json(res, 200, this.#routes.targets());
         default:
-          return json(res, 404, { error: `no such path; try /metrics, /health/live or /health/ready` });
+          return json(res, 404, { error: `no such path; try /metrics, /health/live, /health/ready or /discovery/targets` });
       }
     } catch (err) {
       const error = new SlipwayError('SLW_METRICS_FAILED', `${path} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });

@@ -17,7 +17,9 @@ export interface PrometheusServer {
 
 export interface PrometheusOptions {
   /** host:port of the /metrics endpoint to scrape every second. */
-  readonly target: string;
+  readonly target?: string;
+  /** URL of an HTTP service discovery endpoint (http_sd_configs), re-read every second. */
+  readonly httpSd?: string;
   /** Rule file contents (YAML), evaluated every second. */
   readonly rules?: string;
 }
@@ -34,7 +36,8 @@ export async function startPrometheus(o: PrometheusOptions): Promise<PrometheusS
         'global: { scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s }',
         `rule_files: ${JSON.stringify(ruleFiles)}`,
         'scrape_configs:',
-        `  - { job_name: slipway, static_configs: [{ targets: ["${o.target}"] }] }`,
+        ...(o.target ? [`  - { job_name: slipway, static_configs: [{ targets: ["${o.target}"] }] }`] : []),
+        ...(o.httpSd ? [`  - { job_name: apps, http_sd_configs: [{ url: "${o.httpSd}", refresh_interval: 1s }] }`] : []),
       ].join('\n');
       await writeFile(join(dir, 'prometheus.yml'), `${config}\n`);
       return [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'];

@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { diskSpace } from '../../src/lib/disk-space.js';
+import { appTargetGroups } from '../../src/observability/app-targets.js';
 import { AdminServer } from '../../src/observability/admin-server.js';
 import { collectMetrics } from '../../src/observability/collector.js';
 import { checkReadiness, type ReadinessProbes } from '../../src/observability/readiness.js';
@@ -32,6 +33,7 @@ async function withAdmin(
   const admin = new AdminServer({
     metrics: () => collectMetrics({ proxyStatus: async () => status, store, disk: all.disk, version: 't' }),
     readiness: () => checkReadiness(all),
+    targets: () => appTargetGroups([{ project: 'shop', store }]),
   });
   const bound = await admin.listen({ host: '127.0.0.1', port: 0 });
   try {
@@ -105,7 +107,7 @@ test('a busy port: SLW_ADMIN_LISTEN_FAILED', async () => {
   const holder = createServer();
   await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
   const port = (holder.address() as { port: number }).port;
-  const admin = new AdminServer({ metrics: async () => [], readiness: async () => ({ ready: true }) as never });
+  const admin = new AdminServer({ metrics: async () => [], readiness: async () => ({ ready: true }) as never, targets: () => [] });
   try {
     await assert.rejects(admin.listen({ host: '127.0.0.1', port }), (err: unknown) => {
       assert.ok(err instanceof SlipwayError);
@@ -120,7 +122,7 @@ test('a busy port: SLW_ADMIN_LISTEN_FAILED', async () => {
 });
 
 test('close() returns with a keep-alive scraper connected', async () => {
-  const admin = new AdminServer({ metrics: async () => [], readiness: async () => ({ ready: true }) as never });
+  const admin = new AdminServer({ metrics: async () => [], readiness: async () => ({ ready: true }) as never, targets: () => [] });
   const { port } = await admin.listen({ host: '127.0.0.1', port: 0 });
   const res = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { connection: 'keep-alive' } });
   await res.text();
