@@ -11,6 +11,7 @@ import { DeployLock } from '../engine/lock.js';
 import { storedListen, writeListen } from '../engine/routing.js';
 import { HostTable } from './host-table.js';
 import { Projects, projectNameOfFile } from './projects.js';
+import type { UsageSample } from '../observability/collector.js';
 import type { InstanceFilter } from '../engine/store.js';
 import type { ProxyStatus } from '../proxy/protocol.js';
 import type { EngineDeps } from '../engine/deps.js';
@@ -208,6 +209,11 @@ export class Daemon {
       probeWrite: () => hostStore.probeWrite(),
     };
     const ownStatus = (): Promise<ProxyStatus> => host.forProject(own().project).status();
+    const usage = async (): Promise<UsageSample[]> => {
+      const live = own().instances({ live: true });
+      const read = await Promise.all(live.map(async (i) => ({ i, u: i.handle ? await drivers.of(i.handle).usage?.(i.handle).catch(() => undefined) : undefined })));
+      return read.flatMap(({ i, u }) => (u ? [{ service: i.service, release: i.releaseId, instance: i.id, ...u }] : []));
+    };
     // Bound before the control socket answers: a busy admin port fails the start the CLI waits for.
     this.#alerts = await startAlerts({
       stateDir,
@@ -219,6 +225,7 @@ export class Daemon {
       certificates: () => certs.expiries(),
       backups: () => backupMonitor.snapshot(),
       proxyRestarts: () => this.#proxy?.restarts ?? 0,
+      usage,
       log: log.child({ component: 'alerts' }),
       addSecret: (value) => secrets.redactor.addValue('ALERTS_NOTIFY', value),
       secrets: { source: secrets, redactor: secrets.redactor },
@@ -235,6 +242,7 @@ export class Daemon {
       certificates: () => certs.expiries(),
       backups: () => backupMonitor.snapshot(),
       proxyRestarts: () => this.#proxy?.restarts ?? 0,
+      usage,
       projects: () => projects.names().map((project) => ({ project, store: hostStore.forProject(project) })),
     });
     await this.#startBackupSchedule(backups);

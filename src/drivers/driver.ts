@@ -62,6 +62,14 @@ export interface Inspection {
   readonly running: boolean;
 }
 
+/** What an instance uses, as its driver measures it (a process group, a container's cgroup). */
+export interface InstanceUsage {
+  /** CPU time used since the instance started (user + system), in seconds. */
+  readonly cpuSeconds: number;
+  /** Resident memory now, in bytes. */
+  readonly memoryBytes: number;
+}
+
 export interface Driver {
   /** The name handles carry, and services choose a driver by. */
   readonly name: string;
@@ -85,6 +93,8 @@ export interface Driver {
   onExit(listener: (exit: ExitInfo) => void): void;
   /** The last `lines` lines of the instance's output. */
   logs(handle: InstanceHandle, lines: number): Promise<string[]>;
+  /** What the instance uses now; undefined when it is gone. Absent: the driver cannot tell. */
+  usage?(handle: InstanceHandle): Promise<InstanceUsage | undefined>;
   /** Stops watching (instances keep running). */
   close(): Promise<void>;
 }

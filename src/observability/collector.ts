@@ -20,14 +20,25 @@ export interface MetricsSources {
   readonly backups?: () => BackupMetrics;
   /** Times the daemon restarted a dead proxy (slipway_proxy_restarts_total). */
   readonly proxyRestarts?: () => number;
+  /** CPU and memory of the live instances, where their driver reports them. */
+  readonly usage?: () => Promise<readonly UsageSample[]>;
   /** The live certificate's expiry per route host with TLS on. */
   readonly certificates?: () => Promise<ReadonlyArray<{ readonly host: string; readonly notAfter?: string; readonly failures?: number }>>;
 }
 
+export interface UsageSample {
+  readonly service: string;
+  readonly release: string;
+  readonly instance: string;
+  readonly cpuSeconds: number;
+  readonly memoryBytes: number;
+}
+
 export async function collectMetrics(sources: MetricsSources): Promise<MetricFamily[]> {
-  const [status, disk] = await Promise.all([
+  const [status, disk, usage] = await Promise.all([
     sources.proxyStatus().catch(() => undefined),
     sources.disk().catch(() => undefined),
+    sources.usage?.().catch(() => []) ?? [],
   ]);
   const out = new FamilyBuilder(METRIC_DEFS);
   out.add(METRICS.buildInfo, { version: sources.version }, 1);
@@ -37,6 +48,11 @@ export async function collectMetrics(sources: MetricsSources): Promise<MetricFam
   if (disk) {
     out.add(METRICS.diskFree, {}, disk.freeBytes);
     out.add(METRICS.diskSize, {}, disk.sizeBytes);
+  }
+  for (const u of usage) {
+    const labels = { service: u.service, release: u.release, instance_id: u.instance };
+    out.add(METRICS.instanceCpu, labels, u.cpuSeconds);
+    out.add(METRICS.instanceMemory, labels, u.memoryBytes);
   }
   if (sources.proxyRestarts) out.add(METRICS.proxyRestarts, {}, sources.proxyRestarts());
   if (sources.alerting) addAlertingSamples(out, sources.alerting());

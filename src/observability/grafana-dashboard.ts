@@ -40,10 +40,10 @@ const PANELS: readonly Panel[] = [
     ],
   },
   {
-    title: 'Latency p50 / p99',
+    title: 'Latency p50 / p95 / p99',
     type: 'timeseries',
     unit: 's',
-    targets: [0.5, 0.99].map((q) => ({
+    targets: [0.5, 0.95, 0.99].map((q) => ({
       expr: `histogram_quantile(${q}, sum by (service, le) (rate(slipway_http_request_duration_seconds_bucket{${SVC}}[$__rate_interval])))`,
       legend: `{{service}} p${q * 100}`,
     })),
@@ -93,13 +93,53 @@ const PANELS: readonly Panel[] = [
     ],
   },
   {
-    title: 'Rollbacks and restarts',
+    title: 'Rollbacks',
     type: 'timeseries',
     unit: 'short',
+    targets: [{ expr: `sum by (service, trigger) (increase(slipway_rollbacks_total{${SVC}}[$__range]))`, legend: '{{service}} {{trigger}}' }],
+  },
+  {
+    title: 'Restarts: instances and the proxy',
+    type: 'timeseries',
+    unit: 'short',
+    description: 'Instances restarted by the supervisor (an exit, a long health failure) and proxies the daemon started again after one stopped answering.',
     targets: [
-      { expr: `sum by (service, trigger) (increase(slipway_rollbacks_total{${SVC}}[$__range]))`, legend: '{{service}} rollback {{trigger}}' },
-      { expr: `sum by (service) (increase(slipway_instance_restarts_total{${SVC}}[$__range]))`, legend: '{{service}} restarts' },
+      { expr: `sum by (service) (increase(slipway_instance_restarts_total{${SVC}}[$__range]))`, legend: '{{service}} instances' },
+      { expr: 'increase(slipway_proxy_restarts_total[$__range])', legend: 'proxy' },
     ],
+  },
+  {
+    title: 'CPU by instance',
+    type: 'timeseries',
+    unit: 'short',
+    description: 'CPU seconds per second (cores in use) of each instance, as its driver measures it.',
+    targets: [{ expr: `rate(slipway_instance_cpu_seconds_total{${SVC}}[$__rate_interval])`, legend: '{{service}} {{release}} {{instance_id}}' }],
+  },
+  {
+    title: 'Memory by instance',
+    type: 'timeseries',
+    unit: 'bytes',
+    targets: [{ expr: `slipway_instance_memory_bytes{${SVC}}`, legend: '{{service}} {{release}} {{instance_id}}' }],
+  },
+  {
+    title: 'Requests refused by the proxy',
+    type: 'timeseries',
+    unit: 'reqps',
+    description: 'Refused before reaching an app, by status: 400 malformed, 401 basic auth, 405 TRACE, 408 slow head, 413/431 too large, 501 CONNECT, 503 auth checks saturated.',
+    targets: [{ expr: 'sum by (status) (rate(slipway_proxy_requests_refused_total[$__rate_interval]))', legend: '{{status}}' }],
+  },
+  {
+    title: 'Rate-limited requests (429) by zone',
+    type: 'timeseries',
+    unit: 'reqps',
+    targets: [{ expr: 'sum by (zone) (rate(slipway_proxy_rate_limited_total[$__rate_interval]))', legend: '{{zone}}' }],
+  },
+  {
+    title: 'Certificate time left',
+    type: 'timeseries',
+    unit: 's',
+    description: 'Per route host with TLS on; renewal starts a third of the lifetime before the end, the certificate-expiring alert fires under 14 days.',
+    targets: [{ expr: 'slipway_certificate_expiry_seconds - time()', legend: '{{host}}' }],
   },
   {
     title: 'Deploy in progress',

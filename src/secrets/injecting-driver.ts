@@ -7,7 +7,7 @@
  */
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Driver, ExitInfo, InstanceHandle, InstanceSpec, Inspection, StopOptions } from '../drivers/driver.js';
+import type { Driver, ExitInfo, InstanceHandle, InstanceSpec, InstanceUsage, Inspection, StopOptions } from '../drivers/driver.js';
 import { SlipwayError, toSlipwayError } from '../errors.js';
 import type { Redactor } from './redactor.js';
 import { hasRefs, nameOf, replaceRefs, type SecretRef } from './reference.js';
@@ -123,6 +123,10 @@ export class InjectingDriver implements Driver {
 
   async logs(handle: InstanceHandle, lines: number): Promise<string[]> {
     return (await this.#inner.logs(handle, lines)).map((line) => this.#o.redactor.redact(line));
+  }
+
+  async usage(handle: InstanceHandle): Promise<InstanceUsage | undefined> {
+    return this.#inner.usage?.(handle);
   }
 
   close(): Promise<void> {

@@ -127,5 +127,20 @@ export function runDriverContract(
       const lines = await driver.logs(handle, 3);
       assert.ok(Array.isArray(lines) && lines.length <= 3);
     }));
+
+    it('usage, where the driver reports it: CPU seconds and resident memory of a running instance, undefined once stopped', withFixture(async ({ driver }, started) => {
+      if (!driver.usage) {
+        assert.ok(!('usage' in driver), 'a driver without usage() says nothing about CPU and memory');
+        return;
+      }
+      const handle = await start(driver, started, 'web-r1-10');
+      let usage: Awaited<ReturnType<NonNullable<Driver['usage']>>>;
+      await waitUntil(async () => ((usage = await driver.usage!(handle)) !== undefined && usage.memoryBytes > 0), 'usage of the running instance');
+      assert.ok(usage);
+      assert.ok(usage.cpuSeconds >= 0 && Number.isFinite(usage.cpuSeconds), `cpu ${usage.cpuSeconds}`);
+      assert.ok(usage.memoryBytes > 64 * 1024 && usage.memoryBytes < 4 * 1024 ** 3, `memory ${usage.memoryBytes}`);
+      await driver.stop(handle, grace);
+      assert.equal(await driver.usage(handle), undefined);
+    }));
   });
 }

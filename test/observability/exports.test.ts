@@ -29,16 +29,15 @@ async function inTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
   }
 }
 
-const PROMQL_WORDS = new Set([
-  'sum', 'by', 'rate', 'increase', 'histogram_quantile', 'and', 'or', 'unless', 'changes', 'label_values',
-  'service', 'release', 'le', 'status_class', 'kind', 'outcome', 'trigger', 'inf',
-  'time', 'host', 'source', 'target',
-]);
+// Functions and keywords; 'service' is the label label_values() of the service variable reads.
+const PROMQL_WORDS = new Set(['sum', 'rate', 'increase', 'histogram_quantile', 'and', 'or', 'unless', 'changes', 'label_values', 'inf', 'time', 'service']);
 
 /** Metric names in a PromQL expression: identifiers outside label matchers, strings and ranges. */
 function metricNames(expr: string): string[] {
   const bare = expr
     .replace(/"[^"]*"/g, '""')
+    // Label lists of aggregations and joins name labels, not series.
+    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, '')
     .replace(/\{[^}]*\}/g, '')
     .replace(/\[[^\]]*\]/g, '')
     .replace(/\$\w+/g, '');

@@ -12,13 +12,15 @@ import { freePort } from '../../src/lib/free-port.js';
 import { cli, destroyProject, makeProject, serviceYaml, setVersion, waitFor, type Project, type ServiceOptions } from '../helpers/e2e-project.js';
 import { promtool, startPrometheus, type PrometheusServer } from '../helpers/prometheus.js';
 
-async function writeAdminConfig(p: Project, adminPort: number, o: ServiceOptions): Promise<void> {
-  const head = `version: 1\nproxy:\n  http: ${p.port}\n  host: 127.0.0.1\nadmin:\n  listen: 127.0.0.1:${adminPort}\n`;
+async function writeAdminConfig(p: Project, adminPort: number, httpsPort: number, o: ServiceOptions): Promise<void> {
+  // A rate-limit zone and a route with a certificate, so the series the dashboard draws for them exist.
+  const head = `version: 1\nproxy:\n  http: ${p.port}\n  https: ${httpsPort}\n  host: 127.0.0.1\n  rateLimits:\n    slow: { rate: 1/min, burst: 1 }\nadmin:\n  listen: 127.0.0.1:${adminPort}\n`;
+  const routes = '      - host: hello.localhost\n      - { host: limited.localhost, rateLimit: slow }\n      - { host: secure.localhost, tls: internal }';
   // One backup source, so the backup series the dashboard draws exist too.
   const backups = 'backups:\n  encrypt: false\n  targets:\n    local: { dir: ./backups }\n  sources:\n    files: { dir: ./files }\n  maxAge: 24h\n  drill: {}\n';
   await mkdir(join(p.dir, 'files'), { recursive: true });
   await writeFile(join(p.dir, 'files', 'a.txt'), 'backed up\n');
-  await writeFile(p.configFile, `${head}${backups}services:\n${serviceYaml('web', o)}`);
+  await writeFile(p.configFile, `${head}${backups}services:\n${serviceYaml('web', o).replace('      - host: hello.localhost', routes)}`);
 }
 
 /** Sequential GETs through the proxy, tallied by status, until stopped. */
@@ -68,6 +70,18 @@ class Traffic {
   }
 }
 
+/** The status of one request with this method and Host, on its own connection. */
+function rawStatus(port: number, method: string, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method, path: '/', agent: false, headers: { host } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 async function text(url: string): Promise<{ status: number; body: string; type: string }> {
   const res = await fetch(url);
   return { status: res.status, body: await res.text(), type: res.headers.get('content-type') ?? '' };
@@ -76,11 +90,12 @@ async function text(url: string): Promise<{ status: number; body: string; type: 
 test('a real Prometheus scrapes the daemon: up, request and deploy series as produced, rules loaded', { timeout: 180_000 }, async () => {
   const p = await makeProject({ instances: 2, watch: '1s' });
   const adminPort = await freePort();
+  const httpsPort = await freePort();
   const admin = `127.0.0.1:${adminPort}`;
   let prom: PrometheusServer | undefined;
   const traffic = new Traffic(p.port);
   try {
-    await writeAdminConfig(p, adminPort, { instances: 2, watch: '1s' });
+    await writeAdminConfig(p, adminPort, httpsPort, { instances: 2, watch: '1s' });
     const daemon = await cli(p, ['daemon', '--detach']);
     assert.equal(daemon.code, 0, daemon.stdout + daemon.stderr);
     const rules = await cli(p, ['export', 'prometheus-rules']);
@@ -97,7 +112,7 @@ test('a real Prometheus scrapes the daemon: up, request and deploy series as pro
     });
 
     await setVersion(p, 'v2-broken');
-    await writeAdminConfig(p, adminPort, { instances: 2, watch: '10s', env: { HELLO_MODE: 'error' } });
+    await writeAdminConfig(p, adminPort, httpsPort, { instances: 2, watch: '10s', env: { HELLO_MODE: 'error' } });
     traffic.start();
     const deploy = await cli(p, ['deploy', '--json']);
     await traffic.stop();
@@ -179,6 +194,15 @@ test('a real Prometheus scrapes the daemon: up, request and deploy series as pro
     assert.equal(drill.code, 0, drill.stdout + drill.stderr);
     await waitFor('the backup series scraped', async () => ((await value('slipway_backup_drill_ok{source="files"}')) === 1 &&
       (await value('slipway_backup_runs_total{source="files",outcome="succeeded"}')) === 1 ? true : undefined), 20_000);
+    // A request over its zone's limit (429) and one the proxy refuses (TRACE: 405), then every
+    // series the board draws is there: certificates, refusals, rate limits, instance CPU and memory.
+    const statuses = [await rawStatus(p.port, 'GET', 'limited.localhost'), await rawStatus(p.port, 'GET', 'limited.localhost'), await rawStatus(p.port, 'TRACE', 'hello.localhost')];
+    assert.deepEqual(statuses, [200, 429, 405]);
+    await waitFor('the proxy\'s refusals, the certificate and instance usage scraped', async () => ((await value('slipway_proxy_rate_limited_total{zone="slow"}')) === 1 &&
+      (await value('slipway_proxy_requests_refused_total{status="405"}')) === 1 &&
+      ((await value('slipway_certificate_expiry_seconds{host="secure.localhost"}')) ?? 0) > Date.now() / 1000 &&
+      (await value('count(slipway_instance_memory_bytes{service="web",release="r1"} > 1e6)')) === 2 &&
+      (await value('count(slipway_instance_cpu_seconds_total{service="web",release="r1"} > 0)')) === 2 ? true : undefined), 20_000);
     const held = new Set<string>(await prom.get('/api/v1/label/__name__/values'));
     const dashboard = await cli(p, ['export', 'grafana-dashboard']);
     const used = new Set([...dashboard.stdout.matchAll(/\bslipway_[a-z0-9_]+/g)].map((m) => m[0]));

@@ -2,13 +2,14 @@ import type { ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SlipwayError, toSlipwayError } from '../../errors.js';
-import type { Driver, ExitInfo, InstanceHandle, InstanceSpec, Inspection, StopOptions } from '../driver.js';
+import type { Driver, ExitInfo, InstanceHandle, InstanceSpec, InstanceUsage, Inspection, StopOptions } from '../driver.js';
 import { handleOfProcess, PROCESS_DRIVER, processOf, type LocalProcess } from './local-handle.js';
 import { rotateLogFile } from './log-rotation.js';
 import { leaderState, stopProcessGroup } from './process-group.js';
 import { INSTANCE_VAR, OWNER_VAR, spawnInstance } from './spawn-instance.js';
 import { findMarkedProcesses } from './find-marked.js';
 import { readLastLines } from './tail-file.js';
+import { groupUsage } from './proc-usage.js';
 
 export interface LocalDriverOptions {
   /** The daemon's state directory; its absolute path marks every instance this driver starts. */
@@ -91,6 +92,12 @@ export class LocalDriver implements Driver {
 
   async inspect(handle: InstanceHandle): Promise<Inspection> {
     return { running: leaderState(processOf(handle)) === 'running' };
+  }
+
+  /** CPU and memory of the instance's process group (it leads its own group). */
+  async usage(handle: InstanceHandle): Promise<InstanceUsage | undefined> {
+    const process = processOf(handle);
+    return leaderState(process) === 'running' ? groupUsage(process.pid) : undefined;
   }
 
   async adopt(handle: InstanceHandle): Promise<boolean> {

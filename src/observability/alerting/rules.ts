@@ -52,6 +52,7 @@ export function renderTemplate(template: string, service: string, value: number 
 export function formatValue(rule: RuleSpec, value: number): string {
   if (rule.signal === 'error_rate' || rule.signal === 'disk_free_ratio') return `${Math.round(value * 1000) / 10}%`;
   if (rule.signal.startsWith('latency')) return `${Math.round(value * 1000)}ms`;
+  if (rule.signal === 'memory_bytes') return `${Math.round(value / 1024 ** 2)} MiB`;
   if (rule.signal === 'certificate_expires_in') return `${Math.round(value / 8640) / 10} days`;
   if (rule.signal === 'backup_overdue') return value >= 86_400 ? `${Math.round(value / 8640) / 10} days` : `${Math.round(value / 360) / 10} h`;
   return String(Math.round(value * 100) / 100);

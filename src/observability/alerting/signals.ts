@@ -5,13 +5,17 @@
  * the store itself.
  */
 import { parseDuration } from '../../lib/duration.js';
+import { parseSize } from '../../lib/size.js';
 import { METRICS } from '../metric-catalog.js';
 import type { Labels, MetricDef, MetricFamily, Sample } from '../metric-family.js';
 
 export const SIGNALS = [
   'error_rate',
   'latency_p99',
+  'latency_p95',
   'latency_p50',
+  'cpu_cores',
+  'memory_bytes',
   'request_rate',
   'healthy_instances',
   'missing_instances',
@@ -39,9 +43,10 @@ export interface Snapshot {
 /** A threshold in the signal's base unit: ratios (5% or 0.05), seconds (800ms or 0.8), counts. */
 export function parseThreshold(signal: Signal, value: number | string): number | undefined {
   const ratio = signal === 'error_rate' || signal === 'disk_free_ratio';
-  const seconds = signal === 'latency_p99' || signal === 'latency_p50' || signal === 'certificate_expires_in' || signal === 'backup_overdue';
+  const seconds = signal === 'latency_p99' || signal === 'latency_p95' || signal === 'latency_p50' || signal === 'certificate_expires_in' || signal === 'backup_overdue';
   if (typeof value === 'number') return Number.isFinite(value) && value >= 0 && (!ratio || value <= 1) ? value : undefined;
   const text = value.trim();
+  if (signal === 'memory_bytes') return parseSize(text);
   if (ratio && /^\d+(\.\d+)?%$/.test(text)) {
     const n = Number(text.slice(0, -1)) / 100;
     return n <= 1 ? n : undefined;
@@ -84,6 +89,9 @@ export function computeSignals(latest: Snapshot, base: Snapshot | undefined, sin
       values.deploys_failed = increase(latest, base, METRICS.deployments, (l) => l['service'] === service && l['kind'] === 'deploy' && l['outcome'] !== 'succeeded');
       values.rollbacks = increase(latest, base, METRICS.rollbacks, (l) => l['service'] === service);
     }
+    const memory = samplesOf(latest, METRICS.instanceMemory).filter((x) => x.labels['service'] === service);
+    // The instance nearest a limit is the one that matters: the largest, not the sum.
+    if (memory.length > 0) values.memory_bytes = Math.max(...memory.map((x) => x.value));
     const from = since(service);
     if (from && latest.at > from.at) Object.assign(values, rates(latest, from, service));
     out.set(service, values);
@@ -100,8 +108,12 @@ function rates(latest: Snapshot, from: Snapshot, service: string): Partial<Recor
   if (answered / seconds >= MIN_RPS) values.error_rate = errors / answered;
   const buckets = bucketIncreases(latest, from, service);
   const p99 = quantile(0.99, buckets);
+  const p95 = quantile(0.95, buckets);
   const p50 = quantile(0.5, buckets);
   if (p99 !== undefined) values.latency_p99 = p99;
+  if (p95 !== undefined) values.latency_p95 = p95;
+  // CPU: seconds of CPU per second over the window, summed over the service's instances (cores in use).
+  if (samplesOf(latest, METRICS.instanceCpu).some((x) => mine(x.labels))) values.cpu_cores = increase(latest, from, METRICS.instanceCpu, mine) / seconds;
   if (p50 !== undefined) values.latency_p50 = p50;
   return values;
 }
