@@ -66,14 +66,8 @@ export class DaemonSecrets implements SecretSource {
     for (const decl of Object.values(config.secrets ?? {})) {
       if (decl.generate && !(await store.has(decl.name))) await store.generate(decl.name, decl.generate);
     }
-    const missing: string[] = [];
-    for (const name of used) if (!(await store.has(name))) missing.push(name);
-    if (missing.length > 0) {
-      throw new SlipwayError('SLW_SECRETS_MISSING', `Environment "${env}" has no value for ${missing.join(', ')}; nothing was deployed.`, {
-        hint: `Set ${missing.length === 1 ? 'it' : 'each'} with \`slipway secrets set NAME${config.env ? ` --env ${config.env}` : ''}\`, then deploy again.`,
-        details: { env, missing },
-      });
-    }
+    const missing = await missingSecrets(config, store);
+    if (missing.length > 0) throw missingError(config, missing, 'nothing was deployed', 'then deploy again');
     await this.#learn(env);
     return config;
   }
@@ -87,6 +81,26 @@ export class DaemonSecrets implements SecretSource {
   async #learn(env: string): Promise<void> {
     for (const secret of await this.store(env).values()) this.redactor.add(secret);
   }
+}
+
+/**
+ * The secrets a config uses that its environment's store has no value for, every one at once
+ * (sorted); a secret declared with `generate:` is not missing: a deploy makes it.
+ */
+export async function missingSecrets(config: Config, store: Pick<SecretStore, 'has'>): Promise<string[]> {
+  const generated = new Set(Object.values(config.secrets ?? {}).filter((d) => d.generate).map((d) => d.name));
+  const missing: string[] = [];
+  for (const name of usedSecrets(config)) if (!generated.has(name) && !(await store.has(name))) missing.push(name);
+  return missing.sort();
+}
+
+/** SLW_SECRETS_MISSING naming every missing secret, with the command that sets each. */
+export function missingError(config: Config, missing: readonly string[], outcome: string, next: string): SlipwayError {
+  const env = config.env ?? DEFAULT_SECRETS_ENV;
+  return new SlipwayError('SLW_SECRETS_MISSING', `Environment "${env}" has no value for ${missing.join(', ')}; ${outcome}.`, {
+    hint: `Set ${missing.length === 1 ? 'it' : 'each'} with \`slipway secrets set NAME${config.env ? ` --env ${config.env}` : ''}\`, ${next}.`,
+    details: { env, missing: [...missing] },
+  });
 }
 
 /** Names of the secrets the services of a config use (env references and secret files), and its alert notifiers. */

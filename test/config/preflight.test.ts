@@ -320,3 +320,39 @@ test("with the daemon running, check and deploy do not flag the ports its own pr
     await destroyProject(p);
   }
 });
+
+test('slipway check on the server names every secret the config uses that has no value here, at once; generate: ones are not missing; a value set passes', async () => {
+  const p = await project();
+  try {
+    const http = await freedPort();
+    const secrets = 'secrets:\n  DB_PASSWORD: {}\n  API_TOKEN: {}\n  SESSION_KEY: { generate: { kind: hex, bytes: 32 } }\n';
+    const env = '    env:\n      DB: ${secret:DB_PASSWORD}\n      TOKEN: ${secret:API_TOKEN}\n      SESSION: ${secret:SESSION_KEY}\n';
+    await writeFile(join(p.dir, 'app', 'server.js'), '');
+    await writeFile(p.file, `${config({ http, extra: env })}${secrets}`);
+    const args = ['check', '--json', '--config', p.file, '--state-dir', p.state];
+    const refused = await cli(args, p.dir);
+    assert.equal(refused.code, 2, refused.stdout + refused.stderr);
+    const error = JSON.parse(refused.stdout.trim()).error;
+    assert.equal(error.code, 'SLW_SECRETS_MISSING');
+    assert.deepEqual(error.details.missing, ['API_TOKEN', 'DB_PASSWORD'], 'both at once; SESSION_KEY is made by the deploy');
+    assert.match(error.hint, /slipway secrets set NAME/);
+    // The file alone (CI, not the server) does not look at this machine's secrets.
+    assert.equal((await cli([...args, '--skip-preflight'], p.dir)).code, 0);
+    // Set one: the other is still named; set both: check passes.
+    const set = (name: string) =>
+      new Promise<number>((done) => {
+        const child = spawn(process.execPath, [CLI, 'secrets', 'set', name, '--config', p.file, '--state-dir', p.state], { cwd: p.dir, stdio: ['pipe', 'ignore', 'ignore'] });
+        child.stdin.end('a value of the test');
+        child.on('close', (code) => done(code ?? 1));
+      });
+    assert.equal(await set('API_TOKEN'), 0);
+    const one = await cli(args, p.dir);
+    assert.deepEqual(JSON.parse(one.stdout.trim()).error.details.missing, ['DB_PASSWORD']);
+    assert.equal(await set('DB_PASSWORD'), 0);
+    const ok = await cli(args, p.dir);
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+    assert.doesNotMatch(ok.stdout + ok.stderr + one.stdout + one.stderr, /a value of the test/);
+  } finally {
+    await rm(p.dir, { recursive: true, force: true });
+  }
+});

@@ -13,7 +13,7 @@ import { EXIT } from '../exit-codes.js';
  * preflight), every problem at once; throws SLW_CONFIG_INVALID on any error, and with
  * `strict` on any warning too. The warnings ride along in `details.warnings`.
  */
-export async function validateLocally(ctx: CliContext, o: { strict?: boolean; preflight?: boolean } = {}): Promise<{ config: Config | undefined; warnings: ConfigIssue[] }> {
+export async function validateLocally(ctx: CliContext, o: { strict?: boolean; preflight?: boolean; secrets?: boolean } = {}): Promise<{ config: Config | undefined; warnings: ConfigIssue[] }> {
   const { checkConfig } = await import('../../config/load.js');
   const { config, issues, warnings = [] } = await checkConfig({
     file: ctx.configFile,
@@ -29,12 +29,24 @@ export async function validateLocally(ctx: CliContext, o: { strict?: boolean; pr
       details: { issues: warnings },
     });
   }
-  if (issues.length === 0) return { config, warnings };
+  if (issues.length === 0) {
+    // `check` on the server (preflight on): every secret the config uses must have a value here,
+    // all named at once (a deploy asks the daemon, which refuses the same way and logs it).
+    if (config && o.secrets === true && o.preflight !== false) await checkSecrets(ctx, config);
+    return { config, warnings };
+  }
   const failing = o.strict === true ? [...issues, ...warnings] : issues;
   const also = o.strict !== true && warnings.length > 0 ? ` (and ${plural(warnings.length, 'warning')})` : '';
   throw new SlipwayError('SLW_CONFIG_INVALID', `${ctx.configFile} has ${plural(failing.length, 'problem')}${also}.`, {
     details: { issues: failing, ...(also ? { warnings } : {}) },
   });
+}
+
+async function checkSecrets(ctx: CliContext, config: Config): Promise<void> {
+  const [{ missingSecrets, missingError }, { SecretStore, DEFAULT_ENV }] = await Promise.all([import('../../secrets/daemon-secrets.js'), import('../../secrets/store.js')]);
+  const store = new SecretStore({ stateDir: ctx.stateDir, env: config.env ?? DEFAULT_ENV, environ: process.env });
+  const missing = await missingSecrets(config, store);
+  if (missing.length > 0) throw missingError(config, missing, 'nothing can be deployed until each has one', 'then run this again (`check --skip-preflight` checks the file alone, without this machine)');
 }
 
 function plural(n: number, word: string): string {
@@ -70,7 +82,7 @@ export const localCommands: CommandSpec[] = [
       { name: 'skip-preflight', type: 'boolean', description: 'check the file only, not this machine (ports, directories, commands, disk): for CI runs that are not the server' },
     ],
     run: async (ctx, input) => {
-      const { config, warnings } = await validateLocally(ctx, { strict: input.options['strict'] === true, preflight: input.options['skip-preflight'] !== true });
+      const { config, warnings } = await validateLocally(ctx, { strict: input.options['strict'] === true, preflight: input.options['skip-preflight'] !== true, secrets: true });
       const services = Object.keys(config?.services ?? {});
       if (ctx.json) ctx.out(JSON.stringify({ ok: true, file: ctx.configFile, env: ctx.env ?? null, services, ...(warnings.length > 0 ? { warnings } : {}) }));
       else {
