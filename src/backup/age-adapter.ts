@@ -42,7 +42,7 @@ function keyInvalid(cause: unknown): SlipwayError {
   });
 }
 
-/** A fresh X25519 identity (tests, and `slipway init` later). */
+/** A fresh X25519 identity (`secrets generate --kind age`, tests). */
 export async function generateBackupKey(): Promise<Required<BackupKey>> {
   const identity = await generateX25519Identity();
   return { identity, recipient: await identityToRecipient(identity) };

@@ -49,7 +49,7 @@ export const secretsCodes = {
   },
   SLW_SECRETS_BAD_GENERATOR: {
     title: 'A secret generator is not known or its parameters are out of range.',
-    hint: 'Kinds: hex and base64url (bytes 16..1024), password (length 12..256, alphabet of 10+ distinct characters), uuid, rsa (bits 2048..8192), ec (curve P-256, P-384 or P-521), vapid.',
+    hint: 'Kinds: hex and base64url (bytes 16..1024), password (length 12..256, alphabet of 10+ distinct characters), uuid, rsa (bits 2048..8192), ec (curve P-256, P-384 or P-521), vapid, age.',
     kind: 'user',
   },
   SLW_SECRETS_NOT_GENERATED: {

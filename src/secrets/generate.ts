@@ -18,6 +18,8 @@ export const generatorSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('rsa'), bits: z.number().int().min(2048).max(8192).default(3072) }),
   z.strictObject({ kind: z.literal('ec'), curve: z.enum(['P-256', 'P-384', 'P-521']).default('P-256') }),
   z.strictObject({ kind: z.literal('vapid') }),
+  /** An age X25519 identity (AGE-SECRET-KEY-1…): the key of encrypted backups; its recipient is public. */
+  z.strictObject({ kind: z.literal('age') }),
 ]);
 
 export type GeneratorSpec = z.output<typeof generatorSchema>;
@@ -26,7 +28,7 @@ export type GeneratorKind = GeneratorSpec['kind'];
 /** A generated or set value: one string, or named parts (key pairs) stored together. */
 export type SecretValue = string | Readonly<Record<string, string>>;
 
-export function generate(spec: GeneratorSpec): SecretValue {
+export async function generate(spec: GeneratorSpec): Promise<SecretValue> {
   switch (spec.kind) {
     case 'hex':
       return randomBytes(spec.bytes).toString('hex');
@@ -42,6 +44,11 @@ export function generate(spec: GeneratorSpec): SecretValue {
       return pemPair(generateKeyPairSync('ec', { namedCurve: spec.curve }));
     case 'vapid':
       return vapid();
+    case 'age': {
+      // age-encryption loads only for this kind (the one adapter that imports it).
+      const { generateBackupKey } = await import('../backup/age-adapter.js');
+      return (await generateBackupKey()).identity;
+    }
   }
 }
 

@@ -130,7 +130,7 @@ export class SecretStore {
     checkName(name);
     const exists = () => new SlipwayError('SLW_SECRETS_EXISTS', `Secret ${name} already has a value in environment "${this.#o.env}"; it is never regenerated silently.`);
     if (await this.has(name)) throw exists();
-    const value = generate(spec);
+    const value = await generate(spec);
     return this.#update(name, value, 'generated', spec.kind, (current) => {
       if (current !== undefined) throw exists();
     });
@@ -139,7 +139,7 @@ export class SecretStore {
   /** A new version (generated again when a spec is given); the previous stays until the next deploy succeeds. */
   async rotate(name: string, next: { spec: GeneratorSpec } | { value: SecretValue }): Promise<SecretInfo> {
     if (!(await this.has(name))) throw unknown(name, this.#o.env);
-    const value = 'spec' in next ? generate(next.spec) : next.value;
+    const value = 'spec' in next ? await generate(next.spec) : next.value;
     checkValue(name, value);
     return this.#update(name, value, 'rotated', 'spec' in next ? next.spec.kind : undefined, (current) => {
       if (current === undefined) throw unknown(name, this.#o.env);

@@ -16,7 +16,7 @@ import { EXIT } from '../exit-codes.js';
 const NAME_ARG = { name: 'name', required: true, description: 'the secret name, e.g. DATABASE_PASSWORD' };
 const FROM_FILE: OptionSpec = { name: 'from-file', type: 'string', description: 'read the value from this file (default: stdin)' };
 const GENERATOR_OPTIONS: OptionSpec[] = [
-  { name: 'kind', type: 'string', description: 'hex | base64url | password | uuid | rsa | ec | vapid (default: the config\'s generate:)' },
+  { name: 'kind', type: 'string', description: 'hex | base64url | password | uuid | rsa | ec | vapid | age (default: the config\'s generate:); age prints the recipient' },
   { name: 'bytes', type: 'string', description: 'hex, base64url: random bytes (default 32)' },
   { name: 'length', type: 'string', description: 'password: characters (default 32)' },
   { name: 'alphabet', type: 'string', description: 'password: the characters to draw from' },
@@ -70,10 +70,19 @@ async function generatorFrom(input: Readonly<Record<string, string | boolean | u
   return parseGenerator(spec);
 }
 
-function changed(ctx: CliContext, verb: string, store: SecretStore, info: SecretInfo): number {
-  if (ctx.json) ctx.out(JSON.stringify({ ok: true, env: store.env, secret: info }));
-  else ctx.out(`${info.name}: ${verb}, version ${info.version} (environment ${store.env}); the value is not shown`);
+function changed(ctx: CliContext, verb: string, store: SecretStore, info: SecretInfo, recipient?: string): number {
+  if (ctx.json) ctx.out(JSON.stringify({ ok: true, env: store.env, secret: info, ...(recipient ? { recipient } : {}) }));
+  else {
+    ctx.out(`${info.name}: ${verb}, version ${info.version} (environment ${store.env}); the value is not shown`);
+    if (recipient) ctx.out(`recipient (public, for age -r or a backups.key elsewhere): ${recipient}`);
+  }
   return EXIT.ok;
+}
+
+/** The public recipient of an age identity just stored under NAME (the identity itself is never shown). */
+async function recipientOf(store: SecretStore, name: string): Promise<string> {
+  const { parseBackupKey } = await import('../../backup/age-adapter.js');
+  return (await parseBackupKey((await store.get(name)).reveal())).recipient;
 }
 
 function renderList(env: string, list: readonly SecretInfo[]): string {
@@ -121,7 +130,8 @@ export const secretsCommands: CommandSpec[] = [
       const name = input.args['name'] ?? '';
       const spec = await generatorFrom(input.options, await declOf(ctx, name), name);
       const store = await storeOf(ctx);
-      return changed(ctx, `generated (${spec.kind})`, store, await store.generate(name, spec));
+      const info = await store.generate(name, spec);
+      return changed(ctx, `generated (${spec.kind})`, store, info, spec.kind === 'age' ? await recipientOf(store, name) : undefined);
     },
   },
   {
@@ -134,8 +144,9 @@ export const secretsCommands: CommandSpec[] = [
       const store = await storeOf(ctx);
       const decl = await declOf(ctx, name);
       const generated = typeof input.options['kind'] === 'string' || (decl?.generate !== undefined && input.options['from-file'] === undefined);
-      const next = generated ? { spec: await generatorFrom(input.options, decl, name) } : { value: await readValue(input.options['from-file']) };
-      return changed(ctx, 'rotated', store, await store.rotate(name, next));
+      const spec = generated ? await generatorFrom(input.options, decl, name) : undefined;
+      const info = await store.rotate(name, spec ? { spec } : { value: await readValue(input.options['from-file']) });
+      return changed(ctx, 'rotated', store, info, spec?.kind === 'age' ? await recipientOf(store, name) : undefined);
     },
   },
   {
