@@ -12,6 +12,21 @@ export const coreCodes = {
     hint: 'Run it in a terminal and type the name it asks for, or pass --yes (scripts and CI).',
     kind: 'user',
   },
+  SLW_SERVICE_EXISTS: {
+    title: 'A systemd unit of that name exists and slipway did not write it.',
+    hint: 'Pass --name to choose another unit name, or remove that unit yourself.',
+    kind: 'user',
+  },
+  SLW_SERVICE_NOT_INSTALLED: {
+    title: 'There is no slipway systemd unit of that name to remove.',
+    hint: 'Check --name (and --unit-dir); `systemctl list-unit-files \'slipway*\'` lists the units.',
+    kind: 'user',
+  },
+  SLW_SERVICE_SYSTEMCTL_FAILED: {
+    title: 'systemctl refused a step of installing or removing the service.',
+    hint: 'Read its message (shown with the error); `journalctl -u NAME` tells why a unit failed to start.',
+    kind: 'user',
+  },
   SLW_USAGE: {
     title: 'The command line could not be understood.',
     hint: 'Run `slipway help` (or `slipway <command> --help`) to see the commands and their options.',

@@ -20,6 +20,7 @@ export const COMMAND_GROUPS = {
   plan: () => import('./commands/plan.js').then((m) => m.planCommands),
   proxy: () => import('./commands/proxy.js').then((m) => m.proxyCommands),
   projects: () => import('./commands/projects.js').then((m) => m.projectsCommands),
+  service: () => import('./commands/service.js').then((m) => m.serviceCommands),
 } as const satisfies Record<string, Loader>;
 
 export type GroupName = keyof typeof COMMAND_GROUPS;
@@ -51,6 +52,7 @@ export const FIRST_WORDS: Readonly<Record<string, GroupName>> = {
   projects: 'projects',
   volumes: 'projects',
   remove: 'projects',
+  service: 'service',
 };
 
 /** Every command, in help order. */

@@ -16,7 +16,8 @@ const READY_TIMEOUT_MS = 20_000;
  */
 const DAEMON_V8_FLAGS = ['--max-semi-space-size=2', '--optimize-for-size'];
 
-function daemonArgs(ctx: CliContext): string[] {
+/** node flags, the daemon entry point and its options (also the ExecStart of `slipway service install`). */
+export function daemonArgs(ctx: CliContext): string[] {
   return [...DAEMON_V8_FLAGS, ...entryArgv('daemon', ['--state-dir', ctx.stateDir, '--config', ctx.configFile, ...(ctx.env ? ['--env', ctx.env] : [])])];
 }
 
