@@ -281,7 +281,7 @@ export const PlanStateSchema = z.strictObject({
     z.strictObject({
       name: z.string(),
       active: z
-        .strictObject({ id: z.string(), createdAt: z.string(), commit: z.string().optional(), dirty: z.boolean(), side: PlanSideSchema })
+        .strictObject({ id: z.string(), createdAt: z.string(), commit: z.string().optional(), dirty: z.boolean(), contentHash: z.string().optional(), side: PlanSideSchema })
         .optional(),
     }),
   ),

@@ -141,7 +141,7 @@ export function isEmptyDiff(d: SideDiff): boolean {
 }
 
 /** What a deploy would snapshot: a git commit (dirty: changes HEAD does not hold), or a folder copy. */
-export type SourceState = { readonly kind: 'git'; readonly commit: string; readonly dirty: boolean } | { readonly kind: 'folder' };
+export type SourceState = { readonly kind: 'git'; readonly commit: string; readonly dirty: boolean } | { readonly kind: 'folder'; readonly contentHash?: string | undefined };
 
 /** The service's active release, as the daemon recorded it. */
 export interface ActiveRelease {
@@ -149,6 +149,8 @@ export interface ActiveRelease {
   readonly createdAt: string;
   readonly commit?: string | undefined;
   readonly dirty: boolean;
+  /** A folder snapshot's content hash (undefined: git, or built before it was kept). */
+  readonly contentHash?: string | undefined;
   readonly side: PlanSide;
 }
 
@@ -158,8 +160,8 @@ export interface ServicePlan {
   readonly status: 'new' | 'changed' | 'unchanged';
   readonly release: {
     readonly next: SourceState;
-    readonly active?: { readonly id: string; readonly createdAt: string; readonly commit?: string; readonly dirty: boolean };
-    /** same/changed: commits compared; unknown: a folder snapshot, whose content is not compared. */
+    readonly active?: { readonly id: string; readonly createdAt: string; readonly commit?: string; readonly dirty: boolean; readonly contentHash?: string };
+    /** same/changed: commits (git) or content hashes (folders) compared; unknown: a release built before content hashes were kept. */
     readonly source: 'new' | 'same' | 'changed' | 'unknown';
   };
   readonly changes: SideDiff;
@@ -167,7 +169,12 @@ export interface ServicePlan {
 
 function sourceChange(next: SourceState, active: ActiveRelease | undefined): ServicePlan['release']['source'] {
   if (!active) return 'new';
-  if (next.kind === 'folder' || active.commit === undefined) return 'unknown';
+  // Like with like: a folder's content hash, a git commit; across kinds (or a release built before content hashes were kept) it cannot tell.
+  if (next.kind === 'folder') {
+    if (active.contentHash === undefined || next.contentHash === undefined) return 'unknown';
+    return next.contentHash === active.contentHash ? 'same' : 'changed';
+  }
+  if (active.commit === undefined) return 'unknown';
   return next.commit === active.commit && !next.dirty && !active.dirty ? 'same' : 'changed';
 }
 
@@ -181,7 +188,7 @@ export function planService(service: string, next: PlanSide, source: SourceState
     status,
     release: {
       next: source,
-      ...(active ? { active: { id: active.id, createdAt: active.createdAt, ...(active.commit ? { commit: active.commit } : {}), dirty: active.dirty } } : {}),
+      ...(active ? { active: { id: active.id, createdAt: active.createdAt, ...(active.commit ? { commit: active.commit } : {}), dirty: active.dirty, ...(active.contentHash ? { contentHash: active.contentHash } : {}) } } : {}),
       source: src,
     },
     changes,

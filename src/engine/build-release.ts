@@ -74,6 +74,7 @@ export async function buildRelease(deps: EngineDeps, spec: ServiceSpec, deployme
       ...provisional,
       commit: snap.commit,
       dirty: snap.dirty ?? false,
+      ...(snap.contentHash ? { contentHash: snap.contentHash } : {}),
       status: 'ready',
     };
     deps.store.transact({ deploymentId, kind: 'release.ready', data: { id: ready.id, commit: ready.commit } }, (tx) =>

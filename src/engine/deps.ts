@@ -19,7 +19,7 @@ export interface ProbeResult {
 }
 
 export interface ReleaseBuilder {
-  snapshot(o: { source: string; dest: string; exclude: string[] }): Promise<{ commit?: string; dirty?: boolean }>;
+  snapshot(o: { source: string; dest: string; exclude: string[] }): Promise<{ commit?: string; dirty?: boolean; contentHash?: string }>;
   build(o: { argv: readonly string[]; cwd: string; env: Record<string, string>; logFile: string; timeoutMs: number; signal?: AbortSignal }): Promise<void>;
 }
 

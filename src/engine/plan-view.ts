@@ -26,6 +26,7 @@ export function activeReleases(deps: EngineDeps, service: string | undefined): P
           createdAt: release.createdAt,
           ...(release.commit ? { commit: release.commit } : {}),
           dirty: release.dirty,
+          ...(release.contentHash ? { contentHash: release.contentHash } : {}),
           side: planSideOfRelease(release.spec),
         },
       };

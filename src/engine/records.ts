@@ -58,6 +58,8 @@ export interface ReleaseRecord {
   readonly dir: string;
   readonly commit: string | undefined;
   readonly dirty: boolean;
+  /** Hash of a folder snapshot's content (undefined: a git snapshot, or a release built before it was kept). */
+  readonly contentHash?: string | undefined;
   readonly configHash: string;
   readonly spec: ReleaseSpec;
   readonly status: 'building' | 'ready' | 'failed' | 'pruned';

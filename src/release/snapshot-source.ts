@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, realpath, rename, rm, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { diskFullError, SlipwayError } from '../errors.js';
-import { dirSnapshot } from './dir-snapshot.js';
+import { dirContentHash, dirSnapshot } from './dir-snapshot.js';
 import { gitSnapshot, locateInGit } from './git-snapshot.js';
 import { fsyncDir } from '../lib/atomic-write.js';
 import { treeStats } from './tree-stats.js';
@@ -22,6 +22,8 @@ export interface SourceSnapshot {
   readonly commit?: string;
   /** True when the work tree has changes HEAD does not hold (they are NOT in the snapshot). */
   readonly dirty?: boolean;
+  /** What a folder snapshot holds, hashed (folder sources only; dirContentHash): `plan` compares it. */
+  readonly contentHash?: string;
   readonly files: number;
   readonly bytes: number;
 }
@@ -70,7 +72,7 @@ export async function snapshotSource(options: SnapshotOptions): Promise<SourceSn
       const { commit, dirty } = await gitSnapshot(source, location, tmp, realExclude);
       snapshot = { kind: 'git', commit, dirty, ...(await treeStats(tmp)) };
     } else {
-      snapshot = { kind: 'dir', ...(await dirSnapshot(source, tmp, [...new Set([...exclude, ...realExclude])])) };
+      snapshot = { kind: 'dir', ...(await dirSnapshot(source, tmp, [...new Set([...exclude, ...realExclude])])), contentHash: await dirContentHash(tmp, []) };
     }
     await checkDestFree(dest);
     await rename(tmp, dest);

@@ -73,7 +73,14 @@ test('plan: the release record as the daemon keeps it compares equal to the conf
   const dirty = planService('web', planSideOf(web), { kind: 'git', commit: 'a'.repeat(40), dirty: true }, active);
   assert.equal(dirty.release.source, 'changed');
   const folder = planService('web', planSideOf(web), { kind: 'folder' }, active);
-  assert.deepEqual([folder.status, folder.release.source], ['unchanged', 'unknown']);
+  assert.deepEqual([folder.status, folder.release.source], ['unchanged', 'unknown'], 'a folder against a git release cannot be compared');
+  const fromFolder = { ...active, commit: undefined, contentHash: 'c'.repeat(64) };
+  const sameContent = planService('web', planSideOf(web), { kind: 'folder', contentHash: 'c'.repeat(64) }, fromFolder);
+  assert.deepEqual([sameContent.status, sameContent.release.source], ['unchanged', 'same']);
+  const otherContent = planService('web', planSideOf(web), { kind: 'folder', contentHash: 'd'.repeat(64) }, fromFolder);
+  assert.deepEqual([otherContent.status, otherContent.release.source], ['changed', 'changed']);
+  const gitNow = planService('web', planSideOf(web), { kind: 'git', commit: 'a'.repeat(40), dirty: false }, fromFolder);
+  assert.equal(gitNow.release.source, 'unknown');
 });
 
 test('plan: a release without a recorded strategy or source path does not report them as changes', async () => {

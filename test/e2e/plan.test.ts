@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { CLI, cli, destroyProject, makeProject, serviceYaml, type Project } from '../helpers/e2e-project.js';
@@ -25,7 +25,8 @@ test('plan: all new without a daemon or state; then against the deployed release
     assert.equal(fresh.code, 0, fresh.stdout + fresh.stderr);
     assert.equal(fresh.json.daemon, 'none');
     assert.equal(fresh.json.services[0].status, 'new');
-    assert.deepEqual(fresh.json.services[0].release.next, { kind: 'folder' });
+    assert.equal(fresh.json.services[0].release.next.kind, 'folder');
+    assert.match(fresh.json.services[0].release.next.contentHash, /^[0-9a-f]{64}$/);
     assert.deepEqual(fresh.json.services[0].changes.env.added.map((e: { key: string }) => e.key), ['DB_URL', 'GREETING']);
 
     assert.equal((await cli(p, ['daemon', '--detach'])).code, 0);
@@ -37,7 +38,16 @@ test('plan: all new without a daemon or state; then against the deployed release
     assert.equal(same.json.daemon, 'answered');
     assert.equal(same.json.services[0].status, 'unchanged');
     assert.equal(same.json.services[0].release.active.id, deploy.json.results[0].release);
-    assert.equal(same.json.services[0].release.source, 'unknown', 'a folder snapshot is not compared');
+    assert.equal(same.json.services[0].release.source, 'same', 'the folder holds what the release snapshot holds');
+    assert.equal(same.json.services[0].release.active.contentHash, fresh.json.services[0].release.next.contentHash);
+
+    // A file of the folder source changes: plan says so (a config left as it is), and not once it is back.
+    await writeFile(join(p.appDir, 'notes.txt'), 'a change nobody committed\n');
+    const edited = await cli(p, ['plan', '--json']);
+    assert.deepEqual([edited.json.services[0].status, edited.json.services[0].release.source], ['changed', 'changed']);
+    assert.match((await cli(p, ['plan'])).stdout, /release: folder snapshot, content changed \(active r\d+\)/);
+    await rm(join(p.appDir, 'notes.txt'));
+    assert.equal((await cli(p, ['plan', '--json'])).json.services[0].status, 'unchanged');
 
     await writeFile(p.configFile, configYaml(p, 3, { GREETING: 'hello', DB_URL: 'postgres://u:${secret:TOKEN}@db2/app', NEW_KEY: 'x' }));
     const changed = await cli(p, ['plan', 'web', '--json']);
@@ -56,7 +66,7 @@ test('plan: all new without a daemon or state; then against the deployed release
     const text = await cli(p, ['plan']);
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /^web: changed$/m);
-    assert.match(text.stdout, /release: folder snapshot, content not compared \(active r\d+\)/);
+    assert.match(text.stdout, /release: folder snapshot, same content \(active r\d+\)/);
     assert.match(text.stdout, /\+ NEW_KEY = "x"/);
     assert.match(text.stdout, /~ GREETING: "hi" → "hello"/);
     assert.match(text.stdout, /~ DB_URL: \[secret sha256:[0-9a-f]{12} \(TOKEN\)\] → \[secret sha256:[0-9a-f]{12} \(TOKEN\)\]/);

@@ -42,7 +42,11 @@ export function renderPlan(plans: readonly ServicePlan[], note: string | undefin
     const active = p.release.active;
     lines.push(`${p.service}: ${p.status}${active ? '' : ' (no active release)'}`);
     const from = active ? ` (active ${active.id}${active.commit ? ` at git ${short(active.commit)}${active.dirty ? ', dirty' : ''}` : ''})` : '';
-    const same = p.release.source === 'same' ? ', same commit' : p.release.source === 'unknown' && active ? ', content not compared' : '';
+    const same =
+      p.release.source === 'same'
+        ? p.release.next.kind === 'git' ? ', same commit' : ', same content'
+        : p.release.source === 'changed' && p.release.next.kind === 'folder' ? ', content changed'
+          : p.release.source === 'unknown' && active ? ', content not compared (the active release was built before content hashes were kept)' : '';
     lines.push(`  release: ${renderSource(p.release.next)}${same}${from}`);
     lines.push(...renderChanges(p.changes).filter((l) => !/^ {2}instances:/.test(l)));
     lines.push(instancesLine(p.changes));
