@@ -25,6 +25,8 @@ export interface TrafficOptions {
   readonly proto?: 'http' | 'https';
   /** Answers a request before routing (ACME challenge, redirect to https) or decorates the response; true: answered. */
   readonly intercept?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /** Where a websocket upgrade must go instead (the HTTPS redirect of plain HTTP); undefined: it stays. */
+  readonly upgradeRedirect?: (req: IncomingMessage) => string | undefined;
   /** The access log while it is on (src/proxy/response-policy/access-log.ts). */
   readonly accessLog?: () => AccessLog | undefined;
   /** Framing checks, limits, rate limits and basic auth, before anything is relayed (src/proxy/admission/). */
@@ -74,6 +76,11 @@ export function trafficHandlers(options: TrafficOptions): TrafficHandlers {
       const requestId = requestIdFor(req.headers['x-request-id']);
       if (req.headers.upgrade?.toLowerCase() !== 'websocket') {
         refuse(socket, 400, requestId);
+        return;
+      }
+      const location = options.upgradeRedirect?.(req);
+      if (location !== undefined) {
+        refuse(socket, 308, requestId, location);
         return;
       }
       const runtime = options.current();

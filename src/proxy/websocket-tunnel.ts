@@ -145,12 +145,13 @@ function responseHead(res: IncomingMessage, headers: Record<string, string | str
   return `${lines.join('\r\n')}\r\n\r\n`;
 }
 
-/** A minimal HTTP error answer on a socket that has not been upgraded. */
-export function refuse(socket: Duplex, status: number, requestId: string): void {
+/** A minimal HTTP answer (an error, or a redirect with its `location`) on a socket that has not been upgraded. */
+export function refuse(socket: Duplex, status: number, requestId: string, location?: string): void {
   if (!socket.writable) return;
   const body = `${status} ${STATUS_CODES[status] ?? ''}\nRequest id: ${requestId}\n`;
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
+      (location === undefined ? '' : `location: ${location}\r\n`) +
       `content-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
       `x-request-id: ${requestId}\r\nconnection: close\r\n\r\n${body}`,
   );
