@@ -74,6 +74,8 @@ export function trafficHandlers(options: TrafficOptions): TrafficHandlers {
     upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
       socket.on('error', () => socket.destroy());
       const requestId = requestIdFor(req.headers['x-request-id']);
+      const note = options.accessLog?.()?.observeUpgrade(req, socket, options.proto ?? 'http');
+      if (note) note.requestId = requestId;
       if (req.headers.upgrade?.toLowerCase() !== 'websocket') {
         refuse(socket, 400, requestId);
         return;
@@ -86,6 +88,7 @@ export function trafficHandlers(options: TrafficOptions): TrafficHandlers {
       const runtime = options.current();
       const requestTarget = normaliseTarget(req.url ?? '/');
       const route = routeOf(runtime, req, requestTarget);
+      if (note) note.service = route?.service;
       admitUpgrade(options.admission, req, socket, requestId, route, (admitted) => {
         const service = route && runtime?.services.get(route.service);
         if (service && heldByMaintenance(service.config, admitted.client)) {
@@ -97,6 +100,7 @@ export function trafficHandlers(options: TrafficOptions): TrafficHandlers {
           refuse(socket, service ? 503 : 404, requestId);
           return;
         }
+        if (note) note.release = target.release;
         openTunnel(req, socket, head, target, {
           requestId,
           path: pathOf(requestTarget, req),

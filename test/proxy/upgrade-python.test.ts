@@ -158,3 +158,26 @@ test('a plain-HTTP upgrade to a host redirected to HTTPS gets the 308, never a t
   const seen = (await pythonSaw('/marker-redirect-b')).slice(before);
   assert.deepEqual(seen, ['GET /public.txt', 'GET /marker-redirect-b'], 'only the HTTPS upgrade reached python');
 });
+
+test('every upgrade request gets its access-log line with the status the client got', async () => {
+  const logFile = join(proxy.stateDir, 'proxy', 'access.log');
+  const marker = `/log-${Date.now()}`;
+  const answers = [
+    await exchange('http', upgrade(`${marker}/public`)),
+    await exchange('http', upgrade(`/admin${marker}`)),
+    await exchange('http', upgrade(`${marker}`, 'secure.test')),
+  ];
+  assert.deepEqual(answers.map((a) => statuses(a.text)[0]), ['404', '401', '308']);
+  const { readFile } = await import('node:fs/promises');
+  const lines = await (async () => {
+    for (let i = 0; i < 100; i++) {
+      const found = (await readFile(logFile, 'utf8').catch(() => '')).split('\n').filter((l) => l.includes(marker));
+      if (found.length >= 3) return found;
+      await sleep(50);
+    }
+    return (await readFile(logFile, 'utf8').catch(() => '')).split('\n').filter((l) => l.includes(marker));
+  })();
+  const logged = lines.map((l) => JSON.parse(l) as { path: string; status: number; method: string; requestId: string });
+  assert.deepEqual(logged.map((l) => [l.path, l.status]).sort(), [[`${marker}`, 308], [`${marker}/public`, 404], [`/admin${marker}`, 401]].sort(), lines.join('\n'));
+  for (const l of logged) assert.ok(l.requestId.length > 0 && l.method === 'GET', JSON.stringify(l));
+});
