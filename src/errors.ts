@@ -101,12 +101,13 @@ export function isErrorCode(code: string): code is ErrorCode {
  * Wraps anything thrown into a SlipwayError, keeping the original as `cause`. A full disk
  * anywhere in the cause chain (ENOSPC, EDQUOT, SQLite's SQLITE_FULL) is SLW_DISK_FULL, never
  * an internal error: it is the one place that decides, so a journal write, a release build
- * or a table write that runs out of space all say so the same way.
+ * or a table write that runs out of space all say so the same way. Likewise a damaged page of
+ * the state database met while running (SQLITE_CORRUPT, SQLITE_NOTADB) is SLW_STATE_CORRUPT.
  */
 export function toSlipwayError(err: unknown): SlipwayError {
   if (err instanceof SlipwayError && err.code !== 'SLW_INTERNAL' && err.code !== 'SLW_IO') return err;
-  const full = diskFullError(err);
-  if (full) return full;
+  const known = diskFullError(err) ?? corruptStateError(err);
+  if (known) return known;
   if (err instanceof SlipwayError) return err;
   const message = err instanceof Error ? err.message : String(err);
   return new SlipwayError('SLW_INTERNAL', message, { cause: err });
@@ -116,13 +117,26 @@ const DISK_FULL_CODES = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL']);
 
 /** SLW_DISK_FULL when `err` or one of its causes is a full disk, else undefined. */
 export function diskFullError(err: unknown): SlipwayError | undefined {
+  const cause = causeWithCode(err, (code) => DISK_FULL_CODES.has(code));
+  if (!cause) return undefined;
+  const { code, path } = cause;
+  const where = typeof path === 'string' ? ` writing ${path}` : '';
+  return new SlipwayError('SLW_DISK_FULL', `No space left on the disk${where} (${code}).`, { cause: err, details: { errno: code, ...(typeof path === 'string' ? { path } : {}) } });
+}
+
+/** SLW_STATE_CORRUPT when SQLite reported a damaged database anywhere in the cause chain, else undefined. */
+function corruptStateError(err: unknown): SlipwayError | undefined {
+  const cause = causeWithCode(err, (code) => /^SQLITE_(CORRUPT|NOTADB)/.test(code));
+  if (!cause) return undefined;
+  return new SlipwayError('SLW_STATE_CORRUPT', `The state database cannot be read: ${cause.message} (${cause.code}).`, { cause: err, details: { errno: cause.code } });
+}
+
+/** The first error of the cause chain (8 deep at most) whose string `code` matches. */
+function causeWithCode(err: unknown, matches: (code: string) => boolean): (Error & { code: string; path?: unknown }) | undefined {
   let cause: unknown = err;
   for (let depth = 0; depth < 8 && cause instanceof Error; depth++) {
-    const { code, path } = cause as { code?: unknown; path?: unknown };
-    if (typeof code === 'string' && DISK_FULL_CODES.has(code)) {
-      const where = typeof path === 'string' ? ` writing ${path}` : '';
-      return new SlipwayError('SLW_DISK_FULL', `No space left on the disk${where} (${code}).`, { cause: err, details: { errno: code, ...(typeof path === 'string' ? { path } : {}) } });
-    }
+    const { code } = cause as { code?: unknown };
+    if (typeof code === 'string' && matches(code)) return cause as Error & { code: string; path?: unknown };
     cause = cause.cause;
   }
   return undefined;

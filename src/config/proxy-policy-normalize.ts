@@ -2,9 +2,7 @@
 import { parseDuration } from '../lib/duration.js';
 import { parseSize } from '../lib/size.js';
 import type { BasicAuthSpec, LimitsSpec, RateLimitSpec } from './proxy-policy-model.js';
-import { DEFAULT_ZONE, RATE_PATTERN, type ParsedLimits, type ParsedZone } from './proxy-policy-schema.js';
-
-const PER_UNIT_S: Readonly<Record<string, number>> = { s: 1, sec: 1, second: 1, m: 60, min: 60, minute: 60, h: 3600, hour: 3600, d: 86_400, day: 86_400 };
+import { DEFAULT_ZONE, parseRate, type ParsedLimits, type ParsedZone } from './proxy-policy-schema.js';
 
 export function limitsSpec(l: ParsedLimits): LimitsSpec {
   return {
@@ -19,10 +17,9 @@ export function limitsSpec(l: ParsedLimits): LimitsSpec {
 
 /** "20/s" → 20, "5/min" → 1/12. */
 export function perSecond(rate: string): number {
-  const match = RATE_PATTERN.exec(rate.trim());
-  const unit = PER_UNIT_S[match?.[2] ?? ''];
-  if (!match || unit === undefined) throw new Error(`rate "${rate}" passed the schema but not perSecond`);
-  return Number(match[1]) / unit;
+  const value = parseRate(rate);
+  if (value === undefined) throw new Error(`rate "${rate}" passed the schema but not perSecond`);
+  return value;
 }
 
 export function rateLimitSpecs(zones: Readonly<Record<string, ParsedZone>>): Record<string, RateLimitSpec> {

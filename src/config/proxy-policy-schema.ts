@@ -54,11 +54,32 @@ export const limitsSchema = z.strictObject({
   maxConnections: count(DEFAULT_LIMITS.maxConnections, 1, 1_000_000, 'Client connections per listener'),
 });
 
-const rate = tag(z.string().regex(RATE_PATTERN), {
+const PER_UNIT_S: Readonly<Record<string, number>> = { s: 1, sec: 1, second: 1, m: 60, min: 60, minute: 60, h: 3600, hour: 3600, d: 86_400, day: 86_400 };
+/** Largest rate of a zone (its default burst, one second of the rate, stays within burst's maximum). */
+export const MAX_RATE_PER_SECOND = 1_000_000;
+
+/** "20/s" → 20, "5/min" → 1/12; undefined when not a rate. */
+export function parseRate(text: string): number | undefined {
+  const match = RATE_PATTERN.exec(text.trim());
+  const unit = PER_UNIT_S[match?.[2] ?? ''];
+  return match && unit !== undefined ? Number(match[1]) / unit : undefined;
+}
+
+const rateInBounds = (text: string): boolean => {
+  const perSecond = parseRate(text) ?? 1; // a malformed rate is the pattern's issue
+  return perSecond > 0 && perSecond <= MAX_RATE_PER_SECOND;
+};
+
+const rate = tag(z.string().regex(RATE_PATTERN).refine(rateInBounds), {
   code: 'SLW_CONFIG_BAD_RATE',
-  expected: 'a rate such as "20/s", "5/min" or "100/h"',
+  expected: `a rate such as "20/s", "5/min" or "100/h", above 0 and at most ${MAX_RATE_PER_SECOND}/s`,
   quoteValue: true,
-  explain: (value) => (typeof value === 'number' ? { hint: `write ${value}/s (per second) or ${value}/min` } : undefined),
+  explain: (value) =>
+    typeof value === 'number'
+      ? { hint: `write ${value}/s (per second) or ${value}/min` }
+      : typeof value === 'string' && RATE_PATTERN.test(value) && !rateInBounds(value)
+        ? { message: `"${value}" is outside what a zone allows (above 0 and at most ${MAX_RATE_PER_SECOND}/s)`, hint: 'write a rate above 0, such as "1/min"; `rateLimit: off` on a route turns limiting off' }
+        : undefined,
 });
 
 export const rateLimitZoneSchema = z.strictObject({

@@ -31,7 +31,8 @@ export function parseYaml(text: string): ParsedYaml {
   const pos = (offset: number): LineCol => lineCounter.linePos(offset);
   const problems: YamlProblem[] = doc.errors.map((err) => ({
     kind: err.code === 'DUPLICATE_KEY' ? 'duplicate-key' : 'syntax',
-    message: err.message.split('\n')[0] ?? err.message,
+    // The parser recurses per level: thousands of levels exhaust its stack before any limit of ours.
+    message: /call stack/i.test(err.message) ? TOO_DEEP : (err.message.split('\n')[0] ?? err.message),
     ...pos(err.pos[0]),
   }));
   if (problems.length === 0) problems.push(...structureProblems(doc, pos));
@@ -46,12 +47,17 @@ export function parseYaml(text: string): ParsedYaml {
   return { data, problems, locate: (path, at) => locateIn(doc, path, at, pos) };
 }
 
+/** Deepest nesting of collections read (a slipway.yaml needs fewer than 10 levels). */
+const MAX_DEPTH = 64;
+const TOO_DEEP = `collections are nested more than ${MAX_DEPTH} levels deep`;
+
 /** Keys refused anywhere: they would reach or replace an object's prototype. */
 const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /**
  * Problems the YAML is free of but a config must be: an alias inside the node its anchor
- * names (`services: &s { web: *s }`, an infinitely deep value) and prototype keys.
+ * names (`services: &s { web: *s }`, an infinitely deep value), nesting past MAX_DEPTH and
+ * prototype keys.
  */
 function structureProblems(doc: Document, pos: (offset: number) => LineCol): YamlProblem[] {
   const problems: YamlProblem[] = [];
@@ -63,6 +69,11 @@ function structureProblems(doc: Document, pos: (offset: number) => LineCol): Yam
         return visit.SKIP;
       }
       return undefined;
+    },
+    Collection(_key, node, path) {
+      if (path.length < MAX_DEPTH || path.filter((n) => isMap(n) || isSeq(n)).length < MAX_DEPTH) return undefined;
+      problems.push({ kind: 'syntax', message: TOO_DEEP, ...pos(node.range?.[0] ?? 0) });
+      return visit.BREAK;
     },
     Pair(_key, pair) {
       const key = isScalar(pair.key) ? pair.key.value : undefined;

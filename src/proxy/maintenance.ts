@@ -3,6 +3,7 @@ import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { escapeHtml, prefersJson } from './error-page.js';
 import type { ServiceTable } from './protocol.js';
+import { noteOf } from './response-policy/access-log.js';
 
 type Maintenance = NonNullable<ServiceTable['maintenance']>;
 
@@ -64,6 +65,8 @@ export function sendMaintenancePage(res: ServerResponse, requestId: string, acce
 /** A websocket upgrade during maintenance: the same 503, on the raw socket. */
 export function refuseMaintenanceUpgrade(socket: Duplex, requestId: string, message: string | undefined): void {
   if (!socket.writable) return;
+  const note = noteOf(socket);
+  if (note) note.status = 503;
   const body = `503 Service Unavailable\n${message ?? DEFAULT_MESSAGE}\nRequest id: ${requestId}\n`;
   socket.end(
     'HTTP/1.1 503 Service Unavailable\r\n' +

@@ -8,7 +8,7 @@ import { ProxyEvents } from './events.js';
 import { HttpListener } from './http-listener.js';
 import { HttpsListener } from './https-listener.js';
 import { TlsContexts } from './tls-contexts.js';
-import { httpIntercept, httpsIntercept } from './tls-traffic.js';
+import { httpIntercept, httpsIntercept, httpsRedirect } from './tls-traffic.js';
 import type { ProxyStatus, RoutingTable, TableAck } from './protocol.js';
 import type { RuntimeTable } from './runtime-table.js';
 import { AccessLog, type AccessLogOptions } from './response-policy/access-log.js';
@@ -95,12 +95,13 @@ export class ProxyServer {
     this.#accessLog = accessLogOf(options, this.events, (req) => this.#admission.clientAddress(req));
     const accessLog = (): AccessLog | undefined => (this.#runtime?.table.accessLog === false ? undefined : this.#accessLog);
     const intercept = httpIntercept(() => this.#runtime?.table, this.#tls, () => this.#https?.port);
+    const upgradeRedirect = (req: IncomingMessage): string | undefined => httpsRedirect(req, this.#tls, this.#https?.port);
     const admission = new Admission({
       defaults: { ...DEFAULT_LIMITS, upstreamTimeoutMs },
       ...(options.rateLimitBucketCap === undefined ? {} : { bucketCap: options.rateLimitBucketCap }),
     });
     this.#admission = admission;
-    this.#handlers = { ...trafficHandlers({ current, upstreamTimeoutMs, connectTimeoutMs, intercept, admission, accessLog }), refused: (status: number) => admission.countRefused(status) };
+    this.#handlers = { ...trafficHandlers({ current, upstreamTimeoutMs, connectTimeoutMs, intercept, upgradeRedirect, admission, accessLog }), refused: (status: number) => admission.countRefused(status) };
     this.#httpsHandlers = trafficHandlers({ current, upstreamTimeoutMs, connectTimeoutMs, proto: 'https', intercept: httpsIntercept(this.#tls), admission, accessLog });
   }
 

@@ -22,14 +22,24 @@ export function httpIntercept(
       res.end(answer);
       return true;
     }
-    const port = httpsPort();
-    const host = hostOnly(req.headers.host);
-    if (port === undefined || host === '' || !contexts.entryFor(host)?.redirectHttp) return false;
-    const authority = port === 443 ? host : `${host.includes(':') ? `[${host}]` : host}:${port}`;
-    res.writeHead(308, { location: `https://${authority}${url}`, 'content-length': 0, connection: req.method === 'GET' || req.method === 'HEAD' ? 'keep-alive' : 'close' });
+    const location = httpsRedirect(req, contexts, httpsPort());
+    if (location === undefined) return false;
+    res.writeHead(308, { location, 'content-length': 0, connection: req.method === 'GET' || req.method === 'HEAD' ? 'keep-alive' : 'close' });
     res.end();
     return true;
   };
+}
+
+/**
+ * Where a plain-HTTP request to a host whose certificate entry asks for it is sent (its
+ * target as sent, on the HTTPS port); undefined when it stays on plain HTTP. Requests and
+ * websocket upgrades alike: an upgrade is never tunnelled past the redirect.
+ */
+export function httpsRedirect(req: IncomingMessage, contexts: TlsContexts, port: number | undefined): string | undefined {
+  const host = hostOnly(req.headers.host);
+  if (port === undefined || host === '' || !contexts.entryFor(host)?.redirectHttp) return undefined;
+  const authority = port === 443 ? host : `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return `https://${authority}${req.url ?? '/'}`;
 }
 
 /** On HTTPS: Strict-Transport-Security where the host's certificate entry sets a max-age. */

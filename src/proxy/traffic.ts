@@ -25,6 +25,8 @@ export interface TrafficOptions {
   readonly proto?: 'http' | 'https';
   /** Answers a request before routing (ACME challenge, redirect to https) or decorates the response; true: answered. */
   readonly intercept?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /** Where a websocket upgrade must go instead (the HTTPS redirect of plain HTTP); undefined: it stays. */
+  readonly upgradeRedirect?: (req: IncomingMessage) => string | undefined;
   /** The access log while it is on (src/proxy/response-policy/access-log.ts). */
   readonly accessLog?: () => AccessLog | undefined;
   /** Framing checks, limits, rate limits and basic auth, before anything is relayed (src/proxy/admission/). */
@@ -72,13 +74,21 @@ export function trafficHandlers(options: TrafficOptions): TrafficHandlers {
     upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
       socket.on('error', () => socket.destroy());
       const requestId = requestIdFor(req.headers['x-request-id']);
+      const note = options.accessLog?.()?.observeUpgrade(req, socket, options.proto ?? 'http');
+      if (note) note.requestId = requestId;
       if (req.headers.upgrade?.toLowerCase() !== 'websocket') {
         refuse(socket, 400, requestId);
+        return;
+      }
+      const location = options.upgradeRedirect?.(req);
+      if (location !== undefined) {
+        refuse(socket, 308, requestId, location);
         return;
       }
       const runtime = options.current();
       const requestTarget = normaliseTarget(req.url ?? '/');
       const route = routeOf(runtime, req, requestTarget);
+      if (note) note.service = route?.service;
       admitUpgrade(options.admission, req, socket, requestId, route, (admitted) => {
         const service = route && runtime?.services.get(route.service);
         if (service && heldByMaintenance(service.config, admitted.client)) {
@@ -90,6 +100,7 @@ export function trafficHandlers(options: TrafficOptions): TrafficHandlers {
           refuse(socket, service ? 503 : 404, requestId);
           return;
         }
+        if (note) note.release = target.release;
         openTunnel(req, socket, head, target, {
           requestId,
           path: pathOf(requestTarget, req),

@@ -2,6 +2,7 @@ import { request, STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { withoutHopByHop } from './hop-by-hop.js';
+import { noteOf } from './response-policy/access-log.js';
 import type { Tunnel, UpstreamTarget } from './upstream-target.js';
 
 export interface TunnelOptions {
@@ -96,6 +97,8 @@ export function openTunnel(req: IncomingMessage, client: Duplex, head: Buffer, t
       socket.destroy();
       return;
     }
+    const note = noteOf(client);
+    if (note) note.status = 101;
     client.write(responseHead(res, {}));
     if (upstreamHead.length > 0) client.write(upstreamHead);
     if (head.length > 0) socket.write(head);
@@ -127,6 +130,8 @@ function relayPlain(res: IncomingMessage, client: Duplex, options: TunnelOptions
   headers['x-request-id'] ??= options.requestId;
   options.decorate?.(headers);
   if (!client.writable) return;
+  const note = noteOf(client);
+  if (note) note.status = res.statusCode ?? 502;
   client.write(responseHead(res, { ...headers, connection: 'close' }));
   res.pipe(client, { end: false });
 }
@@ -145,12 +150,15 @@ function responseHead(res: IncomingMessage, headers: Record<string, string | str
   return `${lines.join('\r\n')}\r\n\r\n`;
 }
 
-/** A minimal HTTP error answer on a socket that has not been upgraded. */
-export function refuse(socket: Duplex, status: number, requestId: string): void {
+/** A minimal HTTP answer (an error, or a redirect with its `location`) on a socket that has not been upgraded. */
+export function refuse(socket: Duplex, status: number, requestId: string, location?: string): void {
   if (!socket.writable) return;
+  const note = noteOf(socket);
+  if (note) note.status = status;
   const body = `${status} ${STATUS_CODES[status] ?? ''}\nRequest id: ${requestId}\n`;
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
+      (location === undefined ? '' : `location: ${location}\r\n`) +
       `content-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
       `x-request-id: ${requestId}\r\nconnection: close\r\n\r\n${body}`,
   );

@@ -1,5 +1,7 @@
 import type Database from 'better-sqlite3';
-import { SlipwayError } from '../errors.js';
+import { dirname } from 'node:path';
+import { diskFullError, SlipwayError } from '../errors.js';
+import { nearlyFullSync } from '../lib/disk-space.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 
 type Db = Database.Database;
@@ -27,7 +29,7 @@ export function openMigrated(file: string, open: (file: string) => Db): Db {
   } catch (err) {
     db.close();
     if (err instanceof SlipwayError) throw err;
-    throw new SlipwayError('SLW_STATE_UNAVAILABLE', `The state database ${file} could not be prepared: ${String(err)}.`, { cause: err });
+    throw diskFullError(err) ?? new SlipwayError('SLW_STATE_UNAVAILABLE', `The state database ${file} could not be prepared: ${String(err)}.`, { cause: err });
   }
 }
 
@@ -36,9 +38,24 @@ function checkReadable(db: Db, file: string): void {
   try {
     verdict = String(db.pragma('quick_check', { simple: true }));
   } catch (err) {
-    throw corrupt(file, String(err), err);
+    throw unreadable(file, err);
   }
   if (verdict !== 'ok') throw corrupt(file, verdict, undefined);
+}
+
+/**
+ * A read that failed: damaged only when SQLite says so; an I/O error on a full disk (SQLite
+ * cannot make its WAL index) is SLW_DISK_FULL, whose fix is freeing space, not restoring state.
+ */
+function unreadable(file: string, err: unknown): SlipwayError {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string' && /^SQLITE_(CORRUPT|NOTADB)/.test(code)) return corrupt(file, String(err), err);
+  const full = diskFullError(err);
+  if (full) return full;
+  if (nearlyFullSync(dirname(file))) {
+    return new SlipwayError('SLW_DISK_FULL', `No space left on the disk that holds ${file} (SQLite: ${String(err)}).`, { cause: err, details: { path: file } });
+  }
+  return new SlipwayError('SLW_STATE_UNAVAILABLE', `The state database ${file} could not be read: ${String(err)}.`, { cause: err });
 }
 
 function corrupt(file: string, detail: string, cause: unknown): SlipwayError {

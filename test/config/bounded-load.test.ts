@@ -89,3 +89,16 @@ test('__proto__, constructor and prototype are refused as names anywhere (servic
   assert.deepEqual(codes(env), ['SLW_CONFIG_ENV_FILE_INVALID']);
   assert.match(env[0]?.message ?? '', /line 1 __proto__ is a reserved name; line 2 constructor is a reserved name/);
 });
+
+test('collections nested thousands deep, and aliases that multiply, are refused with a code and a plain reason', async () => {
+  for (const nested of ['['.repeat(5000) + ']'.repeat(5000), '{a: '.repeat(5000) + '1' + '}'.repeat(5000)]) {
+    const issues = await check(web(`    env:\n      A: ${nested}\n`));
+    assert.deepEqual(codes(issues), ['SLW_CONFIG_YAML'], JSON.stringify(issues));
+    assert.match(issues[0]?.message ?? '', /nested more than \d+ levels deep/);
+  }
+  const laughs = ['version: 1', 'x0: &a0 [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]'];
+  for (let i = 1; i < 12; i++) laughs.push(`x${i}: &a${i} [${Array.from({ length: 10 }, () => `*a${i - 1}`).join(', ')}]`);
+  const issues = await check(`${laughs.join('\n')}\nservices:\n  web:\n    run: node app.js\n`);
+  assert.deepEqual(codes(issues), ['SLW_CONFIG_YAML'], JSON.stringify(issues));
+  assert.match(issues[0]?.message ?? '', /alias/i);
+});

@@ -55,3 +55,13 @@ test('the proxy refuses a table whose timers exceed 2^31-1 ms (defence behind th
   assert.equal(RoutingTableSchema.safeParse(table).success, false);
   assert.equal(RoutingTableSchema.safeParse(makeTable(1, { web: { targets: [], drainMs: 2 ** 31 - 1 } })).success, true);
 });
+
+test('a rate-limit rate must be above 0 and at most 1000000/s: checked at load, not when the proxy refuses the table', async () => {
+  const zones = (rate: string): string => `version: 1\nproxy:\n  rateLimits:\n    z: { rate: "${rate}" }\nservices:\n  web:\n    run: node app.js\n    routes: [{ host: a.test, rateLimit: z }]\n`;
+  for (const rate of ['0/s', '0.0/min', '1000001/s', '99999999999999999999999/s', `${'9'.repeat(400)}/d`]) {
+    const issues = await check(zones(rate));
+    assert.deepEqual(issues.map((i) => i.code), ['SLW_CONFIG_BAD_RATE'], `${rate}: ${JSON.stringify(issues)}`);
+    assert.match(issues[0]?.message ?? '', /above 0 and at most 1000000\/s/, rate);
+  }
+  for (const rate of ['1000000/s', '1/d', '0.5/s']) assert.deepEqual(await check(zones(rate)), [], rate);
+});

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { configCodes } from '../../src/config/codes.js';
 import { checkConfig } from '../../src/config/load.js';
+import { RoutingTableSchema } from '../../src/proxy/protocol.js';
 
 let dir: string;
 before(async () => {
@@ -75,9 +76,10 @@ const nearValid = fc
     drain: fc.constantFrom('30s', '24d', '2147483647ms', '25d', '1.5m'),
     body: fc.constantFrom('10MB', '64GB', '65GB', '1KB'),
     path: fc.constantFrom('/', '/api', '/admin'),
+    rate: fc.constantFrom('20/s', '5/min', '1/d', '1000000/s', '0/s', '1000001/s', '0.5/h'),
   })
-  .map(({ name: n, drain, body, path }) =>
-    json({ version: 1, proxy: { limits: { body } }, services: { [n]: { run: 'node app.js', drain, routes: [{ host: 'app.test', path }] } } }),
+  .map(({ name: n, drain, body, path, rate }) =>
+    json({ version: 1, proxy: { limits: { body }, rateLimits: { z: { rate } } }, services: { [n]: { run: 'node app.js', drain, routes: [{ host: 'app.test', path, rateLimit: 'z' }] } } }),
   );
 const FRAGMENTS = [
   'version: 1', 'services:', '  web:', '    run: node app.js', '  web: &w', '    env: { X: *w }', 'services: &s { web: *s }', '  __proto__: {}',
@@ -102,6 +104,10 @@ test('1,000+ generated configs: a valid config or coded issues, no crash, no han
       if (result.config) {
         valid++;
         assert.deepEqual(result.issues, []);
+        // What check accepts, the proxy accepts: its limits and zones pass the table's schema.
+        const { limits, rateLimits } = result.config.proxy;
+        assert.ok(RoutingTableSchema.shape.limits.safeParse(limits ?? undefined).success, `limits ${JSON.stringify(limits)}`);
+        assert.ok(RoutingTableSchema.shape.rateLimits.safeParse(rateLimits ?? undefined).success, `zones ${JSON.stringify(rateLimits)}`);
         return;
       }
       assert.ok(result.issues.length > 0, 'no config and no issue');

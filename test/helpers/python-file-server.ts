@@ -12,9 +12,11 @@ export interface PythonFileServer {
   stop(): Promise<void>;
 }
 
-export async function startPythonFileServer(dir: string): Promise<PythonFileServer> {
+/** `protocol: 'HTTP/1.1'` keeps connections open (python's default, HTTP/1.0, closes each one). */
+export async function startPythonFileServer(dir: string, options: { protocol?: 'HTTP/1.0' | 'HTTP/1.1' } = {}): Promise<PythonFileServer> {
   const port = await freePort();
-  const child = spawn('python3', ['-m', 'http.server', '--bind', '127.0.0.1', '--directory', dir, String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const protocol = options.protocol ? ['--protocol', options.protocol] : [];
+  const child = spawn('python3', ['-m', 'http.server', '--bind', '127.0.0.1', ...protocol, '--directory', dir, String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   child.stderr.on('data', (c: Buffer) => void (log += c.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

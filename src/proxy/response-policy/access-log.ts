@@ -1,5 +1,6 @@
 import { open, rename, stat, type FileHandle } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import { clientAddress } from '../forward-headers.js';
 
@@ -10,6 +11,8 @@ export interface AccessNote {
   release: string | undefined;
   /** Body bytes sent (after compression); undefined when not known. */
   bytes: number | undefined;
+  /** A websocket upgrade's answer (101, the app's own status, or the proxy's refusal); responses carry theirs. */
+  status?: number;
 }
 
 /** Where a response carries its note (a symbol: no clash with node's fields; cheaper for the GC than a WeakMap). */
@@ -82,7 +85,19 @@ export class AccessLog {
     const started = performance.now();
     const note: AccessNote = { requestId: '', service: undefined, release: undefined, bytes: undefined };
     (res as { [NOTE]?: AccessNote })[NOTE] = note;
-    res.once('close', () => this.write(lineOf(req, res, note, proto, started, this.#clientOf(req))));
+    res.once('close', () => this.write(lineOf(req, note, { proto, started, client: this.#clientOf(req), status: res.statusCode, aborted: !res.writableFinished })));
+    return note;
+  }
+
+  /**
+   * Starts logging a websocket upgrade: whoever answers it sets `status` on the note (found
+   * with `noteOf(socket)`); the line is written when the client connection closes.
+   */
+  observeUpgrade(req: IncomingMessage, socket: Duplex, proto: 'http' | 'https'): AccessNote {
+    const started = performance.now();
+    const note: AccessNote = { requestId: '', service: undefined, release: undefined, bytes: undefined };
+    (socket as { [NOTE]?: AccessNote })[NOTE] = note;
+    socket.once('close', () => this.write(lineOf(req, note, { proto, started, client: this.#clientOf(req), status: note.status ?? 0, aborted: note.status === undefined })));
     return note;
   }
 
@@ -167,7 +182,15 @@ async function renameIfPresent(from: string, to: string): Promise<void> {
 }
 
 /** One access-log record, keys in a fixed order. */
-function lineOf(req: IncomingMessage, res: ServerResponse, note: AccessNote, proto: string, started: number, client: string): string {
+interface Outcome {
+  readonly proto: string;
+  readonly started: number;
+  readonly client: string;
+  readonly status: number;
+  readonly aborted: boolean;
+}
+
+function lineOf(req: IncomingMessage, note: AccessNote, { proto, started, client, status, aborted }: Outcome): string {
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   const record: Record<string, unknown> = {
@@ -179,12 +202,12 @@ function lineOf(req: IncomingMessage, res: ServerResponse, note: AccessNote, pro
     method: req.method ?? null,
     path: q === -1 ? url : url.slice(0, q),
     proto,
-    status: res.statusCode,
+    status,
     durationMs: Math.round((performance.now() - started) * 10) / 10,
     bytes: note.bytes ?? null,
     client,
   };
-  if (!res.writableFinished) record['aborted'] = true;
+  if (aborted) record['aborted'] = true;
   return JSON.stringify(record);
 }
 
