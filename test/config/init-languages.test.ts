@@ -4,11 +4,10 @@
 // PATH), and Ruby, Go, ASGI and a busybox-served site are built and run as written and answer.
 // Node, a Python app with requirements and a python-served site are deployed in
 // test/e2e/init-languages.test.ts.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { detectApp, type DetectOptions } from '../../src/config/init.js';
@@ -16,7 +15,9 @@ import { checkConfig } from '../../src/config/load.js';
 import type { ServiceSpec } from '../../src/config/model.js';
 import { freePort } from '../../src/lib/free-port.js';
 import { SlipwayError } from '../../src/errors.js';
-import { appDir, ASGI_APP, buildAndServe, DEBIAN_ENV, FLASK_APP, GO_APP, RACK_APP, STATIC_PAGE, WSGI_APP } from '../helpers/init-apps.js';
+import { appDir, ASGI_APP, buildAndServe, DEBIAN_ENV, FLASK_APP, GO_APP, RACK_APP, removeTempDirs, STATIC_PAGE, tempDir, WSGI_APP } from '../helpers/init-apps.js';
+
+after(removeTempDirs);
 
 /** init, then all four stages of check (preflight on this machine) with a free proxy port; no issue, no warning. */
 async function initAndCheck(dir: string, o: DetectOptions = { environ: DEBIAN_ENV }): Promise<{ services: Record<string, ServiceSpec>; notes: string[]; yaml: string }> {
@@ -25,7 +26,7 @@ async function initAndCheck(dir: string, o: DetectOptions = { environ: DEBIAN_EN
   // Port 8080 may be taken on this machine: the test's own free port instead.
   assert.match(yaml, /\n  http: 8080 /);
   await writeFile(file, yaml.replace('\n  http: 8080 ', `\n  host: 127.0.0.1\n  http: ${await freePort()} `));
-  const stateDir = await mkdtemp(join(tmpdir(), 'slipway-init-state-'));
+  const stateDir = await tempDir('slipway-init-state-');
   const { config, issues, warnings = [] } = await checkConfig({ file, preflight: { stateDir, environ: DEBIAN_ENV } });
   assert.deepEqual([...issues, ...warnings], [], yaml);
   assert.ok(config);
@@ -126,7 +127,7 @@ test('a static site is served by python3, or by busybox httpd where there is no 
   const withPython = await detectApp(dir, { environ: DEBIAN_ENV });
   assert.match(withPython.yaml, /run: python3 -m http.server \$PORT --bind 127.0.0.1 --directory public/);
   assert.equal(withPython.kind, 'static');
-  const bin = await mkdtemp(join(tmpdir(), 'slipway-init-bin-'));
+  const bin = await tempDir('slipway-init-bin-');
   await symlink('/usr/bin/busybox', join(bin, 'busybox'));
   const { services, notes } = await initAndCheck(dir, { environ: { PATH: bin } });
   const web = services['web'];

@@ -1,13 +1,15 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { detectApp } from '../../src/config/init.js';
 import { loadConfig } from '../../src/config/load.js';
+import { removeTempDirs, tempDir } from '../helpers/init-apps.js';
+
+after(removeTempDirs);
 
 async function appDir(name: string, files: Record<string, string>): Promise<string> {
-  const dir = join(await mkdtemp(join(tmpdir(), 'slipway-init-')), name);
+  const dir = join(await tempDir('slipway-init-'), name);
   await mkdir(join(dir, 'src'), { recursive: true });
   for (const [path, text] of Object.entries(files)) await writeFile(join(dir, path), text);
   return dir;

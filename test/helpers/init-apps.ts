@@ -1,7 +1,7 @@
 // Small real apps of each kind `slipway init` recognises, written into a temp folder, and a way
 // to run what init wrote for one of them (build, then run on a free PORT) and fetch its page.
 import { execFile, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,8 +12,22 @@ import { freePort } from '../../src/lib/free-port.js';
 export const DEBIAN_PATH = [...new Set([dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin'])].join(':');
 export const DEBIAN_ENV: NodeJS.ProcessEnv = { ...process.env, PATH: DEBIAN_PATH };
 
+const made: string[] = [];
+
+/** A temp directory removed by removeTempDirs(). */
+export async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+
+/** Removes every directory tempDir() and appDir() made (call it in `after`). */
+export async function removeTempDirs(): Promise<void> {
+  for (const dir of made.splice(0)) await rm(dir, { recursive: true, force: true });
+}
+
 export async function appDir(name: string, files: Record<string, string>): Promise<string> {
-  const dir = join(await mkdtemp(join(tmpdir(), 'slipway-init-')), name);
+  const dir = join(await tempDir('slipway-init-'), name);
   await mkdir(dir, { recursive: true });
   for (const [path, text] of Object.entries(files)) {
     await mkdir(dirname(join(dir, path)), { recursive: true });
