@@ -62,17 +62,20 @@ test('init, check and deploy a Node app, a Python app with requirements.txt and 
       '      web: { watch: 500ms, drain: 1s, health: { interval: 200ms, startTimeout: 60s } }',
       '',
     ].join('\n');
-    for (const [name, dir] of Object.entries(apps)) {
-      const init = await slipway(dir, ['init'], env);
-      assert.equal(init.code, 0, init.out);
-      assert.match(init.out, /wrote .*slipway\.yaml/);
-      assert.doesNotMatch(init.out, /read PORT/, `${name}: ${init.out}`);
-      const yaml = await readFile(join(dir, 'slipway.yaml'), 'utf8');
-      if (name !== 'node-app') assert.doesNotMatch(yaml, /NODE_ENV|node /, `${name}:\n${yaml}`);
-      await appendFile(join(dir, 'slipway.yaml'), overlay);
-      const check = await slipway(dir, ['check', '--env', 'production'], env);
-      assert.equal(check.code, 0, `${name}: ${check.out}\n${yaml}`);
-    }
+    // The three folders side by side: init, the overlay, check.
+    await Promise.all(
+      Object.entries(apps).map(async ([name, dir]) => {
+        const init = await slipway(dir, ['init'], env);
+        assert.equal(init.code, 0, init.out);
+        assert.match(init.out, /wrote .*slipway\.yaml/);
+        assert.doesNotMatch(init.out, /read PORT/, `${name}: ${init.out}`);
+        const yaml = await readFile(join(dir, 'slipway.yaml'), 'utf8');
+        if (name !== 'node-app') assert.doesNotMatch(yaml, /NODE_ENV|node /, `${name}:\n${yaml}`);
+        await appendFile(join(dir, 'slipway.yaml'), overlay);
+        const check = await slipway(dir, ['check', '--env', 'production'], env);
+        assert.equal(check.code, 0, `${name}: ${check.out}\n${yaml}`);
+      }),
+    );
     const daemon = await slipway(apps['node-app'], ['daemon', '--detach', '--env', 'production'], env);
     assert.equal(daemon.code, 0, daemon.out);
     const deploys = await Promise.all(Object.values(apps).map((dir) => slipway(dir, ['deploy', '--env', 'production'], env)));
