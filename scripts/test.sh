@@ -24,6 +24,16 @@ command -v prometheus-alertmanager >/dev/null || need+=(prometheus-alertmanager)
 command -v busybox >/dev/null || need+=(busybox)
 command -v python3 >/dev/null || need+=(python3)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+# Apps of each language `slipway init` recognises (test/config/init-languages.test.ts):
+# gunicorn and uvicorn (Python WSGI/ASGI), ruby with rack, puma and bundler (Rack), golang-go
+# (Go: 81 MB download, 460 MB installed; see docs/design.md, "init: languages").
+command -v gunicorn >/dev/null || need+=(gunicorn)
+command -v uvicorn >/dev/null || need+=(uvicorn)
+command -v ruby >/dev/null || need+=(ruby)
+command -v puma >/dev/null || need+=(puma)
+command -v bundle >/dev/null || need+=(ruby-bundler)
+ruby -e 'require "rack"' >/dev/null 2>&1 || need+=(ruby-rack)
+command -v go >/dev/null || need+=(golang-go)
 # Containers: podman (with runc and slirp4netns) serves the Docker Engine API to the container driver.
 command -v podman >/dev/null || need+=(podman)
 command -v runc >/dev/null || need+=(runc)

@@ -1,103 +1,123 @@
-/** `slipway init`: a commented slipway.yaml guessed from the app in a directory. */
-import { access, readFile } from 'node:fs/promises';
+/**
+ * `slipway init`: a commented slipway.yaml guessed from the app in a directory. A Procfile's
+ * lines win; otherwise the first language that recognises the folder: Node (a start script or
+ * main), Python, Ruby, Go, Node from file names alone, a static site.
+ */
 import { basename, join, resolve } from 'node:path';
+import { SlipwayError } from '../errors.js';
+import { bindAllNote, exists, mentionsPort, type AppGuess, type DetectOptions, type Detector } from './init-guess.js';
+import { detectGo } from './init-go.js';
+import { detectNode } from './init-node.js';
+import { readProcfile, type Procfile } from './init-procfile.js';
+import { detectPython } from './init-python.js';
+import { detectRuby } from './init-ruby.js';
 import { scanSource } from './init-scan.js';
+import { detectStatic } from './init-static.js';
 import { yamlScalar } from './yaml-adapter.js';
+
+export type { DetectOptions } from './init-guess.js';
 
 export interface DetectedApp {
   readonly yaml: string;
   /** Things the user should know or do (e.g. "your app does not read PORT"). */
   readonly notes: string[];
+  /** What the folder was recognised as (`procfile` when only a Procfile said how to run it). */
+  readonly kind: AppGuess['kind'] | 'procfile';
 }
 
-interface PackageJson {
-  main?: unknown;
-  scripts?: Record<string, unknown>;
+const DETECTORS: readonly Detector[] = [detectNode, detectPython, detectRuby, detectGo, detectStatic];
+
+interface ServiceText {
+  readonly name: string;
+  readonly kind: 'web' | 'worker';
+  readonly run: string;
+  readonly build: string | undefined;
+  readonly release?: string | undefined;
+  readonly env: Readonly<Record<string, string>>;
+  readonly healthPath?: string;
+  readonly host?: string;
 }
 
-/** Runtimes whose command works without npm's node_modules/.bin on PATH. */
-const DIRECT_RUNTIMES = new Set(['node', 'deno', 'bun', 'python', 'python3', 'ruby', 'php', 'java']);
-
-export async function detectApp(dir: string): Promise<DetectedApp> {
+export async function detectApp(dir: string, o: DetectOptions = {}): Promise<DetectedApp> {
   const root = resolve(dir);
-  const notes: string[] = [];
-  const pkg = await readPackageJson(root);
-  const run = await pickRun(root, pkg, notes);
-  const build = await pickBuild(root, pkg);
-  const facts = await scanSource(root);
-  if (!facts.readsPort) {
-    notes.push('Your app does not seem to read PORT. slipway starts each instance on its own port and passes it in PORT: make the server listen on process.env.PORT.');
+  const procfile = await readProcfile(root);
+  const guess = await firstGuess(root, o);
+  if (!guess && procfile?.web === undefined) {
+    throw new SlipwayError('SLW_USAGE', `No app found in ${root}: slipway init looks for a Procfile, package.json, requirements.txt, pyproject.toml or *.py, a Gemfile or config.ru, go.mod, index.html.`, {
+      hint: 'Run slipway init in the app\'s folder, or write slipway.yaml by hand (`slipway schema` lists every key).',
+    });
   }
-  if (!facts.healthPath) {
+  const notes: string[] = [];
+  if (await exists(join(root, 'Dockerfile'))) {
+    notes.push(`A Dockerfile is here: running it as a container (\`dockerfile:\` in slipway.yaml) is coming to slipway; until then this config runs the app as a process${guess ? ` (detected: ${guess.kind})` : ''}.`);
+  }
+  const adapt = guess?.adapt ?? ((c: string) => c);
+  const web = procfile?.web;
+  const run = web !== undefined ? adapt(web) : (guess?.run ?? '');
+  if (web !== undefined) notes.push(`run comes from the Procfile's web line${run !== web ? ` (with the release's virtualenv: \`${run}\`)` : ''}.`);
+  notes.push(...(web !== undefined ? (guess?.notes ?? []).filter((n) => !n.startsWith('run ')) : (guess?.notes ?? [])));
+  // Detectors write 127.0.0.1 themselves, or note a start script that does not.
+  const bindAll = web !== undefined ? bindAllNote("The Procfile's web command", web) : undefined;
+  if (bindAll) notes.push(bindAll);
+  const facts = await scanSource(root);
+  const readsPort = web !== undefined ? mentionsPort(web) || facts.readsPort : guess?.commandReadsPort === true || facts.readsPort;
+  if (!readsPort) {
+    const hint = guess?.portHint || 'pass $PORT to the server (e.g. `--port $PORT`) or read PORT in the code.';
+    notes.push(`Your app does not seem to read PORT. slipway starts each instance on its own port and passes it in PORT: ${hint}`);
+  }
+  if (!facts.healthPath && guess?.kind !== 'static') {
     notes.push('No /health or /healthz route found; health checks will probe "/". A dedicated cheap health route is better.');
   }
-  const host = `${dnsLabel(basename(root))}.localhost`;
-  return { yaml: render({ run, build, host, healthPath: facts.healthPath ?? '/' }), notes };
+  const env = guess?.env ?? {};
+  const services: ServiceText[] = [
+    { name: 'web', kind: 'web', run, build: guess?.build, release: procfile?.release !== undefined ? adapt(procfile.release) : undefined, env, healthPath: facts.healthPath ?? '/', host: `${dnsLabel(basename(root))}.localhost` },
+    ...workersOf(procfile, adapt).map(([name, command]) => ({ name, kind: 'worker' as const, run: command, build: guess?.build, env })),
+  ];
+  return { yaml: render(services), notes, kind: guess?.kind ?? 'procfile' };
 }
 
-async function readPackageJson(root: string): Promise<PackageJson | undefined> {
-  const text = await readFile(join(root, 'package.json'), 'utf8').catch(() => undefined);
-  if (text === undefined) return undefined;
-  try {
-    const parsed: unknown = JSON.parse(text);
-    return parsed !== null && typeof parsed === 'object' ? (parsed as PackageJson) : undefined;
-  } catch {
-    return undefined;
+async function firstGuess(root: string, o: DetectOptions): Promise<AppGuess | undefined> {
+  for (const detect of DETECTORS) {
+    const guess = await detect(root, o);
+    if (guess) return guess;
   }
+  return undefined;
 }
 
-async function pickRun(root: string, pkg: PackageJson | undefined, notes: string[]): Promise<string> {
-  const start = pkg?.scripts?.['start'];
-  if (typeof start === 'string' && start.trim() !== '') {
-    const first = start.trim().split(/\s+/)[0] ?? '';
-    // Running the script's own command keeps npm out of the way of signals.
-    if (DIRECT_RUNTIMES.has(first) || first.includes('/')) return start.trim();
-    notes.push(`run uses \`npm start\` because "${first}" comes from node_modules/.bin.`);
-    return 'npm start';
-  }
-  if (typeof pkg?.main === 'string') return `node ${pkg.main}`;
-  for (const candidate of ['server.js', 'index.js', 'app.js']) {
-    if (await exists(join(root, candidate))) return `node ${candidate}`;
-  }
-  notes.push('No start command found: edit `run:` to the command that starts your server.');
-  return 'node server.js';
+function workersOf(procfile: Procfile | undefined, adapt: (c: string) => string): [string, string][] {
+  return [...(procfile?.workers ?? new Map<string, string>())].filter(([name]) => name !== 'web').map(([name, command]) => [name, adapt(command)]);
 }
 
-async function pickBuild(root: string, pkg: PackageJson | undefined): Promise<string | undefined> {
-  if (!pkg) return undefined;
-  const install = (await exists(join(root, 'package-lock.json'))) ? 'npm ci' : 'npm install';
-  const hasBuild = typeof pkg.scripts?.['build'] === 'string';
-  return hasBuild ? `${install} && npm run build` : `${install} --omit=dev`;
-}
+const quote = (text: string) => yamlScalar(text.replaceAll('${', () => '$${'));
 
-function render(o: { run: string; build: string | undefined; host: string; healthPath: string }): string {
-  const quote = (text: string) => yamlScalar(text.replaceAll('${', () => '$${'));
+function render(services: readonly ServiceText[]): string {
   return [
     '# slipway.yaml: see `slipway schema` for every key.',
     'version: 1',
     'proxy:',
     '  http: 8080          # port 80 needs root; change it for production',
     'services:',
-    '  web:',
-    '    source: .',
-    ...(o.build ? [`    build: ${quote(o.build)}`] : ['    # build: npm ci --omit=dev']),
-    `    run: ${quote(o.run)}   # must listen on $PORT`,
-    '    routes:',
-    `      - host: ${quote(o.host)}`,
-    '    health:',
-    `      path: ${quote(o.healthPath)}`,
-    '    instances: 1',
-    '    env:',
-    '      NODE_ENV: production',
+    ...services.flatMap(renderService),
     '',
   ].join('\n');
+}
+
+function renderService(s: ServiceText): string[] {
+  const env = Object.entries(s.env);
+  return [
+    `  ${s.name}:`,
+    ...(s.kind === 'worker' ? ['    kind: worker'] : []),
+    '    source: .',
+    ...(s.build ? [`    build: ${quote(s.build)}`] : []),
+    ...(s.release ? [`    release: ${quote(s.release)}   # once per deploy, before the new release starts`] : []),
+    s.kind === 'web' ? `    run: ${quote(s.run)}   # must listen on $PORT` : `    run: ${quote(s.run)}`,
+    ...(s.kind === 'web' ? ['    routes:', `      - host: ${quote(s.host ?? 'app.localhost')}`, '    health:', `      path: ${quote(s.healthPath ?? '/')}`] : []),
+    '    instances: 1',
+    ...(env.length > 0 ? ['    env:', ...env.map(([k, v]) => `      ${k}: ${quote(v)}`)] : []),
+  ];
 }
 
 function dnsLabel(name: string): string {
   const label = name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63).replace(/-+$/, '');
   return label || 'app';
-}
-
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(() => true, () => false);
 }

@@ -1,13 +1,15 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { detectApp } from '../../src/config/init.js';
 import { loadConfig } from '../../src/config/load.js';
+import { removeTempDirs, tempDir } from '../helpers/init-apps.js';
+
+after(removeTempDirs);
 
 async function appDir(name: string, files: Record<string, string>): Promise<string> {
-  const dir = join(await mkdtemp(join(tmpdir(), 'slipway-init-')), name);
+  const dir = join(await tempDir('slipway-init-'), name);
   await mkdir(join(dir, 'src'), { recursive: true });
   for (const [path, text] of Object.entries(files)) await writeFile(join(dir, path), text);
   return dir;
@@ -59,4 +61,27 @@ test('a start script that needs node_modules/.bin falls back to npm start', asyn
   const config = await loadConfig({ file: join(dir, 'slipway.yaml') });
   assert.deepEqual(config.services['web']?.run, ['npm', 'start']);
   assert.equal(config.services['web']?.health.path, '/health');
+});
+
+test('a start script that passes $PORT (json-server --port $PORT) reads PORT: no PORT note', async () => {
+  const dir = await appDir('mock-api', {
+    'package.json': JSON.stringify({ scripts: { start: 'json-server db.json --port $PORT' } }),
+    'db.json': '{ "posts": [] }\n',
+  });
+  const { yaml, notes } = await detectApp(dir);
+  assert.ok(!notes.some((n) => /read PORT/.test(n)), notes.join('\n'));
+  assert.deepEqual(notes.filter((n) => !/health/.test(n)), ['run uses `npm start` because "json-server" comes from node_modules/.bin.']);
+  await writeFile(join(dir, 'slipway.yaml'), yaml);
+  const config = await loadConfig({ file: join(dir, 'slipway.yaml') });
+  assert.deepEqual(config.services['web']?.run, ['npm', 'start']);
+  assert.deepEqual(config.services['web']?.env, { NODE_ENV: 'production' });
+});
+
+test('a start script bound to 0.0.0.0 gets the 127.0.0.1 form suggested', async () => {
+  const dir = await appDir('bound', {
+    'package.json': JSON.stringify({ scripts: { start: 'node server.js --host 0.0.0.0 --port $PORT' } }),
+    'server.js': "app.get('/health', ok);\n",
+  });
+  const { notes } = await detectApp(dir);
+  assert.deepEqual(notes, ['run listens on 0.0.0.0 (every network interface), so the app can be reached around the proxy (its TLS, limits and auth); slipway reaches instances on 127.0.0.1. Suggested: `node server.js --host 127.0.0.1 --port $PORT`.']);
 });
