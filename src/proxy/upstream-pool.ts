@@ -4,7 +4,15 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import type { IncomingHttpHeaders } from 'node:http';
-import { Pool } from 'undici';
+import { createRequire } from 'node:module';
+import type { Pool as UndiciPool } from 'undici';
+
+/**
+ * undici's Pool class alone: the package's index also loads fetch, WebSocket, EventSource, the
+ * cache and the mock agents, ~9 MB of the proxy's RSS it never uses (BENCHMARKS.md, Memory).
+ * undici publishes no `exports` map, so its files are public paths; the types are the index's.
+ */
+const Pool = createRequire(import.meta.url)('undici/lib/dispatcher/pool.js') as typeof UndiciPool;
 
 export interface UpstreamPoolOptions {
   /** Time allowed for the response head, and between two body chunks (ms). */
@@ -60,7 +68,7 @@ export type ResponseHeadHandler = (statusCode: number, headers: IncomingHttpHead
 export type ExchangeDone = (err: Error | null) => void;
 
 export class UpstreamPool {
-  readonly #pool: Pool;
+  readonly #pool: UndiciPool;
 
   constructor(host: string, port: number, options: UpstreamPoolOptions) {
     const hostPart = host.includes(':') ? `[${host}]` : host;
