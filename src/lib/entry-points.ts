@@ -28,12 +28,14 @@ export function entryPath(name: EntryPoint): string {
  *   size-optimized code, and no optimizing compiler (TurboFan's compile memory stays resident,
  *   ~8 MB; the baseline compiler still runs). Not --jitless/--lite-mode: they turn off
  *   WebAssembly, which Node's fetch (the webhook notifiers) needs.
- * - proxy: a young generation of 1 MB (the default grows it to 16 MB under health checks).
+ * - proxy: none. A young generation of 1, 2 or 4 MB saves 8–13 MB while idle, but costs
+ *   throughput per CPU (0.75–0.94× in bench/proxy-flags.ts) and leaves the proxy larger after
+ *   load (more is promoted to the old generation): the data plane keeps V8's defaults.
  */
 export const NODE_FLAGS: Readonly<Record<EntryPoint, readonly string[]>> = {
   cli: [],
   daemon: ['--max-semi-space-size=2', '--optimize-for-size', '--no-opt'],
-  proxy: ['--max-semi-space-size=1'],
+  proxy: [],
 };
 
 /** A V8 flag an operator may set through SLIPWAY_<DAEMON|PROXY>_NODE_FLAGS: a name and an optional number. */
