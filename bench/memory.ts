@@ -1,5 +1,7 @@
 // Daemon + proxy memory with 3 projects × 4 idle services deployed on one host (node dist/bench/memory.js).
 // Target: daemon + proxy RSS ≤ 120 MB together. Reference: two bare idle `node` processes.
+// --compare-flags: first the same measurement with the daemon and the proxy started without V8
+// flags, then with slipway's (src/lib/entry-points.ts), memory and CPU side by side.
 // Guard: prints a FAIL line and exits non-zero when the daemon or the proxy is more than
 // 5 MB above the baseline kept in bench/memory-baseline.json (`--record-baseline` rewrites it).
 import { spawn } from 'node:child_process';
@@ -8,8 +10,9 @@ import { join } from 'node:path';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { REPO_ROOT, withProject, type BenchProject } from './bench-project.js';
-import { rssMb } from './rss.js';
+import { cpuMs, rssMb } from './rss.js';
 import { round, summarize } from './stats.js';
+import { NODE_FLAGS } from '../src/lib/entry-points.js';
 
 const PROJECTS = 3;
 const PER_PROJECT = 4;
@@ -70,6 +73,13 @@ interface Measured {
   instances: number;
   reference: number;
   reference2: number;
+  /** Wall clock of the three `slipway deploy` commands, and the daemon's and proxy's CPU time during them. */
+  deployMs: number;
+  deployDaemonCpuMs: number;
+  deployProxyCpuMs: number;
+  /** CPU time per second of the idle daemon and proxy while they are sampled. */
+  idleDaemonCpuMsPerS: number;
+  idleProxyCpuMsPerS: number;
 }
 
 async function measure(p: BenchProject, m: Measured): Promise<void> {
@@ -85,13 +95,25 @@ async function measure(p: BenchProject, m: Measured): Promise<void> {
   let status = (await p.cliOn(first, ['status'])).json;
   m.emptyDaemon = await rssMb(status.daemon.pid);
   m.emptyProxy = await rssMb(status.proxy.pid);
+  const cpu = (): Promise<number[]> => Promise.all([cpuMs(status.daemon.pid), cpuMs(status.proxy.pid)]);
+  const cpuBefore = await cpu();
+  const started = performance.now();
   for (const file of files) {
     const deploy = await p.cliOn(file, ['deploy']);
     if (!deploy.json.ok || deploy.json.results.length !== PER_PROJECT) throw new Error(`deploy failed: ${deploy.stdout}`);
   }
+  m.deployMs = performance.now() - started;
+  const cpuAfter = await cpu();
+  m.deployDaemonCpuMs = (cpuAfter[0] ?? 0) - (cpuBefore[0] ?? 0);
+  m.deployProxyCpuMs = (cpuAfter[1] ?? 0) - (cpuBefore[1] ?? 0);
   status = (await p.cliOn(first, ['status'])).json;
   await sleep(2000); // idle
+  const idleFrom = [performance.now(), ...(await cpu())];
   [m.daemon, m.proxy] = await Promise.all([sampleMb(status.daemon.pid), sampleMb(status.proxy.pid)]);
+  const idleTo = [performance.now(), ...(await cpu())];
+  const seconds = ((idleTo[0] ?? 0) - (idleFrom[0] ?? 0)) / 1000;
+  m.idleDaemonCpuMsPerS = ((idleTo[1] ?? 0) - (idleFrom[1] ?? 0)) / seconds;
+  m.idleProxyCpuMsPerS = ((idleTo[2] ?? 0) - (idleFrom[2] ?? 0)) / seconds;
   const statuses = await Promise.all(files.map(async (file) => (await p.cliOn(file, ['status'])).json));
   const instancePids: number[] = statuses.flatMap((s) => s.services.flatMap((svc: { instances: Array<{ pid?: number }> }) => svc.instances.map((i) => i.pid ?? -1)));
   m.instances = (await Promise.all(instancePids.map((pid) => rssMb(pid)))).reduce((a, b) => a + b, 0);
@@ -124,9 +146,51 @@ async function checkBaseline(m: Measured): Promise<string[]> {
   return fails;
 }
 
+const FLAG_VARIABLES = ['SLIPWAY_DAEMON_NODE_FLAGS', 'SLIPWAY_PROXY_NODE_FLAGS'] as const;
+
+/** One whole measurement; `noFlags`: the daemon and the proxy start without V8 flags (src/lib/entry-points.ts). */
+async function measureOnce(noFlags: boolean): Promise<Measured> {
+  const m: Measured = {
+    emptyDaemon: 0, emptyProxy: 0, daemon: 0, proxy: 0, instances: 0, reference: 0, reference2: 0,
+    deployMs: 0, deployDaemonCpuMs: 0, deployProxyCpuMs: 0, idleDaemonCpuMsPerS: 0, idleProxyCpuMsPerS: 0,
+  };
+  for (const name of FLAG_VARIABLES) {
+    if (noFlags) process.env[name] = '';
+    else delete process.env[name];
+  }
+  try {
+    await withProject(apps, (p) => measure(p, m));
+  } finally {
+    for (const name of FLAG_VARIABLES) delete process.env[name];
+  }
+  return m;
+}
+
+/** --compare-flags: the same measurement without any V8 flag first, then with slipway's, side by side. */
+function printComparison(none: Measured, chosen: Measured): void {
+  const rows: Array<[string, (m: Measured) => number, string]> = [
+    ['daemon RSS idle', (m) => m.daemon, 'MB'],
+    ['proxy RSS idle', (m) => m.proxy, 'MB'],
+    ['daemon + proxy', (m) => m.daemon + m.proxy, 'MB'],
+    [`${PROJECTS} deploys, wall clock`, (m) => m.deployMs / 1000, 's'],
+    ['daemon CPU during them', (m) => m.deployDaemonCpuMs, 'ms'],
+    ['proxy CPU during them', (m) => m.deployProxyCpuMs, 'ms'],
+    ['daemon CPU idle, per s', (m) => m.idleDaemonCpuMsPerS, 'ms'],
+    ['proxy CPU idle, per s', (m) => m.idleProxyCpuMsPerS, 'ms'],
+  ];
+  console.log(`\nV8 flags, same run: no flags, then slipway's (daemon: ${NODE_FLAGS.daemon.join(' ')}; proxy: ${NODE_FLAGS.proxy.join(' ')})`);
+  console.log(`  ${'figure'.padEnd(26)}${'no flags'.padStart(12)}${'with flags'.padStart(12)}   ratio`);
+  for (const [name, get, unit] of rows) {
+    const a = get(none);
+    const b = get(chosen);
+    console.log(`  ${name.padEnd(26)}${`${a.toFixed(1)} ${unit}`.padStart(12)}${`${b.toFixed(1)} ${unit}`.padStart(12)}   ${(b / a).toFixed(2)}`);
+  }
+}
+
 async function main(): Promise<void> {
-  const m: Measured = { emptyDaemon: 0, emptyProxy: 0, daemon: 0, proxy: 0, instances: 0, reference: 0, reference2: 0 };
-  await withProject(apps, (p) => measure(p, m));
+  const none = process.argv.includes('--compare-flags') ? await measureOnce(true) : undefined;
+  const m = await measureOnce(false);
+  if (none) printComparison(none, m);
   const reference = m.reference;
   const bare = m.reference + m.reference2;
   const sum = m.daemon + m.proxy;
@@ -138,10 +202,13 @@ async function main(): Promise<void> {
   console.log(`  reference         ${mb(reference)}   bare \`node -e "setInterval(()=>{},1e9)"\``);
   console.log(`  two bare processes ${mb(bare)}   (${m.reference.toFixed(1)} + ${m.reference2.toFixed(1)} MB, same command, side by side)`);
   console.log(`  (not counted: the ${SERVICES} app instances together ${m.instances.toFixed(1)} MB)`);
+  console.log(`  with slipway's V8 flags (src/lib/entry-points.ts; --compare-flags measures without them first): ${PROJECTS} deploys took ${(m.deployMs / 1000).toFixed(1)} s, daemon CPU ${m.deployDaemonCpuMs} ms, proxy CPU ${m.deployProxyCpuMs} ms;`);
+  console.log(`  idle CPU per second: daemon ${m.idleDaemonCpuMsPerS.toFixed(1)} ms, proxy ${m.idleProxyCpuMsPerS.toFixed(1)} ms`);
   const file = join(REPO_ROOT, 'bench', 'results', 'memory.json');
   await mkdir(join(REPO_ROOT, 'bench', 'results'), { recursive: true });
-  const results = Object.fromEntries(Object.entries({ ...m, sum }).map(([k, v]) => [`${k}Mb`, round(v, 1)]));
-  await writeFile(file, `${JSON.stringify({ date: new Date().toISOString(), services: SERVICES, targetMb: TARGET_MB, node: process.version, results }, null, 1)}\n`);
+  const results = Object.fromEntries(Object.entries({ ...m, sum }).map(([k, v]) => [/Ms|MsPerS$/.test(k) ? k : `${k}Mb`, round(v, 1)]));
+  const withoutFlags = none ? { withoutFlags: Object.fromEntries(Object.entries(none).map(([k, v]) => [k, round(v, 1)])) } : {};
+  await writeFile(file, `${JSON.stringify({ date: new Date().toISOString(), services: SERVICES, targetMb: TARGET_MB, node: process.version, flags: NODE_FLAGS, results, ...withoutFlags }, null, 1)}\n`);
   console.log(`results written to ${file}`);
   const fails = await checkBaseline(m);
   for (const line of fails) console.log(line);

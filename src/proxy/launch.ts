@@ -16,6 +16,8 @@ export interface SpawnProxyOptions {
   readonly deadlineMs?: number;
   /** Extra arguments for the proxy (e.g. --upstream-timeout-ms). */
   readonly args?: readonly string[];
+  /** V8 flags of the proxy process (default: NODE_FLAGS.proxy, src/lib/entry-points.ts); bench/proxy-flags.ts compares them. */
+  readonly nodeFlags?: readonly string[];
 }
 
 /**
@@ -35,7 +37,7 @@ export async function spawnProxy(options: SpawnProxyOptions): Promise<{ pid: num
   let exit: string | undefined;
   const child = (() => {
     try {
-      return spawn(process.execPath, entryArgv('proxy', ['--state-dir', options.stateDir, ...(options.args ?? [])]), {
+      return spawn(process.execPath, entryArgv('proxy', ['--state-dir', options.stateDir, ...(options.args ?? [])], options.nodeFlags), {
         detached: true,
         stdio: ['ignore', log, log],
       });

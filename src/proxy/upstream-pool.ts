@@ -4,7 +4,24 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import type { IncomingHttpHeaders } from 'node:http';
-import { Pool } from 'undici';
+import { createRequire } from 'node:module';
+import type { Dispatcher, Pool as UndiciPool } from 'undici';
+
+/**
+ * undici's Pool class and its `stream` API alone: the package's index also loads fetch,
+ * WebSocket, EventSource, the cache and the mock agents, ~5 MB of the proxy's RSS that it never
+ * uses (BENCHMARKS.md, Memory). undici publishes no `exports` map, so its files are public
+ * paths; the types are the index's. The index is also what puts `stream` on every dispatcher's
+ * prototype: here it is called on the pool instead, and no prototype is touched.
+ */
+const require = createRequire(import.meta.url);
+const Pool = require('undici/lib/dispatcher/pool.js') as typeof UndiciPool;
+const streamOn = require('undici/lib/api/api-stream.js') as (
+  this: UndiciPool,
+  options: Dispatcher.RequestOptions<null>,
+  factory: Dispatcher.StreamFactory<null>,
+  callback: (err: Error | null, data: Dispatcher.StreamData<null>) => void,
+) => void;
 
 export interface UpstreamPoolOptions {
   /** Time allowed for the response head, and between two body chunks (ms). */
@@ -60,7 +77,7 @@ export type ResponseHeadHandler = (statusCode: number, headers: IncomingHttpHead
 export type ExchangeDone = (err: Error | null) => void;
 
 export class UpstreamPool {
-  readonly #pool: Pool;
+  readonly #pool: UndiciPool;
 
   constructor(host: string, port: number, options: UpstreamPoolOptions) {
     const hostPart = host.includes(':') ? `[${host}]` : host;
@@ -72,7 +89,8 @@ export class UpstreamPool {
   }
 
   stream(request: UpstreamRequest, onHead: ResponseHeadHandler, done: ExchangeDone): void {
-    this.#pool.stream(
+    streamOn.call(
+      this.#pool,
       {
         method: request.method,
         path: request.path,

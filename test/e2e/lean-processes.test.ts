@@ -10,6 +10,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../src/lib/free-port.js';
+import { NODE_FLAGS } from '../../src/lib/entry-points.js';
 import { CLI, REPO_ROOT, destroyProject, makeProject, serviceYaml, setVersion, type Project } from '../helpers/e2e-project.js';
 
 const RECORDER = fileURLToPath(new URL('../helpers/record-loads.mjs', import.meta.url));
@@ -44,6 +45,20 @@ export function packageOf(location: string): string | undefined {
   const parts = location.split('/node_modules/').at(-1)?.split('/') ?? [];
   if (!location.includes('/node_modules/')) return undefined;
   return parts[0]?.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
+}
+
+/** Modules of the undici package the proxy must not load: the index (fetch, WebSocket, cache, mock agents come with it) and the web APIs. */
+const UNDICI_NOT_IN_PROXY = /\/node_modules\/undici\/(index\.js|lib\/web\/|lib\/mock\/|lib\/cache\/)/;
+
+/** Every module path or URL the recorder saw for one pid. */
+async function modulesOf(log: string, pid: number): Promise<string[]> {
+  const lines = (await readFile(log, 'utf8').catch(() => '')).split('\n');
+  return lines.filter((line) => line.startsWith(`${pid} `)).map((line) => line.slice(line.indexOf(' ') + 1));
+}
+
+/** The argv a running process was started with, from /proc. */
+async function cmdline(pid: number): Promise<string[]> {
+  return (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').filter((a) => a !== '');
 }
 
 /** pid → packages, from the recorder's log. */
@@ -138,6 +153,16 @@ test('the CLI, the daemon and the proxy load only the packages on their allow-li
     // The recorder does see packages: the proxy's upstream pool is undici, the daemon's store SQLite.
     assert.ok(started.get(proxyPid)?.has('undici'), 'the recorder saw undici in the proxy');
     assert.ok(started.get(daemonPid)?.has('better-sqlite3'), 'the recorder saw better-sqlite3 in the daemon');
+    // Within undici, the proxy loads the pool and its stream API, not the package's index and what it brings.
+    const proxyModules = await modulesOf(log('daemon'), proxyPid);
+    assert.ok(proxyModules.some((m) => m.includes('/node_modules/undici/lib/dispatcher/pool.js')), 'the recorder saw undici\'s pool in the proxy');
+    const heavy = proxyModules.filter((m) => UNDICI_NOT_IN_PROXY.test(m));
+    assert.deepEqual(heavy, [], 'the proxy loads undici\'s pool alone (src/proxy/upstream-pool.ts), not its index');
+    // Both processes run with their memory flags (src/lib/entry-points.ts; BENCHMARKS.md, Memory, measures them).
+    for (const [name, pid] of [['daemon', daemonPid], ['proxy', proxyPid]] as const) {
+      const argv = await cmdline(pid);
+      for (const flag of NODE_FLAGS[name]) assert.ok(argv.includes(flag), `the ${name} runs with ${flag} (argv: ${argv.join(' ')})`);
+    }
   } finally {
     await recorded(p, join(p.dir, 'stop.log'), ['stop']).catch(() => undefined);
     await destroyProject(p);

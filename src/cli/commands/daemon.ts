@@ -3,22 +3,17 @@ import { mkdirSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SlipwayError } from '../../errors.js';
-import { entryArgv } from '../../lib/entry-points.js';
+import { entryArgv, nodeFlagsOf } from '../../lib/entry-points.js';
 import type { CommandSpec } from '../command-spec.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 
 const READY_TIMEOUT_MS = 20_000;
 
-/**
- * The control plane does little work per second: V8 is told to favour a small heap (young
- * generation of 2 MB, size-optimized code) over peak speed. See BENCHMARKS.md, Memory.
- */
-const DAEMON_V8_FLAGS = ['--max-semi-space-size=2', '--optimize-for-size'];
-
 /** node flags, the daemon entry point and its options (also the ExecStart of `slipway service install`). */
 export function daemonArgs(ctx: CliContext): string[] {
-  return [...DAEMON_V8_FLAGS, ...entryArgv('daemon', ['--state-dir', ctx.stateDir, '--config', ctx.configFile, ...(ctx.env ? ['--env', ctx.env] : [])])];
+  nodeFlagsOf('proxy'); // a bad SLIPWAY_PROXY_NODE_FLAGS is refused here, before the daemon starts
+  return [...entryArgv('daemon', ['--state-dir', ctx.stateDir, '--config', ctx.configFile, ...(ctx.env ? ['--env', ctx.env] : [])])];
 }
 
 async function foreground(ctx: CliContext): Promise<number> {
