@@ -204,6 +204,9 @@ export const ProgressEventSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('event'), event: SlipwayEventSchema }),
 ]);
 
+/** Who ran a deploy or rollback, as the CLI reports it (user, host, the CI run when there is one). */
+export const ActorSchema = z.strictObject({ user: z.string().max(256), host: z.string().max(256), ci: z.string().max(512).optional() });
+
 export const DeploymentViewSchema = z.strictObject({
   id: z.string(),
   service: z.string(),
@@ -215,6 +218,7 @@ export const DeploymentViewSchema = z.strictObject({
   endedAt: z.string().optional(),
   reason: z.string().optional(),
   errorCode: z.string().optional(),
+  actor: ActorSchema.optional(),
 });
 
 export const CanaryViewSchema = z.strictObject({
@@ -296,13 +300,14 @@ export const methods = {
       strategy: z.enum(['blue-green', 'canary']).optional(),
       /** false (`--no-stack-rollback`): when a service of a multi-service deploy fails, the ones already switched stay on their new releases. */
       stackRollback: z.boolean().optional(),
+      actor: ActorSchema.optional(),
     }),
     response: ProgressEventSchema,
     stream: true,
   },
   rollback: {
     /** withData: also restore the pre-deploy snapshot (backups.beforeDeploy) of the release rolled back from. */
-    request: ConfigRefSchema.extend({ service: z.string().optional(), withData: z.boolean().optional() }),
+    request: ConfigRefSchema.extend({ service: z.string().optional(), withData: z.boolean().optional(), actor: ActorSchema.optional() }),
     response: ProgressEventSchema,
     stream: true,
   },

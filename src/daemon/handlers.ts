@@ -1,3 +1,4 @@
+import { withActor } from '../engine/actor.js';
 import { SlipwayError } from '../errors.js';
 import type { Engine } from '../engine/engine.js';
 import type { ProxyStatus } from '../proxy/protocol.js';
@@ -73,13 +74,16 @@ export function createHandlers(daemon: Daemon, projects: Projects, proxy: ProxyS
     deploy: async (req, emit, signal) => {
       const engine = await projects.forDeploy(req);
       // The deploying client going away (Ctrl-C) cancels the deployment, which then reverts.
-      const { results, error, config } = await engine.deploy(req, req.service, emit, req.strategy, signal, req.stackRollback === undefined ? {} : { stackRollback: req.stackRollback }).finally(() => projects.settle(engine));
+      const { results, error, config } = await withActor(req.actor, () =>
+        engine.deploy(req, req.service, emit, req.strategy, signal, req.stackRollback === undefined ? {} : { stackRollback: req.stackRollback }),
+      ).finally(() => projects.settle(engine));
       // The config this deploy loaded (once per request); pruning old versions can wait for the next deploy.
       if (!error && config) await daemon.secretsDeployed(config).catch(() => undefined);
       emit(error ? { type: 'error', error: error.toJSON(), results } : { type: 'result', results });
     },
     rollback: async (req, emit) => {
-      const { results, error } = await (await finder.must(req)).rollback(req.service, emit);
+      const engine = await finder.must(req);
+      const { results, error } = await withActor(req.actor, () => engine.rollback(req.service, emit));
       // --with-data: the pre-deploy snapshot of the release rolled back from goes back in place.
       const dataError = req.withData && !error ? await daemon.backups.restoreAfterRollback(req, results, emit) : undefined;
       const failed = error ?? dataError;

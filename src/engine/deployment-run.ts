@@ -4,6 +4,7 @@ import { SlipwayError, toSlipwayError } from '../errors.js';
 import type { EngineDeps } from './deps.js';
 import { assertDeploymentTransition, isTerminal, type DeploymentKind, type DeploymentState, type DeployStep } from './deployment-state.js';
 import type { DeploymentRecord } from './records.js';
+import { currentActor } from './actor.js';
 
 export type Reporter = (event: ProgressEvent) => void;
 
@@ -48,6 +49,7 @@ export class DeploymentRun {
       reason: undefined,
       errorCode: undefined,
       report: undefined,
+      ...(currentActor() ? { actor: currentActor() } : {}),
     };
   }
 

@@ -1,6 +1,7 @@
 import type { InstanceHandle } from '../drivers/driver.js';
 import type { CanaryJudgeSpec } from '../config/model.js';
 import type { InstanceState } from './instance-state.js';
+import type { Actor } from './actor.js';
 import type { DeploymentKind, DeploymentState } from './deployment-state.js';
 
 /** What a release needs to start again later (rollback), frozen at build time. */
@@ -108,6 +109,8 @@ export interface DeploymentRecord {
   readonly report: unknown;
   /** Progress of a canary deployment, journaled so a restarted daemon carries on. */
   readonly canary?: CanaryProgress | undefined;
+  /** Who started it (the CLI's user, host and CI run); absent: recovery, or a record from before it was kept. */
+  readonly actor?: Actor | undefined;
 }
 
 export interface CanaryPlanStep {

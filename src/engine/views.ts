@@ -64,6 +64,7 @@ export function deploymentView(d: DeploymentRecord): DeploymentView {
     ...(d.endedAt ? { endedAt: d.endedAt } : {}),
     ...(d.reason ? { reason: d.reason } : {}),
     ...(d.errorCode ? { errorCode: d.errorCode } : {}),
+    ...(d.actor ? { actor: { user: d.actor.user, host: d.actor.host, ...(d.actor.ci ? { ci: d.actor.ci } : {}) } } : {}),
   };
 }
 

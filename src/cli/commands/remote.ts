@@ -9,6 +9,7 @@ import { renderProgress, renderResult } from '../render/deploy.js';
 import { renderEvent } from '../render/events.js';
 import { renderHistory, renderStatus } from '../render/status.js';
 import { validateLocally } from './local.js';
+import { actorOf } from '../actor.js';
 
 const STOP_TIMEOUT_MS = 120_000;
 
@@ -27,6 +28,7 @@ async function streamed(
     ...(strategy && method === 'deploy' ? { strategy } : {}),
     ...(withData && method === 'rollback' ? { withData } : {}),
     ...(noStackRollback && method === 'deploy' ? { stackRollback: false } : {}),
+    ...(method === 'follow' ? {} : { actor: actorOf(process.env) }),
   };
   const onEvent = (event: ProgressEvent): void => {
     if (ctx.json) return;

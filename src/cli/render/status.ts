@@ -31,7 +31,7 @@ export function renderHistory(list: readonly DeploymentView[]): string {
   return list
     .map(
       (d) =>
-        `${d.startedAt}  ${d.id}  ${d.service.padEnd(10)} ${d.kind.padEnd(8)} ${(d.fromRelease ?? '-').padEnd(5)} → ${(d.release ?? '-').padEnd(5)} ${d.state}${d.reason ? `: ${d.reason}` : ''}`,
+        `${d.startedAt}  ${d.id}  ${d.service.padEnd(10)} ${d.kind.padEnd(8)} ${(d.fromRelease ?? '-').padEnd(5)} → ${(d.release ?? '-').padEnd(5)} ${d.state}${d.reason ? `: ${d.reason}` : ''}${d.actor ? `  by ${d.actor.user}@${d.actor.host}${d.actor.ci ? ` (${d.actor.ci})` : ''}` : ''}`,
     )
     .join('\n');
 }
