@@ -20,6 +20,10 @@ export interface InstanceSpec {
   readonly env: Readonly<Record<string, string>>;
   /** The port the app is told to listen on ($PORT). */
   readonly port: number;
+  /** The project on the host (a container's label); absent: the host's only project. */
+  readonly project?: string | undefined;
+  /** Host directories a container instance sees (volumes, secret files); other drivers ignore them. */
+  readonly mounts?: readonly { readonly source: string; readonly target: string; readonly readOnly: boolean }[] | undefined;
 }
 
 /** Where the proxy and the health checks reach an instance. */

@@ -7,6 +7,10 @@ import type { DeploymentKind, DeploymentState } from './deployment-state.js';
 export interface ReleaseSpec {
   /** The driver that runs its instances (undefined: the daemon's default, the process driver). */
   readonly driver?: string | undefined;
+  /** The image a container release runs (its own tag when slipway built it). */
+  readonly image?: string | undefined;
+  /** slipway built `image` for this release: retention removes it with the release. */
+  readonly imageBuilt?: boolean | undefined;
   readonly run: readonly string[];
   readonly env: Readonly<Record<string, string>>;
   readonly instances: number;
