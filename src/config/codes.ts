@@ -260,6 +260,16 @@ export const configCodes = {
     hint: 'Build inside the Dockerfile (RUN) instead of `build:`; run migrations from the app\'s start command or a separate service until container release hooks exist.',
     kind: 'user',
   },
+  SLW_CONFIG_CONTAINER_ONLY: {
+    title: 'A limit or isolation setting (`resources`, `user`, `readOnly`, `tmpfs`, `capabilities`) is set where it is not enforced.',
+    hint: 'These are enforced by the container driver: give the service an `image:` or `dockerfile:`, or remove them (slipway never accepts a limit it does not enforce). `tmpfs` also needs `readOnly: true`.',
+    kind: 'user',
+  },
+  SLW_CONFIG_RESOURCES: {
+    title: 'A resource limit is not a value slipway accepts.',
+    hint: 'memory: "256m", "1g" or bytes (at least 4 MiB); cpus: a number from 0.01 (0.5 = half a CPU); pids: a whole number from 1.',
+    kind: 'user',
+  },
   SLW_CONFIG_VOLUME_PATH: {
     title: 'A volume\'s path is not a place inside the release.',
     hint: 'For a process service write a relative path inside the app, such as ./data or ./uploads (no "..", not absolute, not the release itself); for a container service, an absolute path inside the container such as /data.',

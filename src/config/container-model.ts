@@ -10,3 +10,15 @@ export type ContainerSource =
       readonly target?: string | undefined;
       readonly buildArgs: Readonly<Record<string, string>>;
     };
+
+/** Limits and isolation of a container (the container driver enforces them). */
+export interface ContainerIsolation {
+  readonly memoryBytes?: number | undefined;
+  readonly cpus?: number | undefined;
+  readonly pids?: number | undefined;
+  readonly user?: string | undefined;
+  readonly readOnly: boolean;
+  readonly tmpfs: readonly string[];
+  /** Capabilities given back after dropping all. */
+  readonly capAdd: readonly string[];
+}

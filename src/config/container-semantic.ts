@@ -27,6 +27,11 @@ export async function containerIssues(name: string, service: Record<string, unkn
     }
   }
   if (!isContainerService(service)) {
+    for (const key of ['resources', 'user', 'readOnly', 'tmpfs', 'capabilities']) {
+      if (service[key] !== undefined) {
+        out.push(rawIssue('SLW_CONFIG_CONTAINER_ONLY', at(key), `${name} runs as a process, and \`${key}:\` is enforced for container services only (image or dockerfile)`));
+      }
+    }
     if (service['run'] === undefined) {
       out.push(rawIssue('SLW_CONFIG_MISSING_KEY', at('run'), `services.${name} is missing the required key "run"`, { anchor: ['services', name] }));
     }
@@ -36,6 +41,9 @@ export async function containerIssues(name: string, service: Record<string, unkn
     if (service[key] !== undefined) {
       out.push(rawIssue('SLW_CONFIG_CONTAINER_FIELD', at(key), `${name} runs as a container, and \`${key}:\` runs a command on the host, which a container service does not support yet`));
     }
+  }
+  if (service['tmpfs'] !== undefined && service['readOnly'] !== true) {
+    out.push(rawIssue('SLW_CONFIG_CONTAINER_ONLY', at('tmpfs'), `${name} sets tmpfs without readOnly: true; tmpfs paths are the writable places of a read-only container`));
   }
   if (typeof dockerfile === 'string' && dockerfile !== '') out.push(...(await dockerfileIssues(name, service, dockerfile, dir)));
   return out;

@@ -7,7 +7,7 @@ import type { AlertsSpec } from './alerts-model.js';
 import type { BackupsSpec } from './backups-model.js';
 import type { BasicAuthSpec, LimitsSpec, RateLimitSpec } from './proxy-policy-model.js';
 import type { GeneratorSpec } from '../secrets/generate.js';
-import type { ContainerSource } from './container-model.js';
+import type { ContainerIsolation, ContainerSource } from './container-model.js';
 
 export interface Config {
   /** Absolute path of the config file. */
@@ -131,6 +131,8 @@ export interface ServiceSpec {
   readonly run: readonly string[];
   /** Image or Dockerfile: the service runs on the container driver. Absent: a process service. */
   readonly container?: ContainerSource | undefined;
+  /** Limits and isolation of a container service (absent on a process service). */
+  readonly isolation?: ContainerIsolation | undefined;
   readonly routes: readonly RouteSpec[];
   readonly health: HealthSpec;
   readonly instances: number;

@@ -15,7 +15,7 @@ import { headersSpec } from './headers-normalize.js';
 import { normalizeCanaryJudge } from './canary-judge-normalize.js';
 import { projectNameOfDir } from './project-name.js';
 import { posix } from 'node:path';
-import { containerSource } from './container-normalize.js';
+import { containerIsolation, containerSource } from './container-normalize.js';
 
 export interface NormalizeContext {
   readonly file: string;
@@ -142,7 +142,8 @@ function healthKind(s: ParsedService): { kind: 'http' | 'tcp' | 'command' | 'pro
   return { kind: 'http' };
 }
 
-function containerOf(s: ParsedService, dir: string): Pick<ServiceSpec, 'container'> {
+function containerOf(s: ParsedService, dir: string): Pick<ServiceSpec, 'container' | 'isolation'> {
   const container = containerSource(s, dir);
-  return container ? { container } : {};
+  const isolation = containerIsolation(s);
+  return container ? { container, ...(isolation ? { isolation } : {}) } : {};
 }

@@ -13,6 +13,7 @@ export function releaseSpecOf(spec: ServiceSpec): ReleaseSpec {
   return {
     ...(spec.container ? { driver: CONTAINER_DRIVER } : {}),
     ...(spec.container?.kind === 'image' ? { image: spec.container.image } : {}),
+    ...(spec.isolation ? { isolation: { ...spec.isolation, tmpfs: [...spec.isolation.tmpfs], capAdd: [...spec.isolation.capAdd] } } : {}),
     run: [...spec.run],
     env: { ...spec.env },
     instances: spec.instances,

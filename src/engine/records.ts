@@ -1,5 +1,6 @@
 import type { InstanceHandle } from '../drivers/driver.js';
 import type { CanaryJudgeSpec } from '../config/model.js';
+import type { ContainerIsolation } from '../config/container-model.js';
 import type { InstanceState } from './instance-state.js';
 import type { DeploymentKind, DeploymentState } from './deployment-state.js';
 
@@ -11,6 +12,8 @@ export interface ReleaseSpec {
   readonly image?: string | undefined;
   /** slipway built `image` for this release: retention removes it with the release. */
   readonly imageBuilt?: boolean | undefined;
+  /** Limits and isolation its containers start with (container releases). */
+  readonly isolation?: ContainerIsolation | undefined;
   readonly run: readonly string[];
   readonly env: Readonly<Record<string, string>>;
   readonly instances: number;

@@ -43,6 +43,7 @@ export async function spawnInstance(
     ...(release.spec.image === undefined ? {} : { image: release.spec.image }),
     ...(deps.project ? { project: deps.project } : {}),
     ...(release.spec.driver === CONTAINER_DRIVER ? { mounts: volumeMounts(deps, release.spec.volumes) } : {}),
+    ...(release.spec.isolation ? { isolation: release.spec.isolation } : {}),
   });
   return setInstanceState(
     deps,

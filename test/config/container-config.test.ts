@@ -114,3 +114,23 @@ test('image references: well-formed ones pass, upper case names, spaces and empt
   for (const ref of ['busybox', 'nginx:1.27', 'localhost/slipway-busybox:test', 'my_app__x/a-b.c:TAG_1']) assert.ok(IMAGE_REF_PATTERN.test(ref), ref);
   for (const ref of ['', 'Nginx', 'a b', 'app:', ':tag', 'a//b', 'app:-x']) assert.ok(!IMAGE_REF_PATTERN.test(ref), ref);
 });
+
+test('limits and isolation: normalized for a container service; refused on a process service, tmpfs without readOnly and bad sizes are coded', async () => {
+  const good = await check(
+    `version: 1\nservices:\n  web:\n    image: app:1\n    resources: { memory: 256m, cpus: 0.5, pids: 100 }\n    user: "1000:1000"\n    readOnly: true\n    tmpfs: [/tmp]\n    capabilities: { add: [NET_BIND_SERVICE] }\n  bare:\n    image: app:1\n`,
+  );
+  assert.deepEqual(good.issues, []);
+  assert.deepEqual(good.config?.services['web']?.isolation, { memoryBytes: 256 * 1024 * 1024, cpus: 0.5, pids: 100, user: '1000:1000', readOnly: true, tmpfs: ['/tmp'], capAdd: ['NET_BIND_SERVICE'] });
+  assert.deepEqual(good.config?.services['bare']?.isolation, { readOnly: false, tmpfs: [], capAdd: [] }, 'every capability dropped by default');
+  const bad = await check(
+    `version: 1\nservices:\n  proc:\n    run: node a.js\n    resources: { memory: 1g }\n    readOnly: true\n  web:\n    image: app:1\n    tmpfs: [/tmp]\n    resources: { memory: 12x, cpus: 0 }\n`,
+  );
+  assert.equal(bad.config, undefined);
+  assert.deepEqual(where(bad.issues).sort(), [
+    'SLW_CONFIG_CONTAINER_ONLY services.proc.readOnly 6:15',
+    'SLW_CONFIG_CONTAINER_ONLY services.proc.resources 5:16',
+    'SLW_CONFIG_CONTAINER_ONLY services.web.tmpfs 9:12',
+    'SLW_CONFIG_RESOURCES services.web.resources.cpus 10:37',
+    'SLW_CONFIG_RESOURCES services.web.resources.memory 10:26',
+  ]);
+});

@@ -99,6 +99,7 @@ export class ContainerDriver implements Driver {
         hostIp: PUBLISH_HOST,
         network: this.#network,
         mounts: spec.mounts,
+        isolation: spec.isolation,
       });
     } catch (err) {
       throw this.#createFailed(spec, image, err);

@@ -1,5 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import Docker from 'dockerode';
+import type { ContainerIsolation } from '../../config/container-model.js';
 import { SlipwayError } from '../../errors.js';
 
 /**
@@ -32,6 +33,7 @@ export interface CreateRequest {
   readonly network: string | undefined;
   /** Host directories bound into the container. */
   readonly mounts?: readonly BindMount[] | undefined;
+  readonly isolation?: ContainerIsolation | undefined;
 }
 
 export interface BindMount {
@@ -93,6 +95,21 @@ export class EngineRequestError extends Error {
   }
 }
 
+/** HostConfig of limits and isolation: every capability dropped but those given back, no new privileges. */
+function isolationOf(i: ContainerIsolation | undefined): Record<string, unknown> {
+  if (!i) return {};
+  return {
+    CapDrop: ['ALL'],
+    ...(i.capAdd.length > 0 ? { CapAdd: [...i.capAdd] } : {}),
+    SecurityOpt: ['no-new-privileges'],
+    ...(i.memoryBytes === undefined ? {} : { Memory: i.memoryBytes, MemorySwap: i.memoryBytes }),
+    ...(i.cpus === undefined ? {} : { NanoCpus: Math.round(i.cpus * 1e9) }),
+    ...(i.pids === undefined ? {} : { PidsLimit: i.pids }),
+    ...(i.readOnly ? { ReadonlyRootfs: true } : {}),
+    ...(i.tmpfs.length > 0 ? { Tmpfs: Object.fromEntries(i.tmpfs.map((path) => [path, 'rw,nosuid,nodev'])) } : {}),
+  };
+}
+
 /** The engine ran the build and a step failed. */
 export class BuildFailure extends Error {
   constructor(readonly engineMessage: string) {
@@ -151,7 +168,9 @@ export class DockerApi {
           RestartPolicy: { Name: 'no' },
           ...(req.network ? { NetworkMode: req.network } : {}),
           ...(req.mounts && req.mounts.length > 0 ? { Binds: req.mounts.map((m) => `${m.source}:${m.target}:${m.readOnly ? 'ro' : 'rw'}`) } : {}),
+          ...isolationOf(req.isolation),
         },
+        ...(req.isolation?.user ? { User: req.isolation.user } : {}),
         abortSignal,
       }),
     );
