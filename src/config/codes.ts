@@ -230,9 +230,49 @@ export const configCodes = {
     hint: 'Give one of `path` (HTTP), `tcp: true` or `command`; a web service is checked over HTTP (`path`), tcp and command are for workers.',
     kind: 'user',
   },
+  SLW_CONFIG_IMAGE_NAME: {
+    title: 'An `image:` is not an image reference Docker or Podman accept.',
+    hint: 'Write NAME[:TAG] with a lower-case name, e.g. nginx:1.27, ghcr.io/acme/web:v2 or localhost/app:dev (a digest @sha256:… may follow).',
+    kind: 'user',
+  },
+  SLW_CONFIG_IMAGE_CONFLICT: {
+    title: 'A service names both `image:` and `dockerfile:`.',
+    hint: 'Keep `image:` to run an image as it is, or `dockerfile:` to have slipway build one per release; not both.',
+    kind: 'user',
+  },
+  SLW_CONFIG_DOCKERFILE_FIELD: {
+    title: '`context`, `target` or `buildArgs` is set on a service without `dockerfile:`.',
+    hint: 'Add `dockerfile: PATH` to build an image, or remove the build fields.',
+    kind: 'user',
+  },
+  SLW_CONFIG_DOCKERFILE_MISSING: {
+    title: 'The Dockerfile or the build context of a service does not exist.',
+    hint: 'Paths are relative to slipway.yaml; fix `dockerfile:` (a file) or `context:` (a directory).',
+    kind: 'user',
+  },
+  SLW_CONFIG_DOCKERFILE_CONTEXT: {
+    title: 'The Dockerfile lies outside its build context, so the engine cannot read it.',
+    hint: 'Put the Dockerfile inside the `context:` directory, or widen `context:` to a directory that holds it.',
+    kind: 'user',
+  },
+  SLW_CONFIG_CONTAINER_FIELD: {
+    title: 'A container service sets a field that runs a command on the host (`build:` or `release:`).',
+    hint: 'Build inside the Dockerfile (RUN) instead of `build:`; run migrations from the app\'s start command or a separate service until container release hooks exist.',
+    kind: 'user',
+  },
+  SLW_CONFIG_CONTAINER_ONLY: {
+    title: 'A limit or isolation setting (`resources`, `user`, `readOnly`, `tmpfs`, `capabilities`) is set where it is not enforced.',
+    hint: 'These are enforced by the container driver: give the service an `image:` or `dockerfile:`, or remove them (slipway never accepts a limit it does not enforce). `tmpfs` also needs `readOnly: true`.',
+    kind: 'user',
+  },
+  SLW_CONFIG_RESOURCES: {
+    title: 'A resource limit is not a value slipway accepts.',
+    hint: 'memory: "256m", "1g" or bytes (at least 4 MiB); cpus: a number from 0.01 (0.5 = half a CPU); pids: a whole number from 1.',
+    kind: 'user',
+  },
   SLW_CONFIG_VOLUME_PATH: {
     title: 'A volume\'s path is not a place inside the release.',
-    hint: 'Write a relative path inside the app, such as ./data or ./uploads (no "..", not absolute, not the release itself).',
+    hint: 'For a process service write a relative path inside the app, such as ./data or ./uploads (no "..", not absolute, not the release itself); for a container service, an absolute path inside the container such as /data.',
     kind: 'user',
   },
   SLW_CONFIG_BAD_COMMAND: {

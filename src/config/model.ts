@@ -7,6 +7,7 @@ import type { AlertsSpec } from './alerts-model.js';
 import type { BackupsSpec } from './backups-model.js';
 import type { BasicAuthSpec, LimitsSpec, RateLimitSpec } from './proxy-policy-model.js';
 import type { GeneratorSpec } from '../secrets/generate.js';
+import type { ContainerIsolation, ContainerSource } from './container-model.js';
 
 export interface Config {
   /** Absolute path of the config file. */
@@ -126,8 +127,12 @@ export interface ServiceSpec {
   readonly source: string;
   /** Build command (argv), run in the release's own directory; undefined for none. */
   readonly build: readonly string[] | undefined;
-  /** Start command (argv); `sh -c` form only when the user wrote shell syntax. */
+  /** Start command (argv); `sh -c` form only when the user wrote shell syntax. Empty: the image's CMD (container services). */
   readonly run: readonly string[];
+  /** Image or Dockerfile: the service runs on the container driver. Absent: a process service. */
+  readonly container?: ContainerSource | undefined;
+  /** Limits and isolation of a container service (absent on a process service). */
+  readonly isolation?: ContainerIsolation | undefined;
   readonly routes: readonly RouteSpec[];
   readonly health: HealthSpec;
   readonly instances: number;

@@ -15,6 +15,7 @@ import { headersSpec } from './headers-normalize.js';
 import { normalizeCanaryJudge } from './canary-judge-normalize.js';
 import { projectNameOfDir } from './project-name.js';
 import { posix } from 'node:path';
+import { containerIsolation, containerSource } from './container-normalize.js';
 
 export interface NormalizeContext {
   readonly file: string;
@@ -55,7 +56,8 @@ function normalizeService(name: string, s: ParsedService, dir: string, env: Reco
     volumes: Object.fromEntries(Object.entries(s.volumes).map(([volume, v]) => [volume, { path: normalizeVolumePath(v.path ?? `./${volume}`) }])),
     source: resolve(dir, s.source),
     build: s.build === undefined ? undefined : argv(s.build),
-    run: argv(s.run),
+    run: s.run === undefined ? [] : argv(s.run),
+    ...containerOf(s, dir),
     routes: s.routes.map((r) => ({ host: r.host, path: r.path, ...(r.tls === 'off' ? {} : routeTlsFields(r, dir, headers.preset === 'strict')), ...routeZone(r.rateLimit, zones), ...basicAuthSpec(r.basicAuth, name) })),
     kind: s.kind,
     ...(s.release === undefined ? {} : { release: argv(s.release) }),
@@ -139,4 +141,10 @@ function healthKind(s: ParsedService): { kind: 'http' | 'tcp' | 'command' | 'pro
   if (s.health.tcp) return { kind: 'tcp' };
   if (s.kind === 'worker' && s.health.path === undefined) return { kind: 'process' };
   return { kind: 'http' };
+}
+
+function containerOf(s: ParsedService, dir: string): Pick<ServiceSpec, 'container' | 'isolation'> {
+  const container = containerSource(s, dir);
+  const isolation = containerIsolation(s);
+  return container ? { container, ...(isolation ? { isolation } : {}) } : {};
 }

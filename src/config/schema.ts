@@ -10,6 +10,7 @@ import { hsts, routeTls, tlsSchema } from './tls-schema.js';
 import { proxyPolicyFields, routePolicyFields } from './proxy-policy-schema.js';
 import { compressSchema, headersSchema } from './headers-schema.js';
 import { canaryJudgeFields } from './canary-judge-schema.js';
+import { containerFields, isolationFields } from './container-schema.js';
 
 export const proxySchema = z.strictObject({
   http: port.default(80).describe('HTTP listen port (default 80).'),
@@ -64,7 +65,9 @@ export const strategySchema = z.union([
 export const serviceSchema = z.strictObject({
   source: z.string().min(1).default('.').describe('Directory the release snapshot is taken from, relative to the config file.'),
   build: command.optional().describe('Build command, run in the release directory.'),
-  run: command.describe('Start command; the app must listen on $PORT.'),
+  run: command.optional().describe('Start command; the app must listen on $PORT. Optional with image/dockerfile (the image\'s CMD).'),
+  ...containerFields,
+  ...isolationFields,
   routes: z.array(routeSchema).default([]).describe('Host/path rules sending traffic here; none for a worker.'),
   health: healthSchema.prefault({}),
   instances: count(1, 1, 64, 'Instances to run'),

@@ -11,6 +11,7 @@ import { isPlainObject } from './merge.js';
 import { tlsIssues } from './tls-semantic.js';
 import { backupsIssues } from './backups-semantic.js';
 import { proxyPolicyIssues } from './proxy-policy-semantic.js';
+import { containerIssues, containerVolumeIssues, isContainerService } from './container-semantic.js';
 
 export async function semanticIssues(data: unknown, dir: string): Promise<RawIssue[]> {
   if (!isPlainObject(data) || !isPlainObject(data['services'])) return [];
@@ -21,7 +22,8 @@ export async function semanticIssues(data: unknown, dir: string): Promise<RawIss
   const issues: RawIssue[] = [];
   for (const [name, service] of services) {
     if (!isPlainObject(service)) continue;
-    issues.push(...volumeIssues(name, service), ...kindIssues(name, service));
+    issues.push(...(isContainerService(service) ? containerVolumeIssues(name, service) : volumeIssues(name, service)), ...kindIssues(name, service));
+    issues.push(...(await containerIssues(name, service, dir)));
     issues.push(...commandIssues(name, service), ...reservedEnvIssues(name, service), ...healthIssues(name, service), ...canaryIssues(name, service));
     issues.push(...(await sourceIssues(name, service, dir)));
   }

@@ -43,6 +43,7 @@ import { BackupScheduler } from './backup-scheduler.js';
 import { BackupMonitor } from './backup-monitor.js';
 import type { Config } from '../config/model.js';
 import type { CertManager } from '../certs/cert-manager.js';
+import { startContainers, type ContainerWiring } from './container-wiring.js';
 import { configureCerts, startCerts, withCertificates, type CertWiring } from './cert-wiring.js';
 
 export interface DaemonOptions {
@@ -58,6 +59,7 @@ export class Daemon {
   readonly options: DaemonOptions;
   #store: SqliteStore | undefined;
   #driver: LocalDriver | undefined;
+  #containers: ContainerWiring | undefined;
   #projects: Projects | undefined;
   #host: HostTable | undefined;
   #proxy: ProxySupervisor | undefined;
@@ -133,10 +135,12 @@ export class Daemon {
     const certWiring: CertWiring = { ...this.options, publish: async (reason) => this.#publishAll(reason), warn: (m) => this.warnings.push(m), log: (line) => log.child({ component: 'certs' }).info(line) };
     const certs = (this.#certs = await startCerts(certWiring));
     const hostStore = this.#store;
-    const drivers = new DriverRegistry([driver]);
+    const containers = (this.#containers = startContainers({ stateDir, environ: this.options.environ, source: secrets, redactor: secrets.redactor }));
+    const drivers = new DriverRegistry([driver, containers.driver]);
     const judge = new ThresholdJudge();
     const shared: Omit<EngineDeps, 'store' | 'dataPlane' | 'lock' | 'loadConfig'> = {
       drivers,
+      images: containers.images,
       events: this.events,
       judge,
       builder: {
@@ -337,6 +341,7 @@ export class Daemon {
     if (!keepApps) await this.#projects?.stopAll();
     await this.#projects?.close();
     await this.#driver?.close();
+    await this.#containers?.close();
     this.#store?.close();
     await rm(join(this.options.stateDir, 'daemon.pid'), { force: true });
     await rm(this.socketPath, { force: true });

@@ -36,6 +36,11 @@ export const driverCodes = {
     hint: 'Check that the engine runs (`systemctl status docker`, or `podman system service`) and that its socket path is right and writable by slipway; nothing was changed.',
     kind: 'user',
   },
+  SLW_DRIVER_BUILD_FAILED: {
+    title: 'The container engine could not build a service\'s Dockerfile; the release was not made and the old one keeps serving.',
+    hint: 'The error ends with the build\'s last lines (all of them are in the release\'s build.log): fix the Dockerfile, or put its base image on the engine (slipway never pulls from a registry by itself), then deploy again.',
+    kind: 'user',
+  },
   SLW_DRIVER_IMAGE_MISSING: {
     title: 'The image a container instance needs is not on the container engine.',
     hint: 'Build the image on this host (`docker build -t NAME .` / `podman build`) or pull it, then deploy again; slipway does not pull from a registry by itself.',

@@ -1,3 +1,5 @@
+import type { ContainerIsolation } from '../config/container-model.js';
+
 /**
  * The one interface through which the engine starts and stops app instances. Every method is
  * async, so it can be implemented over a local process table, the Docker Engine API or a
@@ -20,6 +22,12 @@ export interface InstanceSpec {
   readonly env: Readonly<Record<string, string>>;
   /** The port the app is told to listen on ($PORT). */
   readonly port: number;
+  /** The project on the host (a container's label); absent: the host's only project. */
+  readonly project?: string | undefined;
+  /** Host directories a container instance sees (volumes, secret files); other drivers ignore them. */
+  readonly mounts?: readonly { readonly source: string; readonly target: string; readonly readOnly: boolean }[] | undefined;
+  /** Limits and isolation of a container instance (the process driver is never given any: the config refuses them there). */
+  readonly isolation?: ContainerIsolation | undefined;
 }
 
 /** Where the proxy and the health checks reach an instance. */

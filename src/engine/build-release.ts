@@ -5,11 +5,15 @@ import type { EngineDeps } from './deps.js';
 import type { ReleaseRecord, ReleaseSpec } from './records.js';
 import { mountVolumes } from './volumes.js';
 import { withoutSecretRefs } from '../secrets/reference.js';
+import { CONTAINER_DRIVER, prepareReleaseImage } from './release-image.js';
 
 const BUILD_TIMEOUT_MS = 15 * 60_000;
 
 export function releaseSpecOf(spec: ServiceSpec): ReleaseSpec {
   return {
+    ...(spec.container ? { driver: CONTAINER_DRIVER } : {}),
+    ...(spec.container?.kind === 'image' ? { image: spec.container.image } : {}),
+    ...(spec.isolation ? { isolation: { ...spec.isolation, tmpfs: [...spec.isolation.tmpfs], capAdd: [...spec.isolation.capAdd] } } : {}),
     run: [...spec.run],
     env: { ...spec.env },
     instances: spec.instances,
@@ -35,7 +39,7 @@ export function releaseSpecOf(spec: ServiceSpec): ReleaseSpec {
 }
 
 export function configHash(spec: ServiceSpec): string {
-  return createHash('sha256').update(JSON.stringify({ ...releaseSpecOf(spec), build: spec.build })).digest('hex').slice(0, 12);
+  return createHash('sha256').update(JSON.stringify({ ...releaseSpecOf(spec), build: spec.build, ...(spec.container ? { container: spec.container } : {}) })).digest('hex').slice(0, 12);
 }
 
 /** Snapshots the source into the release's own directory and runs the build there. */
@@ -56,6 +60,10 @@ export async function buildRelease(deps: EngineDeps, spec: ServiceSpec, deployme
   };
   deps.store.transact({ deploymentId, kind: 'release.building', data: { id: provisional.id, dir } }, (tx) => tx.putRelease(provisional));
   try {
+    if (spec.container) {
+      const image = await prepareReleaseImage(deps, spec, provisional, signal);
+      return markReady(deps, deploymentId, { ...provisional, spec: { ...provisional.spec, ...image }, status: 'ready' });
+    }
     const snap = await deps.builder.snapshot({ source: spec.source, dest: join(dir, 'app'), exclude: [deps.stateDir] });
     if (spec.build) {
       await deps.builder.build({
@@ -70,17 +78,7 @@ export async function buildRelease(deps: EngineDeps, spec: ServiceSpec, deployme
     }
     // After the build: what the build writes stays in the release; the volume is the app's data.
     if (spec.volumes) await mountVolumes(deps, join(dir, 'app'), spec.volumes);
-    const ready: ReleaseRecord = {
-      ...provisional,
-      commit: snap.commit,
-      dirty: snap.dirty ?? false,
-      ...(snap.contentHash ? { contentHash: snap.contentHash } : {}),
-      status: 'ready',
-    };
-    deps.store.transact({ deploymentId, kind: 'release.ready', data: { id: ready.id, commit: ready.commit } }, (tx) =>
-      tx.putRelease(ready),
-    );
-    return ready;
+    return markReady(deps, deploymentId, { ...provisional, commit: snap.commit, dirty: snap.dirty ?? false, ...(snap.contentHash ? { contentHash: snap.contentHash } : {}), status: 'ready' });
   } catch (err) {
     deps.store.transact({ deploymentId, kind: 'release.failed', data: { id: provisional.id } }, (tx) =>
       tx.putRelease({ ...provisional, status: 'failed' }),
@@ -89,6 +87,11 @@ export async function buildRelease(deps: EngineDeps, spec: ServiceSpec, deployme
     // The reason is the SLW_DEPLOY_CANCELLED error DeploymentRun.cancel aborted with.
     throw signal?.aborted ? (signal.reason as unknown) : err;
   }
+}
+
+function markReady(deps: EngineDeps, deploymentId: string, ready: ReleaseRecord): ReleaseRecord {
+  deps.store.transact({ deploymentId, kind: 'release.ready', data: { id: ready.id, commit: ready.commit } }, (tx) => tx.putRelease(ready));
+  return ready;
 }
 
 /** Where a project's release folders live (state of before projects: <stateDir>/releases). */

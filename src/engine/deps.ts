@@ -2,6 +2,7 @@ import type { Config } from '../config/model.js';
 import type { DriverRegistry } from '../drivers/registry.js';
 import type { ProxyStatus, RoutingTableInput, TableAck } from '../proxy/protocol.js';
 import type { EventInput } from '../api/event-schemas.js';
+import type { ImageStore } from './images.js';
 import type { Judge } from './judge.js';
 import type { DeployLock } from './lock.js';
 import type { StateStore } from './store.js';
@@ -37,6 +38,8 @@ export interface EngineDeps {
   readonly lock: DeployLock;
   readonly judge: Judge;
   readonly builder: ReleaseBuilder;
+  /** Images on this host's container engine (absent: no engine wired; container services cannot deploy). */
+  readonly images?: ImageStore;
   readonly loadConfig: (ref: { configFile: string; env?: string | undefined }) => Promise<Config>;
   /**
    * One health check of an instance: HTTP GET of `path` (kind absent or http), a TCP connect

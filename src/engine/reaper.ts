@@ -60,6 +60,8 @@ export class Reaper {
         if (deps.store.instances({ service: service.name, releaseId: release.id }).some((i) => isLive(i.state))) continue;
         deps.store.transact({ kind: 'release.pruned', data: { id: release.id } }, (tx) => tx.putRelease({ ...release, status: 'pruned' }));
         await rm(release.dir, { recursive: true, force: true });
+        // An image slipway built goes with its release (an engine that is away keeps it: harmless).
+        if (release.spec.imageBuilt && release.spec.image) await deps.images?.remove(release.spec.image).catch(() => undefined);
       }
     }
   }

@@ -1,5 +1,6 @@
 import type { InstanceHandle } from '../drivers/driver.js';
 import type { CanaryJudgeSpec } from '../config/model.js';
+import type { ContainerIsolation } from '../config/container-model.js';
 import type { InstanceState } from './instance-state.js';
 import type { Actor } from './actor.js';
 import type { DeploymentKind, DeploymentState } from './deployment-state.js';
@@ -8,6 +9,12 @@ import type { DeploymentKind, DeploymentState } from './deployment-state.js';
 export interface ReleaseSpec {
   /** The driver that runs its instances (undefined: the daemon's default, the process driver). */
   readonly driver?: string | undefined;
+  /** The image a container release runs (its own tag when slipway built it). */
+  readonly image?: string | undefined;
+  /** slipway built `image` for this release: retention removes it with the release. */
+  readonly imageBuilt?: boolean | undefined;
+  /** Limits and isolation its containers start with (container releases). */
+  readonly isolation?: ContainerIsolation | undefined;
   readonly run: readonly string[];
   readonly env: Readonly<Record<string, string>>;
   readonly instances: number;

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { EngineDeps } from './deps.js';
 import { setInstanceState } from './instance-ops.js';
 import type { InstanceRecord, ReleaseRecord } from './records.js';
+import { CONTAINER_DRIVER, volumeMounts } from './release-image.js';
 
 /** Journals then starts one instance of a release on a fresh port. */
 export async function startInstance(deps: EngineDeps, release: ReleaseRecord, deploymentId: string | undefined): Promise<InstanceRecord> {
@@ -39,6 +40,10 @@ export async function spawnInstance(
     command: release.spec.run,
     env: { ...deps.baseEnv, ...release.spec.env },
     port: record.port,
+    ...(release.spec.image === undefined ? {} : { image: release.spec.image }),
+    ...(deps.project ? { project: deps.project } : {}),
+    ...(release.spec.driver === CONTAINER_DRIVER ? { mounts: volumeMounts(deps, release.spec.volumes) } : {}),
+    ...(release.spec.isolation ? { isolation: release.spec.isolation } : {}),
   });
   return setInstanceState(
     deps,

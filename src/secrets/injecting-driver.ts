@@ -5,7 +5,7 @@
  * which the local driver runs apps as); the files go when the instance stops or exits. The
  * release record and the journal only ever hold the markers. Log tails pass the redactor.
  */
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Driver, ExitInfo, InstanceHandle, InstanceSpec, InstanceUsage, Inspection, StopOptions } from '../drivers/driver.js';
 import { SlipwayError, toSlipwayError } from '../errors.js';
@@ -20,6 +20,11 @@ export interface SecretSource {
 
 export interface InjectingDriverOptions {
   readonly runDir: string;
+  /**
+   * For a driver whose instances cannot see host paths (containers): secret files are bound
+   * read-only at this path inside the instance, and NAME_FILE names them there.
+   */
+  readonly mountAt?: string;
   readonly source: SecretSource;
   readonly redactor: Redactor;
 }
@@ -47,7 +52,10 @@ export class InjectingDriver implements Driver {
     this.#remove(spec.id);
     try {
       const env = await this.#resolve(spec, dir);
-      return await this.#inner.start({ ...spec, env });
+      const mountAt = this.#o.mountAt;
+      if (mountAt === undefined || !existsSync(dir)) return await this.#inner.start({ ...spec, env });
+      const inside = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replaceAll(`${dir}/`, `${mountAt}/`)]));
+      return await this.#inner.start({ ...spec, env: inside, mounts: [...(spec.mounts ?? []), { source: dir, target: mountAt, readOnly: true }] });
     } catch (err) {
       this.#remove(spec.id);
       throw err;

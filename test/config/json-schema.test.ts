@@ -12,7 +12,8 @@ test('JSON Schema describes the file format', () => {
   const services = schema['properties']['services'];
   assert.equal(services['propertyNames']['pattern'], '^[a-z][a-z0-9-]{0,62}$');
   const service = services['additionalProperties'];
-  assert.deepEqual(service['required'], ['run']);
+  assert.deepEqual(service['anyOf'], [{ required: ['run'] }, { required: ['image'] }, { required: ['dockerfile'] }], 'run, unless an image or a Dockerfile gives the command');
+  assert.ok(service['properties']['image'] && service['properties']['dockerfile'] && service['properties']['buildArgs']);
   assert.equal(service['properties']['drain']['default'], '30s');
   assert.equal(service['properties']['instances']['maximum'], 64);
   assert.ok(schema['properties']['environments'], 'environments are described');

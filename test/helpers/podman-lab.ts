@@ -15,7 +15,7 @@ const run = promisify(execFile);
 /** The image every container test runs: busybox (sh, httpd, sleep …) with /www/index.html. */
 export const BUSYBOX_IMAGE = 'localhost/slipway-busybox:test';
 
-const APPLETS = ['sh', 'httpd', 'echo', 'sleep', 'cat', 'env', 'id', 'ls'];
+const APPLETS = ['sh', 'httpd', 'echo', 'sleep', 'cat', 'env', 'id', 'ls', 'touch', 'dd', 'tr'];
 
 export class PodmanLab {
   #service: ChildProcess | undefined;

@@ -1,3 +1,4 @@
+import { lstat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { SlipwayError, toSlipwayError } from '../../errors.js';
 import type { Driver, ExitInfo, InstanceHandle, InstanceSpec, Inspection, StopOptions } from '../driver.js';
@@ -24,6 +25,10 @@ export interface ContainerDriverOptions {
 export interface InstanceUsage {
   readonly cpuSeconds: number;
   readonly memoryBytes: number;
+}
+
+async function socketExists(path: string): Promise<boolean> {
+  return lstat(path).then(() => true, () => false);
 }
 
 const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -93,6 +98,8 @@ export class ContainerDriver implements Driver {
         port: spec.port,
         hostIp: PUBLISH_HOST,
         network: this.#network,
+        mounts: spec.mounts,
+        isolation: spec.isolation,
       });
     } catch (err) {
       throw this.#createFailed(spec, image, err);
@@ -133,6 +140,8 @@ export class ContainerDriver implements Driver {
 
   /** Containers of this state dir missing from `known`, running or exited (an exited one still holds its name and disk). */
   async findStrays(known: ReadonlySet<string>): Promise<InstanceHandle[]> {
+    // No socket at all: no engine on this host, so no container of ours can be running.
+    if (!(await socketExists(this.#api.socketPath))) return [];
     const found = await this.#api.list({ [LABELS.owner]: this.#owner });
     return found.flatMap((c) => {
       const handle = handleFromLabels(c.id, c.labels);

@@ -18,6 +18,7 @@ export const LABELS = {
   service: 'slipway.service',
   release: 'slipway.release',
   port: 'slipway.port',
+  project: 'slipway.project',
 } as const;
 
 export function labelsFor(spec: InstanceSpec, owner: string): Record<string, string> {
@@ -28,13 +29,18 @@ export function labelsFor(spec: InstanceSpec, owner: string): Record<string, str
     [LABELS.service]: spec.service,
     [LABELS.release]: spec.releaseId,
     [LABELS.port]: String(spec.port),
+    ...(spec.project ? { [LABELS.project]: spec.project } : {}),
   };
 }
 
 /** `slipway-<8 hex of the owner>-<instance id>`: unique per state dir, readable in `docker ps`. */
 export function containerName(owner: string, instanceId: string): string {
-  const tag = createHash('sha256').update(owner).digest('hex').slice(0, 8);
-  return `slipway-${tag}-${instanceId}`;
+  return `slipway-${ownerTag(owner)}-${instanceId}`;
+}
+
+/** 8 hex of the state dir: names of containers and images of one state dir. */
+export function ownerTag(owner: string): string {
+  return createHash('sha256').update(owner).digest('hex').slice(0, 8);
 }
 
 /** What the container driver keeps of an instance: only this folder reads container ids. */

@@ -1,4 +1,6 @@
+import { readdir } from 'node:fs/promises';
 import Docker from 'dockerode';
+import type { ContainerIsolation } from '../../config/container-model.js';
 import { SlipwayError } from '../../errors.js';
 
 /**
@@ -29,6 +31,31 @@ export interface CreateRequest {
   readonly hostIp: string;
   /** NetworkMode; undefined: the engine's default network. */
   readonly network: string | undefined;
+  /** Host directories bound into the container. */
+  readonly mounts?: readonly BindMount[] | undefined;
+  readonly isolation?: ContainerIsolation | undefined;
+}
+
+export interface BindMount {
+  readonly source: string;
+  readonly target: string;
+  readonly readOnly: boolean;
+}
+
+export interface BuildRequest {
+  /** Absolute directory sent as the build context (.dockerignore honoured). */
+  readonly context: string;
+  /** The Dockerfile's path inside the context. */
+  readonly dockerfile: string;
+  readonly tag: string;
+  readonly target?: string | undefined;
+  readonly buildArgs: Readonly<Record<string, string>>;
+  readonly labels: Readonly<Record<string, string>>;
+  /** Whole-build deadline. */
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal | undefined;
+  /** Each line of the build's output, as it comes. */
+  readonly onLine: (line: string) => void;
 }
 
 export interface ContainerState {
@@ -65,6 +92,29 @@ export class EngineRequestError extends Error {
   ) {
     super(`the engine answered ${status}: ${engineMessage}`);
     this.name = 'EngineRequestError';
+  }
+}
+
+/** HostConfig of limits and isolation: every capability dropped but those given back, no new privileges. */
+function isolationOf(i: ContainerIsolation | undefined): Record<string, unknown> {
+  if (!i) return {};
+  return {
+    CapDrop: ['ALL'],
+    ...(i.capAdd.length > 0 ? { CapAdd: [...i.capAdd] } : {}),
+    SecurityOpt: ['no-new-privileges'],
+    ...(i.memoryBytes === undefined ? {} : { Memory: i.memoryBytes, MemorySwap: i.memoryBytes }),
+    ...(i.cpus === undefined ? {} : { NanoCpus: Math.round(i.cpus * 1e9) }),
+    ...(i.pids === undefined ? {} : { PidsLimit: i.pids }),
+    ...(i.readOnly ? { ReadonlyRootfs: true } : {}),
+    ...(i.tmpfs.length > 0 ? { Tmpfs: Object.fromEntries(i.tmpfs.map((path) => [path, 'rw,nosuid,nodev'])) } : {}),
+  };
+}
+
+/** The engine ran the build and a step failed. */
+export class BuildFailure extends Error {
+  constructor(readonly engineMessage: string) {
+    super(`the build failed: ${engineMessage}`);
+    this.name = 'BuildFailure';
   }
 }
 
@@ -117,7 +167,10 @@ export class DockerApi {
           PortBindings: { [port]: [{ HostIp: req.hostIp, HostPort: String(req.port) }] },
           RestartPolicy: { Name: 'no' },
           ...(req.network ? { NetworkMode: req.network } : {}),
+          ...(req.mounts && req.mounts.length > 0 ? { Binds: req.mounts.map((m) => `${m.source}:${m.target}:${m.readOnly ? 'ro' : 'rw'}`) } : {}),
+          ...isolationOf(req.isolation),
         },
+        ...(req.isolation?.user ? { User: req.isolation.user } : {}),
         abortSignal,
       }),
     );
@@ -183,6 +236,64 @@ export class DockerApi {
     const stats = container.stats.bind(container) as (opts: { stream: false; abortSignal: AbortSignal }) => Promise<Docker.ContainerStats>;
     const s = await this.#call('stats', (abortSignal) => stats({ stream: false, abortSignal }));
     return { cpuNanos: s.cpu_stats?.cpu_usage?.total_usage ?? 0, memoryBytes: s.memory_stats?.usage ?? 0 };
+  }
+
+  /** True when the engine holds an image of this reference (never pulls). */
+  async imageExists(ref: string): Promise<boolean> {
+    try {
+      const image = this.#docker.getImage(ref);
+      // As for version(): dockerode passes abortSignal through; its typings leave it out.
+      const inspect = image.inspect.bind(image) as (opts: { abortSignal: AbortSignal }) => Promise<unknown>;
+      await this.#call('image inspect', (abortSignal) => inspect({ abortSignal }));
+      return true;
+    } catch (err) {
+      if (err instanceof EngineRequestError && err.status === 404) return false;
+      throw err;
+    }
+  }
+
+  /** Removes an image by reference; a missing one, or one a container still uses (409), is left alone. */
+  async removeImage(ref: string): Promise<void> {
+    await this.#call('image remove', (abortSignal) => this.#docker.getImage(ref).remove({ abortSignal }), { ok: [404, 409] });
+  }
+
+  /**
+   * Builds an image from a directory on this host through the engine's build endpoint (no
+   * registry: base images must be on the engine already or pullable by it). Rejects with
+   * BuildFailure (the engine's error and the output so far) when a step fails.
+   */
+  async build(req: BuildRequest): Promise<void> {
+    const src = await readdir(req.context);
+    const signal = req.signal ? AbortSignal.any([req.signal, AbortSignal.timeout(req.timeoutMs)]) : AbortSignal.timeout(req.timeoutMs);
+    const stream = await this.#call(
+      'build',
+      (abortSignal) =>
+        this.#docker.buildImage({ context: req.context, src }, {
+          t: req.tag,
+          dockerfile: req.dockerfile,
+          ...(req.target ? { target: req.target } : {}),
+          buildargs: { ...req.buildArgs },
+          labels: { ...req.labels },
+          rm: true,
+          forcerm: true,
+          abortSignal: AbortSignal.any([abortSignal, signal]),
+        }),
+      { extraMs: req.timeoutMs },
+    );
+    const failure = await new Promise<string | undefined>((resolve, reject) => {
+      this.#docker.modem.followProgress(
+        stream,
+        (err: Error | null) => (err ? reject(signal.aborted ? this.#unreachable(`did not finish the build within ${req.timeoutMs} ms`, err) : err) : resolve(undefined)),
+        (event: { stream?: string; error?: string; errorDetail?: { message?: string } }) => {
+          if (typeof event.stream === 'string') for (const line of event.stream.split('\n')) if (line.trim() !== '') req.onLine(line);
+          if (typeof event.error === 'string') {
+            req.onLine(event.error);
+            resolve(event.errorDetail?.message ?? event.error);
+          }
+        },
+      );
+    });
+    if (failure !== undefined) throw new BuildFailure(failure);
   }
 
   /**

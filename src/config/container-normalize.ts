@@ -1,0 +1,42 @@
+import { dirname, relative, resolve, sep } from 'node:path';
+import type { ContainerIsolation, ContainerSource } from './container-model.js';
+import type { ParsedService } from './schema.js';
+
+/** The container source of a parsed service (undefined: a process service). */
+export function containerSource(s: ParsedService, dir: string): ContainerSource | undefined {
+  if (s.image !== undefined) return { kind: 'image', image: s.image };
+  if (s.dockerfile === undefined) return undefined;
+  const dockerfile = resolve(dir, s.dockerfile);
+  const context = s.context === undefined ? dirname(dockerfile) : resolve(dir, s.context);
+  return {
+    kind: 'dockerfile',
+    context,
+    dockerfile: relative(context, dockerfile).split(sep).join('/'),
+    ...(s.target === undefined ? {} : { target: s.target }),
+    buildArgs: Object.fromEntries(Object.entries(s.buildArgs ?? {}).map(([k, v]) => [k, String(v)])),
+  };
+}
+
+/** The isolation of a container service: every capability dropped unless given back, root file system writable unless readOnly. */
+export function containerIsolation(s: ParsedService): ContainerIsolation | undefined {
+  if (s.image === undefined && s.dockerfile === undefined) return undefined;
+  const r = s.resources ?? {};
+  return {
+    ...(r.memory === undefined ? {} : { memoryBytes: memoryBytes(r.memory) }),
+    ...(r.cpus === undefined ? {} : { cpus: r.cpus }),
+    ...(r.pids === undefined ? {} : { pids: r.pids }),
+    ...(s.user === undefined ? {} : { user: s.user }),
+    readOnly: s.readOnly ?? false,
+    tmpfs: [...(s.tmpfs ?? [])],
+    capAdd: [...(s.capabilities?.add ?? [])],
+  };
+}
+
+const UNIT: Record<string, number> = { k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+export function memoryBytes(value: number | string): number {
+  if (typeof value === 'number') return value;
+  const unit = value.at(-1) ?? '';
+  const factor = UNIT[unit];
+  return factor === undefined ? Number(value) : Number(value.slice(0, -1)) * factor;
+}
