@@ -42,6 +42,15 @@ export const BUILTIN_ALERT_RULES: readonly AlertRule[] = [
     hint: 'Requests were refused while no proxy listened; read <state-dir>/logs/proxy.log for why it exited (disk full, killed, a crash) and the daemon log for the restart.',
   },
   {
+    name: 'access-log-dropping',
+    alert: 'SlipwayAccessLogDropping',
+    expr: 'increase(slipway_proxy_access_log_dropped_total[15m]) > 0',
+    for: '0s',
+    severity: 'warning',
+    summary: 'The proxy dropped access-log lines in the last 15 minutes (the requests were served)',
+    hint: 'Writing the access log failed, most often because the disk of the state directory is full (`df -h` on it): free space; the proxy writes again as soon as it can.',
+  },
+  {
     name: 'instance-down',
     alert: 'SlipwayInstanceDown',
     expr: 'slipway_service_instances_healthy < slipway_service_instances_desired',

@@ -58,7 +58,7 @@ test('the rule file passes promtool check rules; every rule has for, severity, s
   const rules = JSON.parse(json.stdout).rules.groups[0].rules as { alert: string; expr: string; for: string; labels: Record<string, string>; annotations: Record<string, string> }[];
   assert.deepEqual(
     rules.map((r) => r.alert),
-    ['SlipwayProxyDown', 'SlipwayProxyRestarted', 'SlipwayInstanceDown', 'SlipwayServiceDown', 'SlipwayErrorRateHigh', 'SlipwayLatencyHigh', 'SlipwayDeployFailed', 'SlipwayRollbackHappened', 'SlipwayDiskNearlyFull', 'SlipwayCertificateExpiring', 'SlipwayCertificateRenewalFailing', 'SlipwayBackupFailed', 'SlipwayBackupStale', 'SlipwayBackupDrillFailed'],
+    ['SlipwayProxyDown', 'SlipwayProxyRestarted', 'SlipwayAccessLogDropping', 'SlipwayInstanceDown', 'SlipwayServiceDown', 'SlipwayErrorRateHigh', 'SlipwayLatencyHigh', 'SlipwayDeployFailed', 'SlipwayRollbackHappened', 'SlipwayDiskNearlyFull', 'SlipwayCertificateExpiring', 'SlipwayCertificateRenewalFailing', 'SlipwayBackupFailed', 'SlipwayBackupStale', 'SlipwayBackupDrillFailed'],
   );
   const exported = new Set(exportedSeriesNames());
   for (const r of rules) {
@@ -90,7 +90,18 @@ tests:
       - { series: 'slipway_deployments_total{service="web",kind="deploy",outcome="failed"}', values: '0 0 1 1 1' }
       - { series: 'slipway_proxy_up', values: '1 1 1 1 1' }
       - { series: 'slipway_proxy_restarts_total', values: '0 0 1 1 1' }
+      - { series: 'slipway_proxy_access_log_dropped_total', values: '0 0 40 40 40' }
     alert_rule_test:
+      - eval_time: 1m
+        alertname: SlipwayAccessLogDropping
+        exp_alerts: []
+      - eval_time: 3m
+        alertname: SlipwayAccessLogDropping
+        exp_alerts:
+          - exp_labels: { severity: warning, slipway_rule: access-log-dropping }
+            exp_annotations:
+              summary: 'The proxy dropped access-log lines in the last 15 minutes (the requests were served)'
+              hint: 'Writing the access log failed, most often because the disk of the state directory is full (\`df -h\` on it): free space; the proxy writes again as soon as it can.'
       - eval_time: 1m
         alertname: SlipwayProxyRestarted
         exp_alerts: []

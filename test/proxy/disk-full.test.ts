@@ -2,6 +2,11 @@
 // proxy keeps serving, drops access-log lines (counted), refuses a table it cannot persist
 // with SLW_DISK_FULL (the served table stays), and a proxy (re)started on the full disk serves
 // the saved table. The tmpfs is unmounted in cleanup.
+import { collectMetrics } from '../../src/observability/collector.js';
+import { computeSignals } from '../../src/observability/alerting/signals.js';
+import { Evaluator } from '../../src/observability/alerting/evaluator.js';
+import { resolveRules } from '../../src/observability/alerting/rules.js';
+import type { MetricsStore } from '../../src/observability/store-metrics.js';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -17,6 +22,8 @@ import { proxyPaths } from '../../src/proxy/paths.js';
 import { makeTable, startUpstream, type Upstream } from '../helpers/proxy-fixtures.js';
 import { isPidAlive } from '../../src/lib/pid-alive.js';
 
+/** No deployment state: the proxy's own series only. */
+const noState: MetricsStore = { services: () => [], release: () => undefined, instances: () => [], deployments: () => [] };
 const isRoot = process.getuid?.() === 0;
 let mountPoint = '';
 let mounted = false;
@@ -109,6 +116,12 @@ test('a full disk under load: 0 failed requests, access-log lines dropped and co
   assert.ok(isPidAlive(pid), 'the proxy is still running');
   const status = await client.status();
   assert.ok((status.accessLogDropped ?? 0) > 0, `dropped ${status.accessLogDropped}`);
+  // The built-in access-log-dropping rule fires on it, from the same metrics /metrics shows.
+  const snapshot = async (proxy: typeof status) => ({ at: Date.now(), families: await collectMetrics({ proxyStatus: async () => proxy, store: noState, disk: async () => ({ freeBytes: 0, sizeBytes: 1 }), version: 't' }) });
+  const signals = computeSignals(await snapshot(status), await snapshot({ ...status, accessLogDropped: 0 }), () => undefined);
+  assert.equal(signals.get('')?.access_log_dropped, status.accessLogDropped);
+  const fired = new Evaluator(resolveRules([]), 60_000).evaluate({ now: Date.now(), signals, openDeployments: new Map(), lastDeployment: () => undefined, silenced: () => false });
+  assert.ok(fired.flatMap((g) => g.alerts).some((a) => a.rule === 'access-log-dropping'), 'an alert says lines were dropped');
 
   // Killed on the full disk, a new proxy starts and serves the saved table.
   await stopProxy(pid);

@@ -24,6 +24,7 @@ export const SIGNALS = [
   'disk_free_ratio',
   'proxy_up',
   'proxy_restarts',
+  'access_log_dropped',
   'certificate_expires_in',
   'certificate_renewal_failures',
   'backups_failed',
@@ -33,7 +34,7 @@ export const SIGNALS = [
 export type Signal = (typeof SIGNALS)[number];
 
 /** Signals that belong to slipway itself, not to a service (their alerts have service ""). */
-export const GLOBAL_SIGNALS: ReadonlySet<Signal> = new Set(['disk_free_ratio', 'proxy_up', 'proxy_restarts', 'certificate_expires_in', 'certificate_renewal_failures']);
+export const GLOBAL_SIGNALS: ReadonlySet<Signal> = new Set(['disk_free_ratio', 'proxy_up', 'proxy_restarts', 'access_log_dropped', 'certificate_expires_in', 'certificate_renewal_failures']);
 
 export interface Snapshot {
   readonly at: number;
@@ -74,7 +75,10 @@ export function computeSignals(latest: Snapshot, base: Snapshot | undefined, sin
   if (expiring) global.certificate_expires_in = expiring.value;
   const failing = mostFailures(latest);
   if (failing) global.certificate_renewal_failures = failing.value;
-  if (base) global.proxy_restarts = increase(latest, base, METRICS.proxyRestarts, () => true);
+  if (base) {
+    global.proxy_restarts = increase(latest, base, METRICS.proxyRestarts, () => true);
+    global.access_log_dropped = increase(latest, base, METRICS.accessLogDropped, () => true);
+  }
   out.set('', global);
   for (const [key, values] of backupSignals(latest, base)) out.set(key, values);
   for (const service of servicesOf(latest)) {
