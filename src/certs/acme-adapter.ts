@@ -150,10 +150,12 @@ function headerOf(headers: unknown, name: string): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
+const DNS_CODES: ReadonlySet<string> = new Set(['SLW_CERT_DNS_REFUSED', 'SLW_CERT_DNS_BAD_CREDENTIALS', 'SLW_CERT_DNS_NOT_VISIBLE', 'SLW_CERT_DNS_UNREACHABLE']);
+
 /** An ACME failure with what the CA said; `retryAfterMs` when it asked for a pause (rate limits). */
 function acmeError(err: unknown, url: string, hosts: readonly string[], problem: Problem | undefined): SlipwayError {
   // The DNS provider's own failures keep their code (a refused update is not the CA's doing).
-  if (err instanceof SlipwayError && err.code.startsWith('SLW_CERT_DNS_')) {
+  if (err instanceof SlipwayError && DNS_CODES.has(err.code)) {
     return new SlipwayError(err.code, `The ACME order for ${hosts.join(', ')} failed: ${err.message}`, { cause: err, hint: err.hint, details: { ...err.details, hosts, directory: url } });
   }
   const message = err instanceof Error ? err.message : String(err);

@@ -64,10 +64,10 @@ export class CloudflareDns implements Dns01Provider {
   async #zoneOf(name: string, signal: AbortSignal | undefined): Promise<string> {
     if (this.#o.zoneId) return this.#o.zoneId;
     const labels = name.split('.');
+    const cached = labels.map((_, i) => this.#zones.get(labels.slice(i).join('.'))).find((id) => id !== undefined);
+    if (cached) return cached;
     for (let i = 1; i < labels.length - 1; i++) {
       const candidate = labels.slice(i).join('.');
-      const cached = this.#zones.get(candidate);
-      if (cached) return cached;
       const answer = await this.#call('GET', `/zones?${new URLSearchParams({ name: candidate })}`, { name, value: '' }, signal);
       if (!answer.success) throw this.#refused(answer, { name, value: '' }, 'find the zone of');
       const zone = (Array.isArray(answer.result) ? (answer.result as Array<{ id?: unknown; name?: unknown }>) : []).find((z) => z.name === candidate);

@@ -20,12 +20,12 @@ export function tlsIssues(data: Record<string, unknown>, services: Array<[string
       if (!hasAcme) {
         out.push(rawIssue('SLW_CONFIG_TLS_NO_ACME', at, `services.${name}.routes[${i}] asks for tls: auto, but there is no tls.acme section`));
       } else if (!dns01 && typeof route['host'] === 'string' && route['host'].startsWith('*.')) {
-        out.push(rawIssue('SLW_CONFIG_TLS_NO_DNS01', at, `services.${name}.routes[${i}] asks for tls: auto on the wildcard ${route['host']}, which only a DNS-01 challenge can prove, and tls.acme has no dns01 section`));
+        out.push(rawIssue('SLW_CONFIG_TLS_NO_DNS_PROVIDER', at, `services.${name}.routes[${i}] asks for tls: auto on the wildcard ${route['host']}, which only a DNS-01 challenge can prove, and tls.acme has no dns01 section`));
       }
     });
   }
   if (acme && acme['challenge'] === 'dns-01' && !dns01) {
-    out.push(rawIssue('SLW_CONFIG_TLS_NO_DNS01', ['tls', 'acme', 'challenge'], 'tls.acme.challenge is dns-01, but tls.acme has no dns01 section'));
+    out.push(rawIssue('SLW_CONFIG_TLS_NO_DNS_PROVIDER', ['tls', 'acme', 'challenge'], 'tls.acme.challenge is dns-01, but tls.acme has no dns01 section'));
   }
   if (dns01) out.push(...dns01Issues(dns01));
   return out;
