@@ -26,6 +26,8 @@ export interface Rfc2136Options {
 const NAME = /^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*$/i;
 const TXT_VALUE = /^[A-Za-z0-9_\-+/=.]{1,255}$/;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+const SERVER_HOST = /^[A-Za-z0-9.:-]+$/;
+const ALGORITHMS: ReadonlySet<string> = new Set<TsigAlgorithm>(['hmac-sha256', 'hmac-sha384', 'hmac-sha512', 'hmac-sha224', 'hmac-sha1', 'hmac-md5']);
 
 export class Rfc2136Provider implements Dns01Provider {
   readonly #o: Rfc2136Options;
@@ -35,34 +37,40 @@ export class Rfc2136Provider implements Dns01Provider {
   }
 
   present(record: TxtRecord, signal?: AbortSignal): Promise<void> {
-    return this.#update(`update add ${fqdn(record.name)} ${this.#o.ttl ?? 60} IN TXT "${txt(record.value)}"`, record, signal);
+    return this.#update('add', record, signal);
   }
 
   cleanup(record: TxtRecord, signal?: AbortSignal): Promise<void> {
-    return this.#update(`update delete ${fqdn(record.name)} IN TXT "${txt(record.value)}"`, record, signal);
+    return this.#update('delete', record, signal);
   }
 
-  async #update(line: string, record: TxtRecord, signal: AbortSignal | undefined): Promise<void> {
+  async #update(op: 'add' | 'delete', record: TxtRecord, signal: AbortSignal | undefined): Promise<void> {
     const { server, zone, key } = this.#o;
-    if (!BASE64.test(key.secret) || !NAME.test(key.name)) {
-      throw new SlipwayError('SLW_CERT_DNS_BAD_CREDENTIALS', `The TSIG key for ${server.host}:${server.port} is not a key name with a base64 secret; ${record.name} was not updated.`, {
-        details: { server: `${server.host}:${server.port}`, keyName: key.name },
-      });
-    }
-    const script = [
-      `server ${server.host} ${server.port}`,
-      ...(zone ? [`zone ${fqdn(zone)}`] : []),
-      `key ${key.algorithm}:${key.name} ${key.secret}`,
-      line,
-      'send',
-      '',
-    ].join('\n');
+    const script = updateScript(this.#o, op, record);
     const timeoutMs = this.#o.timeoutMs ?? 20_000;
     const { code, output } = await run(this.#o.command ?? 'nsupdate', ['-v', '-t', String(Math.max(1, Math.ceil(timeoutMs / 1000)))], script, timeoutMs + 2000, signal);
     if (code === 0) return;
     const shown = output.split(key.secret).join('<key>').trim().slice(-500);
     throw updateError(shown, code, record, `${server.host}:${server.port}`, zone);
   }
+}
+
+/**
+ * The nsupdate script of one update. Every value is checked before it is written, so no input
+ * can add a line (a second update, another server) to the script.
+ */
+export function updateScript(o: Pick<Rfc2136Options, 'server' | 'zone' | 'key' | 'ttl'>, op: 'add' | 'delete', record: TxtRecord): string {
+  const { server, zone, key } = o;
+  if (!BASE64.test(key.secret) || !NAME.test(key.name) || !ALGORITHMS.has(key.algorithm)) {
+    throw new SlipwayError('SLW_CERT_DNS_BAD_CREDENTIALS', `The TSIG key for ${server.host}:${server.port} is not a known algorithm, key name and base64 secret; ${record.name} was not updated.`, {
+      details: { server: `${server.host}:${server.port}`, keyName: key.name },
+    });
+  }
+  if (!SERVER_HOST.test(server.host) || !Number.isInteger(server.port) || server.port < 1 || server.port > 65535) {
+    throw new SlipwayError('SLW_CERT_DNS_UNREACHABLE', `"${server.host.slice(0, 80)}" port ${server.port} is not a name server address; nothing was sent.`);
+  }
+  const line = op === 'add' ? `update add ${fqdn(record.name)} ${o.ttl ?? 60} IN TXT "${txt(record.value)}"` : `update delete ${fqdn(record.name)} IN TXT "${txt(record.value)}"`;
+  return [`server ${server.host} ${server.port}`, ...(zone ? [`zone ${fqdn(zone)}`] : []), `key ${key.algorithm}:${key.name} ${key.secret}`, line, 'send', ''].join('\n');
 }
 
 /** nsupdate's answer → the code: a TSIG error, a refusal by the server, or no answer at all. */

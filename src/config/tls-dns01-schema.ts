@@ -21,9 +21,15 @@ const secretOnly = (what: string) =>
     expected: `a \${secret:NAME} reference for ${what} (set the value with \`slipway secrets set NAME\`)`,
   });
 
-const nameServer = tag(z.string().regex(NAME_SERVER_PATTERN), {
+/** The port written after the host (brackets of an IPv6 address skipped), within 1–65535 when there is one. */
+const portInRange = (text: string): boolean => {
+  const port = /:(\d+)$/.exec(text.replace(/^\[[^\]]*\]/, ''))?.[1];
+  return port === undefined || (Number(port) >= 1 && Number(port) <= 65535);
+};
+
+export const nameServer = tag(z.string().regex(NAME_SERVER_PATTERN).refine(portInRange), {
   code: 'SLW_CONFIG_BAD_TLS',
-  expected: 'a name server as host or host:port (port 53 by default)',
+  expected: 'a name server as host or host:port (port 1–65535, 53 by default)',
   quoteValue: true,
 });
 
