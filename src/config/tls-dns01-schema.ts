@@ -16,7 +16,8 @@ export const NAME_SERVER_PATTERN = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d
 export const TSIG_ALGORITHMS = ['hmac-sha256', 'hmac-sha384', 'hmac-sha512', 'hmac-sha224', 'hmac-sha1', 'hmac-md5'] as const;
 
 const secretOnly = (what: string) =>
-  tag(z.string().regex(SECRET_MARKER), {
+  // A refinement, not a pattern: the JSON Schema editors read sees the file before interpolation.
+  tag(z.string().refine((v) => SECRET_MARKER.test(v)), {
     code: 'SLW_CONFIG_BAD_TLS',
     expected: `a \${secret:NAME} reference for ${what} (set the value with \`slipway secrets set NAME\`)`,
   });

@@ -81,3 +81,15 @@ test('challenge dns-01 is offered alone; auto still alternates HTTP-01 and TLS-A
   assert.deepEqual(challengeTypes('auto', 0), ['http-01', 'tls-alpn-01']);
   assert.deepEqual(challengeTypes('auto', 1), ['tls-alpn-01', 'http-01']);
 });
+
+test('the JSON Schema for editors takes ${secret:NAME} where the credentials go (no pattern on them)', async () => {
+  const { configJsonSchema } = await import('../../src/config/json-schema.js');
+  type Node = { properties?: Record<string, Node>; pattern?: string; anyOf?: Node[] };
+  const root = configJsonSchema() as Node;
+  const dns01 = root.properties?.['tls']?.properties?.['acme']?.properties?.['dns01'];
+  assert.ok(dns01?.properties, 'tls.acme.dns01 is in the schema');
+  for (const field of [dns01.properties['apiToken'], dns01.properties['key']?.properties?.['secret']]) {
+    assert.ok(field, 'field present');
+    assert.equal(field.pattern, undefined);
+  }
+});
