@@ -50,6 +50,15 @@ test('present adds the TXT value, a second value at the same name stays apart, c
   await p.cleanup({ name, value: 'second-value_2' }); // already gone: not an error
 });
 
+test('without a zone, the server finds it from the record name', async () => {
+  const p = new Rfc2136Provider({ server: { host: '127.0.0.1', port: bind.port }, key: { name: bind.keyName, algorithm: 'hmac-sha256', secret: bind.keySecret }, timeoutMs: 3000 });
+  const name = `_acme-challenge.deep.sub.${bind.zone}`;
+  await p.present({ name, value: 'found-the-zone' });
+  assert.deepEqual(await bind.txt(name), ['found-the-zone']);
+  await p.cleanup({ name, value: 'found-the-zone' });
+  assert.deepEqual(await bind.txt(name), []);
+});
+
 test('a wrong TSIG key is SLW_CERT_DNS_BAD_CREDENTIALS, and the key is in no message', async () => {
   const wrong = Buffer.alloc(32, 7).toString('base64');
   const err = await rejectsWith(provider({ secret: wrong }).present({ name: `_acme-challenge.x.${bind.zone}`, value: 'v' }), 'SLW_CERT_DNS_BAD_CREDENTIALS');
