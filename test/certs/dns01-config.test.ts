@@ -75,6 +75,18 @@ test('a credential written in the file, or a secret reference elsewhere in tls, 
   assert.deepEqual(wrongProvider.issues.map((i) => i.code), ['SLW_CONFIG_BAD_TLS']);
 });
 
+test('rfc2136 without its key, or with the TSIG secret written in the file, is refused at the line and column', async () => {
+  const noKey = await check(`version: 1\ntls:\n  acme:\n    dns01:\n      provider: rfc2136\n      server: ns1.example.com\n${routes}`);
+  assert.deepEqual(noKey.issues.map((i) => [i.code, i.location?.line, i.location?.col]), [['SLW_CONFIG_BAD_TLS', 5, 17]]);
+  assert.match(noKey.issues[0]?.message ?? '', /needs key/);
+  const literal = 'c2VjcmV0IGluIHRoZSBmaWxlIGl0c2VsZg==';
+  const inFile = await check(`version: 1\ntls:\n  acme:\n    dns01:\n      provider: rfc2136\n      server: ns1.example.com:53\n      key:\n        name: acme-update\n        secret: "${literal}"\n${routes}`);
+  assert.deepEqual(inFile.issues.map((i) => [i.code, i.location?.line, i.location?.col]), [['SLW_CONFIG_BAD_TLS', 9, 17]]);
+  assert.ok(!JSON.stringify(inFile.issues).includes(literal));
+  const badPort = await check(`version: 1\ntls:\n  acme:\n    dns01:\n      provider: rfc2136\n      server: ns1.example.com:70000\n      key: { name: k, secret: "\${secret:K}" }\nsecrets:\n  K: {}\n${routes}`);
+  assert.deepEqual(badPort.issues.map((i) => i.code), ['SLW_CONFIG_BAD_TLS']);
+});
+
 test('challenge dns-01 is offered alone; auto still alternates HTTP-01 and TLS-ALPN-01', () => {
   assert.deepEqual(challengeTypes('dns-01', 0), ['dns-01']);
   assert.deepEqual(challengeTypes('dns-01', 3), ['dns-01']);
