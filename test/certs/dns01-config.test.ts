@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { checkConfig } from '../../src/config/load.js';
 import { challengeTypes } from '../../src/certs/acme-orders.js';
 import { refsIn } from '../../src/secrets/reference.js';
+import { DaemonSecrets } from '../../src/secrets/daemon-secrets.js';
+import { SlipwayError } from '../../src/errors.js';
 
 async function check(yaml: string, env?: string): Promise<Awaited<ReturnType<typeof checkConfig>>> {
   const dir = await mkdtemp(join(tmpdir(), 'slipway-dns01-config-'));
@@ -103,5 +105,18 @@ test('the JSON Schema for editors takes ${secret:NAME} where the credentials go 
   for (const field of [dns01.properties['apiToken'], dns01.properties['key']?.properties?.['secret']]) {
     assert.ok(field, 'field present');
     assert.equal(field.pattern, undefined);
+  }
+});
+
+test('a deploy whose DNS-01 secret has no value is refused with SLW_SECRETS_MISSING, naming it', async () => {
+  const { config } = await check(`version: 1\nsecrets:\n  CF_TOKEN: {}\ntls:\n  acme:\n    dns01:\n      provider: cloudflare\n      apiToken: "\${secret:CF_TOKEN}"\n${routes}`);
+  assert.ok(config);
+  const stateDir = await mkdtemp(join(tmpdir(), 'slipway-dns01-secrets-'));
+  try {
+    const err = await new DaemonSecrets({ stateDir, environ: {} }).prepare(config).then(() => undefined, (e: unknown) => e);
+    assert.ok(err instanceof SlipwayError && err.code === 'SLW_SECRETS_MISSING', String(err));
+    assert.deepEqual(err.details?.['missing'], ['CF_TOKEN']);
+  } finally {
+    await rm(stateDir, { recursive: true, force: true });
   }
 });
