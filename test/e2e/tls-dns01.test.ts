@@ -42,7 +42,7 @@ function servedNames(servername: string, port: number): Promise<string> {
   });
 }
 
-test('wildcard routes of two services issue through DNS-01 on a real BIND; records cleaned; renewal; a wrong TSIG key keeps the old certificate', { timeout: 120_000 }, async () => {
+test('wildcard routes of two services issue through DNS-01 on a real BIND; records cleaned; renewal; a wrong TSIG key keeps the old certificate', { timeout: 300_000 }, async () => {
   const p = await makeProject();
   let bind: Bind | undefined;
   let pebble: Pebble | undefined;
@@ -74,7 +74,7 @@ test('wildcard routes of two services issue through DNS-01 on a real BIND; recor
     const issued = await waitFor('both wildcard certificates', async () => {
       const certs = await list();
       return of(certs, APPS)?.serial && of(certs, API)?.serial ? certs : undefined;
-    }, 40_000);
+    }, 90_000);
     const root = await pebble.issuingRoot();
     const appsSerial = of(issued, APPS)?.serial ?? '';
     const apiSerial = of(issued, API)?.serial ?? '';
@@ -85,7 +85,7 @@ test('wildcard routes of two services issue through DNS-01 on a real BIND; recor
       const answer = await waitFor(`${host} over HTTPS`, async () => {
         const a = await httpsGet(host, httpsPort, root).catch(() => undefined);
         return a?.serial === serial ? a : undefined;
-      }, 10_000);
+      }, 30_000);
       assert.equal(answer.status, 200);
       assert.equal(await servedNames(host, httpsPort), `DNS:${san}`);
     }
@@ -112,7 +112,7 @@ test('wildcard routes of two services issue through DNS-01 on a real BIND; recor
     assert.ok(seen.size >= 1, 'the TXT record was published during the renewal');
     assert.ok([...seen].every((v) => /^[A-Za-z0-9_-]{43}$/.test(v)), `key authorization digests: ${[...seen].join(', ')}`);
     assert.deepEqual(await bind.txt('_acme-challenge.apps.example.test'), [], 'and removed after it');
-    await waitFor('the renewed certificate served', async () => ((await httpsGet('one.apps.example.test', httpsPort, root)).serial === renewed.serial) || undefined, 10_000);
+    await waitFor('the renewed certificate served', async () => ((await httpsGet('one.apps.example.test', httpsPort, root)).serial === renewed.serial) || undefined, 30_000);
 
     // A wrong TSIG key: the renewal fails with its code, the certificate in place keeps serving.
     const wrongKey = randomBytes(32).toString('base64');
@@ -128,6 +128,9 @@ test('wildcard routes of two services issue through DNS-01 on a real BIND; recor
     const log = await readFile(join(p.stateDir, 'logs', 'daemon.log'), 'utf8');
     assert.ok(log.includes(`certificate-failed hosts=${API} code=SLW_CERT_DNS_BAD_CREDENTIALS failures=1`), log.slice(-2000));
     assert.ok(!log.includes(wrongKey) && !log.includes(bind.keySecret), 'no TSIG secret in the daemon log');
+    // The saved certificate set keeps the reference, never the value.
+    const managed = await readFile(join(p.stateDir, 'certs', 'managed.json'), 'utf8');
+    assert.ok(managed.includes('secret:default:TSIG_KEY') && !managed.includes(wrongKey) && !managed.includes(bind.keySecret), managed);
     assert.deepEqual(await bind.txt('_acme-challenge.api.example.test'), []);
 
     // The right key again: the next renewal succeeds and the failure clears.
