@@ -1,8 +1,8 @@
 /**
  * The one file that imports acme-client (RFC 8555). Everything ACME-specific slipway needs
  * goes through `orderCertificate`: account (per directory, key kept by the caller), one order
- * for a host set, each authorization answered by HTTP-01 or TLS-ALPN-01 through whoever
- * `challenges` publishes to (the proxy). The order is driven step by step rather than with
+ * for a host set, each authorization answered by HTTP-01, TLS-ALPN-01 or DNS-01 through whoever
+ * `challenges` publishes to (the proxy, or the DNS provider). The order is driven step by step rather than with
  * acme-client's `auto`, so that the order payload can carry `replaces` (RFC 9773) and the
  * challenge type is slipway's choice.
  */
@@ -20,11 +20,15 @@ export interface AcmeDirectory {
   readonly caBundle?: string | undefined;
 }
 
-export type ChallengeType = 'http-01' | 'tls-alpn-01';
+export type ChallengeType = 'http-01' | 'tls-alpn-01' | 'dns-01';
 
 /** Where challenge answers are published while an order is validated. */
 export interface ChallengePublisher {
-  /** HTTP-01: serve `keyAuthorization` at /.well-known/acme-challenge/<token>; TLS-ALPN-01: answer `acme-tls/1` for `host`. */
+  /**
+   * HTTP-01: serve `keyAuthorization` at /.well-known/acme-challenge/<token>; TLS-ALPN-01: answer
+   * `acme-tls/1` for `host`; DNS-01: TXT `_acme-challenge.<host>` = `keyAuthorization` (already
+   * the digest; `host` without the wildcard label).
+   */
   publish(token: string, keyAuthorization: string, challenge: { type: ChallengeType; host: string }): Promise<void>;
   withdraw(token: string, challenge: { type: ChallengeType; host: string }): Promise<void>;
 }
@@ -146,8 +150,14 @@ function headerOf(headers: unknown, name: string): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
+const DNS_CODES: ReadonlySet<string> = new Set(['SLW_CERT_DNS_REFUSED', 'SLW_CERT_DNS_BAD_CREDENTIALS', 'SLW_CERT_DNS_NOT_VISIBLE', 'SLW_CERT_DNS_UNREACHABLE']);
+
 /** An ACME failure with what the CA said; `retryAfterMs` when it asked for a pause (rate limits). */
 function acmeError(err: unknown, url: string, hosts: readonly string[], problem: Problem | undefined): SlipwayError {
+  // The DNS provider's own failures keep their code (a refused update is not the CA's doing).
+  if (err instanceof SlipwayError && DNS_CODES.has(err.code)) {
+    return new SlipwayError(err.code, `The ACME order for ${hosts.join(', ')} failed: ${err.message}`, { cause: err, hint: err.hint, details: { ...err.details, hosts, directory: url } });
+  }
   const message = err instanceof Error ? err.message : String(err);
   const rateLimited = problem?.type === 'urn:ietf:params:acme:error:rateLimited' || /rateLimited|too many/i.test(message);
   return new SlipwayError('SLW_CERT_ACME_FAILED', `The ACME order for ${hosts.join(', ')} at ${url} failed: ${rateLimited ? 'rate limited: ' : ''}${message}`, {

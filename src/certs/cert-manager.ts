@@ -14,6 +14,7 @@ import { SlipwayError, toSlipwayError } from '../errors.js';
 import type { RoutingTableInput, TlsEntry } from '../proxy/protocol.js';
 import type { OrderOptions } from './acme-adapter.js';
 import { AcmeOrders } from './acme-orders.js';
+import type { SecretReader } from './dns01-challenges.js';
 import { CertStore, type StoredCert } from './cert-store.js';
 import { LocalCa } from './local-ca.js';
 import { EMPTY_SET, loadManagedSets, managedSetOf, saveManagedSets, sourceOf, unionOf, type ManagedCert, type ManagedSet } from './managed-set.js';
@@ -42,6 +43,8 @@ export interface CertManagerOptions {
   readonly removedGraceMs?: number;
   /** Least time between two renewalInfo polls of one certificate (default 1 minute; the CA's Retry-After rules above it). */
   readonly ariMinPollMs?: number;
+  /** Reads the DNS-01 credentials (secret references in tls.acme.dns01) from the secret store. */
+  readonly readSecret?: SecretReader;
   /** Test hook passed to the store (crash between archive write and live swap). */
   readonly crashPoint?: (name: string) => void;
 }
@@ -100,7 +103,7 @@ export class CertManager {
     this.store = new CertStore(root, options.crashPoint ? { crashPoint: options.crashPoint } : {});
     this.ca = new LocalCa(root);
     this.#setFile = join(root, 'managed.json');
-    this.#orders = new AcmeOrders({ root, publish: options.publish, ...(options.acme ? { acme: options.acme } : {}) });
+    this.#orders = new AcmeOrders({ root, publish: options.publish, ...(options.acme ? { acme: options.acme } : {}), ...(options.readSecret ? { readSecret: options.readSecret } : {}) });
     this.#ari = new AriTracker({ now: this.#now, minPollMs: options.ariMinPollMs ?? 60_000 });
   }
 

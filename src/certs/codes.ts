@@ -41,4 +41,24 @@ export const certCodes = {
     hint: 'Check that the host resolves to this machine and that the CA reaches the proxy: port 80 for HTTP-01, the HTTPS port for TLS-ALPN-01 (tls.acme.challenge), that tls.acme.directory is right, and the CA\'s message in the details (a rate limit says when to retry). The certificate already live keeps serving; slipway retries with backoff (`slipway certs list` shows the next attempt).',
     kind: 'user',
   },
+  SLW_CERT_DNS_REFUSED: {
+    title: 'The DNS provider refused to add or remove the ACME challenge record (DNS-01).',
+    hint: 'Check tls.acme.dns01: the zone must be served by that server (RFC 2136: the key must be granted updates of TXT records under the zone, e.g. `update-policy { grant KEY zonesub TXT; };` in BIND), or the API token must have DNS Write permission on the zone. The certificate already live keeps serving; slipway retries with backoff.',
+    kind: 'user',
+  },
+  SLW_CERT_DNS_BAD_CREDENTIALS: {
+    title: 'The DNS provider did not accept the credentials of the DNS-01 update (TSIG key or API token).',
+    hint: 'Set the secret tls.acme.dns01 names again (`slipway secrets set NAME`): for RFC 2136 the TSIG key name, algorithm and base64 secret must match the server\'s key (and both clocks must agree within 5 minutes); for Cloudflare an API token with DNS Write on the zone. The certificate already live keeps serving.',
+    kind: 'user',
+  },
+  SLW_CERT_DNS_NOT_VISIBLE: {
+    title: 'The ACME challenge record was added but never showed on the zone\'s name servers before the deadline.',
+    hint: 'Check that the servers in tls.acme.dns01.checkServers (default: the update server, or the zone\'s name servers) serve the zone that was updated, that secondaries receive updates (NOTIFY, zone transfers), or raise tls.acme.dns01.propagationTimeout. The record was removed again; the certificate already live keeps serving.',
+    kind: 'user',
+  },
+  SLW_CERT_DNS_UNREACHABLE: {
+    title: 'The DNS provider could not be reached for a DNS-01 update.',
+    hint: 'Check tls.acme.dns01.server (host:port of the primary name server) or the network path to the DNS API; RFC 2136 updates need `nsupdate` (Debian package bind9-dnsutils) on the host. The certificate already live keeps serving; slipway retries with backoff.',
+    kind: 'user',
+  },
 } as const satisfies CodeTable;

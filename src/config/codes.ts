@@ -120,6 +120,11 @@ export const configCodes = {
     hint: 'Add `tls: { acme: { email: you@example.com } }` at the top level, or use `tls: internal` for local names.',
     kind: 'user',
   },
+  SLW_CONFIG_TLS_NO_DNS_PROVIDER: {
+    title: 'A wildcard route asks for tls: auto (or tls.acme.challenge is dns-01) but tls.acme has no dns01 section.',
+    hint: 'A CA proves a wildcard name only by DNS-01: add `tls.acme.dns01` (provider rfc2136 with server and TSIG key, or cloudflare with apiToken; docs/config.md#dns-01), or name each host instead of the wildcard.',
+    kind: 'user',
+  },
   SLW_CONFIG_ROUTE_CONFLICT: {
     title: 'Two services claim the same host and path.',
     hint: 'Give each service its own host or path prefix; a request must have exactly one destination.',

@@ -2,7 +2,7 @@
  * ${...} placeholders in string values: ${env} is the chosen environment's name,
  * ${secret:NAME} (or ${secret:NAME.part}) a reference to a stored secret, allowed in
  * `services.*.env` values, basic-auth hashes (`services.*.routes[].basicAuth.users.*`), `backups.key`, `backups.sources.*.postgres.url`, the S3 credentials of backup targets and the
- * credential settings of alert notifiers (`alerts.notify[].secret`, `.url`, `.smtp`) only, $${ is a literal "${". A secret reference stays a reference
+ * credential settings of alert notifiers (`alerts.notify[].secret`, `.url`, `.smtp`) and of DNS-01 (`tls.acme.dns01.key.secret`, `.apiToken`) only, $${ is a literal "${". A secret reference stays a reference
  * (a marker, see src/secrets/reference.ts): its value is read by the daemon when an instance
  * starts, never here.
  */
@@ -51,6 +51,7 @@ function walk(value: unknown, path: ConfigPath, s: WalkState): unknown {
 /** services.<name>.env.<VAR>, backups.key, backups.sources.<name>.postgres.url, S3 credentials, notifier credentials: where a secret may be referenced. */
 function isEnvValue(path: ConfigPath): boolean {
   if (path[0] === 'alerts') return isNotifierCredential(path);
+  if (path[0] === 'tls') return isDns01Credential(path);
   if (path[0] === 'backups') return (path.length === 2 && path[1] === 'key') || (path.length === 5 && path[1] === 'sources' && path[3] === 'postgres' && path[4] === 'url') || isS3Credential(path);
   return (path.length === 4 && path[0] === 'services' && path[2] === 'env') || isBasicAuthHash(path);
 }
@@ -63,6 +64,12 @@ function isBasicAuthHash(path: ConfigPath): boolean {
 /** alerts.notify[i].secret (webhook HMAC key), .url (webhook, Slack, Alertmanager) and .smtp (email): settings that carry credentials. */
 function isNotifierCredential(path: ConfigPath): boolean {
   return path.length === 4 && path[1] === 'notify' && typeof path[2] === 'number' && (path[3] === 'secret' || path[3] === 'url' || path[3] === 'smtp');
+}
+
+/** tls.acme.dns01.key.secret (TSIG) and tls.acme.dns01.apiToken (Cloudflare). */
+function isDns01Credential(path: ConfigPath): boolean {
+  const tail = path.slice(0, 3).join('.') === 'tls.acme.dns01' ? path.slice(3).join('.') : '';
+  return tail === 'key.secret' || tail === 'apiToken';
 }
 
 /** backups.targets.<name>.s3.accessKey / secretKey. */
@@ -85,7 +92,7 @@ function expand(text: string, path: ConfigPath, s: WalkState): string {
       if (!SECRET_REF_PATTERN.test(ref)) {
         issues.push(rawIssue('SLW_CONFIG_BAD_INTERPOLATION', path, 'a ${secret:...} placeholder names no valid secret (NAME or NAME.part)'));
       } else if (!isEnvValue(path)) {
-        issues.push(rawIssue('SLW_CONFIG_SECRET_NOT_ALLOWED', path, `\${secret:${ref}} is written where slipway cannot keep it secret (allowed: services.*.env, basic-auth users, backups.key, postgres urls, S3 credentials, alerts.notify[].secret/url/smtp)`));
+        issues.push(rawIssue('SLW_CONFIG_SECRET_NOT_ALLOWED', path, `\${secret:${ref}} is written where slipway cannot keep it secret (allowed: services.*.env, basic-auth users, backups.key, postgres urls, S3 credentials, alerts.notify[].secret/url/smtp, tls.acme.dns01 key.secret/apiToken)`));
       } else {
         s.secretUses.push({ path, ref });
         return valueMarker(env ?? DEFAULT_SECRETS_ENV, ref);

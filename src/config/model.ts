@@ -60,7 +60,32 @@ export type RouteTls =
   | { readonly kind: 'files'; readonly cert: string; readonly key: string };
 
 /** How the CA validates control of a host: port 80 (HTTP-01), port 443 (TLS-ALPN-01), or either. */
-export type AcmeChallenge = 'http-01' | 'tls-alpn-01' | 'auto';
+export type AcmeChallenge = 'http-01' | 'tls-alpn-01' | 'dns-01' | 'auto';
+
+/** A name server as host and port. */
+export interface NameServerSpec {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** DNS-01 provider of the ACME account; credentials stay secret references (markers) until an order reads them. */
+export type Dns01Spec =
+  | {
+      readonly provider: 'rfc2136';
+      readonly server: NameServerSpec;
+      readonly zone: string | undefined;
+      readonly key: { readonly name: string; readonly algorithm: string; readonly secret: string };
+      readonly checkServers: readonly NameServerSpec[];
+      readonly propagationTimeoutMs: number;
+    }
+  | {
+      readonly provider: 'cloudflare';
+      readonly apiToken: string;
+      readonly zoneId: string | undefined;
+      /** Empty: the zone's NS records. */
+      readonly checkServers: readonly NameServerSpec[];
+      readonly propagationTimeoutMs: number;
+    };
 
 export interface AcmeSpec {
   readonly email: string | undefined;
@@ -70,6 +95,8 @@ export interface AcmeSpec {
   readonly directory: string;
   /** Absolute path of extra roots (PEM) to trust the directory with. */
   readonly caBundle: string | undefined;
+  /** DNS-01 provider; wildcard hosts need one. */
+  readonly dns01?: Dns01Spec | undefined;
 }
 
 export interface AdminSpec {

@@ -1,7 +1,8 @@
 /** Parsed TLS settings → the model: route TLS as a tagged union, defaults for redirect and HSTS. */
 import { resolve } from 'node:path';
 import { parseDuration } from '../lib/duration.js';
-import type { AcmeSpec, RouteTls } from './model.js';
+import type { AcmeSpec, Dns01Spec, NameServerSpec, RouteTls } from './model.js';
+import type { ParsedDns01 } from './tls-dns01-schema.js';
 import { ACME_DIRECTORIES, type ParsedRouteTls, type ParsedTls } from './tls-schema.js';
 
 /** One year, the usual HSTS max-age. */
@@ -40,7 +41,26 @@ export function acmeSpec(tls: ParsedTls | undefined, dir: string): AcmeSpec | un
     directory: ACME_DIRECTORIES[acme.directory] ?? acme.directory,
     challenge: acme.challenge,
     caBundle: acme.caBundle === undefined ? undefined : resolve(dir, acme.caBundle),
+    ...(acme.dns01 ? { dns01: dns01Spec(acme.dns01) } : {}),
   };
+}
+
+/** Checked by tlsIssues first: rfc2136 has server and key, cloudflare its token. */
+function dns01Spec(d: ParsedDns01): Dns01Spec {
+  const propagationTimeoutMs = parseDuration(d.propagationTimeout) ?? 120_000;
+  const checks = (d.checkServers ?? []).map(nameServerOf);
+  if (d.provider === 'cloudflare') return { provider: 'cloudflare', apiToken: d.apiToken ?? '', zoneId: d.zoneId, checkServers: checks, propagationTimeoutMs };
+  const server = nameServerOf(d.server ?? '');
+  const key = { name: d.key?.name ?? '', algorithm: d.key?.algorithm ?? 'hmac-sha256', secret: d.key?.secret ?? '' };
+  return { provider: 'rfc2136', server, zone: d.zone?.replace(/\.$/, ''), key, checkServers: checks.length > 0 ? checks : [server], propagationTimeoutMs };
+}
+
+/** host, host:port, [v6]:port → host and port (53 by default). */
+export function nameServerOf(text: string): NameServerSpec {
+  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
+  if (v6) return { host: v6[1] ?? '', port: Number(v6[2] ?? 53) };
+  const [host = '', port] = text.split(':');
+  return { host, port: port === undefined ? 53 : Number(port) };
 }
 
 /** proxy.https as written, else 443 when some route has TLS on; omitted when there is none. */

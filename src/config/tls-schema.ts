@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { tag } from './schema-meta.js';
 import { DURATION_PATTERN } from './schema-fields.js';
 import { parseDuration } from '../lib/duration.js';
+import { dns01Schema } from './tls-dns01-schema.js';
 
 /** Short names of well-known ACME directories. */
 export const ACME_DIRECTORIES: Readonly<Record<string, string>> = {
@@ -25,9 +26,10 @@ export const tlsSchema = z.strictObject({
       email: tag(z.email(), { code: 'SLW_CONFIG_BAD_TLS', expected: 'an email address for the ACME account', quoteValue: true }).optional(),
       directory: acmeDirectory.default('letsencrypt').describe('letsencrypt (default), letsencrypt-staging, or a directory URL.'),
       caBundle: z.string().min(1).optional().describe('PEM file of extra roots to trust the directory with (test CAs), relative to the config file.'),
-      challenge: tag(z.enum(['http-01', 'tls-alpn-01', 'auto']), { code: 'SLW_CONFIG_BAD_TLS', expected: 'http-01, tls-alpn-01 or auto', quoteValue: true })
+      challenge: tag(z.enum(['http-01', 'tls-alpn-01', 'dns-01', 'auto']), { code: 'SLW_CONFIG_BAD_TLS', expected: 'http-01, tls-alpn-01, dns-01 or auto', quoteValue: true })
         .default('auto')
-        .describe('How the CA checks the host: http-01 (port 80), tls-alpn-01 (the HTTPS port, port 80 not needed) or auto (http-01 first, the other after a failure).'),
+        .describe('How the CA checks the host: http-01 (port 80), tls-alpn-01 (the HTTPS port, port 80 not needed), dns-01 (a TXT record, through dns01) or auto (http-01 first, the other after a failure; wildcard hosts always dns-01).'),
+      dns01: dns01Schema.optional(),
     })
     .optional()
     .describe('ACME account used by routes with tls: auto.'),

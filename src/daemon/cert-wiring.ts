@@ -4,6 +4,8 @@ import { certEvents, CertManager, type CertManagerOptions } from '../certs/cert-
 import { loadConfig } from '../config/load.js';
 import type { DataPlane } from '../engine/deps.js';
 import { toSlipwayError } from '../errors.js';
+import type { SecretReader } from '../certs/dns01-challenges.js';
+import { hasRefs, refsIn, replaceRefs } from '../secrets/reference.js';
 import { crashPointFrom } from './crash-point.js';
 
 export interface CertWiring {
@@ -15,6 +17,8 @@ export interface CertWiring {
   readonly warn: (message: string) => void;
   /** A line for the daemon log (certificate failures and installs). */
   readonly log?: (line: string) => void;
+  /** The secret stores: DNS-01 credentials are read from them for each order. */
+  readonly secrets?: { get(env: string, ref: string): Promise<{ reveal(): string }> };
 }
 
 /** Starts the manager (before the engine boots, so the first table already carries the certificates). */
@@ -28,10 +32,21 @@ export async function startCerts(o: CertWiring): Promise<CertManager> {
     ...(fast ? { acme: { retries: 0, pollMinMs: 200, pollMaxMs: 1000 } } : {}),
     ...testTiming(o.environ['SLIPWAY_TEST_CERT_TIMING']),
     crashPoint: (point) => crash(`cert:${point}`),
+    ...(o.secrets ? { readSecret: secretReader(o.secrets) } : {}),
   });
   if (o.log) subscribeLog(o.log);
   await certs.start();
   return certs;
+}
+
+/** A reference in tls.acme.dns01 (a marker: environment and name) → the stored value. */
+function secretReader(secrets: NonNullable<CertWiring['secrets']>): SecretReader {
+  return async (reference) => {
+    if (!hasRefs(reference)) return reference;
+    const values = new Map<string, string>();
+    for (const r of refsIn(reference)) values.set(`${r.env}:${r.ref}`, (await secrets.get(r.env, r.ref)).reveal());
+    return replaceRefs(reference, (r) => values.get(`${r.env}:${r.ref}`) ?? '');
+  };
 }
 
 /** Certificate events as daemon log lines (no key material: names, codes, serials, times). */

@@ -132,7 +132,7 @@ export class Daemon {
     this.#store = await this.#openState(this.#driver, redact);
     const driver = new InjectingDriver(this.#driver, { runDir: secretRunDir(stateDir), source: secrets, redactor: secrets.redactor });
     this.#proxy = new ProxySupervisor(stateDir);
-    const certWiring: CertWiring = { ...this.options, publish: async (reason) => this.#publishAll(reason), warn: (m) => this.warnings.push(m), log: (line) => log.child({ component: 'certs' }).info(line) };
+    const certWiring: CertWiring = { ...this.options, secrets, publish: async (reason) => this.#publishAll(reason), warn: (m) => this.warnings.push(m), log: (line) => log.child({ component: 'certs' }).info(line) };
     const certs = (this.#certs = await startCerts(certWiring));
     const hostStore = this.#store;
     const containers = (this.#containers = startContainers({ stateDir, environ: this.options.environ, source: secrets, redactor: secrets.redactor }));

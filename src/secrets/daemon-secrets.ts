@@ -111,5 +111,8 @@ export function usedSecrets(config: Config): Set<string> {
   }
   // A notifier whose secret has no value would stay silent: refused like an app's secret.
   for (const notifier of config.alerts?.notify ?? []) for (const ref of notifierRefs(notifier)) names.add(nameOf(ref.ref));
+  // DNS-01 credentials: a wildcard certificate could never be issued without them.
+  const dns01 = config.acme?.dns01;
+  if (dns01) for (const ref of refsIn(dns01.provider === 'rfc2136' ? dns01.key.secret : dns01.apiToken)) names.add(nameOf(ref.ref));
   return names;
 }

@@ -21,7 +21,13 @@ export interface Pebble {
  * pebble + pebble-challtestsrv on loopback (the REAL-COMPONENTS recipe): every name resolves
  * to 127.0.0.1, HTTP-01 is validated against `httpPort` (the proxy's). Both are stopped by pid.
  */
-export async function startPebble(options: { httpPort: number; tlsPort?: number; validitySeconds?: number }): Promise<Pebble> {
+export async function startPebble(options: {
+  httpPort: number;
+  tlsPort?: number;
+  validitySeconds?: number;
+  /** A DNS server of the test's own (host:port) instead of pebble-challtestsrv: every lookup (DNS-01 TXT) goes there; authorizations are never reused. */
+  dnsServer?: string;
+}): Promise<Pebble> {
   const dir = await mkdtemp(join(tmpdir(), 'slipway-pebble-'));
   const ca = await createRootCa('pebble listener test CA', 2);
   const leaf = await signLeaf(ca, ['localhost', '127.0.0.1'], { days: 2 });
@@ -60,8 +66,14 @@ export async function startPebble(options: { httpPort: number; tlsPort?: number;
     await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
     if (child.exitCode === null && child.signalCode === null) process.kill(child.pid, 'SIGKILL');
   };
-  start('pebble-challtestsrv', ['-defaultIPv4', '127.0.0.1', '-defaultIPv6', '', '-dns01', `127.0.0.1:${dnsPort}`, '-http01', '', '-https01', '', '-tlsalpn01', '', '-management', `127.0.0.1:${challMgmt}`]);
-  const pebble = start('pebble', ['-config', join(dir, 'pebble.json'), '-dnsserver', `127.0.0.1:${dnsPort}`], { PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0' });
+  if (!options.dnsServer) {
+    start('pebble-challtestsrv', ['-defaultIPv4', '127.0.0.1', '-defaultIPv6', '', '-dns01', `127.0.0.1:${dnsPort}`, '-http01', '', '-https01', '', '-tlsalpn01', '', '-management', `127.0.0.1:${challMgmt}`]);
+  }
+  const pebble = start('pebble', ['-config', join(dir, 'pebble.json'), '-dnsserver', options.dnsServer ?? `127.0.0.1:${dnsPort}`], {
+    PEBBLE_VA_NOSLEEP: '1',
+    PEBBLE_WFE_NONCEREJECT: '0',
+    ...(options.dnsServer ? { PEBBLE_AUTHZREUSE: '0' } : {}),
+  });
   const agent = new Agent({ ca: ca.certPem });
   const get = (url: string): Promise<{ status: number; body: string }> =>
     new Promise((resolve, reject) => {
