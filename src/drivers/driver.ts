@@ -20,6 +20,8 @@ export interface InstanceSpec {
   readonly env: Readonly<Record<string, string>>;
   /** The port the app is told to listen on ($PORT). */
   readonly port: number;
+  /** Run as this uid/gid (processes; `user:` in slipway.yaml); absent: the daemon's own. */
+  readonly user?: { readonly uid: number; readonly gid: number } | undefined;
 }
 
 /** Where the proxy and the health checks reach an instance. */

@@ -2,6 +2,7 @@ import type { DeployResult } from '../api/schemas.js';
 import type { Config } from '../config/model.js';
 import { SlipwayError, toSlipwayError } from '../errors.js';
 import { deployService } from './blue-green.js';
+import { deployAccessory, rollbackOne } from './accessory.js';
 import { EngineContext } from './context.js';
 import type { Reporter } from './deployment-run.js';
 import type { EngineDeps } from './deps.js';
@@ -17,7 +18,6 @@ import { changeMaintenance, maintenanceState, type MaintenanceChange } from './m
 import { storedListen, type ListenSpec } from './routing.js';
 import { resumeCanary } from './canary-resume.js';
 import { Reaper } from './reaper.js';
-import { rollbackService } from './rollback.js';
 import { deployOrder } from './deploy-order.js';
 import { listVolumes, volumesRoot } from './volumes.js';
 import { releasesRoot } from './build-release.js';
@@ -84,7 +84,8 @@ export class Engine {
     }
     const results: DeployResult[] = [];
     for (const name of names) {
-      const { result, error } = await deployService(this.ctx, config, name, reporter, strategy, signal);
+      const deploy = config.services[name]?.kind === 'accessory' ? deployAccessory : deployService;
+      const { result, error } = await deploy(this.ctx, config, name, reporter, strategy, signal);
       results.push(result);
       if (!error) continue;
       // A service deployed for the first time has nothing to go back to: it stays.
@@ -103,7 +104,7 @@ export class Engine {
     reporter({ type: 'note', message: `${because}; rolling back ${[...switched].reverse().join(', ')}` });
     const results: DeployResult[] = [];
     for (const name of [...switched].reverse()) {
-      const { result } = await rollbackService(this.ctx, name, reporter, because);
+      const { result } = await rollbackOne(this.ctx, name, reporter, because);
       results.push(result);
     }
     return results;
@@ -155,7 +156,7 @@ export class Engine {
     if (names.length === 0) throw new SlipwayError('SLW_NO_PREVIOUS_RELEASE', 'No service has a previous release to roll back to.');
     const results: DeployResult[] = [];
     for (const name of names) {
-      const { result, error } = await rollbackService(this.ctx, name, reporter);
+      const { result, error } = await rollbackOne(this.ctx, name, reporter);
       results.push(result);
       if (error) return { results, error };
     }
