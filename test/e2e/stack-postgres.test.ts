@@ -119,7 +119,9 @@ function call(p: Project, method: string, path: string): Promise<{ status: numbe
 
 const setApi = (p: Project, v: string) => writeFile(join(p.dir, 'api', 'version.txt'), `${v}\n`);
 
-test('PostgreSQL accessory + migrating API + worker: in order; data survives 5 API deploys and a db restart; a failing migration moves nothing under load', { timeout: 150_000 }, async () => {
+test('PostgreSQL accessory + migrating API + worker: in order; data survives 5 API deploys and a db restart; a failing migration moves nothing under load', { timeout: 180_000 }, async (t) => {
+  const began = Date.now();
+  const mark = (what: string) => t.diagnostic(`${((Date.now() - began) / 1000).toFixed(1)} s: ${what}`);
   const p = await makeProject();
   let load: HostLoad | undefined;
   try {
@@ -133,11 +135,13 @@ test('PostgreSQL accessory + migrating API + worker: in order; data survives 5 A
     await setApi(p, 'v1');
     await writeFile(p.configFile, yaml(p, bin, ''));
     assert.equal((await cli(p, ['daemon', '--detach'])).code, 0);
+    mark('daemon up');
 
     const first = await cli(p, ['deploy', '--json']);
     assert.equal(first.code, 0, first.stdout + first.stderr);
     assert.deepEqual(first.json.results.map((r: { service: string; outcome: string }) => `${r.service} ${r.outcome}`), ['db succeeded', 'api succeeded', 'worker succeeded'], 'dependsOn order, not file order');
     for (const note of ['alpha', 'beta', 'gamma']) assert.equal((await call(p, 'POST', `/notes/${note}`)).body, 'saved');
+    mark('stack deployed');
     await waitFor('worker beats in the database', async () => Number((await call(p, 'GET', '/beats')).body) > 2);
 
     load = new HostLoad(p.port, ['api.localhost'], (_h, body) => /^api v\d+$/.test(body.trim()), 40);
@@ -147,6 +151,7 @@ test('PostgreSQL accessory + migrating API + worker: in order; data survives 5 A
       assert.equal(d.code, 0, d.stdout + d.stderr);
       assert.equal((await call(p, 'GET', '/')).body, `api v${v}`);
     }
+    mark('5 API deploys');
     assert.equal((await call(p, 'GET', '/notes')).body, 'alpha,beta,gamma', 'notes survive 5 API deploys');
     assert.equal((await call(p, 'GET', '/migrations')).body, '6', 'one migration per deploy');
 
@@ -159,6 +164,7 @@ test('PostgreSQL accessory + migrating API + worker: in order; data survives 5 A
     const restart = await cli(p, ['deploy', 'db', '--json']);
     assert.equal(restart.code, 0, restart.stdout + restart.stderr);
     assert.equal(restart.json.results[0].release, 'r2');
+    mark('db restarted in place');
     assert.equal((await call(p, 'POST', '/notes/delta')).body, 'saved', 'the API reaches the restarted db at the same address');
     assert.equal((await call(p, 'GET', '/notes')).body, 'alpha,beta,gamma,delta', 'notes survive a PostgreSQL restart');
 
@@ -167,6 +173,7 @@ test('PostgreSQL accessory + migrating API + worker: in order; data survives 5 A
     assert.notEqual(failed.code, 0, failed.stdout);
     assert.match(failed.stdout + failed.stderr, /SLW_RELEASE_HOOK_FAILED/);
     assert.match(failed.stdout + failed.stderr, /already exists/);
+    mark('failing migration');
     await new Promise((r) => setTimeout(r, 500));
     await load.stop();
     assert.deepEqual(load.failures, [], load.failures.slice(0, 5).join(' | '));
