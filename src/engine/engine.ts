@@ -19,6 +19,7 @@ import { storedListen, type ListenSpec } from './routing.js';
 import { resumeCanary } from './canary-resume.js';
 import { Reaper } from './reaper.js';
 import { deployOrder } from './deploy-order.js';
+import { recordStack, stackToRollBack } from './last-stack.js';
 import { listVolumes, volumesRoot } from './volumes.js';
 import { releasesRoot } from './build-release.js';
 import { rm } from 'node:fs/promises';
@@ -92,9 +93,10 @@ export class Engine {
       const switched = results.filter((r) => r.outcome === 'succeeded' && r.fromRelease !== undefined).map((r) => r.service);
       if (switched.length > 0 && options.stackRollback !== false) {
         results.push(...(await this.#stackRollback(switched, name, error, reporter)));
-      }
+      } else if (service === undefined) recordStack(this.deps, results);
       return { results, error, config };
     }
+    if (service === undefined) recordStack(this.deps, results);
     return { results, error: undefined, config };
   }
 
@@ -144,7 +146,10 @@ export class Engine {
     return cancelled;
   }
 
-  /** Rolls back the named service, or every service that has a previous release. */
+  /**
+   * Rolls back the named service; with none, the last stack deploy (`deploy` of every service), its
+   * services in reverse deploy order; with no stack deploy recorded, every service that has a previous release.
+   */
   async rollback(service: string | undefined, reporter: Reporter): Promise<BatchResult> {
     const known = this.deps.store.services();
     if (service !== undefined && !known.some((s) => s.name === service)) {
@@ -152,14 +157,18 @@ export class Engine {
         details: { known: known.map((s) => s.name) },
       });
     }
-    const names = service !== undefined ? [service] : known.filter((s) => s.previousRelease).map((s) => s.name);
-    if (names.length === 0) throw new SlipwayError('SLW_NO_PREVIOUS_RELEASE', 'No service has a previous release to roll back to.');
+    const stack = service === undefined ? stackToRollBack(this.deps) : undefined;
+    const names = service !== undefined ? [service] : stack ? stack.services : known.filter((s) => s.previousRelease).map((s) => s.name);
+    if (names.length === 0) throw new SlipwayError('SLW_NO_PREVIOUS_RELEASE', stack ? `The services of the last stack deploy (${stack.record.at}) have been deployed or rolled back since: nothing of it is left to undo.` : 'No service has a previous release to roll back to.');
+    if (stack) reporter({ type: 'note', message: `rolling back the last stack deploy (${stack.record.at}), last first: ${names.join(', ')}` });
     const results: DeployResult[] = [];
     for (const name of names) {
       const { result, error } = await rollbackOne(this.ctx, name, reporter);
       results.push(result);
       if (error) return { results, error };
     }
+    // Undoing the undo is the next `rollback`: its services forward again, dependencies first.
+    if (stack) recordStack(this.deps, results);
     return { results, error: undefined };
   }
 

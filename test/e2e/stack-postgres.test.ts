@@ -78,6 +78,7 @@ services:
     dependsOn: [api, db]
     env: { DATABASE_URL: "\${service:db.url}", PSQL: ${bin}/psql }
     health: { interval: 200ms, rise: 2, startTimeout: 10s }
+    watch: 500ms
     stopTimeout: 2s
   api:
     source: ./api
@@ -142,6 +143,7 @@ test('PostgreSQL accessory + migrating API + worker: in order; data survives 5 A
     assert.deepEqual(first.json.results.map((r: { service: string; outcome: string }) => `${r.service} ${r.outcome}`), ['db succeeded', 'api succeeded', 'worker succeeded'], 'dependsOn order, not file order');
     for (const note of ['alpha', 'beta', 'gamma']) assert.equal((await call(p, 'POST', `/notes/${note}`)).body, 'saved');
     mark('stack deployed');
+    for (const r of first.json.results) t.diagnostic(`${r.service}: ${JSON.stringify(r.report?.steps)}`);
     await waitFor('worker beats in the database', async () => Number((await call(p, 'GET', '/beats')).body) > 2);
 
     load = new HostLoad(p.port, ['api.localhost'], (_h, body) => /^api v\d+$/.test(body.trim()), 40);
@@ -149,6 +151,7 @@ test('PostgreSQL accessory + migrating API + worker: in order; data survives 5 A
       await setApi(p, `v${v}`);
       const d = await cli(p, ['deploy', 'api', '--json']);
       assert.equal(d.code, 0, d.stdout + d.stderr);
+      t.diagnostic(JSON.stringify(d.json.results[0].report?.steps ?? d.json.results[0]));
       assert.equal((await call(p, 'GET', '/')).body, `api v${v}`);
     }
     mark('5 API deploys');
@@ -165,6 +168,7 @@ test('PostgreSQL accessory + migrating API + worker: in order; data survives 5 A
     assert.equal(restart.code, 0, restart.stdout + restart.stderr);
     assert.equal(restart.json.results[0].release, 'r2');
     mark('db restarted in place');
+    t.diagnostic(JSON.stringify(restart.json.results[0].report?.steps));
     assert.equal((await call(p, 'POST', '/notes/delta')).body, 'saved', 'the API reaches the restarted db at the same address');
     assert.equal((await call(p, 'GET', '/notes')).body, 'alpha,beta,gamma,delta', 'notes survive a PostgreSQL restart');
 
