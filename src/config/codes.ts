@@ -386,6 +386,11 @@ export const configCodes = {
     hint: 'Declare the volume under the service\'s `volumes:` (e.g. `volumes: { pgdata: {} }`), or fix the spelling.',
     kind: 'user',
   },
+  SLW_CONFIG_REPLACE_KIND: {
+    title: '`replace` is set on a service that is not a worker.',
+    hint: 'Remove `replace`: a web service is replaced blue-green (or by canary) and an accessory always in place; `replace: stop-first` is for workers that must never run twice at once.',
+    kind: 'user',
+  },
   SLW_CONFIG_ACCESSORY_SHAPE: {
     title: 'An accessory has routes, more than one instance, or a canary strategy.',
     hint: 'An accessory (a database or cache) is one instance restarted in place and takes no routed traffic: remove routes, instances and strategy, or make it a web service.',

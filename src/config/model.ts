@@ -122,6 +122,8 @@ export interface ServiceSpec {
   readonly outputs?: Readonly<Record<string, string>>;
   /** System user the instances run as; absent: the daemon's own. */
   readonly user?: string;
+  /** How a worker's release replaces the old one (absent: overlap). */
+  readonly replace?: 'overlap' | 'stop-first';
   /** Services deployed before this one (a DAG; the loader refuses unknown names and cycles). Absent: none. */
   readonly dependsOn?: readonly string[];
   /** Persistent directories by name, and where each appears in the release (a relative path inside it). Absent: none. */

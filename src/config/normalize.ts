@@ -60,6 +60,7 @@ function normalizeService(name: string, s: ParsedService, dir: string, env: Reco
     kind: s.kind,
     ...(Object.keys(s.outputs).length > 0 ? { outputs: { ...s.outputs } } : {}),
     ...(s.user === undefined ? {} : { user: s.user }),
+    ...(s.replace === undefined ? {} : { replace: s.replace }),
     ...(s.release === undefined ? {} : { release: argv(s.release) }),
     health: {
       path: s.health.path ?? '/',

@@ -82,6 +82,7 @@ export const serviceSchema = z.strictObject({
   release: command.optional().describe('Run once per deploy with the new release\'s code, env and secrets, before its instances start (migrations); a failure stops the deploy.'),
   kind: z.enum(['web', 'worker', 'accessory']).default('web').describe('web (routed, health over HTTP), worker (no routes; healthy while it runs, or by its tcp/command check) or accessory (a database or cache beside the app: one instance on a stable port, restarted in place only when its own config changes).'),
   outputs: z.record(outputName, z.string()).default({}).describe('Values other services read as ${service:NAME.OUTPUT} (e.g. a URL); ${host} and ${port} are this service\'s address.'),
+  replace: z.enum(['overlap', 'stop-first']).optional().describe('Workers: overlap (the default: the new release starts and passes its check, then the old stops) or stop-first (the old stops, then the new starts: never two at once).'),
   user: systemUser.optional().describe('System user the instances run as (processes; the daemon runs as root); its volumes are handed to that user.'),
   dependsOn: z.array(serviceName).default([]).describe('Services deployed (and healthy) before this one; a deploy of several goes in this order.'),
   volumes: z

@@ -191,6 +191,7 @@ function kindIssues(name: string, service: Record<string, unknown>): RawIssue[] 
     out.push(rawIssue('SLW_CONFIG_WORKER_ROUTES', ['services', name, 'routes'], `${name} is a worker, which takes no traffic, but has routes`));
   }
   out.push(...accessoryIssues(name, service));
+  if (service['replace'] !== undefined && !worker) out.push(rawIssue('SLW_CONFIG_REPLACE_KIND', ['services', name, 'replace'], `${name} is not a worker: \`replace\` chooses how a worker's instances are replaced`));
   const notWeb = worker || service['kind'] === 'accessory';
   const health = service['health'];
   if (!isPlainObject(health)) return out;

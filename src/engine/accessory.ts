@@ -46,7 +46,8 @@ export const ACCESSORY: StrategyPlan<AccessoryContext> = {
       enter: (c) => ({ releaseId: releaseOf(c).id }),
       run: async (c) => {
         for (const old of c.old) await drainAndStop(c.ctx.deps, old, c.run.id);
-        c.instances = [await startInstance(c.ctx.deps, releaseOf(c), c.run.id, c.port)];
+        const count = c.spec.kind === 'accessory' ? 1 : releaseOf(c).spec.instances;
+        for (let n = 0; n < count; n++) c.instances.push(await startInstance(c.ctx.deps, releaseOf(c), c.run.id, n === 0 ? c.port : undefined));
         return undefined;
       },
       detail: (c) => `${c.old.length > 0 ? `${c.from} stopped; ` : ''}${c.instances.map((i) => `${i.id}:${i.port}`).join(', ')} (in place)`,
@@ -84,10 +85,10 @@ export async function deployAccessory(ctx: EngineContext, config: Config, name: 
   const current = from ? deps.store.release(name, from) : undefined;
   const old = liveOf(ctx, name, from);
   const unprotect = ctx.protect(name, [from, before?.previousRelease]);
-  const port = old.at(-1)?.port ?? deps.store.instances({ service: name, releaseId: from ?? '' }).at(-1)?.port;
+  const port = spec.kind === 'accessory' ? (old.at(-1)?.port ?? deps.store.instances({ service: name, releaseId: from ?? '' }).at(-1)?.port) : undefined;
   const c: AccessoryContext = { ctx, run, config, spec, canary: false, before, from, start: await snapshotOf(run), timings: {}, instances: [], unprotectNew: () => undefined, old, port };
   try {
-    if (current && current.configHash === configHash(spec) && old.length > 0) {
+    if (spec.kind === 'accessory' && current && current.configHash === configHash(spec) && old.length > 0) {
       run.setState('committed', { fromRelease: from, releaseId: from, priorPrevious: before?.previousRelease, priorWarmUntil: before?.warmUntil });
       return await finish(run, 'succeeded', { start: c.start, switched: undefined, timings: {}, note: `${name} is an accessory whose config did not change: ${from} keeps running` });
     }
@@ -112,7 +113,15 @@ async function putBack(c: AccessoryContext, previous: ReleaseRecord | undefined,
   if (c.release && c.release.id !== previous?.id) await stopUnused(ctx.deps, ctx.deps.store.instances({ service: c.spec.name, releaseId: c.release.id }), run.id);
   if (previous && c.old.length > 0 && liveOf(ctx, c.spec.name, previous.id).length === 0) {
     await run
-      .step('revert', async () => gateInstances(ctx.deps, [await startInstance(ctx.deps, previous, run.id, c.port)], previous.spec.health, run.id), () => `${previous.id} started again on port ${c.port ?? '?'}`)
+      .step(
+        'revert',
+        async () => {
+          const started: InstanceRecord[] = [];
+          for (let n = 0; n < (c.spec.kind === 'accessory' ? 1 : previous.spec.instances); n++) started.push(await startInstance(ctx.deps, previous, run.id, n === 0 ? c.port : undefined));
+          return gateInstances(ctx.deps, started, previous.spec.health, run.id);
+        },
+        () => `${previous.id} started again${c.port === undefined ? '' : ` on port ${c.port}`}`,
+      )
       .catch(() => undefined);
   }
   return finish(run, run.record.state === 'switching' ? 'reverted' : 'failed', ended);

@@ -85,7 +85,9 @@ export class Engine {
     }
     const results: DeployResult[] = [];
     for (const name of names) {
-      const deploy = config.services[name]?.kind === 'accessory' ? deployAccessory : deployService;
+      const spec = config.services[name];
+      const inPlace = spec?.kind === 'accessory' || (spec?.kind === 'worker' && spec.replace === 'stop-first');
+      const deploy = inPlace ? deployAccessory : deployService;
       const { result, error } = await deploy(this.ctx, config, name, reporter, strategy, signal);
       results.push(result);
       if (!error) continue;

@@ -88,7 +88,7 @@ services:
   assert.match(issues.find((i) => i.path === 'services.api.env.A')?.hint ?? '', /dependsOn: \[db\]/);
 });
 
-test('accessory: routes, several instances or a canary are coded issues', async () => {
+test('accessory: routes, several instances or a canary are coded issues; replace is for workers only', async () => {
   const { issues } = await check(`version: 1
 services:
   db:
@@ -99,6 +99,8 @@ services:
     routes: [{ host: db.localhost }]
 `);
   assert.deepEqual(issues.map((i) => `${i.code} ${i.path}`).sort(), ['SLW_CONFIG_ACCESSORY_SHAPE services.db.instances', 'SLW_CONFIG_ACCESSORY_SHAPE services.db.routes', 'SLW_CONFIG_ACCESSORY_SHAPE services.db.strategy']);
+  const replace = await check(`version: 1\nservices:\n  web:\n    run: node web.js\n    replace: stop-first\n  jobs:\n    kind: worker\n    run: node jobs.js\n    replace: stop-first\n`);
+  assert.deepEqual(replace.issues.map((i) => `${i.code} ${i.path} ${i.location?.line}:${i.location?.col}`), ['SLW_CONFIG_REPLACE_KIND services.web.replace 5:14']);
 });
 
 test('outputs: any text in an env value either passes, or gives coded issues; never a throw', async () => {
