@@ -3,7 +3,8 @@
 // that runs a real migration in `release:` and reads DATABASE_URL from the db's outputs, and
 // a worker without HTTP writing through the same output. `deploy` brings them up in order; the
 // notes written through the API survive 5 API deploys and a PostgreSQL restart in place (same
-// port, so the API keeps its address); a failing migration stops the deploy with 0 failed
+// port, so the API keeps its address); a db release that cannot start is stopped and the one
+// that ran starts again on that port; a failing migration stops the deploy with 0 failed
 // requests and the old release serving.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,6 +19,7 @@ const RUN_DB = `#!/bin/sh
 # First start: make the cluster in the volume; then run PostgreSQL in the foreground.
 set -e
 DATA="$1"
+[ -z "$BREAK" ] || { echo "refusing to start: BREAK is set" >&2; exit 3; }
 [ -f "$DATA/PG_VERSION" ] || "$PGBIN/initdb" -D "$DATA" -U app --auth=trust -E UTF8 --locale=C.UTF-8 --no-sync >/dev/null
 exec "$PGBIN/postgres" -D "$DATA" -p "$PORT" -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c fsync=off
 `;
@@ -172,6 +174,15 @@ test('PostgreSQL accessory + migrating API + worker: in order; data survives 5 A
     t.diagnostic(JSON.stringify(restart.json.results[0].report?.steps));
     assert.equal((await call(p, 'POST', '/notes/delta')).body, 'saved', 'the API reaches the restarted db at the same address');
     assert.equal((await call(p, 'GET', '/notes')).body, 'alpha,beta,gamma,delta', 'notes survive a PostgreSQL restart');
+
+    // A db release that cannot start is stopped, and the release that ran starts again on its port.
+    await writeFile(p.configFile, yaml(p, bin, ', RESTARTED: "1", BREAK: "1"'));
+    const broken = await cli(p, ['deploy', 'db', '--json']);
+    assert.notEqual(broken.code, 0, broken.stdout);
+    assert.match(broken.stdout + broken.stderr, /SLW_INSTANCE_EXITED/);
+    assert.equal((await call(p, 'GET', '/notes')).body, 'alpha,beta,gamma,delta', 'the previous db release runs again at the same address');
+    mark('broken db release put back');
+    await writeFile(p.configFile, yaml(p, bin, ', RESTARTED: "1"'));
 
     await setApi(p, 'bad');
     const failed = await cli(p, ['deploy', 'api', '--json']);
