@@ -411,6 +411,36 @@ export const configCodes = {
     hint: 'Run `slipway secrets hash-password` and paste the scrypt$… line it prints; never write the password itself.',
     kind: 'user',
   },
+  SLW_CONFIG_OUTPUT_NAME: {
+    title: 'An output name is malformed, or is "address", which every service has already.',
+    hint: 'Name outputs with letters, digits, "_" and "-" (e.g. url); read a service\'s host:port as ${service:NAME.address}.',
+    kind: 'user',
+  },
+  SLW_CONFIG_UNKNOWN_OUTPUT: {
+    title: 'A ${service:NAME.OUTPUT} placeholder names a service the file does not have, or an output that service does not declare.',
+    hint: 'Name a service of the file and one of its `outputs:` (or `address`), e.g. ${service:db.url}; check the spelling.',
+    kind: 'user',
+  },
+  SLW_CONFIG_OUTPUT_NOT_DEPENDENCY: {
+    title: 'A service reads another service\'s output without depending on it.',
+    hint: 'Add the service to `dependsOn`: an output is read from the dependency\'s current release, which must be deployed (and healthy) first.',
+    kind: 'user',
+  },
+  SLW_CONFIG_UNKNOWN_VOLUME: {
+    title: 'A ${volume:NAME} placeholder names a volume the service does not declare.',
+    hint: 'Declare the volume under the service\'s `volumes:` (e.g. `volumes: { pgdata: {} }`), or fix the spelling.',
+    kind: 'user',
+  },
+  SLW_CONFIG_REPLACE_KIND: {
+    title: '`replace` is set on a service that is not a worker.',
+    hint: 'Remove `replace`: a web service is replaced blue-green (or by canary) and an accessory always in place; `replace: stop-first` is for workers that must never run twice at once.',
+    kind: 'user',
+  },
+  SLW_CONFIG_ACCESSORY_SHAPE: {
+    title: 'An accessory has routes, more than one instance, or a canary strategy.',
+    hint: 'An accessory (a database or cache) is one instance restarted in place and takes no routed traffic: remove routes, instances and strategy, or make it a web service.',
+    kind: 'user',
+  },
 } as const satisfies CodeTable;
 
 export type ConfigCode = keyof typeof configCodes;

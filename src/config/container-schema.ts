@@ -56,7 +56,9 @@ export const isolationFields = {
     })
     .optional()
     .describe('Limits the container engine enforces (container services).'),
-  user: userSpec.optional().describe('The user the container runs as (NAME, UID or UID:GID); default: the image\'s USER.'),
+  user: userSpec
+    .optional()
+    .describe('Who the instances run as. A process service: a system user name (e.g. postgres), its volumes handed to that user. A container service: NAME, UID or UID:GID; default: the image\'s USER.'),
   readOnly: z.boolean().optional().describe('Read-only root file system (container services); write to volumes and `tmpfs` paths.'),
   tmpfs: z.array(containerPath).max(32).optional().describe('Writable in-memory directories of a read-only container, e.g. [/tmp].'),
   capabilities: z

@@ -8,6 +8,9 @@ import { dirname, isAbsolute, posix, relative, resolve } from 'node:path';
 import { rawIssue, type RawIssue } from './issue.js';
 import { isPlainObject } from './merge.js';
 
+/** A POSIX user name as useradd accepts it. */
+const SYSTEM_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
+
 /** A service runs on the container driver when it names an image or a Dockerfile. */
 export function isContainerService(service: Record<string, unknown>): boolean {
   return service['image'] !== undefined || service['dockerfile'] !== undefined;
@@ -27,7 +30,12 @@ export async function containerIssues(name: string, service: Record<string, unkn
     }
   }
   if (!isContainerService(service)) {
-    for (const key of ['resources', 'user', 'readOnly', 'tmpfs', 'capabilities']) {
+    // `user:` of a process service is a system user the host must know (uid/gid at spawn).
+    const user = service['user'];
+    if (typeof user === 'string' && !SYSTEM_USER.test(user)) {
+      out.push(rawIssue('SLW_CONFIG_INVALID_TYPE', at('user'), `${name} runs as a process, so \`user:\` is a system user name such as postgres (not a UID or UID:GID), got "${user}"`));
+    }
+    for (const key of ['resources', 'readOnly', 'tmpfs', 'capabilities']) {
       if (service[key] !== undefined) {
         out.push(rawIssue('SLW_CONFIG_CONTAINER_ONLY', at(key), `${name} runs as a process, and \`${key}:\` is enforced for container services only (image or dockerfile)`));
       }

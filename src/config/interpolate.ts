@@ -8,6 +8,7 @@
  */
 import { rawIssue, type ConfigPath, type RawIssue } from './issue.js';
 import { DEFAULT_SECRETS_ENV, SECRET_REF_PATTERN, valueMarker } from '../secrets/reference.js';
+import { stackPlaceholder, type StackRefUse } from './stack-placeholders.js';
 
 const PLACEHOLDER = /\$\$\{|\$\{([^}]*)(\}?)/g;
 
@@ -22,19 +23,23 @@ export interface Interpolated {
   readonly value: unknown;
   readonly issues: RawIssue[];
   readonly secretUses: SecretUse[];
+  /** ${service:...}, ${volume:...}, ${host}/${port} placeholders, checked against the services by outputs-semantic.ts. */
+  readonly stackUses: StackRefUse[];
 }
 
 export function interpolate(data: unknown, env: string | undefined): Interpolated {
   const issues: RawIssue[] = [];
   const secretUses: SecretUse[] = [];
-  const value = walk(data, [], { env, issues, secretUses });
-  return { value, issues, secretUses };
+  const stackUses: StackRefUse[] = [];
+  const value = walk(data, [], { env, issues, secretUses, stackUses });
+  return { value, issues, secretUses, stackUses };
 }
 
 interface WalkState {
   readonly env: string | undefined;
   readonly issues: RawIssue[];
   readonly secretUses: SecretUse[];
+  readonly stackUses: StackRefUse[];
 }
 
 function walk(value: unknown, path: ConfigPath, s: WalkState): unknown {
@@ -97,9 +102,16 @@ function expand(text: string, path: ConfigPath, s: WalkState): string {
         s.secretUses.push({ path, ref });
         return valueMarker(env ?? DEFAULT_SECRETS_ENV, ref);
       }
+    } else if (name.startsWith('service:') || name.startsWith('volume:') || name === 'host' || name === 'port') {
+      const placed = stackPlaceholder(name, path);
+      if ('issue' in placed) issues.push(placed.issue);
+      else {
+        s.stackUses.push(placed.use);
+        return placed.marker;
+      }
     } else {
       const shown = name.length <= 40 ? `\${${name}}` : 'this placeholder';
-      issues.push(rawIssue('SLW_CONFIG_BAD_INTERPOLATION', path, `${shown} is not a known placeholder; only \${env} and \${secret:NAME} are`));
+      issues.push(rawIssue('SLW_CONFIG_BAD_INTERPOLATION', path, `${shown} is not a known placeholder; known: \${env}, \${secret:NAME}, \${service:NAME.OUTPUT}, \${volume:NAME}, and \${host}/\${port} in outputs`));
     }
     return match;
   });

@@ -144,8 +144,14 @@ export interface ServiceSpec {
   readonly name: string;
   /** The release hook (argv): once per deploy, before the new instances start. Absent: none. */
   readonly release?: readonly string[];
-  /** web (routed; the default) or worker (no routes, not in the proxy's table). */
-  readonly kind?: 'web' | 'worker';
+  /** web (routed; the default), worker (no routes, not in the proxy's table) or accessory (one instance, stable port, restarted in place). */
+  readonly kind?: 'web' | 'worker' | 'accessory';
+  /** Output templates by name (${service:NAME.OUTPUT}); they may hold host, port and volume markers (src/config/service-refs.ts). Absent: none. */
+  readonly outputs?: Readonly<Record<string, string>>;
+  /** System user the instances run as; absent: the daemon's own. */
+  readonly user?: string;
+  /** How a worker's release replaces the old one (absent: overlap). */
+  readonly replace?: 'overlap' | 'stop-first';
   /** Services deployed before this one (a DAG; the loader refuses unknown names and cycles). Absent: none. */
   readonly dependsOn?: readonly string[];
   /** Persistent directories by name, and where each appears in the release (a relative path inside it). Absent: none. */

@@ -60,6 +60,9 @@ function normalizeService(name: string, s: ParsedService, dir: string, env: Reco
     ...containerOf(s, dir),
     routes: s.routes.map((r) => ({ host: r.host, path: r.path, ...(r.tls === 'off' ? {} : routeTlsFields(r, dir, headers.preset === 'strict')), ...routeZone(r.rateLimit, zones), ...basicAuthSpec(r.basicAuth, name) })),
     kind: s.kind,
+    ...(Object.keys(s.outputs).length > 0 ? { outputs: { ...s.outputs } } : {}),
+    ...(s.user === undefined ? {} : { user: s.user }),
+    ...(s.replace === undefined ? {} : { replace: s.replace }),
     ...(s.release === undefined ? {} : { release: argv(s.release) }),
     health: {
       path: s.health.path ?? '/',
@@ -139,7 +142,7 @@ function normalizeVolumePath(path: string): string {
 function healthKind(s: ParsedService): { kind: 'http' | 'tcp' | 'command' | 'process'; command?: string[] } {
   if (s.health.command !== undefined) return { kind: 'command', command: argv(s.health.command) };
   if (s.health.tcp) return { kind: 'tcp' };
-  if (s.kind === 'worker' && s.health.path === undefined) return { kind: 'process' };
+  if (s.kind !== 'web' && s.health.path === undefined) return { kind: 'process' };
   return { kind: 'http' };
 }
 

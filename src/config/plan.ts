@@ -6,6 +6,7 @@
  */
 import type { ServiceSpec } from './model.js';
 import { showEnv, type ShownValue } from '../secrets/shown-value.js';
+import { displayServiceRefs } from './service-refs.js';
 
 export interface PlanRoute {
   readonly host: string;
@@ -62,8 +63,8 @@ export type PlannedSettings = Omit<PlanSide, 'env'> & { readonly env: Readonly<R
 /** The one projection of settings for plan and diff: a config service (with its source) or a release spec. */
 export function planSideOf(spec: PlannedSettings | ServiceSpec): PlanSide {
   return {
-    run: [...spec.run],
-    env: showEnv(spec.env),
+    run: spec.run.map(displayServiceRefs),
+    env: showEnv(Object.fromEntries(Object.entries(spec.env).map(([k, v]) => [k, displayServiceRefs(v)]))),
     instances: spec.instances,
     health: { ...spec.health },
     routes: spec.routes.map((r) => ({ host: r.host, path: r.path })),

@@ -1,5 +1,6 @@
 /** The slipway.yaml format (version 1) as zod schemas: validation and `slipway schema` share them. */
 import { z } from 'zod';
+import { outputName } from './service-fields.js';
 import { projectName, command, count, duration, durationValue, envName, percent, stickyMode, envValue, envVarName, listenHost, port, routeHost, serviceName, urlPath, version } from './schema-fields.js';
 import { listenAddress } from './schema-fields.js';
 import { tag } from './schema-meta.js';
@@ -82,7 +83,9 @@ export const serviceSchema = z.strictObject({
   headers: headersSchema.optional().describe('Security headers: strict, relaxed, off, or { preset, set, remove } (default strict in the production environment, relaxed elsewhere).'),
   compress: compressSchema.default(true).describe('gzip/brotli for text responses the app did not compress (default true).'),
   release: command.optional().describe('Run once per deploy with the new release\'s code, env and secrets, before its instances start (migrations); a failure stops the deploy.'),
-  kind: z.enum(['web', 'worker']).default('web').describe('web (routed, health over HTTP) or worker (no routes; healthy while it runs, or by its tcp/command check).'),
+  kind: z.enum(['web', 'worker', 'accessory']).default('web').describe('web (routed, health over HTTP), worker (no routes; healthy while it runs, or by its tcp/command check) or accessory (a database or cache beside the app: one instance on a stable port, restarted in place only when its own config changes).'),
+  outputs: z.record(outputName, z.string()).default({}).describe('Values other services read as ${service:NAME.OUTPUT} (e.g. a URL); ${host} and ${port} are this service\'s address.'),
+  replace: z.enum(['overlap', 'stop-first']).optional().describe('Workers: overlap (the default: the new release starts and passes its check, then the old stops) or stop-first (the old stops, then the new starts: never two at once).'),
   dependsOn: z.array(serviceName).default([]).describe('Services deployed (and healthy) before this one; a deploy of several goes in this order.'),
   volumes: z
     .record(serviceName, z.strictObject({ path: z.string().min(1).optional().describe('Where it appears in every release, relative to the release (default ./NAME).') }))

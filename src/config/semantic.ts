@@ -192,13 +192,27 @@ function kindIssues(name: string, service: Record<string, unknown>): RawIssue[] 
   if (worker && Array.isArray(routes) && routes.length > 0) {
     out.push(rawIssue('SLW_CONFIG_WORKER_ROUTES', ['services', name, 'routes'], `${name} is a worker, which takes no traffic, but has routes`));
   }
+  out.push(...accessoryIssues(name, service));
+  if (service['replace'] !== undefined && !worker) out.push(rawIssue('SLW_CONFIG_REPLACE_KIND', ['services', name, 'replace'], `${name} is not a worker: \`replace\` chooses how a worker's instances are replaced`));
+  const notWeb = worker || service['kind'] === 'accessory';
   const health = service['health'];
   if (!isPlainObject(health)) return out;
   const given = (['path', 'tcp', 'command'] as const).filter((k) => health[k] !== undefined);
   if (given.length > 1) {
     out.push(rawIssue('SLW_CONFIG_HEALTH_KIND', ['services', name, 'health', given[1] ?? 'path'], `health of ${name} has ${given.join(' and ')}: give one check`));
-  } else if (!worker && (health['tcp'] !== undefined || health['command'] !== undefined)) {
+  } else if (!notWeb && (health['tcp'] !== undefined || health['command'] !== undefined)) {
     out.push(rawIssue('SLW_CONFIG_HEALTH_KIND', ['services', name, 'health', health['tcp'] !== undefined ? 'tcp' : 'command'], `${name} is a web service: the proxy checks it over HTTP, so its health is a path`));
   }
+  return out;
+}
+
+/** An accessory is one instance restarted in place: no routes, no second instance, no canary. */
+function accessoryIssues(name: string, service: Record<string, unknown>): RawIssue[] {
+  if (service['kind'] !== 'accessory') return [];
+  const out: RawIssue[] = [];
+  const routes = service['routes'];
+  if (Array.isArray(routes) && routes.length > 0) out.push(rawIssue('SLW_CONFIG_ACCESSORY_SHAPE', ['services', name, 'routes'], `${name} is an accessory, which takes no routed traffic, but has routes`));
+  if (typeof service['instances'] === 'number' && service['instances'] !== 1) out.push(rawIssue('SLW_CONFIG_ACCESSORY_SHAPE', ['services', name, 'instances'], `${name} is an accessory, which runs one instance, but asks for ${service['instances']}`));
+  if (service['strategy'] !== undefined && service['strategy'] !== 'blue-green') out.push(rawIssue('SLW_CONFIG_ACCESSORY_SHAPE', ['services', name, 'strategy'], `${name} is an accessory, restarted in place: it has no canary`));
   return out;
 }

@@ -10,6 +10,7 @@ import { configSchema, environmentsSchema } from './schema.js';
 import { mapZodIssues, valueAt } from './zod-issues.js';
 import { semanticIssues } from './semantic.js';
 import { referenceIssues } from './references.js';
+import { stackRefIssues } from './outputs-semantic.js';
 import { stageIssues } from './stage-audit.js';
 import { preflightIssues, type PreflightOptions } from './preflight.js';
 import { normalize } from './normalize.js';
@@ -69,14 +70,14 @@ export async function validateDocument(doc: ParsedYaml, ctx: ValidateContext): P
 }
 
 async function validateVariant(base: Record<string, unknown>, overlay: unknown, env: string | undefined, ctx: ValidateContext) {
-  const { value, issues: interpolationIssues, secretUses } = interpolate(deepMerge(base, overlay), env);
+  const { value, issues: interpolationIssues, secretUses, stackUses } = interpolate(deepMerge(base, overlay), env);
   const result = configSchema.safeParse(value);
   const schemaIssues = result.success ? [] : mapZodIssues(result.error.issues, configSchema, value);
   // Stages, all reported at once: schema and semantic checks, then references (secrets, env files).
   const references = await referenceIssues(value, secretUses, ctx.dir);
   // A value with a bad placeholder is reported once, for the placeholder.
   const interpolated = new Set(interpolationIssues.map((i) => formatPath(i.path)));
-  const rest = [...schemaIssues, ...(await semanticIssues(value, ctx.dir)), ...references.issues].filter((i) => !interpolated.has(formatPath(i.path)));
+  const rest = [...schemaIssues, ...(await semanticIssues(value, ctx.dir)), ...references.issues, ...stackRefIssues(value, stackUses)].filter((i) => !interpolated.has(formatPath(i.path)));
   const issues = [...rest, ...interpolationIssues];
   return { issues, value, parsed: result.success ? result.data : undefined, envFiles: references.envFiles, warnings: stageIssues(value, env) };
 }

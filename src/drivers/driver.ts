@@ -28,6 +28,8 @@ export interface InstanceSpec {
   readonly mounts?: readonly { readonly source: string; readonly target: string; readonly readOnly: boolean }[] | undefined;
   /** Limits and isolation of a container instance (the process driver is never given any: the config refuses them there). */
   readonly isolation?: ContainerIsolation | undefined;
+  /** Run as this uid/gid (processes; `user:` in slipway.yaml); absent: the daemon's own. */
+  readonly user?: { readonly uid: number; readonly gid: number } | undefined;
 }
 
 /** Where the proxy and the health checks reach an instance. */

@@ -19,6 +19,7 @@ import { stopUnused } from './stop-instance.js';
 import { runPlan, type StrategyPlan } from './step-plan.js';
 import { switchService, revertSwitch } from './switch.js';
 import { watchRelease } from './watch.js';
+import { resolveStackEnv, resolveStackRefs } from './service-refs.js';
 
 /** Least window over which the stable release's request rate is measured before a canary. */
 const RATE_WINDOW_MS = 3000;
@@ -49,9 +50,9 @@ export interface DeployContext {
  * output lines; nothing has moved.
  */
 async function runReleaseHook(deps: EngineContext['deps'], spec: ServiceSpec, release: ReleaseRecord, deploymentId: string, signal: AbortSignal | undefined): Promise<void> {
-  const argv = spec.release ?? [];
+  const argv = (spec.release ?? []).map((arg) => resolveStackRefs(deps, arg, undefined));
   const logFile = join(release.dir, 'release.log');
-  const o = { id: `${spec.name}-${release.id}-release`, service: spec.name, argv, cwd: join(release.dir, 'app'), env: { ...deps.baseEnv, ...spec.env, SLIPWAY_RELEASE: release.id }, logFile, timeoutMs: RELEASE_HOOK_TIMEOUT_MS, ...(signal ? { signal } : {}) };
+  const o = { id: `${spec.name}-${release.id}-release`, service: spec.name, argv, cwd: join(release.dir, 'app'), env: { ...deps.baseEnv, ...resolveStackEnv(deps, spec.env, undefined), SLIPWAY_RELEASE: release.id }, logFile, timeoutMs: RELEASE_HOOK_TIMEOUT_MS, ...(signal ? { signal } : {}) };
   try {
     await (deps.runReleaseHook ?? ((h) => deps.builder.build({ ...h, env: withoutSecretRefs(h.env) })))(o);
   } catch (err) {
@@ -73,7 +74,7 @@ const releaseOf = (c: DeployContext): ReleaseRecord => {
 };
 
 /** The steps up to healthy new instances, shared by both strategies. */
-const prepare: StrategyPlan<DeployContext>['steps'] = [
+export const prepare: StrategyPlan<DeployContext>['steps'] = [
   {
     name: 'plan',
     state: 'pending',
@@ -149,7 +150,7 @@ const prepare: StrategyPlan<DeployContext>['steps'] = [
 ];
 
 /** The last steps once the new release is accepted: crash recovery finishes them. */
-const COMMITTED: StrategyPlan<DeployContext>['steps'] = [
+export const COMMITTED: StrategyPlan<DeployContext>['steps'] = [
   {
     name: 'drain',
     state: 'committed',

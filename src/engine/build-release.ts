@@ -6,6 +6,8 @@ import type { ReleaseRecord, ReleaseSpec } from './records.js';
 import { mountVolumes } from './volumes.js';
 import { withoutSecretRefs } from '../secrets/reference.js';
 import { CONTAINER_DRIVER, prepareReleaseImage } from './release-image.js';
+import { withoutStackRefs } from './service-refs.js';
+import { handToUser } from './service-user.js';
 
 const BUILD_TIMEOUT_MS = 15 * 60_000;
 
@@ -18,7 +20,10 @@ export function releaseSpecOf(spec: ServiceSpec): ReleaseSpec {
     env: { ...spec.env },
     instances: spec.instances,
     health: healthOf(spec.health),
-    ...(spec.kind === 'worker' ? { kind: 'worker' as const } : {}),
+    ...(spec.kind === 'worker' || spec.kind === 'accessory' ? { kind: spec.kind } : {}),
+    ...(spec.outputs && Object.keys(spec.outputs).length > 0 ? { outputs: { ...spec.outputs } } : {}),
+    // A container's user is part of its isolation; a process's is resolved to uid/gid at spawn.
+    ...(spec.user === undefined || spec.container ? {} : { user: spec.user }),
     routes: spec.routes.map((r) => ({
       host: r.host,
       path: r.path,
@@ -70,7 +75,7 @@ export async function buildRelease(deps: EngineDeps, spec: ServiceSpec, deployme
         argv: spec.build,
         cwd: join(dir, 'app'),
         // Builds get no secrets: variables holding secret references are left out.
-        env: { ...deps.baseEnv, ...withoutSecretRefs(spec.env) },
+        env: { ...deps.baseEnv, ...withoutStackRefs(withoutSecretRefs(spec.env)) },
         logFile: join(dir, 'build.log'),
         timeoutMs: BUILD_TIMEOUT_MS,
         ...(signal ? { signal } : {}),
@@ -78,6 +83,7 @@ export async function buildRelease(deps: EngineDeps, spec: ServiceSpec, deployme
     }
     // After the build: what the build writes stays in the release; the volume is the app's data.
     if (spec.volumes) await mountVolumes(deps, join(dir, 'app'), spec.volumes);
+    if (spec.user !== undefined) await handToUser(deps, spec.user, join(dir, 'app'), Object.keys(spec.volumes ?? {}));
     return markReady(deps, deploymentId, { ...provisional, commit: snap.commit, dirty: snap.dirty ?? false, ...(snap.contentHash ? { contentHash: snap.contentHash } : {}), status: 'ready' });
   } catch (err) {
     deps.store.transact({ deploymentId, kind: 'release.failed', data: { id: provisional.id } }, (tx) =>

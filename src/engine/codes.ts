@@ -71,6 +71,16 @@ export const engineCodes = {
     hint: 'A rollback needs at least two successful deploys of the service; `slipway history` shows them.',
     kind: 'user',
   },
+  SLW_DEPENDENCY_NOT_DEPLOYED: {
+    title: 'A service reads an output (${service:NAME.OUTPUT}) of a service that has no running release here.',
+    hint: 'Deploy the dependency first (`slipway deploy` with no service deploys every service in dependsOn order), then this service.',
+    kind: 'user',
+  },
+  SLW_SERVICE_USER_UNKNOWN: {
+    title: 'A service names a system user (`user:`) this host does not have, or the daemon cannot switch to it.',
+    hint: 'Create the user (e.g. `useradd --system NAME`) or fix the name; switching users needs a daemon running as root.',
+    kind: 'user',
+  },
   SLW_RELEASE_HOOK_FAILED: {
     title: 'The release command (`release:`, e.g. a migration) failed; the deploy stopped before any new instance started.',
     hint: 'Read its last lines (shown with the error; the whole output is release.log in the release directory), fix it and deploy again. The old release kept serving. A migration that ran part way is not undone: see `rollback --with-data` and `backups.beforeDeploy`.',

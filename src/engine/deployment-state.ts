@@ -27,7 +27,8 @@ export type DeploymentOutcome = 'succeeded' | 'failed' | 'reverted';
  * be journaled again with new details (a canary's next step, the switch's service record).
  */
 const FORWARD: Readonly<Record<DeploymentState, readonly DeploymentState[]>> = {
-  pending: ['building', 'starting', 'switching'],
+  // pending → committed: an accessory whose config did not change keeps running (nothing to do).
+  pending: ['building', 'starting', 'switching', 'committed'],
   building: ['starting'],
   starting: ['switching', 'canary'],
   switching: ['watching', 'committed', 'reverting'],

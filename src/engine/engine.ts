@@ -2,6 +2,7 @@ import type { DeployResult } from '../api/schemas.js';
 import type { Config } from '../config/model.js';
 import { SlipwayError, toSlipwayError } from '../errors.js';
 import { deployService } from './blue-green.js';
+import { deployAccessory, rollbackOne } from './accessory.js';
 import { EngineContext } from './context.js';
 import type { Reporter } from './deployment-run.js';
 import type { EngineDeps } from './deps.js';
@@ -17,8 +18,8 @@ import { changeMaintenance, maintenanceState, type MaintenanceChange } from './m
 import { storedListen, type ListenSpec } from './routing.js';
 import { resumeCanary } from './canary-resume.js';
 import { Reaper } from './reaper.js';
-import { rollbackService } from './rollback.js';
 import { deployOrder } from './deploy-order.js';
+import { recordStack, stackToRollBack } from './last-stack.js';
 import { listVolumes, volumesRoot } from './volumes.js';
 import { releasesRoot } from './build-release.js';
 import { rm } from 'node:fs/promises';
@@ -84,16 +85,20 @@ export class Engine {
     }
     const results: DeployResult[] = [];
     for (const name of names) {
-      const { result, error } = await deployService(this.ctx, config, name, reporter, strategy, signal);
+      const spec = config.services[name];
+      const inPlace = spec?.kind === 'accessory' || (spec?.kind === 'worker' && spec.replace === 'stop-first');
+      const deploy = inPlace ? deployAccessory : deployService;
+      const { result, error } = await deploy(this.ctx, config, name, reporter, strategy, signal);
       results.push(result);
       if (!error) continue;
       // A service deployed for the first time has nothing to go back to: it stays.
       const switched = results.filter((r) => r.outcome === 'succeeded' && r.fromRelease !== undefined).map((r) => r.service);
       if (switched.length > 0 && options.stackRollback !== false) {
         results.push(...(await this.#stackRollback(switched, name, error, reporter)));
-      }
+      } else if (service === undefined) recordStack(this.deps, results);
       return { results, error, config };
     }
+    if (service === undefined) recordStack(this.deps, results);
     return { results, error: undefined, config };
   }
 
@@ -103,7 +108,7 @@ export class Engine {
     reporter({ type: 'note', message: `${because}; rolling back ${[...switched].reverse().join(', ')}` });
     const results: DeployResult[] = [];
     for (const name of [...switched].reverse()) {
-      const { result } = await rollbackService(this.ctx, name, reporter, because);
+      const { result } = await rollbackOne(this.ctx, name, reporter, because);
       results.push(result);
     }
     return results;
@@ -143,7 +148,10 @@ export class Engine {
     return cancelled;
   }
 
-  /** Rolls back the named service, or every service that has a previous release. */
+  /**
+   * Rolls back the named service; with none, the last stack deploy (`deploy` of every service), its
+   * services in reverse deploy order; with no stack deploy recorded, every service that has a previous release.
+   */
   async rollback(service: string | undefined, reporter: Reporter): Promise<BatchResult> {
     const known = this.deps.store.services();
     if (service !== undefined && !known.some((s) => s.name === service)) {
@@ -151,14 +159,18 @@ export class Engine {
         details: { known: known.map((s) => s.name) },
       });
     }
-    const names = service !== undefined ? [service] : known.filter((s) => s.previousRelease).map((s) => s.name);
-    if (names.length === 0) throw new SlipwayError('SLW_NO_PREVIOUS_RELEASE', 'No service has a previous release to roll back to.');
+    const stack = service === undefined ? stackToRollBack(this.deps) : undefined;
+    const names = service !== undefined ? [service] : stack ? stack.services : known.filter((s) => s.previousRelease).map((s) => s.name);
+    if (names.length === 0) throw new SlipwayError('SLW_NO_PREVIOUS_RELEASE', stack ? `The services of the last stack deploy (${stack.record.at}) have been deployed or rolled back since: nothing of it is left to undo.` : 'No service has a previous release to roll back to.');
+    if (stack) reporter({ type: 'note', message: `rolling back the last stack deploy (${stack.record.at}), last first: ${names.join(', ')}` });
     const results: DeployResult[] = [];
     for (const name of names) {
-      const { result, error } = await rollbackService(this.ctx, name, reporter);
+      const { result, error } = await rollbackOne(this.ctx, name, reporter);
       results.push(result);
       if (error) return { results, error };
     }
+    // Undoing the undo is the next `rollback`: its services forward again, dependencies first.
+    if (stack) recordStack(this.deps, results);
     return { results, error: undefined };
   }
 

@@ -49,8 +49,12 @@ export interface ReleaseSpec {
   readonly headers?: { readonly preset: 'strict' | 'relaxed' | 'off'; readonly set: Readonly<Record<string, string>>; readonly remove: readonly string[] } | undefined;
   /** gzip/brotli of text responses (undefined in releases built before it existed: off). */
   readonly compress?: boolean | undefined;
-  /** worker: not in the proxy's table (absent: web). */
-  readonly kind?: 'web' | 'worker' | undefined;
+  /** worker, accessory: not in the proxy's table (absent: web). */
+  readonly kind?: 'web' | 'worker' | 'accessory' | undefined;
+  /** Output templates other services read (${service:NAME.OUTPUT}); absent: none. */
+  readonly outputs?: Readonly<Record<string, string>> | undefined;
+  /** System user the instances run as; absent: the daemon's own. */
+  readonly user?: string | undefined;
   /** Persistent directories linked into this release (name → path inside it); absent: none. */
   readonly volumes?: Readonly<Record<string, { readonly path: string }>> | undefined;
   /** Where the app exports its own Prometheus metrics (absent: it does not). */

@@ -45,7 +45,7 @@ export function desiredTable(deps: Pick<EngineDeps, 'store'>, version: number, l
     if (!release) continue;
     const { spec } = release;
     // A worker takes no traffic: the proxy neither routes to it nor checks it.
-    if (spec.kind === 'worker') continue;
+    if (spec.kind === 'worker' || spec.kind === 'accessory') continue;
     const canary = service.canary ? deps.store.release(service.name, service.canary.release) : undefined;
     const split = canary && service.canary ? { active: 1 - service.canary.weight, canary: service.canary.weight } : undefined;
     table.services[service.name] = {

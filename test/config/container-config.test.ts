@@ -123,14 +123,15 @@ test('limits and isolation: normalized for a container service; refused on a pro
   assert.deepEqual(good.config?.services['web']?.isolation, { memoryBytes: 256 * 1024 * 1024, cpus: 0.5, pids: 100, user: '1000:1000', readOnly: true, tmpfs: ['/tmp'], capAdd: ['NET_BIND_SERVICE'] });
   assert.deepEqual(good.config?.services['bare']?.isolation, { readOnly: false, tmpfs: [], capAdd: [] }, 'every capability dropped by default');
   const bad = await check(
-    `version: 1\nservices:\n  proc:\n    run: node a.js\n    resources: { memory: 1g }\n    readOnly: true\n  web:\n    image: app:1\n    tmpfs: [/tmp]\n    resources: { memory: 12x, cpus: 0 }\n`,
+    `version: 1\nservices:\n  proc:\n    run: node a.js\n    resources: { memory: 1g }\n    readOnly: true\n    user: "1000:1000"\n  web:\n    image: app:1\n    tmpfs: [/tmp]\n    resources: { memory: 12x, cpus: 0 }\n`,
   );
   assert.equal(bad.config, undefined);
   assert.deepEqual(where(bad.issues).sort(), [
     'SLW_CONFIG_CONTAINER_ONLY services.proc.readOnly 6:15',
     'SLW_CONFIG_CONTAINER_ONLY services.proc.resources 5:16',
-    'SLW_CONFIG_CONTAINER_ONLY services.web.tmpfs 9:12',
-    'SLW_CONFIG_RESOURCES services.web.resources.cpus 10:37',
-    'SLW_CONFIG_RESOURCES services.web.resources.memory 10:26',
+    'SLW_CONFIG_CONTAINER_ONLY services.web.tmpfs 10:12',
+    'SLW_CONFIG_INVALID_TYPE services.proc.user 7:11',
+    'SLW_CONFIG_RESOURCES services.web.resources.cpus 11:37',
+    'SLW_CONFIG_RESOURCES services.web.resources.memory 11:26',
   ]);
 });

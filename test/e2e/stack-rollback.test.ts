@@ -70,6 +70,19 @@ test('a failing third service of a stack deploy under load: the first two back o
     }
     const c = await cli(p, ['history', 'c', '--json', '--limit', '1']);
     assert.equal(c.json.deployments[0].outcome ?? c.json.deployments[0].state, 'failed', JSON.stringify(c.json.deployments[0]));
+
+    // A good stack deploy, then `slipway rollback` with no service: the whole stack back, last first.
+    for (const name of ['a', 'b']) await setSite(p, name, 3);
+    await writeFile(p.configFile, yaml(p, 'node server.js'));
+    const good = await cli(p, ['deploy', '--json']);
+    assert.equal(good.code, 0, good.stdout + good.stderr);
+    assert.deepEqual(good.json.results.map((r: { service: string; release: string }) => `${r.service} ${r.release}`), ['a r3', 'b r3', 'c r3']);
+    const back = await cli(p, ['rollback', '--json']);
+    assert.equal(back.code, 0, back.stdout + back.stderr);
+    assert.deepEqual(back.json.results.map((r: { kind: string; service: string; release: string }) => `${r.kind} ${r.service} ${r.release}`), ['rollback c r1', 'rollback b r1', 'rollback a r1'], 'reverse deploy order');
+    const again = await cli(p, ['rollback', '--json']);
+    assert.equal(again.code, 0, again.stdout + again.stderr);
+    assert.deepEqual(again.json.results.map((r: { service: string; release: string }) => `${r.service} ${r.release}`), ['a r3', 'b r3', 'c r3'], 'a second rollback undoes the first, dependencies first');
   } finally {
     await load?.stop();
     await destroyProject(p);

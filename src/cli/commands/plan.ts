@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PlanState } from '../../api/schemas.js';
 import type { PlanSide } from '../../config/plan.js';
+import type { Config } from '../../config/model.js';
+import { deployOrder } from '../../engine/deploy-order.js';
 import { SlipwayError } from '../../errors.js';
 import type { CommandSpec } from '../command-spec.js';
 import type { CliContext } from '../context.js';
@@ -24,8 +26,8 @@ async function activeState(ctx: CliContext, service: string | undefined): Promis
   }
 }
 
-function selected(services: Readonly<Record<string, unknown>>, service: string | undefined, file: string): string[] {
-  if (service === undefined) return Object.keys(services);
+function selected(services: Config['services'], service: string | undefined, file: string): string[] {
+  if (service === undefined) return deployOrder(services);
   if (service in services) return [service];
   throw new SlipwayError('SLW_USAGE', `No service "${service}" in ${file}.`, { hint: `Services: ${Object.keys(services).join(', ')}.` });
 }
@@ -41,7 +43,7 @@ export const planCommands: CommandSpec[] = [
   {
     name: 'plan',
     summary: 'show what a deploy would change per service (release, env, routes, instances), changing nothing',
-    args: [{ name: 'service', required: false, description: 'one service (default: all, in file order)' }],
+    args: [{ name: 'service', required: false, description: 'one service (default: all, in deploy order: dependsOn, then file order)' }],
     options: [],
     run: async (ctx, input) => {
       await validateLocally(ctx, { preflight: false }); // plan shows changes; the machine is checked by check and deploy
@@ -61,8 +63,8 @@ export const planCommands: CommandSpec[] = [
         const active = state.services.find((s) => s.name === name)?.active;
         plans.push(planService(name, planSideOf(spec), await sourceState(spec.source, [ctx.stateDir]), active));
       }
-      if (ctx.json) ctx.out(JSON.stringify({ ok: true, env: ctx.env ?? null, daemon: note ? 'none' : 'answered', services: plans }));
-      else ctx.out(renderPlan(plans, note));
+      if (ctx.json) ctx.out(JSON.stringify({ ok: true, env: ctx.env ?? null, daemon: note ? 'none' : 'answered', order: names, services: plans }));
+      else ctx.out(`${names.length > 1 ? `deploy order: ${names.join(' → ')}\n` : ''}${renderPlan(plans, note)}`);
       return EXIT.ok;
     },
   },

@@ -99,7 +99,7 @@ export const remoteCommands: CommandSpec[] = [
   {
     name: 'rollback',
     summary: 'switch back to the previous release (instant while it is warm)',
-    args: [{ name: 'service', required: false, description: 'one service (default: every service with a previous release)' }],
+    args: [{ name: 'service', required: false, description: 'one service (default: the last deploy of every service, undone last first)' }],
     options: [{ name: 'with-data', type: 'boolean', description: 'also restore the pre-deploy snapshot (backups.beforeDeploy) of the release rolled back from, in place after a safety backup' }],
     run: (ctx, input) => streamed(ctx, 'rollback', input.args['service'], undefined, input.options['with-data'] === true),
   },

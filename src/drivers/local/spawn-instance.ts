@@ -76,7 +76,7 @@ export async function spawnInstance(spec: InstanceSpec, owner: string, logFile: 
   const fd = openLog(logFile);
   let child: ChildProcess;
   try {
-    child = spawn(file, args, { cwd: spec.cwd, env, detached: true, stdio: ['ignore', fd, fd] });
+    child = spawn(file, args, { cwd: spec.cwd, env, detached: true, stdio: ['ignore', fd, fd], ...(spec.user ? { uid: spec.user.uid, gid: spec.user.gid } : {}) });
   } catch (err) {
     throw spawnFailed(spec, (err as Error).message, err);
   } finally {
