@@ -12,8 +12,8 @@
 import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 
-/** Files that compare latencies: run alone. */
-const SOLO = [/test\/e2e\/canary[^/]*\.test\.ts$/];
+/** Files that compare latencies or assert a request rate: run alone. */
+const SOLO = [/test\/e2e\/canary[^/]*\.test\.ts$/, /test\/e2e\/deploy-cycles\.test\.ts$/];
 
 interface FileResult {
   readonly file: string;

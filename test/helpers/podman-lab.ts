@@ -101,7 +101,11 @@ export class PodmanLab {
     }
     await this.stopService();
     await this.#unmountLeftovers();
-    await rm(this.dir, { recursive: true, force: true });
+    // Podman's storage can still be settling files as the service exits (ENOTEMPTY): retried,
+    // and a directory that stays is reported, never thrown, so it cannot hide the test's own error.
+    await rm(this.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }).catch((err: unknown) => {
+      process.stderr.write(`podman lab: ${this.dir} not removed: ${(err as Error).message}\n`);
+    });
   }
 
   #env(): NodeJS.ProcessEnv {

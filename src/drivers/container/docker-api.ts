@@ -1,5 +1,5 @@
 import { readdir } from 'node:fs/promises';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import type { ContainerIsolation } from '../../config/container-model.js';
 import { SlipwayError } from '../../errors.js';
 
@@ -136,27 +136,31 @@ function engineMessage(err: ModemError): string {
 
 export class DockerApi {
   readonly socketPath: string;
-  readonly #docker: Docker;
+  /** dockerode, loaded on the first call: a daemon that never talks to an engine never loads it. */
+  readonly #client: () => Promise<Docker>;
   readonly #timeoutMs: number;
 
   constructor(options: DockerApiOptions) {
     this.socketPath = options.socketPath;
-    this.#docker = new Docker({ socketPath: options.socketPath, version: API_VERSION });
+    let client: Promise<Docker> | undefined;
+    this.#client = () => (client ??= import('dockerode').then(({ default: Dockerode }) => new Dockerode({ socketPath: options.socketPath, version: API_VERSION })));
     this.#timeoutMs = options.timeoutMs ?? 30_000;
   }
 
   async version(): Promise<EngineVersion> {
+    const docker = await this.#client();
     // dockerode takes an abortSignal here too; its typings do not say so.
-    const version = this.#docker.version.bind(this.#docker) as (opts: { abortSignal: AbortSignal }) => Promise<Docker.DockerVersion>;
+    const version = docker.version.bind(docker) as (opts: { abortSignal: AbortSignal }) => Promise<Docker.DockerVersion>;
     const v = await this.#call('version', (abortSignal) => version({ abortSignal }));
     return { engine: v.Components?.[0]?.Name ?? 'Docker Engine', version: v.Version, apiVersion: v.ApiVersion };
   }
 
   /** Creates the container (not started); resolves its id. */
   async create(req: CreateRequest): Promise<string> {
+    const docker = await this.#client();
     const port = `${req.port}/tcp`;
     const container = await this.#call('create', (abortSignal) =>
-      this.#docker.createContainer({
+      docker.createContainer({
         name: req.name,
         Image: req.image,
         ...(req.command.length > 0 ? { Cmd: [...req.command] } : {}),
@@ -178,30 +182,35 @@ export class DockerApi {
   }
 
   async start(id: string): Promise<void> {
-    await this.#call('start', (abortSignal) => this.#docker.getContainer(id).start({ abortSignal }), { ok: [304] });
+    const docker = await this.#client();
+    await this.#call('start', (abortSignal) => docker.getContainer(id).start({ abortSignal }), { ok: [304] });
   }
 
   /** The engine's stop: its stop signal, SIGKILL after `seconds`; resolves once it has exited. */
   async stop(id: string, seconds: number): Promise<void> {
-    await this.#call('stop', (abortSignal) => this.#docker.getContainer(id).stop({ t: seconds, abortSignal }), {
+    const docker = await this.#client();
+    await this.#call('stop', (abortSignal) => docker.getContainer(id).stop({ t: seconds, abortSignal }), {
       ok: [304, 404],
       extraMs: seconds * 1000,
     });
   }
 
   async kill(id: string, signal: string): Promise<void> {
-    await this.#call('kill', (abortSignal) => this.#docker.getContainer(id).kill({ signal, abortSignal }), { ok: [404, 409] });
+    const docker = await this.#client();
+    await this.#call('kill', (abortSignal) => docker.getContainer(id).kill({ signal, abortSignal }), { ok: [404, 409] });
   }
 
   /** Removes the container and its anonymous volumes; a missing one is fine. */
   async remove(id: string): Promise<void> {
-    await this.#call('remove', (abortSignal) => this.#docker.getContainer(id).remove({ force: true, v: true, abortSignal }), { ok: [404] });
+    const docker = await this.#client();
+    await this.#call('remove', (abortSignal) => docker.getContainer(id).remove({ force: true, v: true, abortSignal }), { ok: [404] });
   }
 
   /** By id or name; undefined when there is no such container. */
   async inspect(idOrName: string): Promise<ContainerState | undefined> {
+    const docker = await this.#client();
     try {
-      const info = await this.#call('inspect', (abortSignal) => this.#docker.getContainer(idOrName).inspect({ abortSignal }));
+      const info = await this.#call('inspect', (abortSignal) => docker.getContainer(idOrName).inspect({ abortSignal }));
       return {
         id: info.Id,
         running: info.State.Running,
@@ -217,21 +226,24 @@ export class DockerApi {
 
   /** Every container (running or not) carrying all these `key=value` labels. */
   async list(labels: Readonly<Record<string, string>>): Promise<ContainerSummary[]> {
+    const docker = await this.#client();
     const label = Object.entries(labels).map(([k, v]) => `${k}=${v}`);
-    const found = await this.#call('list', (abortSignal) => this.#docker.listContainers({ all: true, filters: { label }, abortSignal }));
+    const found = await this.#call('list', (abortSignal) => docker.listContainers({ all: true, filters: { label }, abortSignal }));
     return found.map((c) => ({ id: c.Id, running: c.State === 'running', labels: c.Labels ?? {} }));
   }
 
   /** The last `tail` lines of stdout and stderr, in the engine's framed format. */
   async logs(id: string, tail: number): Promise<Buffer> {
+    const docker = await this.#client();
     const out = await this.#call('logs', (abortSignal) =>
-      this.#docker.getContainer(id).logs({ stdout: true, stderr: true, tail, follow: false, abortSignal }),
+      docker.getContainer(id).logs({ stdout: true, stderr: true, tail, follow: false, abortSignal }),
     );
     return Buffer.isBuffer(out) ? out : Buffer.from(String(out));
   }
 
   async usage(id: string): Promise<ContainerUsage> {
-    const container = this.#docker.getContainer(id);
+    const docker = await this.#client();
+    const container = docker.getContainer(id);
     // As for version(): dockerode passes abortSignal through; its typings leave it out.
     const stats = container.stats.bind(container) as (opts: { stream: false; abortSignal: AbortSignal }) => Promise<Docker.ContainerStats>;
     const s = await this.#call('stats', (abortSignal) => stats({ stream: false, abortSignal }));
@@ -240,8 +252,9 @@ export class DockerApi {
 
   /** True when the engine holds an image of this reference (never pulls). */
   async imageExists(ref: string): Promise<boolean> {
+    const docker = await this.#client();
     try {
-      const image = this.#docker.getImage(ref);
+      const image = docker.getImage(ref);
       // As for version(): dockerode passes abortSignal through; its typings leave it out.
       const inspect = image.inspect.bind(image) as (opts: { abortSignal: AbortSignal }) => Promise<unknown>;
       await this.#call('image inspect', (abortSignal) => inspect({ abortSignal }));
@@ -254,7 +267,8 @@ export class DockerApi {
 
   /** Removes an image by reference; a missing one, or one a container still uses (409), is left alone. */
   async removeImage(ref: string): Promise<void> {
-    await this.#call('image remove', (abortSignal) => this.#docker.getImage(ref).remove({ abortSignal }), { ok: [404, 409] });
+    const docker = await this.#client();
+    await this.#call('image remove', (abortSignal) => docker.getImage(ref).remove({ abortSignal }), { ok: [404, 409] });
   }
 
   /**
@@ -263,12 +277,13 @@ export class DockerApi {
    * BuildFailure (the engine's error and the output so far) when a step fails.
    */
   async build(req: BuildRequest): Promise<void> {
+    const docker = await this.#client();
     const src = await readdir(req.context);
     const signal = req.signal ? AbortSignal.any([req.signal, AbortSignal.timeout(req.timeoutMs)]) : AbortSignal.timeout(req.timeoutMs);
     const stream = await this.#call(
       'build',
       (abortSignal) =>
-        this.#docker.buildImage({ context: req.context, src }, {
+        docker.buildImage({ context: req.context, src }, {
           t: req.tag,
           dockerfile: req.dockerfile,
           ...(req.target ? { target: req.target } : {}),
@@ -281,7 +296,7 @@ export class DockerApi {
       { extraMs: req.timeoutMs },
     );
     const failure = await new Promise<string | undefined>((resolve, reject) => {
-      this.#docker.modem.followProgress(
+      docker.modem.followProgress(
         stream,
         (err: Error | null) => (err ? reject(signal.aborted ? this.#unreachable(`did not finish the build within ${req.timeoutMs} ms`, err) : err) : resolve(undefined)),
         (event: { stream?: string; error?: string; errorDetail?: { message?: string } }) => {
