@@ -27,9 +27,10 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   'cli deploy': ['zod', 'yaml'],
   // The control plane without backups, certificates, alerts or admin configured.
   daemon: ['zod', 'yaml', 'better-sqlite3', 'pino', 'ignore'],
-  // The data plane: upstream pools (undici) and its log (pino). It checks the daemon ⇄ proxy
-  // messages with generated JSON Schema (src/proxy/protocol-contract.ts), not zod.
-  proxy: ['undici', 'pino'],
+  // The data plane: upstream pools (undici). It checks the daemon ⇄ proxy messages with generated
+  // JSON Schema (src/proxy/protocol-contract.ts), not zod, and writes its few log lines itself
+  // (src/lib/json-lines-logger.ts), not with pino.
+  proxy: ['undici'],
 };
 
 /** Packages a daemon must not load for what it is not configured to do. */
