@@ -36,10 +36,36 @@ function dropPatternFormats(node: unknown): unknown {
   return out;
 }
 
-export function jsonSchemaOf(schema: z.ZodType, where: string): unknown {
+interface ZodDef {
+  readonly type: string;
+  readonly checks?: ReadonlyArray<{ readonly _zod: { readonly def: { readonly check: string } } }>;
+}
+
+/**
+ * With `exact`, refuses what JSON Schema drops silently: a `.refine()`/`.superRefine()` (a check
+ * json-check would not run) or a `.transform()`/pipe (a value json-check would not change). For a
+ * contract that is the only check of what arrives (the proxy's); the CLI's is checked again by
+ * the daemon's zod.
+ */
+function refuseInexact(where: string) {
+  return (ctx: { zodSchema: unknown; path: ReadonlyArray<string | number> }): void => {
+    const def = (ctx.zodSchema as { _zod: { def: ZodDef } })._zod.def;
+    const at = `${where}${ctx.path.length > 0 ? ` at ${ctx.path.join('.')}` : ''}`;
+    if (def.type === 'pipe' || def.type === 'transform') throw new Error(`${at}: a transform cannot be generated as JSON Schema; keep the wire schema plain and transform after parsing`);
+    if (def.checks?.some((c) => c._zod.def.check === 'custom')) throw new Error(`${at}: a refine() cannot be generated as JSON Schema; use zod's built-in checks (regex, min, max, ...) or check it after parsing`);
+  };
+}
+
+export function jsonSchemaOf(schema: z.ZodType, where: string, options: { exact?: boolean } = {}): unknown {
   // io: 'input': values are checked as zod parses them (a plain z.object accepts extra keys; a
   // `.default()` field may be absent). zod types its JSON Schema output loosely; it stays plain JSON.
-  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'throw', reused: 'inline', cycles: 'throw' }) as Record<string, unknown>;
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, {
+    io: 'input',
+    unrepresentable: 'throw',
+    reused: 'inline',
+    cycles: 'throw',
+    ...(options.exact ? { override: refuseInexact(where) } : {}),
+  }) as Record<string, unknown>;
   const plain = dropPatternFormats(rest);
   assertSupported(plain, where);
   return plain;

@@ -87,3 +87,14 @@ test('header names and values follow their patterns: no CR/LF reaches a response
   }
   assert.deepEqual(jsonProblems(proxyContract.routingTable, withHeaders({ 'x-a': 'v\tw' })), []);
 });
+
+test('the generator refuses what JSON Schema would drop silently: a refine or a transform in a proxy message', async () => {
+  const { z } = await import('zod');
+  const { jsonSchemaOf } = await import('../../scripts/json-schema-of.js');
+  assert.throws(() => jsonSchemaOf(z.strictObject({ a: z.string().refine((v) => v !== 'x') }), 'm', { exact: true }), /m at properties.a: a refine\(\)/);
+  assert.throws(() => jsonSchemaOf(z.strictObject({ a: z.string().transform((v) => v.length) }), 'm', { exact: true }), /m at properties.a: a transform/);
+  assert.throws(() => jsonSchemaOf(z.strictObject({ a: z.email() }), 'm', { exact: true }), /keyword "format"/);
+  assert.deepEqual(jsonSchemaOf(z.strictObject({ a: z.string().startsWith('/') }), 'm', { exact: true }), {
+    type: 'object', properties: { a: { type: 'string', pattern: '^\\/.*' } }, required: ['a'], additionalProperties: false,
+  });
+});
