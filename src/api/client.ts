@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import type { methods, MethodName, ProgressEvent, RequestOf, ResponseOf } from './schemas.js';
 import { contract } from './contract.js';
-import { checkJson } from './json-check.js';
+import { checkJson } from '../lib/json-check.js';
 import { SlipwayError, type SerializedError } from '../errors.js';
 
 type PlainMethod = { [M in MethodName]: (typeof methods)[M]['stream'] extends false ? M : never }[MethodName];

@@ -10,18 +10,9 @@
  * before it is written: no call, field, error or child binding can go around it.
  */
 import { pino, type Logger as PinoLogger } from 'pino';
+import { CENSORED, SENSITIVE_KEYS, type LogFields, type Logger, type LogLevel } from './logger-types.js';
 
-export type LogFields = Readonly<Record<string, unknown>>;
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-
-export interface Logger {
-  debug(msg: string, fields?: LogFields): void;
-  info(msg: string, fields?: LogFields): void;
-  warn(msg: string, fields?: LogFields): void;
-  error(msg: string, fields?: LogFields): void;
-  /** A logger whose lines all carry these fields. */
-  child(bindings: LogFields): Logger;
-}
+export { CENSORED, SENSITIVE_KEYS, type LogFields, type Logger, type LogLevel } from './logger-types.js';
 
 export interface LoggerOptions {
   readonly component: string;
@@ -31,22 +22,6 @@ export interface LoggerOptions {
   readonly redact?: (line: string) => string;
   readonly level?: LogLevel;
 }
-
-/** Keys whose values are credentials whatever they hold. */
-export const SENSITIVE_KEYS: readonly string[] = [
-  'password',
-  'passphrase',
-  'secret',
-  'token',
-  'authorization',
-  'cookie',
-  'apiKey',
-  'privateKey',
-  'privkey',
-  'keyAuthorization',
-];
-
-export const CENSORED = '[redacted]';
 
 const SENSITIVE_PATHS = SENSITIVE_KEYS.flatMap((k) => [k, `*.${k}`]);
 

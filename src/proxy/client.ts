@@ -1,29 +1,19 @@
 import { request } from 'node:http';
-import { z } from 'zod';
 import { SlipwayError, type SerializedError } from '../errors.js';
-import {
-  HandoffResultSchema,
-  ProxyStatusSchema,
-  RoutingTableSchema,
-  TableAckSchema,
-  type HandoffResult,
-  type ProxyStatus,
-  type RoutingTable,
-  type RoutingTableInput,
-  type TableAck,
-} from './protocol.js';
+import { jsonProblems, withDefaults, type JsonSchema } from '../lib/json-check.js';
+import type { HandoffResult, ProxyStatus, RoutingTable, RoutingTableInput, TableAck } from './protocol.js';
+import { proxyContract } from './protocol-contract.js';
 
 export interface ProxyClientOptions {
   /** Per call, from sending to the whole answer (default 10 s). */
   readonly timeoutMs?: number;
 }
 
-const ErrorBodySchema = z.object({
-  error: z.looseObject({ code: z.string(), message: z.string(), hint: z.string() }),
-});
-const ShutdownAckSchema = z.strictObject({ ok: z.literal(true) });
-
-/** The daemon's side of the proxy control socket; answers are validated with protocol.ts. */
+/**
+ * The daemon's side of the proxy control socket (also used by a proxy to ask another one); answers
+ * are checked against protocol.ts's schemas in their generated form (protocol-contract.ts), so
+ * that a proxy using it loads no zod.
+ */
 export class ProxyClient {
   readonly socketPath: string;
   readonly #timeoutMs: number;
@@ -34,27 +24,27 @@ export class ProxyClient {
   }
 
   async status(): Promise<ProxyStatus> {
-    return this.#call('GET', '/v1/status', undefined, ProxyStatusSchema);
+    return this.#call('GET', '/v1/status', undefined, proxyContract.proxyStatus);
   }
 
   async getTable(): Promise<RoutingTable> {
-    return this.#call('GET', '/v1/table', undefined, RoutingTableSchema);
+    return this.#call('GET', '/v1/table', undefined, proxyContract.routingTable);
   }
 
   async putTable(table: RoutingTableInput): Promise<TableAck> {
-    return this.#call('PUT', '/v1/table', table, TableAckSchema);
+    return this.#call('PUT', '/v1/table', table, proxyContract.tableAck);
   }
 
   /** Proxy restart: answers once a new proxy process serves and answers on this socket. */
   async handoff(): Promise<HandoffResult> {
-    return this.#call('POST', '/v1/handoff', undefined, HandoffResultSchema);
+    return this.#call('POST', '/v1/handoff', undefined, proxyContract.handoffResult);
   }
 
   async shutdown(): Promise<void> {
-    await this.#call('POST', '/v1/shutdown', undefined, ShutdownAckSchema);
+    await this.#call('POST', '/v1/shutdown', undefined, proxyContract.shutdownAck);
   }
 
-  async #call<T>(method: string, path: string, body: unknown, schema: z.ZodType<T>): Promise<T> {
+  async #call<T>(method: string, path: string, body: unknown, schema: JsonSchema): Promise<T> {
     const { status, text } = await this.#send(method, path, body);
     let json: unknown;
     try {
@@ -63,13 +53,12 @@ export class ProxyClient {
       throw badResponse(method, path, `not JSON (HTTP ${status})`, err);
     }
     if (status >= 400) {
-      const parsed = ErrorBodySchema.safeParse(json);
-      if (!parsed.success) throw badResponse(method, path, `HTTP ${status} without an error body`);
-      throw SlipwayError.fromJSON(parsed.data.error as SerializedError);
+      if (jsonProblems(proxyContract.errorBody, json).length > 0) throw badResponse(method, path, `HTTP ${status} without an error body`);
+      throw SlipwayError.fromJSON((json as { error: SerializedError }).error);
     }
-    const parsed = schema.safeParse(json);
-    if (!parsed.success) throw badResponse(method, path, z.prettifyError(parsed.error));
-    return parsed.data;
+    const problems = jsonProblems(schema, json);
+    if (problems.length > 0) throw badResponse(method, path, problems.map((p) => `${p.path}: ${p.message}`).join('; '));
+    return withDefaults(schema, json) as T;
   }
 
   #send(method: string, path: string, body: unknown): Promise<{ status: number; text: string }> {

@@ -1,5 +1,10 @@
 import { join } from 'node:path';
-import { PROXY_DIR, PROXY_PID_FILE, PROXY_SOCKET, PROXY_TABLE_FILE } from './protocol.js';
+
+/** Files of the proxy inside the state dir. */
+export const PROXY_DIR = 'proxy';
+export const PROXY_SOCKET = 'control.sock';
+export const PROXY_TABLE_FILE = 'table.json';
+export const PROXY_PID_FILE = 'proxy.pid';
 
 export interface ProxyPaths {
   readonly dir: string;

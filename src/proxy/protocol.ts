@@ -10,6 +10,9 @@
  *   POST /v1/handoff  → HandoffResult (proxy restart: a new proxy process takes the listening
  *                       sockets, the pid file and this socket; this one drains and exits)
  * Errors come back as { error: SerializedError } with a 4xx/5xx status.
+ *
+ * The proxy itself never loads this module's values (zod): it checks a table with its JSON Schema,
+ * src/proxy/protocol-contract.ts, generated from these schemas by `npm run api:contract`.
  */
 import { z } from 'zod';
 
@@ -219,6 +222,14 @@ export const ProxyStatusSchema = z.strictObject({
   accessLogDropped: counter.optional(),
 });
 
+/** Answer to POST /v1/shutdown. */
+export const ShutdownAckSchema = z.strictObject({ ok: z.literal(true) });
+
+/** Body of every 4xx/5xx answer: a serialized SlipwayError (src/errors.ts), read by its known fields. */
+export const ErrorBodySchema = z.object({
+  error: z.looseObject({ code: z.string(), message: z.string(), hint: z.string() }),
+});
+
 export type HealthCheck = z.infer<typeof HealthCheckSchema>;
 export type Target = z.infer<typeof TargetSchema>;
 export type ServiceTable = z.infer<typeof ServiceTableSchema>;
@@ -236,8 +247,5 @@ export type StatusClassCounts = z.infer<typeof StatusClassCountsSchema>;
 export type TargetStatus = z.infer<typeof TargetStatusSchema>;
 export type ProxyStatus = z.infer<typeof ProxyStatusSchema>;
 
-/** Files of the proxy inside the state dir. */
-export const PROXY_DIR = 'proxy';
-export const PROXY_SOCKET = 'control.sock';
-export const PROXY_TABLE_FILE = 'table.json';
-export const PROXY_PID_FILE = 'proxy.pid';
+/** Files of the proxy inside the state dir (defined in paths.ts, which the proxy loads without zod). */
+export { PROXY_DIR, PROXY_SOCKET, PROXY_TABLE_FILE, PROXY_PID_FILE } from './paths.js';

@@ -1,33 +1,38 @@
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../lib/atomic-write.js';
 import { diskFullError, SlipwayError } from '../errors.js';
-import { RoutingTableSchema, type RoutingTable } from './protocol.js';
+import { jsonProblems, withDefaults } from '../lib/json-check.js';
+import type { RoutingTable } from './protocol.js';
+import { proxyContract } from './protocol-contract.js';
 
-/** Validates a table pushed by the daemon (or read from disk): schema, then cross-references. */
+/**
+ * Validates a table pushed by the daemon (or read from disk): schema, then cross-references.
+ * The schema is RoutingTableSchema as JSON Schema (protocol-contract.ts), so the proxy runs without
+ * zod; `.default()` fields are filled in as zod's parse would.
+ */
 export function parseTable(input: unknown): RoutingTable {
-  const parsed = RoutingTableSchema.safeParse(input);
-  const issues = parsed.success
-    ? crossReferenceIssues(parsed.data)
-    : parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
-  if (!parsed.success || issues.length > 0) {
+  const problems = jsonProblems(proxyContract.routingTable, input);
+  const table = problems.length === 0 ? (withDefaults(proxyContract.routingTable, input) as RoutingTable) : undefined;
+  const issues = table ? crossReferenceIssues(table) : problems;
+  if (!table || issues.length > 0) {
     throw new SlipwayError('SLW_PROXY_BAD_TABLE', `The routing table is not valid (${issues.length} issue(s)).`, {
       details: { issues },
     });
   }
-  return parsed.data;
+  return table;
 }
 
 function crossReferenceIssues(table: RoutingTable): Array<{ path: string; message: string }> {
   const issues: Array<{ path: string; message: string }> = [];
   table.routes.forEach((route, i) => {
     if (!Object.hasOwn(table.services, route.service)) {
-      issues.push({ path: `routes.${i}.service`, message: `unknown service "${route.service}"` });
+      issues.push({ path: `$.routes[${i}].service`, message: `unknown service "${route.service}"` });
     }
   });
   for (const [name, service] of Object.entries(table.services)) {
     const seen = new Set<string>();
     service.targets.forEach((t, i) => {
-      if (seen.has(t.id)) issues.push({ path: `services.${name}.targets.${i}.id`, message: `duplicate target id "${t.id}"` });
+      if (seen.has(t.id)) issues.push({ path: `$.services.${name}.targets[${i}].id`, message: `duplicate target id "${t.id}"` });
       seen.add(t.id);
     });
   }

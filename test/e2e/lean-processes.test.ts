@@ -19,7 +19,7 @@ const RECORDER = fileURLToPath(new URL('../helpers/record-loads.mjs', import.met
 const DEPENDENCIES = Object.keys((JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies);
 
 const ALLOWED: Readonly<Record<string, readonly string[]>> = {
-  // Help, status and rollback check the API contract without zod (src/api/json-check.ts).
+  // Help, status and rollback check the API contract without zod (src/lib/json-check.ts).
   'cli --help': [],
   'cli status': [],
   'cli rollback': [],
@@ -27,8 +27,10 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   'cli deploy': ['zod', 'yaml'],
   // The control plane without backups, certificates, alerts or admin configured.
   daemon: ['zod', 'yaml', 'better-sqlite3', 'pino', 'ignore'],
-  // The data plane: upstream pools (undici), the daemon ⇄ proxy messages (zod) and its log (pino).
-  proxy: ['undici', 'zod', 'pino'],
+  // The data plane: upstream pools (undici). It checks the daemon ⇄ proxy messages with generated
+  // JSON Schema (src/proxy/protocol-contract.ts), not zod, and writes its few log lines itself
+  // (src/lib/json-lines-logger.ts), not with pino.
+  proxy: ['undici'],
 };
 
 /** Packages a daemon must not load for what it is not configured to do. */

@@ -73,3 +73,40 @@ test('below the level nothing is written; a file descriptor works as the destina
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('the proxy\'s JSON-lines logger writes the lines the pino adapter writes, credentials censored', async () => {
+  const { createJsonLinesLogger } = await import('../../src/lib/json-lines-logger.js');
+  const { openSync, closeSync } = await import('node:fs');
+  const dir = await mkdtemp(join(tmpdir(), 'slipway-log-'));
+  try {
+    const write = (file: string, make: (fd: number) => ReturnType<typeof createLogger>): void => {
+      const fd = openSync(file, 'a');
+      const log = make(fd);
+      log.debug('not written');
+      log.info('table-applied', { event: 'table-applied', version: 3, token: 'tok-123456' });
+      const child = log.child({ service: 'web' });
+      child.warn('target-health', { event: 'target-health', headers: { authorization: 'Bearer abc.def.ghi', accept: '*/*' }, deep: { a: { password: 'kept-two-down' } } });
+      child.error('listen-failed', { error: 'EADDRINUSE' });
+      closeSync(fd);
+    };
+    const pinoFile = join(dir, 'pino.log');
+    const oursFile = join(dir, 'ours.log');
+    write(pinoFile, (fd) => createLogger({ component: 'proxy', destination: fd }));
+    write(oursFile, (fd) => createJsonLinesLogger({ component: 'proxy', fd }));
+    const read = async (file: string): Promise<Array<Record<string, unknown>>> =>
+      (await readFile(file, 'utf8')).trim().split('\n').map((l) => {
+        const { time, ...rest } = JSON.parse(l) as Record<string, unknown>;
+        assert.ok(!Number.isNaN(Date.parse(String(time))), String(time));
+        return rest;
+      });
+    const ours = await read(oursFile);
+    assert.deepEqual(ours, await read(pinoFile));
+    assert.equal(ours.length, 3);
+    assert.deepEqual(ours[0], { level: 'info', pid: process.pid, component: 'proxy', event: 'table-applied', version: 3, token: '[redacted]', msg: 'table-applied' });
+    assert.deepEqual(ours[1]?.['headers'], { authorization: '[redacted]', accept: '*/*' });
+    const text = await readFile(oursFile, 'utf8');
+    for (const needle of ['tok-123456', 'abc.def.ghi']) assert.ok(!text.includes(needle), `the log holds ${needle}`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
