@@ -74,6 +74,8 @@ export interface AcmeSpec {
 export interface AdminSpec {
   /** Where /metrics, /health/live and /health/ready are served; port 0 picks a free port. */
   readonly listen: { readonly host: string; readonly port: number };
+  /** Client addresses (IP or CIDR) answered; undefined: everyone. */
+  readonly allow?: readonly string[] | undefined;
 }
 
 export interface HealthSpec {
@@ -110,6 +112,10 @@ export interface RouteSpec {
   /** Rate-limit zone of the route (resolved: "general" when declared and the route names none); undefined: none. */
   readonly rateLimit?: string | undefined;
   readonly basicAuth?: BasicAuthSpec | undefined;
+  /** Client addresses (IP or CIDR) let through; undefined: everyone. */
+  readonly allow?: readonly string[] | undefined;
+  /** Client addresses (IP or CIDR) refused; undefined: none. */
+  readonly deny?: readonly string[] | undefined;
 }
 
 export interface ServiceSpec {

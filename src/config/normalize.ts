@@ -39,7 +39,7 @@ export function normalize(parsed: ParsedConfig, ctx: NormalizeContext): Config {
     proxyExplicit: ctx.proxyExplicit ?? true,
     proxy: { http: parsed.proxy.http, host: parsed.proxy.host, ...httpsPort(parsed.proxy.https, tlsOn), accessLog: parsed.proxy.accessLog, ...proxyPolicy(parsed.proxy) },
     ...(parsed.tls?.acme ? { acme: acmeSpec(parsed.tls, ctx.dir) } : {}),
-    admin: parsed.admin ? { listen: listenOf(parsed.admin.listen) } : undefined,
+    admin: parsed.admin ? { listen: listenOf(parsed.admin.listen), ...(parsed.admin.allow ? { allow: [...parsed.admin.allow] } : {}) } : undefined,
     alerts: parsed.alerts ? normalizeAlerts(parsed.alerts) : undefined,
     ...(parsed.backups ? { backups: normalizeBackups(parsed.backups, ctx.dir) } : {}),
     ...(Object.keys(parsed.secrets).length > 0 ? { secrets: secretDecls(parsed) } : {}),
@@ -56,7 +56,7 @@ function normalizeService(name: string, s: ParsedService, dir: string, env: Reco
     source: resolve(dir, s.source),
     build: s.build === undefined ? undefined : argv(s.build),
     run: argv(s.run),
-    routes: s.routes.map((r) => ({ host: r.host, path: r.path, ...(r.tls === 'off' ? {} : routeTlsFields(r, dir, headers.preset === 'strict')), ...routeZone(r.rateLimit, zones), ...basicAuthSpec(r.basicAuth, name) })),
+    routes: s.routes.map((r) => ({ host: r.host, path: r.path, ...(r.tls === 'off' ? {} : routeTlsFields(r, dir, headers.preset === 'strict')), ...routeZone(r.rateLimit, zones), ...basicAuthSpec(r.basicAuth, name), ...(r.allow ? { allow: [...r.allow] } : {}), ...(r.deny ? { deny: [...r.deny] } : {}) })),
     kind: s.kind,
     ...(s.release === undefined ? {} : { release: argv(s.release) }),
     health: {

@@ -7,7 +7,7 @@ import { alertsSchema } from './alerts-schema.js';
 import { backupsSchema } from './backups-schema.js';
 import { envFileSchema, secretFilesSchema, secretsSchema } from './secrets-schema.js';
 import { hsts, routeTls, tlsSchema } from './tls-schema.js';
-import { proxyPolicyFields, routePolicyFields } from './proxy-policy-schema.js';
+import { cidr, proxyPolicyFields, routePolicyFields } from './proxy-policy-schema.js';
 import { compressSchema, headersSchema } from './headers-schema.js';
 import { canaryJudgeFields } from './canary-judge-schema.js';
 
@@ -23,6 +23,7 @@ export const proxySchema = z.strictObject({
 
 export const adminSchema = z.strictObject({
   listen: listenAddress.describe('Address of the admin HTTP listener (/metrics, /health/live, /health/ready), e.g. 127.0.0.1:9180.'),
+  allow: z.array(cidr).min(1).optional().describe('Client addresses (IP or CIDR blocks) the admin listener answers; others get 403. Default: everyone who can reach it.'),
 });
 
 export const routeSchema = z.strictObject({

@@ -20,6 +20,8 @@ export function releaseSpecOf(spec: ServiceSpec): ReleaseSpec {
       path: r.path,
       ...(r.rateLimit === undefined ? {} : { rateLimit: r.rateLimit }),
       ...(r.basicAuth === undefined ? {} : { basicAuth: { realm: r.basicAuth.realm, users: { ...r.basicAuth.users } } }),
+      ...(r.allow === undefined ? {} : { allow: [...r.allow] }),
+      ...(r.deny === undefined ? {} : { deny: [...r.deny] }),
     })),
     drainMs: spec.drainMs,
     keepWarmMs: spec.keepWarmMs,

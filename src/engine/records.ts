@@ -28,6 +28,9 @@ export interface ReleaseSpec {
     readonly rateLimit?: string | undefined;
     /** Basic auth: realm and user → scrypt hash. */
     readonly basicAuth?: { readonly realm: string; readonly users: Readonly<Record<string, string>> } | undefined;
+    /** Client addresses (IP or CIDR) let through / refused (403); absent: everyone / none. */
+    readonly allow?: readonly string[] | undefined;
+    readonly deny?: readonly string[] | undefined;
   }[];
   readonly drainMs: number;
   readonly keepWarmMs: number;

@@ -77,6 +77,8 @@ export function desiredTable(deps: Pick<EngineDeps, 'store'>, version: number, l
         service: service.name,
         ...(route.rateLimit === undefined ? {} : { rateLimit: route.rateLimit }),
         ...(route.basicAuth === undefined ? {} : { basicAuth: { realm: route.basicAuth.realm, users: { ...route.basicAuth.users } } }),
+        ...(route.allow === undefined ? {} : { allow: [...route.allow] }),
+        ...(route.deny === undefined ? {} : { deny: [...route.deny] }),
       });
     }
   }

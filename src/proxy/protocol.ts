@@ -80,6 +80,10 @@ export const RouteSchema = z.strictObject({
   rateLimit: z.string().min(1).optional(),
   /** HTTP basic auth in front of the route: user name → scrypt hash (src/secrets/password-hash.ts). */
   basicAuth: z.strictObject({ realm: z.string().min(1), users: z.record(z.string().min(1), z.string().startsWith('scrypt$')) }).optional(),
+  /** Client addresses (IP or CIDR) let through; others get 403. Absent: everyone. */
+  allow: z.array(z.string().min(1)).optional(),
+  /** Client addresses (IP or CIDR) refused with 403, even when `allow` holds them. Absent: none. */
+  deny: z.array(z.string().min(1)).optional(),
 });
 
 /** Request limits of the client listeners (src/proxy/admission/); each absent field keeps its default. */
