@@ -109,6 +109,9 @@ export interface RouteSpec {
   readonly redirectHttp?: boolean;
   /** Strict-Transport-Security max-age (s); undefined: no header. */
   readonly hstsMaxAge?: number | undefined;
+  /** HSTS `includeSubDomains` / `preload` directives; undefined: not sent. */
+  readonly hstsIncludeSubDomains?: boolean | undefined;
+  readonly hstsPreload?: boolean | undefined;
   /** Rate-limit zone of the route (resolved: "general" when declared and the route names none); undefined: none. */
   readonly rateLimit?: string | undefined;
   readonly basicAuth?: BasicAuthSpec | undefined;

@@ -31,7 +31,7 @@ export const routeSchema = z.strictObject({
   path: urlPath.default('/').describe('Path prefix (default "/"); the longest prefix wins.'),
   tls: routeTls.default('off').describe('auto (ACME), internal (local CA), off (default), or { cert, key } files.'),
   redirectHttp: z.boolean().optional().describe('308 from http to https (default true when tls is on).'),
-  hsts: hsts.optional().describe('Strict-Transport-Security: true (365d), false, or a max-age; default on for the production environment.'),
+  hsts: hsts.optional().describe('Strict-Transport-Security: true (365d), false, a max-age, or { maxAge, includeSubDomains, preload }; default on for the production environment.'),
   ...routePolicyFields,
 });
 

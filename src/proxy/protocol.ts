@@ -118,6 +118,9 @@ export const TlsEntrySchema = z.strictObject({
   redirectHttp: z.boolean(),
   /** Strict-Transport-Security max-age in seconds on HTTPS responses; absent: no header. */
   hstsMaxAge: z.number().int().nonnegative().optional(),
+  /** With hstsMaxAge: the `includeSubDomains` and `preload` directives; absent: not sent. */
+  hstsIncludeSubDomains: z.boolean().optional(),
+  hstsPreload: z.boolean().optional(),
 });
 
 export const RoutingTableSchema = z.strictObject({
