@@ -176,6 +176,13 @@ export interface HeadersSpec {
   readonly set: Readonly<Record<string, string>>;
   /** Removed from the app's responses and not added by the preset. */
   readonly remove: readonly string[];
+  /** Rules per path prefix, on top of `set`/`remove` (longest prefix wins); absent: none. */
+  readonly paths?: Readonly<Record<string, PathHeaderRule>> | undefined;
+}
+
+export interface PathHeaderRule {
+  readonly set: Readonly<Record<string, string>>;
+  readonly remove: readonly string[];
 }
 
 export interface CanarySpec {

@@ -29,7 +29,7 @@ export function releaseSpecOf(spec: ServiceSpec): ReleaseSpec {
     stopTimeoutMs: spec.stopTimeoutMs,
     sticky: spec.canary.sticky ? { ...spec.canary.sticky } : undefined,
     strategy: spec.strategy,
-    ...(spec.headers ? { headers: { preset: spec.headers.preset, set: { ...spec.headers.set }, remove: [...spec.headers.remove] } } : {}),
+    ...(spec.headers ? { headers: { preset: spec.headers.preset, set: { ...spec.headers.set }, remove: [...spec.headers.remove], ...(spec.headers.paths ? { paths: structuredClone(spec.headers.paths) } : {}) } } : {}),
     ...(spec.compress === undefined ? {} : { compress: spec.compress }),
     ...(spec.metrics ? { metrics: { path: spec.metrics.path } } : {}),
     ...(spec.volumes && Object.keys(spec.volumes).length > 0 ? { volumes: Object.fromEntries(Object.entries(spec.volumes).map(([n, v]) => [n, { path: v.path }])) } : {}),

@@ -44,6 +44,11 @@ export const HeaderPolicySchema = z.strictObject({
   set: z.record(headerName, headerValue).optional(),
   /** Removed from the app's response, and not added by the preset. */
   remove: z.array(headerName).optional(),
+  /**
+   * Rules per path prefix (normalised path, segment boundary as for routes; longest prefix
+   * wins): their `set` and `remove` apply on top of the service's. Absent: none.
+   */
+  paths: z.record(z.string().startsWith('/'), z.strictObject({ set: z.record(headerName, headerValue).optional(), remove: z.array(headerName).optional() })).optional(),
 });
 
 export const ServiceTableSchema = z.strictObject({
