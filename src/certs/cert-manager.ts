@@ -309,6 +309,8 @@ export class CertManager {
         keyFile: live.keyFile,
         redirectHttp: entry.redirectHttp,
         ...(entry.hstsMaxAge !== undefined ? { hstsMaxAge: entry.hstsMaxAge } : {}),
+        ...(entry.hstsMaxAge !== undefined && entry.hstsIncludeSubDomains ? { hstsIncludeSubDomains: true } : {}),
+        ...(entry.hstsMaxAge !== undefined && entry.hstsPreload ? { hstsPreload: true } : {}),
       });
     }
     return out;

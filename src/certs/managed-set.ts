@@ -14,6 +14,8 @@ export interface ManagedCert {
   readonly tls: ManagedTls;
   readonly redirectHttp: boolean;
   readonly hstsMaxAge?: number | undefined;
+  readonly hstsIncludeSubDomains?: boolean | undefined;
+  readonly hstsPreload?: boolean | undefined;
 }
 
 /** The desired set, saved in the state dir so a restarted daemon serves HTTPS before any deploy. */
@@ -34,7 +36,7 @@ export function managedSetOf(config: Config): ManagedSet {
       if (!route.tls || route.tls.kind === 'off') continue;
       const name = certNameFor([route.host]);
       if (byName.has(name)) continue;
-      byName.set(name, { name, hosts: [route.host], tls: route.tls, redirectHttp: route.redirectHttp ?? true, hstsMaxAge: route.hstsMaxAge });
+      byName.set(name, { name, hosts: [route.host], tls: route.tls, redirectHttp: route.redirectHttp ?? true, hstsMaxAge: route.hstsMaxAge, ...hstsDirectives(route) });
     }
   }
   return { certs: [...byName.values()], acme: config.acme, httpsPort: config.proxy.https };
@@ -81,4 +83,9 @@ export function unionOf(sets: ProjectSets): ManagedSet {
     httpsPort ??= set.httpsPort;
   }
   return { certs: [...byName.values()], ...(acme ? { acme } : {}), ...(httpsPort === undefined ? {} : { httpsPort }) };
+}
+
+/** The HSTS directives a route turns on (left out when off, so saved sets stay as they were). */
+function hstsDirectives(route: { readonly hstsIncludeSubDomains?: boolean | undefined; readonly hstsPreload?: boolean | undefined }): Pick<ManagedCert, 'hstsIncludeSubDomains' | 'hstsPreload'> {
+  return { ...(route.hstsIncludeSubDomains ? { hstsIncludeSubDomains: true } : {}), ...(route.hstsPreload ? { hstsPreload: true } : {}) };
 }

@@ -107,12 +107,17 @@ export const configCodes = {
   },
   SLW_CONFIG_BAD_TLS: {
     title: 'A TLS setting has a value slipway does not know.',
-    hint: 'A route takes `tls: auto` (ACME), `internal` (local CA), `off`, or `{ cert: FILE, key: FILE }`; `hsts` takes true, false or a duration; `tls.acme.email` an email address.',
+    hint: 'A route takes `tls: auto` (ACME), `internal` (local CA), `off`, or `{ cert: FILE, key: FILE }`; `hsts` takes true, false, a duration or `{ maxAge, includeSubDomains, preload }`; `tls.acme.email` an email address.',
     kind: 'user',
   },
   SLW_CONFIG_BAD_ACME_DIRECTORY: {
     title: 'tls.acme.directory is not a known directory name or an https URL.',
     hint: 'Write letsencrypt, letsencrypt-staging, or the https:// URL of the ACME directory.',
+    kind: 'user',
+  },
+  SLW_CONFIG_HSTS_PRELOAD: {
+    title: 'A route asks for HSTS preload without meeting the preload list requirements.',
+    hint: 'hstspreload.org accepts a host only with `hsts: { maxAge: 365d or more, includeSubDomains: true, preload: true }`, TLS on and `redirectHttp` on; meet all of them, or drop `preload`.',
     kind: 'user',
   },
   SLW_CONFIG_TLS_NO_ACME: {

@@ -1,5 +1,5 @@
 /** Parsed `headers` → the model: the preset resolved for the environment, names lower-cased. */
-import type { HeadersSpec } from './model.js';
+import type { HeadersSpec, PathHeaderRule } from './model.js';
 import type { ParsedHeaders } from './headers-schema.js';
 
 /** The preset when none is written: strict in the production environment, relaxed elsewhere. */
@@ -14,5 +14,10 @@ export function headersSpec(written: ParsedHeaders | undefined, env: string | un
     preset: written.preset ?? defaultHeaderPreset(env),
     set: { ...(written.set ?? {}) },
     remove: [...(written.remove ?? [])],
+    ...(written.paths ? { paths: pathRules(written.paths) } : {}),
   };
+}
+
+function pathRules(paths: NonNullable<Exclude<ParsedHeaders, string>['paths']>): Record<string, PathHeaderRule> {
+  return Object.fromEntries(Object.entries(paths).map(([prefix, rule]) => [prefix, { set: { ...(rule.set ?? {}) }, remove: [...(rule.remove ?? [])] }]));
 }

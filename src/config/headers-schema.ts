@@ -31,6 +31,13 @@ const headerValue = tag(z.string().regex(HEADER_VALUE), {
   expected: 'a header value on one line (no control characters)',
 });
 
+/** A path prefix as routes take it: starts with "/", no spaces, "?" or "#". */
+const pathPrefix = tag(z.string().regex(/^\/[^\s?#]*$/), {
+  code: 'SLW_CONFIG_BAD_HEADERS',
+  expected: 'a path prefix starting with "/" (no spaces, "?" or "#"), such as /assets/',
+  quoteValue: true,
+});
+
 const preset = tag(z.enum(HEADER_PRESETS), {
   code: 'SLW_CONFIG_BAD_HEADERS',
   expected: 'strict, relaxed or off',
@@ -44,11 +51,15 @@ export const headersSchema = tag(
       preset: preset.optional().describe('strict, relaxed or off (default: strict in the production environment, relaxed elsewhere).'),
       set: z.record(headerName, headerValue).optional().describe('Headers always set, replacing the app\'s value.'),
       remove: z.array(headerName).optional().describe('Headers removed from the app\'s responses and not added by the preset.'),
+      paths: z
+        .record(pathPrefix, z.strictObject({ set: z.record(headerName, headerValue).optional(), remove: z.array(headerName).optional() }))
+        .optional()
+        .describe('Rules per path prefix ("/assets/": { set: { cache-control: … } }): applied on top of set/remove; the longest prefix wins.'),
     }),
   ]),
   {
     code: 'SLW_CONFIG_BAD_HEADERS',
-    expected: 'strict, relaxed, off, or { preset, set, remove }',
+    expected: 'strict, relaxed, off, or { preset, set, remove, paths }',
     quoteValue: true,
     explain: (value) => {
       if (typeof value !== 'string') return undefined;

@@ -102,6 +102,8 @@ export interface AcmeSpec {
 export interface AdminSpec {
   /** Where /metrics, /health/live and /health/ready are served; port 0 picks a free port. */
   readonly listen: { readonly host: string; readonly port: number };
+  /** Client addresses (IP or CIDR) answered; undefined: everyone. */
+  readonly allow?: readonly string[] | undefined;
 }
 
 export interface HealthSpec {
@@ -135,9 +137,16 @@ export interface RouteSpec {
   readonly redirectHttp?: boolean;
   /** Strict-Transport-Security max-age (s); undefined: no header. */
   readonly hstsMaxAge?: number | undefined;
+  /** HSTS `includeSubDomains` / `preload` directives; undefined: not sent. */
+  readonly hstsIncludeSubDomains?: boolean | undefined;
+  readonly hstsPreload?: boolean | undefined;
   /** Rate-limit zone of the route (resolved: "general" when declared and the route names none); undefined: none. */
   readonly rateLimit?: string | undefined;
   readonly basicAuth?: BasicAuthSpec | undefined;
+  /** Client addresses (IP or CIDR) let through; undefined: everyone. */
+  readonly allow?: readonly string[] | undefined;
+  /** Client addresses (IP or CIDR) refused; undefined: none. */
+  readonly deny?: readonly string[] | undefined;
 }
 
 export interface ServiceSpec {
@@ -204,6 +213,13 @@ export interface HeadersSpec {
   /** Always set, replacing the app's value (lower-case names). */
   readonly set: Readonly<Record<string, string>>;
   /** Removed from the app's responses and not added by the preset. */
+  readonly remove: readonly string[];
+  /** Rules per path prefix, on top of `set`/`remove` (longest prefix wins); absent: none. */
+  readonly paths?: Readonly<Record<string, PathHeaderRule>> | undefined;
+}
+
+export interface PathHeaderRule {
+  readonly set: Readonly<Record<string, string>>;
   readonly remove: readonly string[];
 }
 

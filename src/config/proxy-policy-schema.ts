@@ -1,6 +1,6 @@
 /**
  * Request admission settings of slipway.yaml: `proxy.trustedProxies`, `proxy.limits`,
- * `proxy.rateLimits`, and per route `rateLimit` and `basicAuth`.
+ * `proxy.rateLimits`, and per route `allow`, `deny`, `rateLimit` and `basicAuth`.
  */
 import { z } from 'zod';
 import { isCidr } from '../lib/cidr.js';
@@ -39,7 +39,7 @@ function size(fallback: string, maxBytes: number, maxText: string, description: 
     .describe(`${description} (default ${fallback}, at most ${maxText}).`);
 }
 
-const cidr = tag(z.string().refine(isCidr), {
+export const cidr = tag(z.string().refine(isCidr), {
   code: 'SLW_CONFIG_BAD_CIDR',
   expected: 'an IP address or CIDR block, such as 10.0.0.0/8',
   quoteValue: true,
@@ -113,6 +113,8 @@ const passwordHash = tag(z.string().refine((v) => PASSWORD_HASH_PATTERN.test(v) 
 });
 
 export const routePolicyFields = {
+  allow: z.array(cidr).min(1).optional().describe('Client addresses (IP or CIDR blocks) allowed on the route, after proxy.trustedProxies; others get 403. Default: everyone.'),
+  deny: z.array(cidr).min(1).optional().describe('Client addresses (IP or CIDR blocks) refused with 403 on the route, even when allow holds them.'),
   rateLimit: zoneName.optional().describe('Rate-limit zone (a key of proxy.rateLimits), or "off"; default the "general" zone when declared.'),
   basicAuth: z
     .strictObject({

@@ -8,7 +8,7 @@ import { alertsSchema } from './alerts-schema.js';
 import { backupsSchema } from './backups-schema.js';
 import { envFileSchema, secretFilesSchema, secretsSchema } from './secrets-schema.js';
 import { hsts, routeTls, tlsSchema } from './tls-schema.js';
-import { proxyPolicyFields, routePolicyFields } from './proxy-policy-schema.js';
+import { cidr, proxyPolicyFields, routePolicyFields } from './proxy-policy-schema.js';
 import { compressSchema, headersSchema } from './headers-schema.js';
 import { canaryJudgeFields } from './canary-judge-schema.js';
 import { containerFields, isolationFields } from './container-schema.js';
@@ -25,6 +25,7 @@ export const proxySchema = z.strictObject({
 
 export const adminSchema = z.strictObject({
   listen: listenAddress.describe('Address of the admin HTTP listener (/metrics, /health/live, /health/ready), e.g. 127.0.0.1:9180.'),
+  allow: z.array(cidr).min(1).optional().describe('Client addresses (IP or CIDR blocks) the admin listener answers; others get 403. Default: everyone who can reach it.'),
 });
 
 export const routeSchema = z.strictObject({
@@ -32,7 +33,7 @@ export const routeSchema = z.strictObject({
   path: urlPath.default('/').describe('Path prefix (default "/"); the longest prefix wins.'),
   tls: routeTls.default('off').describe('auto (ACME), internal (local CA), off (default), or { cert, key } files.'),
   redirectHttp: z.boolean().optional().describe('308 from http to https (default true when tls is on).'),
-  hsts: hsts.optional().describe('Strict-Transport-Security: true (365d), false, or a max-age; default on for the production environment.'),
+  hsts: hsts.optional().describe('Strict-Transport-Security: true (365d), false, a max-age, or { maxAge, includeSubDomains, preload }; default on for the production environment.'),
   ...routePolicyFields,
 });
 

@@ -8,7 +8,7 @@ import { posix, resolve } from 'node:path';
 import { parseDuration } from '../lib/duration.js';
 import { rawIssue, type RawIssue } from './issue.js';
 import { isPlainObject } from './merge.js';
-import { tlsIssues } from './tls-semantic.js';
+import { hstsPreloadIssues, tlsIssues } from './tls-semantic.js';
 import { backupsIssues } from './backups-semantic.js';
 import { proxyPolicyIssues } from './proxy-policy-semantic.js';
 import { containerIssues, containerVolumeIssues, isContainerService } from './container-semantic.js';
@@ -28,7 +28,7 @@ export async function semanticIssues(data: unknown, dir: string): Promise<RawIss
     issues.push(...(await sourceIssues(name, service, dir)));
   }
   issues.push(...dependencyIssues(services));
-  issues.push(...routeConflicts(services), ...tlsIssues(data, services), ...backupsIssues(data));
+  issues.push(...routeConflicts(services), ...tlsIssues(data, services), ...hstsPreloadIssues(services), ...backupsIssues(data));
   issues.push(...proxyPolicyIssues(data, services));
   return issues;
 }

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { parseDuration } from '../lib/duration.js';
 import type { AcmeSpec, Dns01Spec, NameServerSpec, RouteTls } from './model.js';
 import type { ParsedDns01 } from './tls-dns01-schema.js';
-import { ACME_DIRECTORIES, type ParsedRouteTls, type ParsedTls } from './tls-schema.js';
+import { ACME_DIRECTORIES, type ParsedHsts, type ParsedRouteTls, type ParsedTls } from './tls-schema.js';
 
 /** One year, the usual HSTS max-age. */
 const HSTS_DEFAULT_S = 365 * 86_400;
@@ -13,19 +13,35 @@ export interface RouteTlsFields {
   readonly redirectHttp: boolean;
   /** Strict-Transport-Security max-age in seconds; undefined: no header. */
   readonly hstsMaxAge: number | undefined;
+  /** `includeSubDomains` and `preload` directives (only written when on). */
+  readonly hstsIncludeSubDomains?: true;
+  readonly hstsPreload?: true;
 }
 
 export function routeTlsFields(
-  route: { tls: ParsedRouteTls; redirectHttp?: boolean | undefined; hsts?: boolean | string | undefined },
+  route: { tls: ParsedRouteTls; redirectHttp?: boolean | undefined; hsts?: ParsedHsts | undefined },
   dir: string,
   /** HSTS when the route does not say: on under the strict header preset (the production default). */
   hstsByDefault: boolean,
 ): RouteTlsFields {
   const tls = routeTlsOf(route.tls, dir);
   const on = tls.kind !== 'off';
+  const redirectHttp = on && (route.redirectHttp ?? true);
   const hsts = route.hsts ?? hstsByDefault;
-  const hstsMaxAge = !on || hsts === false ? undefined : hsts === true ? HSTS_DEFAULT_S : Math.floor((parseDuration(hsts) ?? 0) / 1000);
-  return { tls, redirectHttp: on && (route.redirectHttp ?? true), hstsMaxAge };
+  if (!on || hsts === false) return { tls, redirectHttp, hstsMaxAge: undefined };
+  if (hsts === true) return { tls, redirectHttp, hstsMaxAge: HSTS_DEFAULT_S };
+  if (typeof hsts === 'string') return { tls, redirectHttp, hstsMaxAge: seconds(hsts) };
+  return {
+    tls,
+    redirectHttp,
+    hstsMaxAge: seconds(hsts.maxAge),
+    ...(hsts.includeSubDomains ? { hstsIncludeSubDomains: true as const } : {}),
+    ...(hsts.preload ? { hstsPreload: true as const } : {}),
+  };
+}
+
+function seconds(duration: string): number {
+  return Math.floor((parseDuration(duration) ?? 0) / 1000);
 }
 
 function routeTlsOf(tls: ParsedRouteTls, dir: string): RouteTls {

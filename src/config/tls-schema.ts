@@ -52,11 +52,28 @@ export const routeTls = tag(
 /** HSTS max-age is sent in the header, never armed as a timer: up to two years (browsers cap it near there). */
 const MAX_HSTS_MS = 730 * 86_400_000;
 
-export const hsts = tag(z.union([z.boolean(), z.string().regex(DURATION_PATTERN).refine((t) => (parseDuration(t) ?? 0) <= MAX_HSTS_MS)]), {
-  code: 'SLW_CONFIG_BAD_TLS',
-  expected: 'true, false, or a max-age duration such as "365d" (at most 730d)',
-  quoteValue: true,
-});
+const hstsMaxAge = z.string().regex(DURATION_PATTERN).refine((t) => (parseDuration(t) ?? 0) <= MAX_HSTS_MS);
+
+export const hsts = tag(
+  z.union([
+    z.boolean(),
+    hstsMaxAge,
+    z.strictObject({
+      maxAge: tag(hstsMaxAge, { code: 'SLW_CONFIG_BAD_TLS', expected: 'a max-age duration such as "365d" (at most 730d)', quoteValue: true }).default('365d'),
+      includeSubDomains: tag(z.boolean(), { code: 'SLW_CONFIG_BAD_TLS', expected: 'true or false', quoteValue: true }).default(false),
+      preload: tag(z.boolean(), { code: 'SLW_CONFIG_BAD_TLS', expected: 'true or false', quoteValue: true }).default(false),
+    }),
+  ]),
+  {
+    code: 'SLW_CONFIG_BAD_TLS',
+    expected: 'true, false, a max-age duration such as "365d" (at most 730d), or { maxAge, includeSubDomains, preload }',
+    quoteValue: true,
+  },
+);
+
+/** hstspreload.org's floor for a preloaded max-age: one year. */
+export const HSTS_PRELOAD_MIN_S = 365 * 86_400;
 
 export type ParsedTls = z.output<typeof tlsSchema>;
 export type ParsedRouteTls = z.output<typeof routeTls>;
+export type ParsedHsts = z.output<typeof hsts>;

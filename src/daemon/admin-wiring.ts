@@ -72,7 +72,7 @@ export async function startAdmin(o: AdminWiring): Promise<RunningAdmin | undefin
     readiness: () =>
       checkReadiness({ proxy: () => proxy.status(), journal: () => o.store.probeWrite(), disk, diskFloorBytes: DEFAULT_DISK_FLOOR_BYTES }),
     targets: () => appTargetGroups(o.projects()),
-  });
+  }, { allow: spec.allow });
   const bound = await server.listen(spec.listen);
   return { server, address: formatListenAddress(bound) };
 }

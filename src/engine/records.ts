@@ -36,6 +36,9 @@ export interface ReleaseSpec {
     readonly rateLimit?: string | undefined;
     /** Basic auth: realm and user → scrypt hash. */
     readonly basicAuth?: { readonly realm: string; readonly users: Readonly<Record<string, string>> } | undefined;
+    /** Client addresses (IP or CIDR) let through / refused (403); absent: everyone / none. */
+    readonly allow?: readonly string[] | undefined;
+    readonly deny?: readonly string[] | undefined;
   }[];
   readonly drainMs: number;
   readonly keepWarmMs: number;
@@ -46,7 +49,15 @@ export interface ReleaseSpec {
   /** The strategy slipway.yaml gave the service (undefined in releases built before it was recorded). */
   readonly strategy?: 'blue-green' | 'canary' | undefined;
   /** Security headers the proxy adds (undefined in releases built before they existed: none). */
-  readonly headers?: { readonly preset: 'strict' | 'relaxed' | 'off'; readonly set: Readonly<Record<string, string>>; readonly remove: readonly string[] } | undefined;
+  readonly headers?:
+    | {
+        readonly preset: 'strict' | 'relaxed' | 'off';
+        readonly set: Readonly<Record<string, string>>;
+        readonly remove: readonly string[];
+        /** Rules per path prefix (absent in releases built before they existed: none). */
+        readonly paths?: Readonly<Record<string, { readonly set: Readonly<Record<string, string>>; readonly remove: readonly string[] }>> | undefined;
+      }
+    | undefined;
   /** gzip/brotli of text responses (undefined in releases built before it existed: off). */
   readonly compress?: boolean | undefined;
   /** worker, accessory: not in the proxy's table (absent: web). */

@@ -77,6 +77,8 @@ export function desiredTable(deps: Pick<EngineDeps, 'store'>, version: number, l
         service: service.name,
         ...(route.rateLimit === undefined ? {} : { rateLimit: route.rateLimit }),
         ...(route.basicAuth === undefined ? {} : { basicAuth: { realm: route.basicAuth.realm, users: { ...route.basicAuth.users } } }),
+        ...(route.allow === undefined ? {} : { allow: [...route.allow] }),
+        ...(route.deny === undefined ? {} : { deny: [...route.deny] }),
       });
     }
   }
@@ -102,7 +104,14 @@ function headerPolicyOf(headers: NonNullable<ReleaseSpec['headers']>): NonNullab
     preset: headers.preset,
     ...(Object.keys(headers.set).length > 0 ? { set: { ...headers.set } } : {}),
     ...(headers.remove.length > 0 ? { remove: [...headers.remove] } : {}),
+    ...(headers.paths && Object.keys(headers.paths).length > 0 ? { paths: pathRulesOf(headers.paths) } : {}),
   };
+}
+
+function pathRulesOf(paths: NonNullable<NonNullable<ReleaseSpec['headers']>['paths']>): NonNullable<NonNullable<ServiceTable['headers']>['paths']> {
+  return Object.fromEntries(
+    Object.entries(paths).map(([prefix, rule]) => [prefix, { ...(Object.keys(rule.set).length > 0 ? { set: { ...rule.set } } : {}), ...(rule.remove.length > 0 ? { remove: [...rule.remove] } : {}) }]),
+  );
 }
 
 /**

@@ -2,12 +2,14 @@
  * The daemon's admin HTTP listener: GET /metrics (Prometheus exposition), /health/live and
  * /health/ready (JSON, 200 or 503), /discovery/targets (the apps' own metrics endpoints, in
  * Prometheus's http_sd format). Read-only and unauthenticated: bind it to loopback or a
- * private network.
+ * private network, and/or limit it with `admin.allow` (checked on the peer address: the
+ * listener believes no X-Forwarded-For).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SlipwayError } from '../errors.js';
+import { AccessRule } from '../lib/address-list.js';
 import type { ListenAddress } from '../lib/listen-address.js';
 import type { MetricFamily } from './metric-family.js';
 import { EXPOSITION_CONTENT_TYPE, renderExposition } from './prom-adapter.js';
@@ -27,9 +29,12 @@ export class AdminServer {
   readonly #routes: AdminRoutes;
   readonly #server: Server;
   readonly #startedAt = Date.now();
+  readonly #access: AccessRule | undefined;
 
-  constructor(routes: AdminRoutes) {
+  /** `allow`: client addresses (IP or CIDR) answered; others get 403. Absent: everyone. */
+  constructor(routes: AdminRoutes, options: { readonly allow?: readonly string[] | undefined } = {}) {
     this.#routes = routes;
+    this.#access = options.allow === undefined ? undefined : new AccessRule({ allow: options.allow });
     this.#server = createServer((req, res) => void this.#handle(req, res));
     this.#server.keepAliveTimeout = 65_000;
   }
@@ -71,6 +76,7 @@ export class AdminServer {
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://admin').pathname;
     try {
+      if (this.#access && !this.#access.permits(req.socket.remoteAddress ?? '')) return json(res, 403, { error: 'your address is not in admin.allow' });
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         res.setHeader('allow', 'GET, HEAD');
         return json(res, 405, { error: 'method not allowed' });

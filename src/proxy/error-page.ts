@@ -6,11 +6,12 @@ import { noteOf } from './response-policy/access-log.js';
 import { PROXY_PAGE_HEADERS } from './response-policy/headers.js';
 
 /** The statuses the proxy answers by itself. */
-export type ProxyErrorStatus = 400 | 401 | 404 | 405 | 413 | 429 | 431 | 501 | 502 | 503 | 504;
+export type ProxyErrorStatus = 400 | 401 | 403 | 404 | 405 | 413 | 429 | 431 | 501 | 502 | 503 | 504;
 
 const EXPLANATIONS: Readonly<Record<ProxyErrorStatus, string>> = {
   400: 'The request could not be understood.',
   401: 'This address needs a user name and password.',
+  403: 'Requests from your network address are not allowed here.',
   405: 'This method is not allowed here.',
   413: 'The request body is larger than this server accepts.',
   431: 'The request has more header fields than this server accepts.',

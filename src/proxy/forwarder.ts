@@ -7,7 +7,7 @@ import { sendErrorPage } from './error-page.js';
 import { withoutHopByHop } from './hop-by-hop.js';
 import { noteOf } from './response-policy/access-log.js';
 import { prepareCompression } from './response-policy/compression.js';
-import { applyHeaderPolicy } from './response-policy/headers.js';
+import { applyHeaderPolicy, headerPolicyFor } from './response-policy/headers.js';
 import { bodySink } from './response-policy/policy.js';
 import type { ServiceRuntime } from './runtime-table.js';
 import { recordAttempt } from './stats.js';
@@ -79,7 +79,7 @@ function attempt(ex: Exchange, target: UpstreamTarget, state: AttemptState): voi
     (statusCode, headers) => {
       const out = responseHeaders(headers, ex.requestId, ex.setCookie);
       const { policy } = ex.service;
-      applyHeaderPolicy(policy.headers, out);
+      applyHeaderPolicy(headerPolicyFor(policy.headers, ex.path ?? req.url ?? '/'), out);
       const encoding = policy.compress ? prepareCompression(req, statusCode, out) : undefined;
       res.writeHead(statusCode, out); // throws on a head node cannot send: 502
       status = statusCode;

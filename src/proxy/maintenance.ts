@@ -1,4 +1,4 @@
-import { BlockList, isIP } from 'node:net';
+import { AddressList } from '../lib/address-list.js';
 import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { escapeHtml, prefersJson } from './error-page.js';
@@ -13,7 +13,7 @@ export const MAINTENANCE_RETRY_AFTER_S = 120;
 const DEFAULT_MESSAGE = 'This service is down for maintenance. Please try again shortly.';
 
 /** The allowlist of each committed switch, compiled once (a table is never mutated after its swap). */
-const compiled = new WeakMap<Maintenance, BlockList>();
+const compiled = new WeakMap<Maintenance, AddressList>();
 
 /** True when the service is in maintenance and `client` (the real client address) is not allowed through. */
 export function heldByMaintenance(config: ServiceTable, client: string): boolean {
@@ -22,25 +22,10 @@ export function heldByMaintenance(config: ServiceTable, client: string): boolean
   if (m.allow.length === 0) return true;
   let list = compiled.get(m);
   if (!list) {
-    list = allowList(m.allow);
+    list = new AddressList(m.allow);
     compiled.set(m, list);
   }
-  const address = client.startsWith('::ffff:') && isIP(client.slice(7)) === 4 ? client.slice(7) : client;
-  const family = isIP(address);
-  return family === 0 || !list.check(address, family === 4 ? 'ipv4' : 'ipv6');
-}
-
-function allowList(entries: readonly string[]): BlockList {
-  const list = new BlockList();
-  for (const entry of entries) {
-    const [address = '', bits] = entry.split('/');
-    const family = isIP(address);
-    if (family === 0) continue;
-    const max = family === 4 ? 32 : 128;
-    const prefix = bits === undefined ? max : Number(bits);
-    if (Number.isInteger(prefix) && prefix >= 0 && prefix <= max) list.addSubnet(address, prefix, family === 4 ? 'ipv4' : 'ipv6');
-  }
-  return list;
+  return !list.has(client);
 }
 
 /** The maintenance answer: 503, Retry-After, a small page (HTML, or JSON when preferred) with the escaped message. */

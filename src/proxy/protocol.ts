@@ -47,6 +47,11 @@ export const HeaderPolicySchema = z.strictObject({
   set: z.record(headerName, headerValue).optional(),
   /** Removed from the app's response, and not added by the preset. */
   remove: z.array(headerName).optional(),
+  /**
+   * Rules per path prefix (normalised path, segment boundary as for routes; longest prefix
+   * wins): their `set` and `remove` apply on top of the service's. Absent: none.
+   */
+  paths: z.record(z.string().startsWith('/'), z.strictObject({ set: z.record(headerName, headerValue).optional(), remove: z.array(headerName).optional() })).optional(),
 });
 
 export const ServiceTableSchema = z.strictObject({
@@ -83,6 +88,10 @@ export const RouteSchema = z.strictObject({
   rateLimit: z.string().min(1).optional(),
   /** HTTP basic auth in front of the route: user name → scrypt hash (src/secrets/password-hash.ts). */
   basicAuth: z.strictObject({ realm: z.string().min(1), users: z.record(z.string().min(1), z.string().startsWith('scrypt$')) }).optional(),
+  /** Client addresses (IP or CIDR) let through; others get 403. Absent: everyone. */
+  allow: z.array(z.string().min(1)).optional(),
+  /** Client addresses (IP or CIDR) refused with 403, even when `allow` holds them. Absent: none. */
+  deny: z.array(z.string().min(1)).optional(),
 });
 
 /** Request limits of the client listeners (src/proxy/admission/); each absent field keeps its default. */
@@ -117,6 +126,9 @@ export const TlsEntrySchema = z.strictObject({
   redirectHttp: z.boolean(),
   /** Strict-Transport-Security max-age in seconds on HTTPS responses; absent: no header. */
   hstsMaxAge: z.number().int().nonnegative().optional(),
+  /** With hstsMaxAge: the `includeSubDomains` and `preload` directives; absent: not sent. */
+  hstsIncludeSubDomains: z.boolean().optional(),
+  hstsPreload: z.boolean().optional(),
 });
 
 export const RoutingTableSchema = z.strictObject({

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RoutingTable } from './protocol.js';
+import type { RoutingTable, TlsEntry } from './protocol.js';
 import type { TlsContexts } from './tls-contexts.js';
 
 const CHALLENGE_PREFIX = '/.well-known/acme-challenge/';
@@ -45,10 +45,15 @@ export function httpsRedirect(req: IncomingMessage, contexts: TlsContexts, port:
 /** On HTTPS: Strict-Transport-Security where the host's certificate entry sets a max-age. */
 export function httpsIntercept(contexts: TlsContexts): (req: IncomingMessage, res: ServerResponse) => boolean {
   return (req, res) => {
-    const maxAge = contexts.entryFor(hostOnly(req.headers.host))?.hstsMaxAge;
-    if (maxAge !== undefined) res.setHeader('strict-transport-security', `max-age=${maxAge}`);
+    const entry = contexts.entryFor(hostOnly(req.headers.host));
+    if (entry?.hstsMaxAge !== undefined) res.setHeader('strict-transport-security', hstsValue(entry));
     return false;
   };
+}
+
+/** "max-age=31536000; includeSubDomains; preload" (RFC 6797 §6.1). */
+export function hstsValue(entry: Pick<TlsEntry, 'hstsMaxAge' | 'hstsIncludeSubDomains' | 'hstsPreload'>): string {
+  return `max-age=${entry.hstsMaxAge ?? 0}${entry.hstsIncludeSubDomains ? '; includeSubDomains' : ''}${entry.hstsPreload ? '; preload' : ''}`;
 }
 
 /** The Host header without its port, lower-cased ("[::1]:8443" → "::1"). */

@@ -13,7 +13,7 @@ import type { Route } from './protocol.js';
 import type { RuntimeTable } from './runtime-table.js';
 import { isClosing } from './closing-connections.js';
 import { normaliseTarget, type NormalisedTarget } from './request-path.js';
-import { applyHeaderPolicy } from './response-policy/headers.js';
+import { applyHeaderPolicy, headerPolicyFor } from './response-policy/headers.js';
 import { openTunnel, refuse } from './websocket-tunnel.js';
 
 export interface TrafficOptions {
@@ -104,7 +104,7 @@ export function trafficHandlers(options: TrafficOptions): TrafficHandlers {
         openTunnel(req, socket, head, target, {
           requestId,
           path: pathOf(requestTarget, req),
-          ...(service ? { decorate: (out: Record<string, string | string[]>) => applyHeaderPolicy(service.policy.headers, out) } : {}),
+          ...(service ? { decorate: (out: Record<string, string | string[]>) => applyHeaderPolicy(headerPolicyFor(service.policy.headers, pathOf(requestTarget, req)), out) } : {}),
           headers: upgradeHeaders(req, requestId, options.proto ?? 'http', admitted.stripAuthorization),
           connectTimeoutMs: options.connectTimeoutMs,
           responseTimeoutMs: options.admission.limits.upstreamTimeoutMs,

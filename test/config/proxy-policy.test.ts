@@ -123,3 +123,29 @@ services:
 `);
   assert.deepEqual(issues.map((i) => i.code), ['SLW_CONFIG_UNKNOWN_SECRET']);
 });
+
+test('route allow/deny and admin.allow load as written; an empty list is refused', async () => {
+  const { config, issues } = await load(`version: 1
+admin:
+  listen: 127.0.0.1:9180
+  allow: [127.0.0.1, "::1", 10.0.0.0/8]
+services:
+  web:
+    run: node server.js
+    routes:
+      - { host: app.example.com }
+      - { host: app.example.com, path: /metrics, allow: [10.0.0.0/8, "2001:db8::/32"], deny: [10.66.0.0/16] }
+`);
+  assert.deepEqual(issues, []);
+  assert.deepEqual(config?.admin?.allow, ['127.0.0.1', '::1', '10.0.0.0/8']);
+  const routes = config?.services['web']?.routes ?? [];
+  assert.deepEqual(routes.map((r) => [r.allow, r.deny]), [[undefined, undefined], [['10.0.0.0/8', '2001:db8::/32'], ['10.66.0.0/16']]]);
+  const empty = await load(`version: 1
+services:
+  web:
+    run: node server.js
+    routes: [{ host: app.example.com, allow: [] }]
+`);
+  assert.equal(empty.config, undefined);
+  assert.ok(empty.issues.length > 0);
+});

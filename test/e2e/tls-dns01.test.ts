@@ -60,9 +60,13 @@ test('wildcard routes of two services issue through DNS-01 on a real BIND; recor
         `    dns01:\n      provider: rfc2136\n      server: 127.0.0.1:${bind.port}\n      zone: example.test\n      key: { name: ${bind.keyName}, algorithm: hmac-sha256, secret: "\${secret:TSIG_KEY}" }\n      propagationTimeout: 5s\n` +
         `proxy:\n  http: ${p.port}\n  https: ${httpsPort}\n  host: 127.0.0.1\nservices:\n${services}`,
     );
+    // check on the server names the DNS-01 key's secret while it has no value, then passes.
+    const unset = await cli(p, ['check', '--json']);
+    assert.equal(unset.json?.error?.code, 'SLW_SECRETS_MISSING', unset.stdout + unset.stderr);
+    assert.deepEqual(unset.json.error.details.missing, ['TSIG_KEY']);
+    setSecret(p, 'TSIG_KEY', bind.keySecret);
     const check = await cli(p, ['check']);
     assert.equal(check.code, 0, check.stdout + check.stderr);
-    setSecret(p, 'TSIG_KEY', bind.keySecret);
     await setVersion(p, 'v1');
     const env = { SLIPWAY_TEST_ACME_FAST: '1', SLIPWAY_TEST_CERT_TIMING: 'backoff=30000' };
     assert.equal((await cli(p, ['daemon', '--detach'], env)).code, 0);

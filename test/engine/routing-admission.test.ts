@@ -7,7 +7,7 @@ import { makeHarness } from '../helpers/engine-harness.js';
 const HASH = 'scrypt$16384$8$1$c2FsdA$aGFzaA';
 const LIMITS = { bodyBytes: 1024, headerBytes: 8192, headerTimeoutMs: 5000, idleTimeoutMs: 30_000, upstreamTimeoutMs: 20_000, maxConnections: 100 };
 
-test('trusted proxies, limits, zones and route rateLimit/basicAuth reach the routing table; a changed limit is pushed', async () => {
+test('trusted proxies, limits, zones and route rateLimit/basicAuth/allow/deny reach the routing table; a changed limit is pushed', async () => {
   const h = await makeHarness();
   try {
     const base = h.config();
@@ -22,6 +22,7 @@ test('trusted proxies, limits, zones and route rateLimit/basicAuth reach the rou
           routes: [
             { host: 'app.test', path: '/api', rateLimit: 'api' },
             { host: 'app.test', path: '/admin', basicAuth: { realm: 'web', users: { ops: HASH } } },
+            { host: 'app.test', path: '/ops', allow: ['10.0.0.0/8'], deny: ['10.66.0.0/16'] },
             { host: 'app.test', path: '/' },
           ],
         },
@@ -38,6 +39,7 @@ test('trusted proxies, limits, zones and route rateLimit/basicAuth reach the rou
     assert.deepEqual(table.routes, [
       { host: 'app.test', path: '/api', service: 'web', rateLimit: 'api' },
       { host: 'app.test', path: '/admin', service: 'web', basicAuth: { realm: 'web', users: { ops: HASH } } },
+      { host: 'app.test', path: '/ops', service: 'web', allow: ['10.0.0.0/8'], deny: ['10.66.0.0/16'] },
       { host: 'app.test', path: '/', service: 'web' },
     ]);
 

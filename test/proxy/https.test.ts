@@ -249,3 +249,26 @@ test('a bad pair in a table or on disk is refused and the previous certificate k
   assert.equal(await peerSerial('app.localhost'), good.serial);
   assert.match(failures.join('\n'), /does not match the private key/);
 });
+
+test('HSTS directives: includeSubDomains and preload are sent over HTTP/1.1 and HTTP/2 where the entry sets them', async () => {
+  const app = await installed('hsts-app.localhost', ['app.localhost', 'localhost']);
+  const other = await installed('hsts-other.localhost', ['other.localhost']);
+  await push([
+    { hosts: ['app.localhost', 'localhost'], certFile: app.certFile, keyFile: app.keyFile, redirectHttp: true, hstsMaxAge: 63072000, hstsIncludeSubDomains: true, hstsPreload: true },
+    { hosts: ['other.localhost'], certFile: other.certFile, keyFile: other.keyFile, redirectHttp: true, hstsMaxAge: 600, hstsIncludeSubDomains: true },
+  ]);
+  assert.equal((await h1('/p', 'app.localhost')).headers['strict-transport-security'], 'max-age=63072000; includeSubDomains; preload');
+  assert.equal((await h1('/p', 'other.localhost')).headers['strict-transport-security'], 'max-age=600; includeSubDomains');
+  const session = h2connect(`https://127.0.0.1:${httpsPort}`, { ca: caPem, servername: 'app.localhost' });
+  try {
+    const value = await new Promise<unknown>((resolve, reject) => {
+      const stream = session.request({ ':path': '/p2', ':authority': 'app.localhost' });
+      stream.on('response', (headers) => resolve(headers['strict-transport-security']));
+      stream.on('error', reject);
+      stream.resume();
+    });
+    assert.equal(value, 'max-age=63072000; includeSubDomains; preload');
+  } finally {
+    session.close();
+  }
+});

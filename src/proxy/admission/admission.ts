@@ -6,9 +6,24 @@ import { DEFAULT_LIMITS, effectiveLimits, MAX_HEADERS_COUNT, type EffectiveLimit
 import { DEFAULT_BUCKET_CAP, RateLimiter, type ZoneStats } from './rate-limit.js';
 import { bodyOfUnknownLength, CHUNKED_PREREAD_BYTES, prereadBody, type Preread } from './request-body.js';
 import { framingProblem } from './request-framing.js';
+import { AccessRule } from '../../lib/address-list.js';
+
+/** Each committed route's allow/deny lists, compiled once (a table is never mutated after its swap). */
+const accessRules = new WeakMap<Route, AccessRule>();
+
+/** False when the route's allow/deny lists refuse `client`. */
+export function routePermits(route: Route | undefined, client: string): boolean {
+  if (route === undefined || (route.allow === undefined && route.deny === undefined)) return true;
+  let rule = accessRules.get(route);
+  if (!rule) {
+    rule = new AccessRule(route);
+    accessRules.set(route, rule);
+  }
+  return rule.permits(client);
+}
 
 /** The statuses admission answers with. */
-export type RefusalStatus = 400 | 401 | 413 | 429 | 431 | 503;
+export type RefusalStatus = 400 | 401 | 403 | 413 | 429 | 431 | 503;
 
 export interface Refusal {
   readonly status: RefusalStatus;
@@ -41,7 +56,8 @@ export interface AdmissionOptions {
 
 /**
  * Request admission, in order: framing and host checks (400), the body size from
- * Content-Length (413), the route's rate-limit zone (429), the route's basic auth (401), and
+ * Content-Length (413), the route's allow/deny lists on the real client address (403), the
+ * route's rate-limit zone (429), the route's basic auth (401), and
  * for a chunked body, reading its start ahead (a malformed one is refused by node, never
  * forwarded). Its state (buckets, checked credentials) outlives table swaps.
  */
@@ -88,6 +104,7 @@ export class Admission {
     const length = req.headers['content-length'];
     if (length !== undefined && Number(length) > limits.bodyBytes) return this.#refuse({ status: 413, close: true });
     const client = this.clientAddress(req);
+    if (!routePermits(route, client)) return this.#refuse({ status: 403 });
     const zone = route?.rateLimit;
     if (zone !== undefined) {
       const retryAfter = this.#limiter.take(zone, client);

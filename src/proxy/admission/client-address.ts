@@ -1,4 +1,5 @@
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
+import { AddressList } from '../../lib/address-list.js';
 
 /**
  * The real client address of a request. The peer address is the client unless the peer is a
@@ -7,30 +8,17 @@ import { BlockList, isIP } from 'node:net';
  * else is never believed.
  */
 export class TrustedProxies {
-  readonly #list = new BlockList();
+  readonly #list: AddressList;
   readonly empty: boolean;
 
   /** `cidrs`: "10.0.0.0/8", "2001:db8::/32", or single addresses; invalid entries are skipped (the config checked them). */
   constructor(cidrs: readonly string[]) {
-    let added = 0;
-    for (const cidr of cidrs) {
-      const [address = '', bits] = cidr.split('/');
-      const family = isIP(address);
-      if (family === 0) continue;
-      const type = family === 4 ? 'ipv4' : 'ipv6';
-      const prefix = bits === undefined ? (family === 4 ? 32 : 128) : Number(bits);
-      if (!Number.isInteger(prefix) || prefix < 0 || prefix > (family === 4 ? 32 : 128)) continue;
-      this.#list.addSubnet(address, prefix, type);
-      added++;
-    }
-    this.empty = added === 0;
+    this.#list = new AddressList(cidrs);
+    this.empty = this.#list.size === 0;
   }
 
   trusts(address: string): boolean {
-    if (this.empty) return false;
-    const family = isIP(address);
-    if (family === 0) return false;
-    return this.#list.check(address, family === 4 ? 'ipv4' : 'ipv6');
+    return this.#list.has(address);
   }
 
   /** The client address for a peer and the X-Forwarded-For it sent. */

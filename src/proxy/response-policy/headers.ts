@@ -1,4 +1,5 @@
 import type { HeaderPolicyTable } from '../protocol.js';
+import { pathHasPrefix } from '../router.js';
 import { presetHeaders, RESERVED_HEADER_NAMES } from './presets.js';
 
 type Headers = Record<string, string | string[]>;
@@ -14,12 +15,45 @@ export interface HeaderPolicy {
   readonly defaults: readonly (readonly [string, string])[];
   /** What a page answered by the proxy itself gets (it has no headers of its own to keep). */
   readonly page: Readonly<Record<string, string>>;
+  /** Policies of the `paths` rules, longest prefix first (each already merged with the service's). */
+  readonly paths?: readonly PathPolicy[];
+}
+
+interface PathPolicy {
+  readonly prefix: string;
+  readonly policy: HeaderPolicy;
 }
 
 export const NO_HEADERS: HeaderPolicy = { remove: [], set: [], defaults: [], page: {} };
 
+/** The policy for a response to `target` (the normalised path, query allowed): the longest matching `paths` rule, else the service's. */
+export function headerPolicyFor(policy: HeaderPolicy, target: string): HeaderPolicy {
+  if (!policy.paths) return policy;
+  const query = target.indexOf('?');
+  const path = query < 0 ? target : target.slice(0, query);
+  return policy.paths.find((p) => pathHasPrefix(path, p.prefix))?.policy ?? policy;
+}
+
 export function compileHeaderPolicy(table: HeaderPolicyTable | undefined): HeaderPolicy {
   if (!table) return NO_HEADERS;
+  const base = compileFlat(table);
+  if (!table.paths || Object.keys(table.paths).length === 0) return base;
+  const paths = Object.entries(table.paths)
+    .sort(([a], [b]) => b.length - a.length)
+    .map(([prefix, rule]) => ({ prefix, policy: compileFlat(mergeRule(table, rule)) }));
+  return { ...base, paths };
+}
+
+/** A path rule on top of the service's: its `set` replaces (and un-removes) the service's names, its `remove` adds to them. */
+function mergeRule(table: HeaderPolicyTable, rule: { set?: Record<string, string> | undefined; remove?: string[] | undefined }): HeaderPolicyTable {
+  const set = { ...(table.set ?? {}), ...(rule.set ?? {}) };
+  const removed = new Set([...(table.remove ?? []), ...(rule.remove ?? [])]);
+  for (const name of Object.keys(rule.set ?? {})) removed.delete(name);
+  for (const name of rule.remove ?? []) delete set[name];
+  return { preset: table.preset, set, remove: [...removed] };
+}
+
+function compileFlat(table: HeaderPolicyTable): HeaderPolicy {
   const allowed = (name: string): boolean => !RESERVED_HEADER_NAMES.has(name);
   const remove = (table.remove ?? []).filter(allowed);
   const set = Object.entries(table.set ?? {}).filter(([name]) => allowed(name));
