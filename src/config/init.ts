@@ -22,7 +22,7 @@ export interface DetectedApp {
   /** Things the user should know or do (e.g. "your app does not read PORT"). */
   readonly notes: string[];
   /** What the folder was recognised as (`procfile` when only a Procfile said how to run it). */
-  readonly kind: AppGuess['kind'] | 'procfile';
+  readonly kind: AppGuess['kind'] | 'procfile' | 'dockerfile';
 }
 
 const DETECTORS: readonly Detector[] = [detectNode, detectPython, detectRuby, detectGo, detectStatic];
@@ -36,20 +36,25 @@ interface ServiceText {
   readonly env: Readonly<Record<string, string>>;
   readonly healthPath?: string;
   readonly host?: string;
+  /** A container service built from this Dockerfile (no run: the image's CMD). */
+  readonly dockerfile?: string;
 }
 
 export async function detectApp(dir: string, o: DetectOptions = {}): Promise<DetectedApp> {
   const root = resolve(dir);
   const procfile = await readProcfile(root);
   const guess = await firstGuess(root, o);
+  const dockerfile = await exists(join(root, 'Dockerfile'));
+  // Only a Dockerfile says how to run the app: a container service built from it.
+  if (!guess && procfile?.web === undefined && dockerfile) return dockerfileApp(root);
   if (!guess && procfile?.web === undefined) {
     throw new SlipwayError('SLW_USAGE', `No app found in ${root}: slipway init looks for a Procfile, package.json, requirements.txt, pyproject.toml or *.py, a Gemfile or config.ru, go.mod, index.html.`, {
       hint: 'Run slipway init in the app\'s folder, or write slipway.yaml by hand (`slipway schema` lists every key).',
     });
   }
   const notes: string[] = [];
-  if (await exists(join(root, 'Dockerfile'))) {
-    notes.push(`A Dockerfile is here: running it as a container (\`dockerfile:\` in slipway.yaml) is coming to slipway; until then this config runs the app as a process${guess ? ` (detected: ${guess.kind})` : ''}.`);
+  if (dockerfile) {
+    notes.push(`A Dockerfile is here too; this config runs the app as a process${guess ? ` (detected: ${guess.kind})` : ''}. To run it as a container instead (Docker or Podman, no registry), replace \`run:\` and \`build:\` with \`dockerfile: ./Dockerfile\`; the app must then listen on $PORT on every interface inside the container.`);
   }
   const adapt = guess?.adapt ?? ((c: string) => c);
   const web = procfile?.web;
@@ -74,6 +79,18 @@ export async function detectApp(dir: string, o: DetectOptions = {}): Promise<Det
     ...workersOf(procfile, adapt).map(([name, command]) => ({ name, kind: 'worker' as const, run: command, build: guess?.build, env })),
   ];
   return { yaml: render(services), notes, kind: guess?.kind ?? 'procfile' };
+}
+
+/** A folder whose only recipe is a Dockerfile: one web service built from it on this host. */
+async function dockerfileApp(root: string): Promise<DetectedApp> {
+  const facts = await scanSource(root);
+  const notes = [
+    'Only a Dockerfile says how to run this app: the service is built from it on this host (Docker or Podman; no registry) and runs its CMD.',
+    'slipway gives the container PORT and publishes that port on 127.0.0.1: the app must listen on $PORT on every interface (0.0.0.0) inside the container.',
+  ];
+  if (!facts.healthPath) notes.push('No /health or /healthz route found; health checks will probe "/". A dedicated cheap health route is better.');
+  const web: ServiceText = { name: 'web', kind: 'web', run: '', build: undefined, env: {}, healthPath: facts.healthPath ?? '/', host: `${dnsLabel(basename(root))}.localhost`, dockerfile: './Dockerfile' };
+  return { yaml: render([web]), notes, kind: 'dockerfile' };
 }
 
 async function firstGuess(root: string, o: DetectOptions): Promise<AppGuess | undefined> {
@@ -107,10 +124,10 @@ function renderService(s: ServiceText): string[] {
   return [
     `  ${s.name}:`,
     ...(s.kind === 'worker' ? ['    kind: worker'] : []),
-    '    source: .',
+    ...(s.dockerfile ? [`    dockerfile: ${quote(s.dockerfile)}   # built on this host; the container must listen on $PORT`] : ['    source: .']),
     ...(s.build ? [`    build: ${quote(s.build)}`] : []),
     ...(s.release ? [`    release: ${quote(s.release)}   # once per deploy, before the new release starts`] : []),
-    s.kind === 'web' ? `    run: ${quote(s.run)}   # must listen on $PORT` : `    run: ${quote(s.run)}`,
+    ...(s.dockerfile ? [] : [s.kind === 'web' ? `    run: ${quote(s.run)}   # must listen on $PORT` : `    run: ${quote(s.run)}`]),
     ...(s.kind === 'web' ? ['    routes:', `      - host: ${quote(s.host ?? 'app.localhost')}`, '    health:', `      path: ${quote(s.healthPath ?? '/')}`] : []),
     '    instances: 1',
     ...(env.length > 0 ? ['    env:', ...env.map(([k, v]) => `      ${k}: ${quote(v)}`)] : []),

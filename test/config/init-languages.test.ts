@@ -164,12 +164,22 @@ test('a Procfile alone (no language recognised) still gives a config that checks
   assert.ok(!notes.some((n) => /read PORT/.test(n)), notes.join('\n'));
 });
 
-test('a Dockerfile is detected and said to be coming; the config runs what else the folder shows', async () => {
+test('a Dockerfile beside a recognised app: the config runs the app as a process and says how to switch to the container', async () => {
   const dir = await appDir('boxed', { Dockerfile: 'FROM python:3.11-slim\nCOPY . /app\nCMD ["gunicorn", "app:app"]\n', 'app.py': WSGI_APP, 'requirements.txt': 'gunicorn\n' });
   const { services, notes, yaml } = await initAndCheck(dir);
-  assert.match(notes[0] ?? '', /Dockerfile.*coming to slipway.*\(detected: python\)/);
+  assert.match(notes[0] ?? '', /Dockerfile is here too.*\(detected: python\).*dockerfile: \.\/Dockerfile/);
   assert.doesNotMatch(yaml, /dockerfile:/);
   assert.deepEqual(services['web']?.run, ['sh', '-c', '.venv/bin/python -m gunicorn --bind 127.0.0.1:$PORT app:app']);
+});
+
+test('a Dockerfile alone: a container service built from it, which check accepts', async () => {
+  const dir = await appDir('only-docker', { Dockerfile: 'FROM busybox\nCOPY index.txt /www/\nCMD ["sh", "-c", "exec busybox httpd -f -p 0.0.0.0:$PORT -h /www"]\n', 'index.txt': 'hi\n' });
+  const { services, notes, yaml } = await initAndCheck(dir);
+  assert.match(yaml, /^ {4}dockerfile: \.\/Dockerfile/m);
+  assert.doesNotMatch(yaml, /^ {4}run:/m);
+  assert.equal(services['web']?.container?.kind, 'dockerfile');
+  assert.deepEqual(services['web']?.routes.map((r) => r.host), ['only-docker.localhost']);
+  assert.ok(notes.some((n) => /every interface \(0\.0\.0\.0\) inside the container/.test(n)), notes.join('\n'));
 });
 
 test('a folder with no app in it is refused with SLW_USAGE, saying what init looks for', async () => {
