@@ -52,6 +52,7 @@ test('outputs: resolved from the dependency\'s active release and its live insta
     release: (_s: string, id: string) => (id === 'r3' ? release : undefined),
     instances: () => [{ state: 'healthy', port: 5433, handle: { address: { host: '127.0.0.1', port: 5433 } } }],
   };
+  // Reference resolution reads only the store, stateDir and project of the engine's dependencies.
   const deps = { store, stateDir: '/state', project: 'shop' } as never;
   const env = resolveStackEnv(deps, { A: 'x=\0service:db.url\0', B: '\0service:db.address\0', C: '\0volume:uploads\0' }, undefined);
   assert.deepEqual(env, { A: 'x=postgres://app@127.0.0.1:5433/app', B: '127.0.0.1:5433', C: '/state/volumes/shop/uploads' });

@@ -29,10 +29,13 @@ function images(o: { up?: boolean; present?: string[] } = {}): ImageStore & { ca
   };
 }
 
-const service = (container: ServiceSpec['container']): ServiceSpec => ({ name: 'web', container, run: [], volumes: { data: { path: '/data' } } }) as unknown as ServiceSpec;
+/** A service with only what the image step and releaseSpecOf read; the cast skips fields neither touches (drain, canary steps, …). */
+const service = (container: ServiceSpec['container']): ServiceSpec =>
+  ({ name: 'web', container, run: [], volumes: { data: { path: '/data' } }, env: {}, instances: 1, health: { path: '/', intervalMs: 1, timeoutMs: 1, rise: 1, fall: 1, startTimeoutMs: 1 }, routes: [], canary: {} }) as unknown as ServiceSpec;
 
 async function setup(store: ImageStore) {
   const stateDir = await mkdtemp(join(tmpdir(), 'slipway-release-image-'));
+  // The image step reads only images, stateDir and project of the engine's dependencies.
   const deps = { images: store, stateDir, project: 'shop' } as unknown as EngineDeps;
   const release = { id: 'r7', dir: join(stateDir, 'releases', 'web', 'r7') } as ReleaseRecord;
   return { stateDir, deps, release, done: () => rm(stateDir, { recursive: true, force: true }) };
@@ -76,10 +79,10 @@ test('preflight: an engine away or an image missing is a coded error before any 
 });
 
 test('a container service records the container driver and its image in the release; a process service records neither', () => {
-  const spec = releaseSpecOf({ ...service({ kind: 'image', image: 'app:1' }), env: {}, instances: 1, health: { path: '/', intervalMs: 1, timeoutMs: 1, rise: 1, fall: 1, startTimeoutMs: 1 }, routes: [], canary: {} } as unknown as ServiceSpec);
+  const spec = releaseSpecOf(service({ kind: 'image', image: 'app:1' }));
   assert.equal(spec.driver, 'container');
   assert.equal(spec.image, 'app:1');
-  const processSpec = releaseSpecOf({ ...service(undefined), env: {}, instances: 1, health: { path: '/', intervalMs: 1, timeoutMs: 1, rise: 1, fall: 1, startTimeoutMs: 1 }, routes: [], canary: {} } as unknown as ServiceSpec);
+  const processSpec = releaseSpecOf(service(undefined));
   assert.equal(processSpec.driver, undefined);
   assert.equal(processSpec.image, undefined);
 });
