@@ -12,15 +12,10 @@ import { z } from 'zod';
 import { ProjectScopeFields, projectMethods } from './project-schemas.js';
 import { backupMethods } from './backup-schemas.js';
 import { proxyMethods } from './proxy-schemas.js';
-import { EVENT_KINDS, SlipwayEventSchema } from './event-schemas.js';
+import { EVENT_KINDS } from './event-schemas.js';
+import { ActorSchema, CanaryViewSchema, DeploymentViewSchema, DeployReportSchema, DeployResultSchema, ProgressEventSchema } from './deploy-schemas.js';
 
-export const SerializedErrorSchema = z.object({
-  code: z.string(),
-  message: z.string(),
-  hint: z.string(),
-  location: z.object({ file: z.string(), line: z.number(), col: z.number() }).optional(),
-  details: z.record(z.string(), z.unknown()).optional(),
-});
+export * from './deploy-schemas.js';
 
 const Empty = z.strictObject({});
 
@@ -113,125 +108,6 @@ export const StatusSchema = z.strictObject({
   services: z.array(ServiceViewSchema),
   /** When the daemon evaluates alerts: how many fire, and each notifier's health. */
   alerts: z.strictObject({ firing: z.number(), notifiers: z.array(NotifierHealthSchema) }).optional(),
-});
-
-export const ReleaseReportSchema = z.strictObject({
-  release: z.string(),
-  requests: z.number(),
-  errors5xx: z.number(),
-  connErrors: z.number(),
-  timeouts: z.number(),
-});
-
-export const LatencySummarySchema = z.strictObject({ p50: z.number(), p99: z.number(), requests: z.number() });
-
-/** One judge test over a canary step (counts are cumulative since the canary began, as the judge keeps them). */
-export const CanaryTestReportSchema = z.strictObject({
-  state: z.enum(['passed', 'failed', 'not judged', 'off']),
-  /** ln(e-value) / ln(1/α) when the step ended, floored to 0.001: 1 means rolled back. */
-  evidence: z.number(),
-  peak: z.number(),
-  /** Failures (errors) or slow requests (p95, p99), and the requests they are out of. */
-  canary: z.number(),
-  canaryRequests: z.number(),
-  stable: z.number(),
-  stableRequests: z.number(),
-  thresholdMs: z.number().optional(),
-  canaryThresholdMs: z.number().optional(),
-  /** Why the test took no data in the step's last second. */
-  idle: z.string().optional(),
-});
-
-export const DeployReportSchema = z.strictObject({
-  /** Requests and failures per release while the deploy ran (from the proxy's own counts). */
-  releases: z.array(ReleaseReportSchema),
-  latencyBefore: LatencySummarySchema.optional(),
-  latencyAfter: LatencySummarySchema.optional(),
-  steps: z.array(z.strictObject({ step: z.string(), ms: z.number(), outcome: z.enum(['ok', 'failed', 'skipped']) })),
-  /** Canary deploys: per step, its weight, the traffic of each release, and the judge's evidence over time. */
-  canary: z
-    .array(
-      z.strictObject({
-        weight: z.number(),
-        ms: z.number(),
-        outcome: z.enum(['next', 'promote', 'rollback', 'abort']),
-        releases: z.array(
-          z.strictObject({ release: z.string(), requests: z.number(), failures: z.number(), p50: z.number().optional(), p99: z.number().optional() }),
-        ),
-        /** Evidence as a fraction of the rollback threshold (1 = roll back), sampled every 5 s and at the step's end. */
-        evidence: z.array(z.strictObject({ atMs: z.number(), errors: z.number(), p95: z.number(), p99: z.number() })),
-        /** Why the step ran at this weight and how it was meant to end (first weight, low traffic). */
-        why: z.string().optional(),
-        /** Per test, the judge's numbers when the step ended: the figures behind its verdict. */
-        tests: z
-          .strictObject({ errors: CanaryTestReportSchema, p95: CanaryTestReportSchema, p99: CanaryTestReportSchema })
-          .optional(),
-      }),
-    )
-    .optional(),
-});
-
-export const DeployResultSchema = z.strictObject({
-  deploymentId: z.string(),
-  service: z.string(),
-  kind: z.enum(['deploy', 'rollback']),
-  outcome: z.enum(['succeeded', 'failed', 'reverted']),
-  release: z.string().optional(),
-  fromRelease: z.string().optional(),
-  durationMs: z.number(),
-  /** From the request arriving to the proxy acknowledging the new table. */
-  switchMs: z.number().optional(),
-  /** Of which: waiting for the new instances to become healthy (the app's own boot). */
-  gateMs: z.number().optional(),
-  reason: z.string().optional(),
-  errorCode: z.string().optional(),
-  report: DeployReportSchema,
-});
-
-export const ProgressEventSchema = z.discriminatedUnion('type', [
-  z.strictObject({
-    type: z.literal('step'),
-    service: z.string(),
-    step: z.string(),
-    phase: z.enum(['begin', 'end', 'fail']),
-    ms: z.number().optional(),
-    detail: z.string().optional(),
-  }),
-  z.strictObject({ type: z.literal('note'), service: z.string().optional(), message: z.string() }),
-  z.strictObject({ type: z.literal('result'), results: z.array(DeployResultSchema) }),
-  z.strictObject({ type: z.literal('error'), error: SerializedErrorSchema, results: z.array(DeployResultSchema) }),
-  /** `slipway events`: one event of the daemon's bus. */
-  z.strictObject({ type: z.literal('event'), event: SlipwayEventSchema }),
-]);
-
-/** Who ran a deploy or rollback, as the CLI reports it (user, host, the CI run when there is one). */
-export const ActorSchema = z.strictObject({ user: z.string().max(256), host: z.string().max(256), ci: z.string().max(512).optional() });
-
-export const DeploymentViewSchema = z.strictObject({
-  id: z.string(),
-  service: z.string(),
-  kind: z.enum(['deploy', 'rollback']),
-  release: z.string().optional(),
-  fromRelease: z.string().optional(),
-  state: z.string(),
-  startedAt: z.string(),
-  endedAt: z.string().optional(),
-  reason: z.string().optional(),
-  errorCode: z.string().optional(),
-  actor: ActorSchema.optional(),
-});
-
-export const CanaryViewSchema = z.strictObject({
-  service: z.string(),
-  deploymentId: z.string(),
-  stable: z.string(),
-  canary: z.string(),
-  /** 1-based step of the plan (the last one is the bake at 95 %). */
-  step: z.number(),
-  steps: z.number(),
-  weight: z.number(),
-  paused: z.boolean(),
-  note: z.string().optional(),
 });
 
 /** One managed certificate (`slipway certs list`); the leaf's fields are absent until one is live. */
