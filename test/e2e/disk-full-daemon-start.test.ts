@@ -3,29 +3,17 @@
 // requests), and the start either works or ends with a coded error that says the disk is
 // full (SLW_DISK_FULL: not SLW_STATE_CORRUPT, whose fix would be restoring the state), never
 // "a bug in slipway", and never leaves a second proxy behind.
+import { fillDisk } from '../helpers/fill-disk.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cli, daemonPid, destroyProject, isAlive, makeProject, projectPids, startAndDeploy, waitFor, type Project } from '../helpers/e2e-project.js';
 import { LoadGenerator } from '../helpers/load.js';
 
 const isRoot = process.getuid?.() === 0;
 
-/** Fills the file system under `dir` until ENOSPC. */
-async function fill(dir: string): Promise<void> {
-  const chunk = Buffer.alloc(4 * 1024 * 1024, 1);
-  for (let i = 0; ; i++) {
-    try {
-      await writeFile(join(dir, `filler-${i}`), chunk);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOSPC') break;
-      throw err;
-    }
-  }
-  for (let i = 0; i < 256; i++) await writeFile(join(dir, `crumb-${i}`), Buffer.alloc(512, 1)).catch(() => undefined);
-}
 
 /** Pids of the project's proxy processes (their command line names the proxy entry point). */
 async function proxyPids(p: Project): Promise<number[]> {
@@ -55,7 +43,7 @@ test('a daemon started on a full disk: the apps serve on (0 failed requests), a 
 
     load = new LoadGenerator({ port: p.port, host: 'hello.localhost', rps: 100, loops: 4 });
     await new Promise((r) => setTimeout(r, 500));
-    await fill(p.stateDir);
+    await fillDisk(p.stateDir);
     const start = await cli(p, ['daemon', '--detach', '--json']);
     const output = start.stdout + start.stderr;
     assert.doesNotMatch(output, /bug in slipway/, output);

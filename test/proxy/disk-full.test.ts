@@ -2,6 +2,7 @@
 // proxy keeps serving, drops access-log lines (counted), refuses a table it cannot persist
 // with SLW_DISK_FULL (the served table stays), and a proxy (re)started on the full disk serves
 // the saved table. The tmpfs is unmounted in cleanup.
+import { fillDisk } from '../helpers/fill-disk.js';
 import { collectMetrics } from '../../src/observability/collector.js';
 import { computeSignals } from '../../src/observability/alerting/signals.js';
 import { Evaluator } from '../../src/observability/alerting/evaluator.js';
@@ -10,7 +11,7 @@ import type { MetricsStore } from '../../src/observability/store-metrics.js';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
@@ -36,20 +37,6 @@ async function stopProxy(pid: number): Promise<void> {
   for (let i = 0; i < 100 && isPidAlive(pid); i++) await new Promise((r) => setTimeout(r, 20));
 }
 
-/** Fills the file system until ENOSPC (several files: the last write fails part-way). */
-async function fill(dir: string): Promise<void> {
-  const chunk = Buffer.alloc(64 * 1024, 120);
-  for (let i = 0; ; i++) {
-    try {
-      await writeFile(join(dir, `filler-${i}`), chunk);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOSPC') break;
-      throw err;
-    }
-  }
-  // Small files for what is left (inodes and tail blocks).
-  for (let i = 0; i < 64; i++) await writeFile(join(dir, `crumb-${i}`), Buffer.alloc(512, 1)).catch(() => undefined);
-}
 
 before(async () => {
   if (!isRoot) return;
@@ -96,7 +83,7 @@ test('a full disk under load: 0 failed requests, access-log lines dropped and co
   const load = Promise.all([loop(), loop(), loop(), loop()]);
   try {
     await new Promise((r) => setTimeout(r, 500));
-    await fill(mountPoint);
+    await fillDisk(mountPoint, 64 * 1024);
     await new Promise((r) => setTimeout(r, 1500));
     // A table the proxy cannot persist is refused with a coded error; the served one stays.
     const refused = await client.putTable({ ...table, version: 2, routes: [] }).then(
