@@ -9,7 +9,10 @@ import { leaderState, stopProcessGroup } from './process-group.js';
 import { INSTANCE_VAR, OWNER_VAR, spawnInstance } from './spawn-instance.js';
 import { findMarkedProcesses } from './find-marked.js';
 import { readLastLines } from './tail-file.js';
-import { groupUsage } from './proc-usage.js';
+import { groupUsages } from './proc-usage.js';
+
+/** How long one pass over /proc answers usage() for every instance. */
+const USAGE_FRESH_MS = 1000;
 
 export interface LocalDriverOptions {
   /** The daemon's state directory; its absolute path marks every instance this driver starts. */
@@ -45,6 +48,8 @@ export class LocalDriver implements Driver {
   readonly #keepLogs: number;
   readonly #pollMs: number;
   readonly #onBackgroundError: (err: SlipwayError) => void;
+  /** The last pass over /proc (usage()), reused for USAGE_FRESH_MS. */
+  #usage: { at: number; groups: Map<number, InstanceUsage> } | undefined;
   readonly #watched = new Map<string, Watched>();
   readonly #listeners: Array<(exit: ExitInfo) => void> = [];
   readonly #rotateTimer: NodeJS.Timeout;
@@ -94,10 +99,17 @@ export class LocalDriver implements Driver {
     return { running: leaderState(processOf(handle)) === 'running' };
   }
 
-  /** CPU and memory of the instance's process group (it leads its own group). */
+  /**
+   * CPU and memory of the instance's process group (it leads its own group). One pass over
+   * /proc serves every instance asked about within USAGE_FRESH_MS: a scrape of N instances
+   * reads /proc once, not N times.
+   */
   async usage(handle: InstanceHandle): Promise<InstanceUsage | undefined> {
     const process = processOf(handle);
-    return leaderState(process) === 'running' ? groupUsage(process.pid) : undefined;
+    if (leaderState(process) !== 'running') return undefined;
+    const now = Date.now();
+    if (!this.#usage || now - this.#usage.at > USAGE_FRESH_MS) this.#usage = { at: now, groups: groupUsages() };
+    return this.#usage.groups.get(process.pid);
   }
 
   async adopt(handle: InstanceHandle): Promise<boolean> {

@@ -25,16 +25,13 @@ export function parseRssBytes(status: string): number {
 }
 
 /**
- * What a process group uses: the CPU time of its live members (with that of children they
- * reaped) and the sum of their resident memory. One pass over /proc; undefined when no member
- * of the group is left. CPU of members that exited without being reaped by a member is lost,
- * so the counter can step down when a worker process exits; Prometheus's rate() reads such a
- * step as a reset.
+ * What every process group uses, from one pass over /proc: per group, the CPU time of its live
+ * members (with that of children they reaped) and the sum of their resident memory. CPU of
+ * members that exited without being reaped by a member is lost, so a counter can step down
+ * when a worker process exits; Prometheus's rate() reads such a step as a reset.
  */
-export function groupUsage(pgrp: number): InstanceUsage | undefined {
-  let ticks = 0;
-  let memoryBytes = 0;
-  let members = 0;
+export function groupUsages(): Map<number, InstanceUsage> {
+  const groups = new Map<number, { ticks: number; memoryBytes: number }>();
   for (const pid of listPids()) {
     let stat: ReturnType<typeof parseCpuTicks>;
     try {
@@ -42,14 +39,17 @@ export function groupUsage(pgrp: number): InstanceUsage | undefined {
     } catch {
       continue; // exited while we looked
     }
-    if (!stat || stat.pgrp !== pgrp || !isRunningState(stat.state)) continue;
-    members++;
-    ticks += stat.ticks;
+    if (!stat || !isRunningState(stat.state)) continue;
+    let memoryBytes = 0;
     try {
-      memoryBytes += parseRssBytes(readFileSync(`/proc/${pid}/status`, 'latin1'));
+      memoryBytes = parseRssBytes(readFileSync(`/proc/${pid}/status`, 'latin1'));
     } catch {
       // exited between the two reads: its memory is gone too
     }
+    const group = groups.get(stat.pgrp) ?? { ticks: 0, memoryBytes: 0 };
+    group.ticks += stat.ticks;
+    group.memoryBytes += memoryBytes;
+    groups.set(stat.pgrp, group);
   }
-  return members === 0 ? undefined : { cpuSeconds: ticks / TICKS_PER_SECOND, memoryBytes };
+  return new Map([...groups].map(([pgrp, g]) => [pgrp, { cpuSeconds: g.ticks / TICKS_PER_SECOND, memoryBytes: g.memoryBytes }]));
 }
