@@ -120,7 +120,7 @@ export function diskFullError(err: unknown): SlipwayError | undefined {
   const cause = causeWithCode(err, (code) => DISK_FULL_CODES.has(code));
   if (!cause) return undefined;
   const { code, path } = cause;
-  const where = typeof path === 'string' ? ` writing ${path}` : '';
+  const where = typeof path === 'string' ? ` writing ${path}` : code === 'SQLITE_FULL' ? ' of the state database: the journal could not be written' : '';
   return new SlipwayError('SLW_DISK_FULL', `No space left on the disk${where} (${code}).`, { cause: err, details: { errno: code, ...(typeof path === 'string' ? { path } : {}) } });
 }
 

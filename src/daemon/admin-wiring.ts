@@ -36,6 +36,7 @@ export interface AdminWiring {
   readonly backups?: MetricsSources['backups'];
   /** Times the daemon restarted a dead proxy (slipway_proxy_restarts_total). */
   readonly proxyRestarts?: () => number;
+  readonly journalWriteFailures?: () => number;
   /** CPU and memory of the daemon's own project's live instances (slipway_instance_*). */
   readonly usage?: MetricsSources['usage'];
   /** Every project on the host, for the apps' metrics endpoints (GET /discovery/targets). */
@@ -68,7 +69,7 @@ export async function startAdmin(o: AdminWiring): Promise<RunningAdmin | undefin
   const proxy = new ProxyClient(join(o.stateDir, PROXY_DIR, PROXY_SOCKET), { timeoutMs: PROXY_DEADLINE_MS });
   const disk = () => diskSpace(o.stateDir);
   const server = new AdminServer({
-    metrics: () => collectMetrics({ proxyStatus: () => o.proxyStatus(), store: o.store, disk, version: VERSION, ...(o.alerting ? { alerting: o.alerting } : {}), ...(o.certificates ? { certificates: o.certificates } : {}), ...(o.backups ? { backups: o.backups } : {}), ...(o.proxyRestarts ? { proxyRestarts: o.proxyRestarts } : {}), ...(o.usage ? { usage: o.usage } : {}) }),
+    metrics: () => collectMetrics({ proxyStatus: () => o.proxyStatus(), store: o.store, disk, version: VERSION, ...(o.alerting ? { alerting: o.alerting } : {}), ...(o.certificates ? { certificates: o.certificates } : {}), ...(o.backups ? { backups: o.backups } : {}), ...(o.proxyRestarts ? { proxyRestarts: o.proxyRestarts } : {}), ...(o.journalWriteFailures ? { journalWriteFailures: o.journalWriteFailures } : {}), ...(o.usage ? { usage: o.usage } : {}) }),
     readiness: () =>
       checkReadiness({ proxy: () => proxy.status(), journal: () => o.store.probeWrite(), disk, diskFloorBytes: DEFAULT_DISK_FLOOR_BYTES }),
     targets: () => appTargetGroups(o.projects()),

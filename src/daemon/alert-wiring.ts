@@ -34,6 +34,7 @@ export interface AlertWiring {
   readonly backups?: MetricsSources['backups'];
   /** Times the daemon restarted a dead proxy. */
   readonly proxyRestarts?: () => number;
+  readonly journalWriteFailures?: () => number;
   /** CPU and memory of the daemon's own project's live instances. */
   readonly usage?: MetricsSources['usage'];
   /** The alerting component's log (evaluation errors, notifications, deliveries). */
@@ -79,7 +80,7 @@ export async function startAlerts(o: AlertWiring): Promise<AlertService | undefi
     spec,
     sources: {
       collect: () =>
-        collectMetrics({ proxyStatus: () => o.proxyStatus(), store: o.store, disk: () => diskSpace(o.stateDir), version: VERSION, ...(o.certificates ? { certificates: o.certificates } : {}), ...(o.backups ? { backups: o.backups } : {}), ...(o.proxyRestarts ? { proxyRestarts: o.proxyRestarts } : {}), ...(o.usage ? { usage: o.usage } : {}) }),
+        collectMetrics({ proxyStatus: () => o.proxyStatus(), store: o.store, disk: () => diskSpace(o.stateDir), version: VERSION, ...(o.certificates ? { certificates: o.certificates } : {}), ...(o.backups ? { backups: o.backups } : {}), ...(o.proxyRestarts ? { proxyRestarts: o.proxyRestarts } : {}), ...(o.journalWriteFailures ? { journalWriteFailures: o.journalWriteFailures } : {}), ...(o.usage ? { usage: o.usage } : {}) }),
       openDeployments: () => new Map(o.store.deployments({ open: true }).map((d) => [d.service, d.id])),
       lastDeployment: (name) => o.store.deployments({ service: name, limit: 1 })[0]?.id,
     },

@@ -229,6 +229,7 @@ export class Daemon {
       certificates: () => certs.expiries(),
       backups: () => backupMonitor.snapshot(),
       proxyRestarts: () => this.#proxy?.restarts ?? 0,
+      journalWriteFailures: () => projects.engines().reduce((n, e) => n + e.deps.lock.writeFailures, 0),
       usage,
       log: log.child({ component: 'alerts' }),
       addSecret: (value) => secrets.redactor.addValue('ALERTS_NOTIFY', value),
@@ -246,6 +247,7 @@ export class Daemon {
       certificates: () => certs.expiries(),
       backups: () => backupMonitor.snapshot(),
       proxyRestarts: () => this.#proxy?.restarts ?? 0,
+      journalWriteFailures: () => projects.engines().reduce((n, e) => n + e.deps.lock.writeFailures, 0),
       usage,
       projects: () => projects.names().map((project) => ({ project, store: hostStore.forProject(project) })),
     });

@@ -4,6 +4,7 @@ import { SlipwayError, toSlipwayError } from '../errors.js';
 import type { EngineDeps } from './deps.js';
 import { assertDeploymentTransition, isTerminal, type DeploymentKind, type DeploymentState, type DeployStep } from './deployment-state.js';
 import type { DeploymentRecord } from './records.js';
+import type { StoreWriter } from './store.js';
 import { currentActor } from './actor.js';
 
 export type Reporter = (event: ProgressEvent) => void;
@@ -90,14 +91,30 @@ export class DeploymentRun {
   }
 
   /** Journals the deployment's new state (and any service/instance change done in `also`). */
-  setState(state: DeploymentState, changes: Partial<DeploymentRecord> = {}, also?: (tx: Parameters<Parameters<EngineDeps['store']['transact']>[1]>[0]) => void): void {
+  setState(state: DeploymentState, changes: Partial<DeploymentRecord> = {}, also?: (tx: StoreWriter) => void): void {
     assertDeploymentTransition(this.record.id, this.record.state, state);
+    const before = this.record;
     this.record = { ...this.record, ...changes, state };
     const record = this.record;
-    this.deps.store.transact({ deploymentId: record.id, kind: `deployment.${state}`, data: changes }, (tx) => {
+    const entry = { deploymentId: record.id, kind: `deployment.${state}`, data: changes };
+    const apply = (tx: StoreWriter): void => {
       tx.putDeployment(record);
       also?.(tx);
-    });
+    };
+    try {
+      this.deps.store.transact(entry, apply);
+    } catch (err) {
+      if (!isTerminal(state)) {
+        // Not journaled, so not done: the way back starts from the state the journal holds.
+        this.record = before;
+        this.deps.lock.noteWriteFailure();
+        throw err;
+      }
+      // The outcome is known but the disk is full: it is owed (written before the next lock is
+      // taken) and reported all the same; anything but a full disk is thrown.
+      this.deps.lock.owe(entry, apply, err);
+      this.deps.events?.publish({ kind: 'deploy', deploymentId: record.id, service: record.service, message: `the outcome (${state}) could not be journaled: the disk of the state directory is full; it is written once space is freed` });
+    }
     if (isTerminal(state)) {
       this.deps.events?.publish({ kind: 'deploy', deploymentId: record.id, service: record.service, outcome: state, ...(record.reason ? { message: record.reason } : {}) });
     }

@@ -276,8 +276,9 @@ export class Engine {
     return activeReleases(this.deps, service);
   }
 
+  /** The lock as this daemon sees it: one whose release is owed to a full disk is free. */
   lock(): LockView | undefined {
-    return lockView(this.deps.store.lock(), this.deps.now());
+    return lockView(this.deps.lock.status().lock, this.deps.now());
   }
 
   /** `slipway lock release`: a stale lock always; a live one only with force. */

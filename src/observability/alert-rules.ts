@@ -51,6 +51,15 @@ export const BUILTIN_ALERT_RULES: readonly AlertRule[] = [
     hint: 'Writing the access log failed, most often because the disk of the state directory is full (`df -h` on it): free space; the proxy writes again as soon as it can.',
   },
   {
+    name: 'journal-write-failed',
+    alert: 'SlipwayJournalWriteFailed',
+    expr: 'increase(slipway_journal_write_failures_total[15m]) > 0',
+    for: '0s',
+    severity: 'critical',
+    summary: 'Writes to the state journal failed in the last 15 minutes (deploys fail with SLW_DISK_FULL; traffic is served)',
+    hint: 'The disk of the state directory is most likely full (`df -h` on it): free space. Deploys and rollbacks fail until then; an outcome that could not be written is written by the next deploy.',
+  },
+  {
     name: 'instance-down',
     alert: 'SlipwayInstanceDown',
     expr: 'slipway_service_instances_healthy < slipway_service_instances_desired',

@@ -20,6 +20,8 @@ export interface MetricsSources {
   readonly backups?: () => BackupMetrics;
   /** Times the daemon restarted a dead proxy (slipway_proxy_restarts_total). */
   readonly proxyRestarts?: () => number;
+  /** Journal writes that failed (a full disk) since the daemon started (slipway_journal_write_failures_total). */
+  readonly journalWriteFailures?: () => number;
   /** CPU and memory of the live instances, where their driver reports them. */
   readonly usage?: () => Promise<readonly UsageSample[]>;
   /** The live certificate's expiry per route host with TLS on. */
@@ -55,6 +57,7 @@ export async function collectMetrics(sources: MetricsSources): Promise<MetricFam
     out.add(METRICS.instanceMemory, labels, u.memoryBytes);
   }
   if (sources.proxyRestarts) out.add(METRICS.proxyRestarts, {}, sources.proxyRestarts());
+  if (sources.journalWriteFailures) out.add(METRICS.journalWriteFailures, {}, sources.journalWriteFailures());
   if (sources.alerting) addAlertingSamples(out, sources.alerting());
   if (sources.backups) addBackupSamples(out, sources.backups());
   for (const cert of (await sources.certificates?.().catch(() => [])) ?? []) {

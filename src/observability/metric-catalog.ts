@@ -24,6 +24,7 @@ export const METRICS = {
   proxyUp: def('slipway_proxy_up', 'gauge', [], '1 when the proxy answered on its control socket during this scrape, else 0.'),
   proxyStart: def('slipway_proxy_start_time_seconds', 'gauge', [], 'Start time of the proxy process (Unix seconds); its counters restart from 0 when it changes.'),
   proxyRestarts: def('slipway_proxy_restarts_total', 'counter', [], 'Times the daemon found the proxy not answering and started a new one (since the daemon started); a handover by `slipway proxy restart` is not counted.'),
+  journalWriteFailures: def('slipway_journal_write_failures_total', 'counter', [], 'Writes to the state journal (deployment states, the deploy lock) that failed since the daemon started, most often because the disk of the state directory is full; an outcome that could not be written is written once space is freed.'),
   accessLogDropped: def('slipway_proxy_access_log_dropped_total', 'counter', [], 'Access-log lines the proxy dropped since it started because writing failed (disk full) or the disk could not keep up; requests are served all the same.'),
   tableVersion: def('slipway_proxy_table_version', 'gauge', [], 'Version of the routing table the proxy serves.'),
   requests: def(

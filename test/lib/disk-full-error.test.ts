@@ -18,6 +18,7 @@ test('a full disk anywhere in the cause chain is SLW_DISK_FULL (user-fixable), n
     assert.doesNotMatch(e.hint, /bug in slipway/);
   }
   assert.match(toSlipwayError(errno('ENOSPC', '/srv/x')).message, /writing \/srv\/x/);
+  assert.match(toSlipwayError(errno('SQLITE_FULL')).message, /state database: the journal could not be written/);
 });
 
 test('other errors keep their classification', () => {

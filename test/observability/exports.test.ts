@@ -58,7 +58,7 @@ test('the rule file passes promtool check rules; every rule has for, severity, s
   const rules = JSON.parse(json.stdout).rules.groups[0].rules as { alert: string; expr: string; for: string; labels: Record<string, string>; annotations: Record<string, string> }[];
   assert.deepEqual(
     rules.map((r) => r.alert),
-    ['SlipwayProxyDown', 'SlipwayProxyRestarted', 'SlipwayAccessLogDropping', 'SlipwayInstanceDown', 'SlipwayServiceDown', 'SlipwayErrorRateHigh', 'SlipwayLatencyHigh', 'SlipwayDeployFailed', 'SlipwayRollbackHappened', 'SlipwayDiskNearlyFull', 'SlipwayCertificateExpiring', 'SlipwayCertificateRenewalFailing', 'SlipwayBackupFailed', 'SlipwayBackupStale', 'SlipwayBackupDrillFailed'],
+    ['SlipwayProxyDown', 'SlipwayProxyRestarted', 'SlipwayAccessLogDropping', 'SlipwayJournalWriteFailed', 'SlipwayInstanceDown', 'SlipwayServiceDown', 'SlipwayErrorRateHigh', 'SlipwayLatencyHigh', 'SlipwayDeployFailed', 'SlipwayRollbackHappened', 'SlipwayDiskNearlyFull', 'SlipwayCertificateExpiring', 'SlipwayCertificateRenewalFailing', 'SlipwayBackupFailed', 'SlipwayBackupStale', 'SlipwayBackupDrillFailed'],
   );
   const exported = new Set(exportedSeriesNames());
   for (const r of rules) {
@@ -91,6 +91,7 @@ tests:
       - { series: 'slipway_proxy_up', values: '1 1 1 1 1' }
       - { series: 'slipway_proxy_restarts_total', values: '0 0 1 1 1' }
       - { series: 'slipway_proxy_access_log_dropped_total', values: '0 0 40 40 40' }
+      - { series: 'slipway_journal_write_failures_total', values: '0 0 3 3 3' }
     alert_rule_test:
       - eval_time: 1m
         alertname: SlipwayAccessLogDropping
@@ -102,6 +103,16 @@ tests:
             exp_annotations:
               summary: 'The proxy dropped access-log lines in the last 15 minutes (the requests were served)'
               hint: 'Writing the access log failed, most often because the disk of the state directory is full (\`df -h\` on it): free space; the proxy writes again as soon as it can.'
+      - eval_time: 1m
+        alertname: SlipwayJournalWriteFailed
+        exp_alerts: []
+      - eval_time: 3m
+        alertname: SlipwayJournalWriteFailed
+        exp_alerts:
+          - exp_labels: { severity: critical, slipway_rule: journal-write-failed }
+            exp_annotations:
+              summary: 'Writes to the state journal failed in the last 15 minutes (deploys fail with SLW_DISK_FULL; traffic is served)'
+              hint: 'The disk of the state directory is most likely full (\`df -h\` on it): free space. Deploys and rollbacks fail until then; an outcome that could not be written is written by the next deploy.'
       - eval_time: 1m
         alertname: SlipwayProxyRestarted
         exp_alerts: []

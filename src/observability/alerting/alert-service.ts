@@ -4,7 +4,7 @@
  * the notifications to the dispatcher. Also answers `slipway alerts list|silence|test`.
  */
 import { randomUUID } from 'node:crypto';
-import { SlipwayError } from '../../errors.js';
+import { diskFullError, SlipwayError } from '../../errors.js';
 import type { AlertsSpec } from '../../config/alerts-model.js';
 import type { MetricFamily } from '../metric-family.js';
 import { Dispatcher, DEFAULT_RETRY, type DeliveryEvent, type NotifierHealth, type RetryPolicy } from './dispatcher.js';
@@ -91,8 +91,15 @@ export class AlertService {
       silenced: (rule, service) => isSilenced(this.#silences, rule, service || GLOBAL_GROUP, now),
       labels: signalLabels(latest),
     });
-    // State first: a notification is never sent twice because a restart forgot it (at most once).
-    await this.#save();
+    // State first: a notification is never sent twice because a restart forgot it (at most
+    // once). On a full disk the state cannot be saved, and that is when alerts matter most:
+    // they are sent all the same (a restart before the disk is freed may send them again).
+    try {
+      await this.#save();
+    } catch (err) {
+      if (!diskFullError(err)) throw err;
+      this.#o.log({ alerts: 'state not saved (disk full); notifying anyway', error: this.#o.redact(err instanceof Error ? err.message : String(err)) });
+    }
     for (const n of notifications) {
       this.#o.log({ alerts: 'notify', group: n.group, status: n.status, rules: n.alerts.map((a) => `${a.rule}:${a.status}`) });
       this.#dispatcher.dispatch(n);

@@ -31,6 +31,7 @@ export const BUILTIN_EVALUATION: Readonly<Record<string, Evaluation>> = {
   'proxy-down': { signal: 'proxy_up', op: 'below', threshold: 1, held: false, event: false },
   'proxy-restarted': { signal: 'proxy_restarts', op: 'above', threshold: 0, held: false, event: true },
   'access-log-dropping': { signal: 'access_log_dropped', op: 'above', threshold: 0, held: false, event: true },
+  'journal-write-failed': { signal: 'journal_write_failures', op: 'above', threshold: 0, held: false, event: true },
   'instance-down': { signal: 'missing_instances', op: 'above', threshold: 0, held: true, event: false },
   'service-down': { signal: 'healthy_instances', op: 'below', threshold: 1, held: true, event: false },
   'error-rate-high': { signal: 'error_rate', op: 'above', threshold: 0.05, held: true, event: false },

@@ -25,6 +25,7 @@ export const SIGNALS = [
   'proxy_up',
   'proxy_restarts',
   'access_log_dropped',
+  'journal_write_failures',
   'certificate_expires_in',
   'certificate_renewal_failures',
   'backups_failed',
@@ -34,7 +35,7 @@ export const SIGNALS = [
 export type Signal = (typeof SIGNALS)[number];
 
 /** Signals that belong to slipway itself, not to a service (their alerts have service ""). */
-export const GLOBAL_SIGNALS: ReadonlySet<Signal> = new Set(['disk_free_ratio', 'proxy_up', 'proxy_restarts', 'access_log_dropped', 'certificate_expires_in', 'certificate_renewal_failures']);
+export const GLOBAL_SIGNALS: ReadonlySet<Signal> = new Set(['disk_free_ratio', 'proxy_up', 'proxy_restarts', 'access_log_dropped', 'journal_write_failures', 'certificate_expires_in', 'certificate_renewal_failures']);
 
 export interface Snapshot {
   readonly at: number;
@@ -78,6 +79,7 @@ export function computeSignals(latest: Snapshot, base: Snapshot | undefined, sin
   if (base) {
     global.proxy_restarts = increase(latest, base, METRICS.proxyRestarts, () => true);
     global.access_log_dropped = increase(latest, base, METRICS.accessLogDropped, () => true);
+    global.journal_write_failures = increase(latest, base, METRICS.journalWriteFailures, () => true);
   }
   out.set('', global);
   for (const [key, values] of backupSignals(latest, base)) out.set(key, values);
