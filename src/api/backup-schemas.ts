@@ -11,6 +11,8 @@ export const BackupViewSchema = z.strictObject({
   source: z.string(),
   state: z.enum(['verified', 'unverified', 'failed', 'broken']),
   kind: z.enum(['postgres', 'sqlite', 'dir']).optional(),
+  /** A volume source's volume (its backups are of kind dir). */
+  volume: z.string().optional(),
   startedAt: z.string().optional(),
   bytes: z.number().optional(),
   durationMs: z.number().optional(),

@@ -18,10 +18,11 @@ import { pruneBackups, type PruneReport } from './prune.js';
 import { BackupRepository, type BackupEntry } from './repository.js';
 import { replicateBackup } from './replicate.js';
 import { restoreBackup, type RestoreResult } from './restore.js';
-import type { RestoreMode } from './restore-mode.js';
+import { scratchName, type RestoreMode } from './restore-mode.js';
 import { runBackup } from './run-backup.js';
 import type { BackupSource } from './source.js';
 import { SqliteSource } from './sqlite-source.js';
+import { VolumeSource } from './volume-source.js';
 import type { BackupTarget } from './target.js';
 import { verifyBackup, type VerifyOutcome } from './verify.js';
 
@@ -32,6 +33,8 @@ export interface BackupServiceOptions {
   readonly resolve: (value: string) => Promise<string>;
   readonly emit?: EmitBackupEvent;
   readonly env?: NodeJS.ProcessEnv;
+  /** The directory of a volume of the project in the host state (volume sources); absent: volumes cannot be backed up. */
+  readonly volumeDir?: (volume: string) => string;
   /** Builds the target of a spec (tests tune S3 part sizes here); default: buildTarget. */
   readonly target?: (spec: BackupTargetSpec, resolve: (value: string) => Promise<string>) => Promise<BackupTarget>;
 }
@@ -125,6 +128,12 @@ export class BackupService {
     return spec;
   }
 
+  /** The directory of a volume of the project (a volume source's data). */
+  volumeDir(volume: string): string {
+    if (!this.#o.volumeDir) throw new SlipwayError('SLW_BACKUP_SOURCE_INVALID', `Volume ${volume} can be backed up only by the daemon that holds the project's volumes.`);
+    return this.#o.volumeDir(volume);
+  }
+
   /** The server URL of a PostgreSQL source, credentials resolved. */
   async postgresUrl(name: string): Promise<string | undefined> {
     const spec = this.spec.sources[name];
@@ -141,6 +150,8 @@ export class BackupService {
         return new DirSource({ name, path: spec.path, env });
       case 'sqlite':
         return new SqliteSource({ name, path: spec.path, scratchDir: join(this.#o.stateDir, 'backups', 'scratch'), env });
+      case 'volume':
+        return new VolumeSource({ name, volume: spec.volume, path: this.volumeDir(spec.volume), scratchDir: join(this.#o.stateDir, 'backups', 'scratch'), env });
     }
   }
 
@@ -232,6 +243,9 @@ export class BackupService {
     const holder = await this.#holder(id);
     const manifest = await holder.repo.manifest(id);
     let safety: Manifest | undefined;
+    const src = manifest.source;
+    // A scratch copy of a volume goes under the state's backups/restored/, not among the volumes.
+    const into = o.into ?? (o.to === undefined && src.kind === 'dir' && src.volume !== undefined ? scratchName(join(this.#o.stateDir, 'backups', 'restored', src.volume), manifest, '.') : undefined);
     const mode: RestoreMode = o.force
       ? {
           kind: 'in-place',
@@ -240,10 +254,11 @@ export class BackupService {
             [safety] = await this.run([m.source.name], `before-restore-${m.id}`);
           },
         }
-      : { kind: 'scratch', ...(o.into !== undefined ? { into: o.into } : {}) };
+      : { kind: 'scratch', ...(into !== undefined ? { into } : {}) };
     if (o.force) this.sourceSpec(manifest.source.name); // the safety backup needs the source
-    const src = manifest.source;
-    const to = o.to ?? (src.kind === 'postgres' ? await this.postgresUrl(src.name) : o.force ? src.path : undefined);
+    // In place, a volume goes back to where the project's volume lives now.
+    const home = src.kind === 'dir' && src.volume !== undefined && this.#o.volumeDir ? this.#o.volumeDir(src.volume) : src.kind === 'postgres' ? undefined : src.path;
+    const to = o.to ?? (src.kind === 'postgres' ? await this.postgresUrl(src.name) : o.force ? home : undefined);
     const result = await restoreBackup({ repo: holder.repo, id, key: await this.#restoreKey(), mode, env: this.#env, emit: onTarget(this.#emit, holder.name), ...(to !== undefined ? { to } : {}) });
     return { ...result, ...(safety ? { safety } : {}) };
   }

@@ -18,7 +18,7 @@ const sourceSchema = z.discriminatedUnion('kind', [
     user: z.string(),
   }),
   z.strictObject({ name: z.string().min(1), kind: z.literal('sqlite'), path: z.string() }),
-  z.strictObject({ name: z.string().min(1), kind: z.literal('dir'), path: z.string() }),
+  z.strictObject({ name: z.string().min(1), kind: z.literal('dir'), path: z.string(), volume: z.string().optional() }),
 ]);
 
 const manifestSchema = z.strictObject({

@@ -7,7 +7,7 @@ export type SourceKind = 'postgres' | 'sqlite' | 'dir';
 export type SourceDescription =
   | { readonly kind: 'postgres'; readonly host: string; readonly port: number; readonly database: string; readonly user: string }
   | { readonly kind: 'sqlite'; readonly path: string }
-  | { readonly kind: 'dir'; readonly path: string };
+  | { readonly kind: 'dir'; readonly path: string; /** A volume source: the volume's name (its path is its directory in the host state). */ readonly volume?: string };
 
 /** One read of a source: the raw bytes, and the processes whose exit status counts. */
 export interface SourceRun {

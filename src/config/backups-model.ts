@@ -2,7 +2,9 @@
 export type BackupSourceSpec =
   | { readonly kind: 'postgres'; readonly name: string; /** May hold secret markers, resolved by the daemon. */ readonly url: string }
   | { readonly kind: 'dir'; readonly name: string; readonly path: string }
-  | { readonly kind: 'sqlite'; readonly name: string; readonly path: string };
+  | { readonly kind: 'sqlite'; readonly name: string; readonly path: string }
+  /** A volume of the project (services.*.volumes): its directory is in the host state, found by the daemon. */
+  | { readonly kind: 'volume'; readonly name: string; readonly volume: string };
 
 /** Where the age key comes from; `none` only when the user wrote `encrypt: false`. */
 export type BackupKeySpec =

@@ -6,7 +6,13 @@ import type { ParsedBackups } from './backups-schema.js';
 export function normalizeBackups(b: ParsedBackups, dir: string): BackupsSpec {
   const sources: Record<string, BackupSourceSpec> = {};
   for (const [name, s] of Object.entries(b.sources)) {
-    sources[name] = s.postgres ? { kind: 'postgres', name, url: s.postgres.url } : s.dir !== undefined ? { kind: 'dir', name, path: resolve(dir, s.dir) } : { kind: 'sqlite', name, path: resolve(dir, s.sqlite ?? '') };
+    sources[name] = s.postgres
+      ? { kind: 'postgres', name, url: s.postgres.url }
+      : s.dir !== undefined
+        ? { kind: 'dir', name, path: resolve(dir, s.dir) }
+        : s.volume !== undefined
+          ? { kind: 'volume', name, volume: s.volume }
+          : { kind: 'sqlite', name, path: resolve(dir, s.sqlite ?? '') };
   }
   const key: BackupKeySpec = !b.encrypt ? { kind: 'none' } : b.keyFile !== undefined ? { kind: 'file', path: resolve(dir, b.keyFile) } : { kind: 'value', value: (b.key ?? '').trim() };
   return {

@@ -87,7 +87,7 @@ export const serviceCodes = {
     kind: 'user',
   },
   SLW_CONFIG_UNKNOWN_VOLUME: {
-    title: 'A ${volume:NAME} placeholder names a volume the service does not declare.',
+    title: 'A ${volume:NAME} placeholder, or a `volume:` backup source, names a volume that is not declared.',
     hint: 'Declare the volume under the service\'s `volumes:` (e.g. `volumes: { pgdata: {} }`), or fix the spelling.',
     kind: 'user',
   },

@@ -10,6 +10,7 @@ import type { BackupEntry } from '../backup/repository.js';
 import type { Manifest } from '../backup/manifest.js';
 import type { BackupView } from '../api/backup-schemas.js';
 import type { DeployResult, ProgressEvent } from '../api/schemas.js';
+import { join } from 'node:path';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/model.js';
 import { SlipwayError, toSlipwayError } from '../errors.js';
@@ -28,8 +29,11 @@ export class DaemonBackups {
   readonly #secrets: DaemonSecrets;
   readonly #monitor: BackupMonitor | undefined;
 
-  constructor(o: { stateDir: string; secrets: DaemonSecrets; monitor?: BackupMonitor }) {
+  readonly #volumesRoot: ((project: string) => string) | undefined;
+
+  constructor(o: { stateDir: string; secrets: DaemonSecrets; monitor?: BackupMonitor; volumesRoot?: (project: string) => string }) {
     this.#stateDir = o.stateDir;
+    this.#volumesRoot = o.volumesRoot;
     this.#secrets = o.secrets;
     this.#monitor = o.monitor;
   }
@@ -56,7 +60,14 @@ export class DaemonBackups {
     }
     this.#monitor?.configure(config.backups);
     const { BackupService } = await import('../backup/backup-service.js');
-    return new BackupService({ spec: config.backups, stateDir: this.#stateDir, resolve: (v) => this.#resolve(v), ...(this.#monitor ? { emit: this.#monitor.record } : {}) });
+    const root = this.#volumesRoot?.(config.project);
+    return new BackupService({
+      spec: config.backups,
+      stateDir: this.#stateDir,
+      resolve: (v) => this.#resolve(v),
+      ...(root !== undefined ? { volumeDir: (volume: string) => join(root, volume) } : {}),
+      ...(this.#monitor ? { emit: this.#monitor.record } : {}),
+    });
   }
 
   async #resolve(value: string): Promise<string> {
@@ -126,7 +137,7 @@ export function backupView(e: BackupEntry & { readonly target?: string }): Backu
     state: e.state,
     ...(e.target !== undefined ? { target: e.target } : {}),
     ...(m
-      ? { kind: m.source.kind, startedAt: m.startedAt, bytes: m.object.bytes, durationMs: m.durationMs, encrypted: m.encryption.kind === 'age', ...(m.releaseId ? { releaseId: m.releaseId } : {}) }
+      ? { kind: m.source.kind, ...(m.source.kind === 'dir' && m.source.volume !== undefined ? { volume: m.source.volume } : {}), startedAt: m.startedAt, bytes: m.object.bytes, durationMs: m.durationMs, encrypted: m.encryption.kind === 'age', ...(m.releaseId ? { releaseId: m.releaseId } : {}) }
       : {}),
     ...(e.problem ? { problem: e.problem } : {}),
   };

@@ -8,6 +8,7 @@ import { DriverRegistry } from '../drivers/registry.js';
 import { EventBus } from '../observability/event-bus.js';
 import { ThresholdJudge } from '../engine/judge.js';
 import { DeployLock } from '../engine/lock.js';
+import { volumesRoot } from '../engine/volumes.js';
 import { storedListen, writeListen } from '../engine/routing.js';
 import { HostTable } from './host-table.js';
 import { Projects, projectNameOfFile } from './projects.js';
@@ -126,7 +127,12 @@ export class Daemon {
     const redact = (json: string): string => secrets.redactor.redact(json);
     const log = (this.#log = createLogger({ component: 'daemon', destination: 1, redact }));
     const backupMonitor = new BackupMonitor();
-    const backups = new DaemonBackups({ stateDir, secrets, monitor: backupMonitor });
+    // A project's volumes (volume backup sources): under its name, or where state of before projects keeps them.
+    const volumesOf = (project: string): string => {
+      const names = this.#projects?.names() ?? [];
+      return volumesRoot({ stateDir, project: !names.includes(project) && names.includes('') ? '' : project });
+    };
+    const backups = new DaemonBackups({ stateDir, secrets, monitor: backupMonitor, volumesRoot: volumesOf });
     this.#backups = backups;
     this.#driver = new LocalDriver({ stateDir, logDir: join(stateDir, 'logs', 'instances') });
     this.#store = await this.#openState(this.#driver, redact);
