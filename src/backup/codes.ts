@@ -28,7 +28,7 @@ export const backupCodes = {
   },
   SLW_BACKUP_TARGET_WRITE_FAILED: {
     title: 'The backup could not be written to its target, so it was discarded.',
-    hint: 'Check that the target directory exists, is writable and has free space (`df -h`); for S3, read the error code in the message and check the bucket, credentials and quota. Nothing partial was kept.',
+    hint: 'Check that the target directory exists and is writable (a full disk is `SLW_DISK_FULL`); for S3, read the error code in the message and check the bucket, credentials and quota. Nothing partial was kept.',
     kind: 'internal',
   },
   SLW_BACKUP_TARGET_READ_FAILED: {

@@ -135,7 +135,9 @@ function writeFailed(where: string, key: string, err: unknown): unknown {
   if (!(err instanceof Error) || (err as NodeJS.ErrnoException).syscall === undefined) return err;
   const code = (err as NodeJS.ErrnoException).code;
   const why = code === 'ENOSPC' ? 'the disk is full (ENOSPC)' : code === 'EDQUOT' ? 'the disk quota is exhausted (EDQUOT)' : String((err as Error).message);
-  return new SlipwayError('SLW_BACKUP_TARGET_WRITE_FAILED', `Writing ${key} to ${where} failed: ${why}; the partial file was removed.`, {
+  // Out of space is the disk's state, not the target's fault: the code every full disk has.
+  const full = code === 'ENOSPC' || code === 'EDQUOT';
+  return new SlipwayError(full ? 'SLW_DISK_FULL' : 'SLW_BACKUP_TARGET_WRITE_FAILED', `Writing ${key} to ${where} failed: ${why}; the partial file was removed.`, {
     cause: err,
     details: { errno: code },
   });

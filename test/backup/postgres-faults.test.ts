@@ -120,8 +120,8 @@ test('disk full on the target (a 2 MiB tmpfs): the backup fails and no partial o
     const repo = new BackupRepository(target);
     const events: BackupEvent[] = [];
     await assert.rejects(runBackup({ source: source('big'), repo, key, lockDir: join(work, 'locks'), emit: (e) => events.push(e) }), (err: { code?: string; message?: string }) => {
-      assert.equal(err.code, 'SLW_BACKUP_TARGET_WRITE_FAILED');
-      assert.match(err.message ?? '', /ENOSPC/);
+      assert.equal(err.code, 'SLW_DISK_FULL');
+      assert.match(err.message ?? '', /the disk is full \(ENOSPC\); the partial file was removed/);
       return true;
     });
     assert.deepEqual(await repo.list(), []);
