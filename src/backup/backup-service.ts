@@ -35,6 +35,8 @@ export interface BackupServiceOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** The directory of a volume of the project in the host state (volume sources); absent: volumes cannot be backed up. */
   readonly volumeDir?: (volume: string) => string;
+  /** The PostgreSQL role a volume source reads a running cluster as (from its service's outputs); absent: the data directory's owner. */
+  readonly volumeUser?: (spec: Extract<BackupSourceSpec, { kind: 'volume' }>) => string | undefined;
   /** Builds the target of a spec (tests tune S3 part sizes here); default: buildTarget. */
   readonly target?: (spec: BackupTargetSpec, resolve: (value: string) => Promise<string>) => Promise<BackupTarget>;
 }
@@ -151,7 +153,10 @@ export class BackupService {
       case 'sqlite':
         return new SqliteSource({ name, path: spec.path, scratchDir: join(this.#o.stateDir, 'backups', 'scratch'), env });
       case 'volume':
-        return new VolumeSource({ name, volume: spec.volume, path: this.volumeDir(spec.volume), scratchDir: join(this.#o.stateDir, 'backups', 'scratch'), env });
+      {
+        const pgUser = this.#o.volumeUser?.(spec);
+        return new VolumeSource({ name, volume: spec.volume, path: this.volumeDir(spec.volume), scratchDir: join(this.#o.stateDir, 'backups', 'scratch'), env, ...(pgUser !== undefined ? { pgUser } : {}) });
+      }
     }
   }
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { chmod, lchown, lstat, mkdir, open, readdir, readlink, rm, symlink, utimes } from 'node:fs/promises';
+import { chmod, lchown, lstat, mkdir, open, readdir, readFile, readlink, rm, symlink, utimes } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { diskFullError, SlipwayError } from '../errors.js';
@@ -19,6 +19,8 @@ export interface VolumeSourceOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Reads of one file before giving up on it (default 8). */
   readonly attempts?: number;
+  /** The role pg_basebackup connects as when the volume holds a running PostgreSQL (default: the data directory's owner). */
+  readonly pgUser?: string;
 }
 
 /**
@@ -72,6 +74,8 @@ export class VolumeSource implements BackupSource {
         hint: 'A volume is made by the first deploy of a service that declares it: deploy that service, then back up.',
       });
     }
+    const server = await runningPostgres(this.#path);
+    if (server) return this.#baseBackup(server);
     await mkdir(this.#o.scratchDir, { recursive: true, mode: 0o700 });
     const staged = join(this.#o.scratchDir, `${this.name}-${process.pid}-${randomBytes(4).toString('hex')}`);
     const cleanup = (): Promise<void> => rm(staged, { recursive: true, force: true });
@@ -90,6 +94,19 @@ export class VolumeSource implements BackupSource {
     }
     const child = spawnStage(['tar', '--create', '--file=-', '--sort=name', `--directory=${staged}`, '.'], { env: this.#env, stdin: 'ignore', failCode: 'SLW_BACKUP_SOURCE_FAILED' });
     return { stream: child.output, children: [child], cleanup };
+  }
+
+  /**
+   * A running PostgreSQL's data directory is read by PostgreSQL itself: pg_basebackup (the
+   * cluster's own version) streams a tar of a consistent data directory, with the WAL it needs,
+   * which starts as a copy of the cluster at the end of the backup. A file copy of a live
+   * cluster would not be one.
+   */
+  #baseBackup(server: PostgresServer): SourceRun {
+    const user = this.#o.pgUser ?? server.owner;
+    const argv = [server.tool('pg_basebackup'), '--pgdata=-', '--format=tar', '--wal-method=fetch', '--checkpoint=fast', '--no-password', `--host=${server.host}`, `--port=${server.port}`, ...(user !== undefined ? [`--username=${user}`] : [])];
+    const child = spawnStage(argv, { env: this.#env, stdin: 'ignore', failCode: 'SLW_BACKUP_SOURCE_FAILED' });
+    return { stream: child.output, children: [child], cleanup: () => Promise.resolve() };
   }
 
   async #copyTree(from: string, to: string, signal: AbortSignal): Promise<void> {
@@ -153,6 +170,48 @@ export class VolumeSource implements BackupSource {
       hint: 'The app writes this file without pause, in place: back up at a quieter time, have the app save by writing a temp file and renaming it, or keep the data in SQLite and use a `sqlite:` source.',
     });
   }
+}
+
+interface PostgresServer {
+  readonly host: string;
+  readonly port: number;
+  /** The data directory owner's name (the role initdb makes by default). */
+  readonly owner: string | undefined;
+  readonly tool: (name: string) => string;
+}
+
+/**
+ * The PostgreSQL server running on `dir`, from its postmaster.pid (pid, data directory, start
+ * time, port, socket directory, listen address): undefined when `dir` is no cluster or the
+ * cluster is stopped (its files are then consistent and copied like any others).
+ */
+async function runningPostgres(dir: string): Promise<PostgresServer | undefined> {
+  const version = await readFile(join(dir, 'PG_VERSION'), 'utf8').catch(() => undefined);
+  const pidFile = version === undefined ? undefined : await readFile(join(dir, 'postmaster.pid'), 'utf8').catch(() => undefined);
+  if (version === undefined || pidFile === undefined) return undefined;
+  const [pid, , , port, socketDir, listen] = pidFile.split('\n');
+  if (!alive(Number(pid))) return undefined;
+  const address = (listen ?? '').split(',')[0]?.trim();
+  const host = socketDir?.trim() || (address === undefined || address === '' || address === '*' ? '127.0.0.1' : address === '::' ? '::1' : address === '0.0.0.0' ? '127.0.0.1' : address);
+  const bin = join('/usr/lib/postgresql', version.trim(), 'bin');
+  const installed = await lstat(join(bin, 'pg_basebackup')).then(() => true, () => false);
+  const uid = (await lstat(join(dir, 'PG_VERSION'))).uid;
+  return { host, port: Number(port), owner: await userName(uid), tool: (name) => (installed ? join(bin, name) : name) };
+}
+
+function alive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function userName(uid: number): Promise<string | undefined> {
+  const passwd = await readFile('/etc/passwd', 'utf8').catch(() => '');
+  return passwd.split('\n').map((l) => l.split(':')).find((f) => f[2] === String(uid))?.[0];
 }
 
 /** Longer than a tick of the clock that stamps file times (1–10 ms on Linux). */

@@ -4,7 +4,7 @@ export type BackupSourceSpec =
   | { readonly kind: 'dir'; readonly name: string; readonly path: string }
   | { readonly kind: 'sqlite'; readonly name: string; readonly path: string }
   /** A volume of the project (services.*.volumes): its directory is in the host state, found by the daemon. */
-  | { readonly kind: 'volume'; readonly name: string; readonly volume: string };
+  | { readonly kind: 'volume'; readonly name: string; readonly volume: string; /** Written as SERVICE/NAME: the service that declares it. */ readonly service?: string };
 
 /** Where the age key comes from; `none` only when the user wrote `encrypt: false`. */
 export type BackupKeySpec =

@@ -11,7 +11,7 @@ export function normalizeBackups(b: ParsedBackups, dir: string): BackupsSpec {
       : s.dir !== undefined
         ? { kind: 'dir', name, path: resolve(dir, s.dir) }
         : s.volume !== undefined
-          ? { kind: 'volume', name, volume: s.volume }
+          ? volumeSpec(name, s.volume)
           : { kind: 'sqlite', name, path: resolve(dir, s.sqlite ?? '') };
   }
   const key: BackupKeySpec = !b.encrypt ? { kind: 'none' } : b.keyFile !== undefined ? { kind: 'file', path: resolve(dir, b.keyFile) } : { kind: 'value', value: (b.key ?? '').trim() };
@@ -29,4 +29,10 @@ export function normalizeBackups(b: ParsedBackups, dir: string): BackupsSpec {
 
 function withSlash(prefix: string): string {
   return prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
+}
+
+/** `NAME` or `SERVICE/NAME`: the volume is the project's by name; the service says whose data it is. */
+function volumeSpec(name: string, written: string): BackupSourceSpec {
+  const slash = written.indexOf('/');
+  return slash < 0 ? { kind: 'volume', name, volume: written } : { kind: 'volume', name, volume: written.slice(slash + 1), service: written.slice(0, slash) };
 }

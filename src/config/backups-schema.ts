@@ -33,8 +33,9 @@ export const cronSchedule = tag(z.string().refine((v) => cronProblem(v) === unde
 
 const pathText = tag(z.string().min(1), { code: 'SLW_CONFIG_BAD_BACKUPS', expected: 'a path', quoteValue: true });
 
-/** A volume of the project: a name under some service's `volumes:` (checked in backups-semantic.ts). */
-const volumeName = tag(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/), { code: 'SLW_CONFIG_BAD_BACKUPS', expected: 'the name of a volume declared under a service\'s `volumes:`', quoteValue: true });
+/** A volume of the project: NAME or SERVICE/NAME, declared under a service's `volumes:` (checked in backups-semantic.ts). */
+export const VOLUME_SOURCE_PATTERN = /^(?:[a-z][a-z0-9-]{0,62}\/)?[A-Za-z0-9][A-Za-z0-9_-]*$/;
+const volumeName = tag(z.string().regex(VOLUME_SOURCE_PATTERN), { code: 'SLW_CONFIG_BAD_BACKUPS', expected: 'a volume declared under a service\'s `volumes:`, as NAME or SERVICE/NAME', quoteValue: true });
 
 /** Exactly one of postgres, dir, sqlite, volume. */
 const backupSourceSchema = tag(
@@ -43,10 +44,10 @@ const backupSourceSchema = tag(
       postgres: z.strictObject({ url: z.string().min(1).describe('postgres://user:password@host:port/db; ${secret:NAME} allowed.') }).optional(),
       dir: pathText.optional(),
       sqlite: pathText.optional(),
-      volume: volumeName.optional().describe('A volume of the project (declared under a service\'s `volumes:`), read from its directory in the host state.'),
+      volume: volumeName.optional().describe('A volume of the project, NAME or SERVICE/NAME (declared under that service\'s `volumes:`), read from its directory in the host state.'),
     })
     .refine((s) => [s.postgres, s.dir, s.sqlite, s.volume].filter((v) => v !== undefined).length === 1),
-  { code: 'SLW_CONFIG_BAD_BACKUPS', expected: 'exactly one of { postgres: { url } }, { dir: PATH }, { sqlite: FILE } or { volume: NAME }' },
+  { code: 'SLW_CONFIG_BAD_BACKUPS', expected: 'exactly one of { postgres: { url } }, { dir: PATH }, { sqlite: FILE } or { volume: [SERVICE/]NAME }' },
 );
 
 const s3Text = (what: string, help: string) => tag(z.string().min(1).describe(help), { code: 'SLW_CONFIG_BAD_BACKUPS', expected: what });
@@ -94,7 +95,7 @@ export const backupsSchema = z.strictObject({
       .describe('Where backups go, by name: { dir: PATH } or { s3: { endpoint, bucket, … } }. Every backup is written to each; the first is the primary.'),
     { code: 'SLW_CONFIG_BAD_BACKUPS', expected: 'at least one target, e.g. { local: { dir: ./backups } }' },
   ),
-  sources: z.record(sourceName, backupSourceSchema).describe('What is backed up: { postgres: { url } }, { dir: PATH }, { sqlite: FILE }, { volume: NAME }.'),
+  sources: z.record(sourceName, backupSourceSchema).describe('What is backed up: { postgres: { url } }, { dir: PATH }, { sqlite: FILE }, { volume: [SERVICE/]NAME }.'),
   schedule: cronSchedule.optional().describe('Cron expression: every source is backed up then pruned (in the daemon).'),
   retention: z
     .strictObject({ last: keep(7, 'Newest verified backups kept'), daily: keep(14, 'Days kept'), weekly: keep(8, 'Weeks kept'), monthly: keep(12, 'Months kept') })

@@ -1,6 +1,7 @@
 import { hasRefs } from '../secrets/reference.js';
 import { rawIssue, type RawIssue } from './issue.js';
 import { isPlainObject } from './merge.js';
+import { VOLUME_SOURCE_PATTERN } from './backups-schema.js';
 import { suggest } from './suggest.js';
 
 /** Encryption needs a key (unless `encrypt: false`); beforeDeploy names declared sources. */
@@ -27,19 +28,33 @@ export function backupsIssues(data: Record<string, unknown>): RawIssue[] {
   return out;
 }
 
-/** A `volume:` source names a volume some service declares (volumes are the project's, by name). */
+/**
+ * A `volume:` source names a volume some service declares (volumes are the project's, by
+ * name); as SERVICE/NAME, a service of the file that declares it.
+ */
 function volumeSourceIssues(sources: Record<string, unknown>, services: unknown): RawIssue[] {
-  const declared = new Set<string>();
-  if (isPlainObject(services)) {
-    for (const s of Object.values(services)) if (isPlainObject(s) && isPlainObject(s['volumes'])) for (const v of Object.keys(s['volumes'])) declared.add(v);
-  }
+  const all = isPlainObject(services) ? services : {};
+  const volumesOf = (s: unknown): string[] => (isPlainObject(s) && isPlainObject(s['volumes']) ? Object.keys(s['volumes']) : []);
+  const declared = new Set(Object.values(all).flatMap(volumesOf));
   const out: RawIssue[] = [];
   for (const [name, s] of Object.entries(sources)) {
-    const volume = isPlainObject(s) ? s['volume'] : undefined;
-    if (typeof volume !== 'string' || declared.has(volume)) continue;
-    const near = suggest(volume, [...declared]);
-    const known = declared.size > 0 ? ` (declared: ${[...declared].sort().join(', ')})` : ' (no service declares a volume)';
-    out.push(rawIssue('SLW_CONFIG_UNKNOWN_VOLUME', ['backups', 'sources', name, 'volume'], `backup source ${name} names volume "${volume}", which no service declares${known}`, near ? { hint: `did you mean ${near}?` } : {}));
+    const written = isPlainObject(s) ? s['volume'] : undefined;
+    if (typeof written !== 'string' || !VOLUME_SOURCE_PATTERN.test(written)) continue; // its shape is the schema's issue
+    const slash = written.indexOf('/');
+    const service = slash < 0 ? undefined : written.slice(0, slash);
+    const volume = written.slice(slash + 1);
+    const at = ['backups', 'sources', name, 'volume'];
+    if (service !== undefined && !Object.hasOwn(all, service)) {
+      const near = suggest(service, Object.keys(all));
+      out.push(rawIssue('SLW_CONFIG_UNKNOWN_VOLUME', at, `backup source ${name} names volume "${written}", but there is no service ${service}`, near ? { hint: `did you mean ${near}/${volume}?` } : {}));
+      continue;
+    }
+    const own = service !== undefined ? new Set(volumesOf(all[service])) : declared;
+    if (own.has(volume)) continue;
+    const near = suggest(volume, [...own]);
+    const whose = service !== undefined ? `${service} does not declare` : 'no service declares';
+    const known = own.size > 0 ? ` (declared: ${[...own].sort().join(', ')})` : service !== undefined ? ` (${service} declares no volume)` : ' (no service declares a volume)';
+    out.push(rawIssue('SLW_CONFIG_UNKNOWN_VOLUME', at, `backup source ${name} names volume "${written}", which ${whose}${known}`, near ? { hint: `did you mean ${service !== undefined ? `${service}/` : ''}${near}?` } : {}));
   }
   return out;
 }

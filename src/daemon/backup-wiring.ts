@@ -66,6 +66,7 @@ export class DaemonBackups {
       stateDir: this.#stateDir,
       resolve: (v) => this.#resolve(v),
       ...(root !== undefined ? { volumeDir: (volume: string) => join(root, volume) } : {}),
+      volumeUser: (spec) => postgresUserOf(config, spec.service),
       ...(this.#monitor ? { emit: this.#monitor.record } : {}),
     });
   }
@@ -175,4 +176,17 @@ export function backupHandlers(backups: DaemonBackups): BackupHandlers {
       return { drills: await runDrill(await backups.open(req), backups.stateDir) };
     },
   };
+}
+
+/**
+ * The role a volume source of SERVICE reads that service's running PostgreSQL as: the user of
+ * the first postgres:// URL among its outputs (the one its clients connect with).
+ */
+function postgresUserOf(config: Config, service: string | undefined): string | undefined {
+  const outputs = service !== undefined ? config.services[service]?.outputs : undefined;
+  for (const value of Object.values(outputs ?? {})) {
+    const user = /^postgres(?:ql)?:\/\/([^:@/]+)[:@]/.exec(value)?.[1];
+    if (user !== undefined) return decodeURIComponent(user);
+  }
+  return undefined;
 }

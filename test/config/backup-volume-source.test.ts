@@ -53,5 +53,23 @@ test('an unknown volume is SLW_CONFIG_UNKNOWN_VOLUME at file:line:col, with the 
   assert.match(issues[0]?.hint ?? '', /did you mean uploads\?/);
   const both = await check(config('    files: { volume: uploads, dir: ./x }'));
   assert.deepEqual(both.issues.map((i) => i.code), ['SLW_CONFIG_BAD_BACKUPS']);
-  assert.match(both.issues[0]?.message ?? '', /\{ volume: NAME \}/);
+  assert.match(both.issues[0]?.message ?? '', /\{ volume: \[SERVICE\/\]NAME \}/);
+});
+
+test('SERVICE/NAME names a volume that service declares; another service or one without it is SLW_CONFIG_UNKNOWN_VOLUME at file:line:col', async () => {
+  const { config: c, issues } = await check(config('    data: { volume: db/pgdata }\n    files: { volume: api/uploads }'));
+  assert.deepEqual(issues, []);
+  assert.deepEqual(c?.backups?.sources['data'], { kind: 'volume', name: 'data', volume: 'pgdata', service: 'db' });
+  assert.deepEqual(c?.backups?.sources['files'], { kind: 'volume', name: 'files', volume: 'uploads', service: 'api' });
+  const bad = await check(config('    data: { volume: api/pgdata }\n    files: { volume: dv/pgdata }'));
+  assert.equal(bad.config, undefined);
+  assert.deepEqual(
+    bad.issues.map((i) => `${i.code} ${i.path} ${i.location?.line}:${i.location?.col}`),
+    ['SLW_CONFIG_UNKNOWN_VOLUME backups.sources.data.volume 6:21', 'SLW_CONFIG_UNKNOWN_VOLUME backups.sources.files.volume 7:22'],
+  );
+  assert.match(bad.issues[0]?.message ?? '', /names volume "api\/pgdata", which api does not declare \(declared: cache, uploads\)/);
+  assert.match(bad.issues[1]?.message ?? '', /but there is no service dv/);
+  assert.match(bad.issues[1]?.hint ?? '', /did you mean db\/pgdata\?/);
+  const shape = await check(config('    data: { volume: "db/pg/data" }'));
+  assert.deepEqual(shape.issues.map((i) => i.code), ['SLW_CONFIG_BAD_BACKUPS']);
 });
