@@ -5,7 +5,8 @@
 // is read by pg_basebackup (not copied file by file), the uploads by the file copy. Both are
 // verified and drilled; the PostgreSQL backup restored into a scratch copy starts as a
 // PostgreSQL server of its own and holds every note posted before the backup began, in order;
-// the uploads copy holds whole files.
+// the uploads copy holds whole files. Restored in place as the docs say (remove the accessory,
+// restore --force, deploy it): the accessory runs on the backup's data.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -164,6 +165,29 @@ test('volumes of two services backed up while the app writes: a running PostgreS
     const restored = rows.split(',').map(Number);
     assert.ok(restored.length >= before, `${restored.length} notes in the backup, ${before} posted before it`);
     assert.deepEqual(restored, [...Array(restored.length).keys()], 'a prefix of the notes, in order');
+
+    // In place, as documented: remove the accessory (its volume stays), restore with --force, deploy it.
+    assert.equal(await post(p, n++), 'saved', 'a note after the backup');
+    const removed = await cli(p, ['remove', 'db', '--yes']);
+    assert.equal(removed.code, 0, removed.stdout + removed.stderr);
+    const inPlace = await cli(p, ['backup', 'restore', bySource['db']!.id, '--force', '--json']);
+    assert.equal(inPlace.code, 0, inPlace.stdout + inPlace.stderr);
+    assert.ok(inPlace.json.restore.safetyBackup, 'a safety backup of the stopped cluster first');
+    const back = await cli(p, ['deploy', 'db', '--json']);
+    assert.equal(back.code, 0, back.stdout + back.stderr);
+    const api = await cli(p, ['deploy', 'api', '--json']); // it reads the db's new address
+    assert.equal(api.code, 0, api.stdout + api.stderr);
+    const count = await new Promise<string>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: p.port, path: '/count', headers: { host: 'api.localhost' } }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve(body));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(Number(count), restored.length, 'the accessory runs on the restored data: the notes of the backup, not the later ones');
   } finally {
     if (restoredServer?.pid !== undefined && restoredServer.exitCode === null) {
       const exited = new Promise((r) => restoredServer?.once('exit', r));
