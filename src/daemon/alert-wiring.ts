@@ -8,7 +8,8 @@ import { loadConfig } from '../config/load.js';
 import { toSlipwayError } from '../errors.js';
 import { diskSpace } from '../lib/disk-space.js';
 import type { AlertService } from '../observability/alerting/alert-service.js';
-import type { Notifier } from '../observability/alerting/notification.js';
+import type { AlertView, Notifier } from '../observability/alerting/notification.js';
+import type { EventInput } from '../api/event-schemas.js';
 import type { NotifierSpec } from '../config/alerts-model.js';
 import type { SecretSource } from '../secrets/injecting-driver.js';
 import type { Redactor } from '../secrets/redactor.js';
@@ -46,6 +47,8 @@ export interface AlertWiring {
    * read from the store when the notifier is built, every value going to the redactor first.
    */
   readonly secrets?: { readonly source: SecretSource; readonly redactor: Redactor };
+  /** Alerts as they are sent, for the daemon's event stream. */
+  readonly events?: (event: EventInput) => void;
 }
 
 /**
@@ -62,11 +65,12 @@ export async function startAlerts(o: AlertWiring): Promise<AlertService | undefi
     return undefined;
   }
   if (!spec) return undefined;
-  const [{ AlertService }, { redactor, secretValues }, { ALERT_STATE_FILE, loadAlertState }, { collectMetrics }] = await Promise.all([
+  const [{ AlertService }, { redactor, secretValues }, { ALERT_STATE_FILE, loadAlertState }, { collectMetrics }, { GLOBAL_GROUP }] = await Promise.all([
     import('../observability/alerting/alert-service.js'),
     import('../observability/alerting/notifier-factory.js'),
     import('../observability/alerting/state-file.js'),
     import('../observability/collector.js'),
+    import('../observability/alerting/evaluator.js'),
   ]);
   const stateFile = join(o.stateDir, ALERT_STATE_FILE);
   const secrets = secretValues(spec.notify);
@@ -93,6 +97,7 @@ export async function startAlerts(o: AlertWiring): Promise<AlertService | undefi
       // Redacted here too: the logger's hook knows the notifier secrets only through addSecret.
       (event['kind'] === 'failed' || what === 'evaluation failed' ? log.warn : log.info)(String(what ?? 'alerts'), JSON.parse(redact(JSON.stringify(fields))) as Record<string, unknown>);
     },
+    ...(o.events ? { onAlert: (a: AlertView) => o.events?.({ kind: 'alert', rule: a.rule, ...(a.service !== GLOBAL_GROUP ? { service: a.service } : {}), state: a.status, detail: a.summary }) } : {}),
     ...(process.env['SLIPWAY_ALERT_RETRY_MS'] ? { retry: { attempts: 3, firstDelayMs: Number(process.env['SLIPWAY_ALERT_RETRY_MS']), maxDelayMs: 5000, timeoutMs: 5000 } } : {}),
   });
   service.start();

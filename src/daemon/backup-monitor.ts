@@ -10,6 +10,7 @@ import type { DrillResult } from '../backup/drill.js';
 import type { BackupEvent } from '../backup/events.js';
 import type { Manifest } from '../backup/manifest.js';
 import type { BackupsSpec } from '../config/backups-model.js';
+import type { EventInput } from '../api/event-schemas.js';
 import { nextCronTime } from '../lib/cron-adapter.js';
 import type { BackupMetrics } from '../observability/backup-metrics.js';
 
@@ -29,8 +30,12 @@ export class BackupMonitor {
   readonly #drills = new Map<string, Drill>();
   #maxAge = new Map<string, number>();
 
-  constructor(o: { now?: () => number } = {}) {
+  readonly #publish: ((event: EventInput) => void) | undefined;
+
+  /** `publish`: runs, verifications and drills that ended, for the daemon's event stream (`slipway events`). */
+  constructor(o: { now?: () => number; publish?: (event: EventInput) => void } = {}) {
     this.#now = o.now ?? Date.now;
+    this.#publish = o.publish;
     this.#startedAt = this.#now();
   }
 
@@ -52,6 +57,7 @@ export class BackupMonitor {
 
   /** The core's events (an EmitBackupEvent). */
   readonly record = (event: BackupEvent, target = ''): void => {
+    this.#announce(event, target);
     switch (event.type) {
       case 'backup.committed':
         this.#committed.set(`${target}\0${event.id}`, event.manifest);
@@ -77,6 +83,14 @@ export class BackupMonitor {
         break;
     }
   };
+
+  #announce(event: BackupEvent, target: string): void {
+    const failure = (e: { code: string; message: string } | undefined): Record<string, string> => (e ? { detail: `${e.code}: ${e.message}` } : {});
+    const on = target ? ` (${target})` : '';
+    if (event.type === 'backup.finished') this.#publish?.({ kind: 'backup', source: event.source, what: event.ok ? `backed up${event.id ? ` ${event.id}` : ''}` : 'failed', ...failure(event.error) });
+    else if (event.type === 'backup.verify-failed' && event.source) this.#publish?.({ kind: 'backup', source: event.source, what: `verify failed${on}`, ...failure(event.error) });
+    else if (event.type === 'backup.drilled') this.#publish?.({ kind: 'backup', source: event.source, what: event.ok ? 'drilled' : 'drill failed', ...failure(event.error) });
+  }
 
   #good(manifest: Manifest, target: string): void {
     const key = `${manifest.source.name}\0${target}`;

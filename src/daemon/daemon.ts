@@ -72,7 +72,7 @@ export class Daemon {
   #backups: DaemonBackups | undefined;
   #backupScheduler: BackupScheduler | undefined;
   #certs: CertManager | undefined;
-  /** Deploy progress, instance changes, table swaps and proxy restarts for the CLI's follow mode (certificate, backup and alert events have their types, not yet a publisher). */
+  /** Deploy progress, instance changes, table swaps, proxy restarts, backup outcomes and alerts sent, for the CLI's follow mode (certificate events have their type, not yet a publisher). */
   readonly events = new EventBus();
   /** The daemon's own log (JSON lines on stdout, which `slipway daemon --detach` sends to logs/daemon.log). */
   #log: Logger = silentLogger;
@@ -126,7 +126,7 @@ export class Daemon {
     this.warnings.push(...(await secrets.loadKnown()));
     const redact = (json: string): string => secrets.redactor.redact(json);
     const log = (this.#log = createLogger({ component: 'daemon', destination: 1, redact }));
-    const backupMonitor = new BackupMonitor();
+    const backupMonitor = new BackupMonitor({ publish: (e) => this.events.publish(e) });
     // A project's volumes (volume backup sources): under its name, or where state of before projects keeps them.
     const volumesOf = (project: string): string => {
       const names = this.#projects?.names() ?? [];
@@ -240,6 +240,7 @@ export class Daemon {
       log: log.child({ component: 'alerts' }),
       addSecret: (value) => secrets.redactor.addValue('ALERTS_NOTIFY', value),
       secrets: { source: secrets, redactor: secrets.redactor },
+      events: (e) => this.events.publish(e),
     });
     const alerts = this.#alerts;
     this.#admin = await startAdmin({

@@ -5,7 +5,8 @@
 //    requests); once space is freed the next backup is made and verifies.
 // 2. the state directory's disk is full during a backup (a volume source stages there, a
 //    directory source takes its lock file there): SLW_DISK_FULL, nothing listed, alerted
-//    though alerts.json cannot be saved, 0 failed requests; after space is freed both sources
+//    though alerts.json cannot be saved, a `backup` event (failed, with the code) and an `alert`
+//    event in `slipway events`, 0 failed requests; after space is freed both sources
 //    back up and verify.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -159,11 +160,17 @@ test('the state directory full during a backup (a volume staged there, a lock fi
     assert.deepEqual(await readdir(join(p.dir, 'backups')).catch(() => []), [], 'nothing was written to the target');
     assert.deepEqual(await readdir(join(p.stateDir, 'backups', 'scratch')), [], 'the partial staging is removed');
     await backupFailedAlert(hook, 'data');
+    // The event stream says so too: the failed run with its code, and the alert as it was sent.
+    const events = (await cli(p, ['events', '--json'])).stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; source?: string; what?: string; detail?: string; rule?: string; state?: string });
+    assert.ok(events.some((e) => e.kind === 'backup' && e.source === 'data' && e.what === 'failed' && /^SLW_DISK_FULL: /.test(e.detail ?? '')), JSON.stringify(events.filter((e) => e.kind === 'backup')));
+    assert.ok(events.some((e) => e.kind === 'alert' && e.rule === 'backup-failed' && e.state === 'firing'), JSON.stringify(events.filter((e) => e.kind === 'alert')));
 
     await removeFillers(p.stateDir);
     const again = await cli(p, ['backup', 'run', '--json']);
     assert.equal(again.code, 0, again.stdout + again.stderr);
     assert.deepEqual(again.json.backups.map((b: { source: string; state: string }) => `${b.source}:${b.state}`).sort(), ['data:verified', 'files:verified']);
+    const after = (await cli(p, ['events', '--json'])).stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; source?: string; what?: string });
+    assert.ok(after.some((e) => e.kind === 'backup' && e.source === 'data' && e.what?.startsWith('backed up ')), 'a run that succeeds is an event');
     assert.deepEqual(await readdir(join(p.stateDir, 'backups', 'scratch')), [], 'no staging left behind');
     await load.stop();
     assert.deepEqual(load.failures, []);

@@ -9,7 +9,7 @@ import type { AlertsSpec } from '../../config/alerts-model.js';
 import type { MetricFamily } from '../metric-family.js';
 import { Dispatcher, DEFAULT_RETRY, type DeliveryEvent, type NotifierHealth, type RetryPolicy } from './dispatcher.js';
 import { Evaluator, GLOBAL_GROUP } from './evaluator.js';
-import type { Notification, Notifier } from './notification.js';
+import type { AlertView, Notification, Notifier } from './notification.js';
 import { resolveRules } from './rules.js';
 import { activeSilences, isSilenced, type Silence } from './silences.js';
 import { computeSignals, signalLabels, type Snapshot } from './signals.js';
@@ -31,6 +31,8 @@ export interface AlertServiceOptions {
   readonly redact: (text: string) => string;
   readonly log: (event: Record<string, unknown>) => void;
   readonly retry?: RetryPolicy;
+  /** Each alert of a notification as it is sent (the daemon's event stream: `slipway events`). */
+  readonly onAlert?: (alert: AlertView) => void;
 }
 
 export interface AlertListing {
@@ -102,6 +104,7 @@ export class AlertService {
     }
     for (const n of notifications) {
       this.#o.log({ alerts: 'notify', group: n.group, status: n.status, rules: n.alerts.map((a) => `${a.rule}:${a.status}`) });
+      for (const a of n.alerts) this.#o.onAlert?.(a);
       this.#dispatcher.dispatch(n);
     }
   }
