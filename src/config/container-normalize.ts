@@ -1,6 +1,7 @@
 import { dirname, relative, resolve, sep } from 'node:path';
 import type { ContainerIsolation, ContainerSource } from './container-model.js';
 import type { ParsedService } from './schema.js';
+import { memoryBytes } from './container-schema.js';
 
 /** The container source of a parsed service (undefined: a process service). */
 export function containerSource(s: ParsedService, dir: string): ContainerSource | undefined {
@@ -32,11 +33,3 @@ export function containerIsolation(s: ParsedService): ContainerIsolation | undef
   };
 }
 
-const UNIT: Record<string, number> = { k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
-
-export function memoryBytes(value: number | string): number {
-  if (typeof value === 'number') return value;
-  const unit = value.at(-1) ?? '';
-  const factor = UNIT[unit];
-  return factor === undefined ? Number(value) : Number(value.slice(0, -1)) * factor;
-}

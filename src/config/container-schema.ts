@@ -31,11 +31,31 @@ export const containerFields = {
 /** A memory size: bytes as a number, or a number with k, m or g (powers of 1024), e.g. "256m". */
 export const MEMORY_PATTERN = /^[1-9][0-9]{0,12}[kmg]?$/;
 
-const memory = tag(z.union([z.number().int().min(4 * 1024 * 1024), z.string().regex(MEMORY_PATTERN)]), {
-  code: 'SLW_CONFIG_RESOURCES',
-  expected: 'a memory size such as "256m", "1g" or a number of bytes (at least 4 MiB)',
-  quoteValue: true,
-});
+const UNIT: Record<string, number> = { k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+/** Bytes of a memory size (MEMORY_PATTERN, or a number of bytes). */
+export function memoryBytes(value: number | string): number {
+  if (typeof value === 'number') return value;
+  const unit = value.at(-1) ?? '';
+  const factor = UNIT[unit];
+  return factor === undefined ? Number(value) : Number(value.slice(0, -1)) * factor;
+}
+
+/** Least and most memory a container may be given: 4 MiB (the engine's own floor) to 16 TiB. */
+export const MIN_MEMORY_BYTES = 4 * 1024 ** 2;
+export const MAX_MEMORY_BYTES = 16 * 1024 ** 4;
+
+const memory = tag(
+  z.union([z.number().int(), z.string().regex(MEMORY_PATTERN)]).refine((v) => {
+    const bytes = memoryBytes(v);
+    return bytes >= MIN_MEMORY_BYTES && bytes <= MAX_MEMORY_BYTES;
+  }),
+  {
+    code: 'SLW_CONFIG_RESOURCES',
+    expected: 'a memory size such as "256m", "1g" or a number of bytes, from 4 MiB ("4m") to 16 TiB ("16384g")',
+    quoteValue: true,
+  },
+);
 const cpus = tag(z.number().min(0.01).max(1024), { code: 'SLW_CONFIG_RESOURCES', expected: 'a number of CPUs from 0.01 (e.g. 0.5)', quoteValue: true });
 const pids = tag(z.number().int().min(1).max(4_194_304), { code: 'SLW_CONFIG_RESOURCES', expected: 'a whole number of processes from 1', quoteValue: true });
 const userSpec = tag(z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,31})?$/), {

@@ -65,3 +65,13 @@ test('a rate-limit rate must be above 0 and at most 1000000/s: checked at load, 
   }
   for (const rate of ['1000000/s', '1/d', '0.5/s']) assert.deepEqual(await check(zones(rate)), [], rate);
 });
+
+test('a container memory size is bounded at load, either form: 4 MiB to 16 TiB (a string below 4 MiB or past 16 TiB used to pass)', async () => {
+  const container = (memory: string): string => `version: 1\nservices:\n  web:\n    image: app:1\n    resources: { memory: ${memory} }\n`;
+  for (const bad of ['1k', '"3m"', '9999999999999g', '16385g', '4194303', '17592186044417']) {
+    const issues = await check(container(bad));
+    assert.deepEqual(issues.map((i) => `${i.code} ${i.path}`), ['SLW_CONFIG_RESOURCES services.web.resources.memory'], bad);
+    assert.match(issues[0]?.message ?? '', /from 4 MiB \("4m"\) to 16 TiB \("16384g"\)/, bad);
+  }
+  for (const good of ['4m', '16384g', '4194304', '17592186044416', '256m']) assert.deepEqual(await check(container(good)), [], good);
+});
