@@ -34,7 +34,7 @@ export class DirSource implements BackupSource {
   }
 
   checkHead(head: Buffer): string | undefined {
-    return head.subarray(257, 262).toString('latin1') === 'ustar' ? undefined : 'it does not start like a tar archive';
+    return checkTarHead(head);
   }
 
   describe(): SourceDescription {
@@ -54,4 +54,9 @@ export class DirSource implements BackupSource {
     const child = spawnStage(argv, { env: this.#env, stdin: 'ignore', failCode: 'SLW_BACKUP_SOURCE_FAILED' });
     return { stream: child.output, children: [child], cleanup: async () => undefined };
   }
+}
+
+/** The head check of a tar stream ("ustar" at offset 257 of the first header block). */
+export function checkTarHead(head: Buffer): string | undefined {
+  return head.subarray(257, 262).toString('latin1') === 'ustar' ? undefined : 'it does not start like a tar archive';
 }

@@ -4,7 +4,9 @@ import { chmod, lchown, lstat, mkdir, open, readdir, readFile, readlink, rm, sym
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { diskFullError, SlipwayError } from '../errors.js';
+import { isPidAlive } from '../lib/pid-alive.js';
 import { spawnStage } from './child-stage.js';
+import { checkTarHead } from './dir-source.js';
 import { toolVersion } from './tools.js';
 import type { BackupSource, SourceDescription, SourceRun } from './source.js';
 
@@ -52,7 +54,7 @@ export class VolumeSource implements BackupSource {
   }
 
   checkHead(head: Buffer): string | undefined {
-    return head.subarray(257, 262).toString('latin1') === 'ustar' ? undefined : 'it does not start like a tar archive';
+    return checkTarHead(head);
   }
 
   describe(): SourceDescription {
@@ -190,23 +192,13 @@ async function runningPostgres(dir: string): Promise<PostgresServer | undefined>
   const pidFile = version === undefined ? undefined : await readFile(join(dir, 'postmaster.pid'), 'utf8').catch(() => undefined);
   if (version === undefined || pidFile === undefined) return undefined;
   const [pid, , , port, socketDir, listen] = pidFile.split('\n');
-  if (!alive(Number(pid))) return undefined;
+  if (!isPidAlive(Number(pid))) return undefined;
   const address = (listen ?? '').split(',')[0]?.trim();
   const host = socketDir?.trim() || (address === undefined || address === '' || address === '*' ? '127.0.0.1' : address === '::' ? '::1' : address === '0.0.0.0' ? '127.0.0.1' : address);
   const bin = join('/usr/lib/postgresql', version.trim(), 'bin');
   const installed = await lstat(join(bin, 'pg_basebackup')).then(() => true, () => false);
   const uid = (await lstat(join(dir, 'PG_VERSION'))).uid;
   return { host, port: Number(port), owner: await userName(uid), tool: (name) => (installed ? join(bin, name) : name) };
-}
-
-function alive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 async function userName(uid: number): Promise<string | undefined> {
