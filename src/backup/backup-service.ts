@@ -22,7 +22,7 @@ import { scratchName, type RestoreMode } from './restore-mode.js';
 import { runBackup } from './run-backup.js';
 import type { BackupSource } from './source.js';
 import { SqliteSource } from './sqlite-source.js';
-import { VolumeSource } from './volume-source.js';
+import { runningPostgres, VolumeSource } from './volume-source.js';
 import type { BackupTarget } from './target.js';
 import { verifyBackup, type VerifyOutcome } from './verify.js';
 
@@ -264,6 +264,7 @@ export class BackupService {
     // In place, a volume goes back to where the project's volume lives now.
     const home = src.kind === 'dir' && src.volume !== undefined && this.#o.volumeDir ? this.#o.volumeDir(src.volume) : src.kind === 'postgres' ? undefined : src.path;
     const to = o.to ?? (src.kind === 'postgres' ? await this.postgresUrl(src.name) : o.force ? home : undefined);
+    if (o.force && src.kind === 'dir' && to !== undefined) await refuseLiveCluster(to);
     const result = await restoreBackup({ repo: holder.repo, id, key: await this.#restoreKey(), mode, env: this.#env, emit: onTarget(this.#emit, holder.name), ...(to !== undefined ? { to } : {}) });
     return { ...result, ...(safety ? { safety } : {}) };
   }
@@ -304,4 +305,13 @@ export function newestPerSource(entries: readonly BackupEntry[], keep: (e: Backu
 /** The release id stored in the manifests of a pre-deploy snapshot: `<service>@<release>`. */
 export function releaseTag(service: string, release: string): string {
   return `${service}@${release}`;
+}
+
+/** A directory restored in place must not hold a running PostgreSQL: it would write on into the files swapped under it. */
+async function refuseLiveCluster(dir: string): Promise<void> {
+  const server = await runningPostgres(dir);
+  if (!server) return;
+  throw new SlipwayError('SLW_BACKUP_RESTORE_IN_USE', `${dir} holds a PostgreSQL that is running (pid ${server.pid}, port ${server.port}); nothing was restored or changed.`, {
+    details: { pid: server.pid },
+  });
 }

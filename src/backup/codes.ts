@@ -86,6 +86,11 @@ export const backupCodes = {
     hint: 'Restores never overwrite by default: pick another scratch name (`--to`) or drop the old scratch copy first.',
     kind: 'user',
   },
+  SLW_BACKUP_RESTORE_IN_USE: {
+    title: 'An in-place restore was refused: the directory holds a running PostgreSQL, which would go on writing into the files swapped under it.',
+    hint: 'Stop the server first: for an accessory, `slipway remove SERVICE` (its volumes stay), then `slipway backup restore ID --force`, then `slipway deploy SERVICE` and the services that read its outputs. Or restore into a scratch copy (no --force).',
+    kind: 'user',
+  },
   SLW_BACKUP_NOT_CONFIGURED: {
     title: 'The config has no `backups:` section, so there is nothing to back up, restore or drill.',
     hint: 'Add `backups:` with a key, targets.local.dir and sources (docs/config.md#backups).',

@@ -174,7 +174,8 @@ export class VolumeSource implements BackupSource {
   }
 }
 
-interface PostgresServer {
+export interface PostgresServer {
+  readonly pid: number;
   readonly host: string;
   readonly port: number;
   /** The data directory owner's name (the role initdb makes by default). */
@@ -187,7 +188,7 @@ interface PostgresServer {
  * time, port, socket directory, listen address): undefined when `dir` is no cluster or the
  * cluster is stopped (its files are then consistent and copied like any others).
  */
-async function runningPostgres(dir: string): Promise<PostgresServer | undefined> {
+export async function runningPostgres(dir: string): Promise<PostgresServer | undefined> {
   const version = await readFile(join(dir, 'PG_VERSION'), 'utf8').catch(() => undefined);
   const pidFile = version === undefined ? undefined : await readFile(join(dir, 'postmaster.pid'), 'utf8').catch(() => undefined);
   if (version === undefined || pidFile === undefined) return undefined;
@@ -198,7 +199,7 @@ async function runningPostgres(dir: string): Promise<PostgresServer | undefined>
   const bin = join('/usr/lib/postgresql', version.trim(), 'bin');
   const installed = await lstat(join(bin, 'pg_basebackup')).then(() => true, () => false);
   const uid = (await lstat(join(dir, 'PG_VERSION'))).uid;
-  return { host, port: Number(port), owner: await userName(uid), tool: (name) => (installed ? join(bin, name) : name) };
+  return { pid: Number(pid), host, port: Number(port), owner: await userName(uid), tool: (name) => (installed ? join(bin, name) : name) };
 }
 
 async function userName(uid: number): Promise<string | undefined> {

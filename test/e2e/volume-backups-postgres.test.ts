@@ -5,7 +5,8 @@
 // is read by pg_basebackup (not copied file by file), the uploads by the file copy. Both are
 // verified and drilled; the PostgreSQL backup restored into a scratch copy starts as a
 // PostgreSQL server of its own and holds every note posted before the backup began, in order;
-// the uploads copy holds whole files. Restored in place as the docs say (remove the accessory,
+// the uploads copy holds whole files. An in-place restore under the running server is refused
+// (SLW_BACKUP_RESTORE_IN_USE), changing nothing. Restored in place as the docs say (remove the accessory,
 // restore --force, deploy it): the accessory runs on the backup's data.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -168,6 +169,13 @@ test('volumes of two services backed up while the app writes: a running PostgreS
 
     // In place, as documented: remove the accessory (its volume stays), restore with --force, deploy it.
     assert.equal(await post(p, n++), 'saved', 'a note after the backup');
+    // Not under the running server: refused, nothing changed, no safety backup taken.
+    const live = await cli(p, ['backup', 'restore', bySource['db']!.id, '--force', '--json']);
+    assert.notEqual(live.code, 0, live.stdout);
+    assert.equal(live.json.error.code, 'SLW_BACKUP_RESTORE_IN_USE', live.stdout + live.stderr);
+    assert.match(live.json.error.message, /holds a PostgreSQL that is running \(pid \d+, port \d+\); nothing was restored or changed/);
+    assert.match(live.json.error.hint, /slipway remove SERVICE/);
+    assert.equal((await cli(p, ['backup', 'list', '--json'])).json.backups.length, 2, 'no safety backup was taken');
     const removed = await cli(p, ['remove', 'db', '--yes']);
     assert.equal(removed.code, 0, removed.stdout + removed.stderr);
     const inPlace = await cli(p, ['backup', 'restore', bySource['db']!.id, '--force', '--json']);
