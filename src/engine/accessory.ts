@@ -9,6 +9,7 @@ import { isLive } from './instance-state.js';
 import { finish, snapshotOf, type OperationResult } from './outcome.js';
 import type { InstanceRecord, ReleaseRecord } from './records.js';
 import { startInstance } from './start-instances.js';
+import { deployLease } from './stack-scope.js';
 import { runPlan, type StrategyPlan } from './step-plan.js';
 import { drainAndStop, stopUnused } from './stop-instance.js';
 import { switchService } from './switch.js';
@@ -79,7 +80,7 @@ export async function deployAccessory(ctx: EngineContext, config: Config, name: 
   if (!spec) throw new Error(`unknown service ${name}`);
   const run = new DeploymentRun(deps, name, 'deploy', reporter, signal);
   const unregister = ctx.register(run);
-  const lease = await run.step('lock', () => deps.lock.acquire(`deploy of ${name} (daemon pid ${process.pid})`, run.id));
+  const lease = await run.step('lock', () => deployLease(deps, `deploy of ${name} (daemon pid ${process.pid})`, run.id));
   const before = deps.store.service(name);
   const from = before?.activeRelease;
   const current = from ? deps.store.release(name, from) : undefined;
@@ -131,7 +132,7 @@ async function putBack(c: AccessoryContext, previous: ReleaseRecord | undefined,
 export async function rollbackAccessory(ctx: EngineContext, config: Config | undefined, name: string, reporter: Reporter, because?: string): Promise<OperationResult> {
   const { deps } = ctx;
   const run = new DeploymentRun(deps, name, 'rollback', reporter);
-  const lease = await run.step('lock', () => deps.lock.acquire(`rollback of ${name} (daemon pid ${process.pid})`, run.id));
+  const lease = await run.step('lock', () => deployLease(deps, `rollback of ${name} (daemon pid ${process.pid})`, run.id));
   const before = deps.store.service(name);
   const from = before?.activeRelease;
   const current = from ? deps.store.release(name, from) : undefined;

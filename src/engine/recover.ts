@@ -9,6 +9,7 @@ import { crashDirection, type StrategyPlan } from './step-plan.js';
 export function recoveryDirection(state: DeploymentState): ReturnType<typeof crashDirection> {
   return crashDirection([...DEPLOY_PLANS, ROLLBACK] as readonly StrategyPlan<never>[], state);
 }
+import { settleInterruptedStacks } from './stack-deploy.js';
 import { setInstanceState } from './instance-ops.js';
 import { isStale } from './lock.js';
 import type { DeploymentRecord } from './records.js';
@@ -52,6 +53,7 @@ export async function recover(ctx: EngineContext, proxyVersion: number): Promise
     if (recoveryDirection(deployment.state) === 'resume') continue;
     report.deployments.push({ id: deployment.id, outcome: settle(ctx, deployment) });
   }
+  settleInterruptedStacks(deps);
   // No build runs at boot: a release still marked building was abandoned by a crash.
   for (const service of deps.store.services()) {
     for (const release of deps.store.releases(service.name)) {
