@@ -7,6 +7,7 @@ import { deployOrder } from '../../src/engine/deploy-order.js';
 test('levels of the dependsOn graph: independent services share a level, a dependent comes after all it needs', () => {
   const services = { web: { dependsOn: ['api'] }, db: { dependsOn: [] }, cache: { dependsOn: [] }, api: { dependsOn: ['db', 'cache'] }, worker: { dependsOn: ['db'] }, docs: {} };
   assert.deepEqual(deployLevels(services, deployOrder(services)), [['db', 'cache', 'docs'], ['api', 'worker'], ['web']]);
+  assert.deepEqual(deployOrder(services), ['db', 'cache', 'docs', 'api', 'worker', 'web'], 'the deploy order goes level by level');
   assert.deepEqual(deployLevels({ a: {}, b: {} }, ['a']), [['a']], 'only the services being deployed');
   assert.deepEqual(deployLevels({ a: { dependsOn: ['gone'] } }, ['a']), [['a']]);
 });
