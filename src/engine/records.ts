@@ -28,6 +28,8 @@ export interface ReleaseSpec {
     readonly rise: number;
     readonly fall: number;
     readonly startTimeoutMs: number;
+    /** A separate liveness check (restarts); absent: the check above is both readiness and liveness. */
+    readonly liveness?: { readonly kind: 'http' | 'tcp' | 'command'; readonly path: string; readonly command?: readonly string[] | undefined; readonly intervalMs: number; readonly timeoutMs: number; readonly failures: number } | undefined;
   };
   readonly routes: readonly {
     readonly host: string;
