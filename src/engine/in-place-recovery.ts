@@ -44,6 +44,16 @@ export function leftDown(ctx: EngineContext, d: DeploymentRecord): boolean {
 
 /** Brings the service of an interrupted in-place deployment back; returns how the deployment ended. */
 export async function restoreInPlace(ctx: EngineContext, d: DeploymentRecord): Promise<'succeeded' | 'reverted'> {
+  // The reaper runs meanwhile: neither release may be taken for unwanted (a worker's previous one is never warm).
+  const unprotect = ctx.protect(d.service, [d.fromRelease, d.releaseId]);
+  try {
+    return await restore(ctx, d);
+  } finally {
+    unprotect();
+  }
+}
+
+async function restore(ctx: EngineContext, d: DeploymentRecord): Promise<'succeeded' | 'reverted'> {
   const { deps } = ctx;
   const old = stoppedByIt(ctx, d);
   const release = deps.store.release(d.service, d.releaseId ?? '');
@@ -95,7 +105,8 @@ function end(
   also?: (tx: StoreWriter) => void,
 ): void {
   // Finishing forward goes the way the plan would have: switch, commit, succeed.
-  const path: DeploymentState[] = outcome === 'succeeded' ? ['switching', 'committed', 'succeeded'] : ['reverted'];
+  const forward: DeploymentState[] = d.state === 'watching' ? ['committed', 'succeeded'] : ['switching', 'committed', 'succeeded'];
+  const path: DeploymentState[] = outcome === 'succeeded' ? forward : ['reverted'];
   let from = d.state;
   for (const to of path.filter((s) => s !== d.state)) {
     assertDeploymentTransition(d.id, from, to);

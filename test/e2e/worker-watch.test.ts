@@ -7,9 +7,10 @@
 // into its own volume.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cli, destroyProject, isAlive, makeProject, waitFor, type Project } from '../helpers/e2e-project.js';
+import { cli, daemonPid, destroyProject, isAlive, makeProject, waitFor, type Project } from '../helpers/e2e-project.js';
+import { workerLives, type WorkerLife } from '../helpers/worker-lives.js';
 
 // Beats every 50 ms; with CRASH_AFTER set it exits with code 7 that many ms after it started.
 const TICKER = `
@@ -40,26 +41,8 @@ function yaml(p: Project, version: string, crashAfterMs?: number): string {
   return `version: 1\nproxy: { http: ${p.port}, host: 127.0.0.1 }\nservices:\n${worker('alone', 'stop-first')}\n${worker('overlap', '')}\n`;
 }
 
-type Life = { pid: number; version: string; start: number; last: number };
-/** Every process a worker's volume has seen: its version, when it started, its last beat. */
-async function lives(p: Project, volume: string): Promise<Life[]> {
-  const dir = join(p.stateDir, 'volumes');
-  const project = (await readdir(dir))[0] ?? '';
-  const out = join(dir, project, volume);
-  const names = await readdir(out);
-  const read = async (f: string) => (await readFile(join(out, f), 'utf8').catch(() => '? 0')).split(' ');
-  const all = await Promise.all(
-    names
-      .filter((n) => n.startsWith('start-'))
-      .map(async (n) => {
-        const pid = n.slice(6);
-        const [version = '', start = '0'] = await read(`start-${pid}`);
-        const [, last = '0'] = await read(`beat-${pid}`);
-        return { pid: Number(pid), version, start: Number(start), last: Number(last) };
-      }),
-  );
-  return all.sort((a, b) => a.start - b.start);
-}
+type Life = WorkerLife;
+const lives = (p: Project, volume: string): Promise<Life[]> => workerLives(p.stateDir, volume);
 
 type Instance = { release: string; state: string; pid?: number };
 async function workers(p: Project): Promise<Record<string, { active: string; live: Instance[] }>> {
@@ -71,17 +54,22 @@ async function workers(p: Project): Promise<Record<string, { active: string; liv
   return out;
 }
 
+/** The ticker app and v1 of both workers (or of the named ones), deployed on a fresh daemon. */
+async function firstDeploy(p: Project, only: readonly string[]): Promise<void> {
+  await mkdir(join(p.dir, 'ticker'), { recursive: true });
+  await writeFile(join(p.dir, 'ticker', 'ticker.js'), TICKER);
+  await writeFile(p.configFile, yaml(p, 'v1'));
+  assert.equal((await cli(p, ['daemon', '--detach'])).code, 0);
+  const first = await cli(p, ['deploy', ...only, '--json']);
+  assert.equal(first.code, 0, first.stdout + first.stderr);
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('a worker that exits within its watch window is reverted (overlap and stop-first); one that stays up is kept', { timeout: 150_000 }, async () => {
   const p = await makeProject();
   try {
-    await mkdir(join(p.dir, 'ticker'), { recursive: true });
-    await writeFile(join(p.dir, 'ticker', 'ticker.js'), TICKER);
-    await writeFile(p.configFile, yaml(p, 'v1'));
-    assert.equal((await cli(p, ['daemon', '--detach'])).code, 0);
-    const first = await cli(p, ['deploy', '--json']);
-    assert.equal(first.code, 0, first.stdout + first.stderr);
+    await firstDeploy(p, []);
 
     // v2 passes its start check (300 ms), then exits 1.5 s after it started, and again after each restart.
     await writeFile(p.configFile, yaml(p, 'v2', 1500));
@@ -141,6 +129,60 @@ test('a worker that exits within its watch window is reverted (overlap and stop-
     await waitFor('the v1 overlap worker to stop after the window', () => (oldOne && isAlive(oldOne.pid) ? undefined : true), 10_000);
     const settled = await workers(p);
     assert.deepEqual(settled['overlap']?.live.map((i) => i.release), ['r3'], 'only r3 runs: the old worker is not kept warm');
+    await cli(p, ['daemon', 'stop']);
+  } finally {
+    await destroyProject(p);
+  }
+});
+
+/** A deploy of `alone` with the daemon set to die as the watch window opens; then the daemon is started again. */
+async function crashInWindow(p: Project, meanwhile: () => Promise<void>): Promise<void> {
+  const stop = await cli(p, ['stop', '--keep-apps']);
+  assert.equal(stop.code, 0, stop.stdout + stop.stderr);
+  const start = await cli(p, ['daemon', '--detach'], { SLIPWAY_CRASH_AT: 'watch' });
+  assert.equal(start.code, 0, start.stdout + start.stderr);
+  const crashed = await daemonPid(p);
+  assert.ok(crashed);
+  const deploy = await cli(p, ['deploy', 'alone', '--json']);
+  assert.notEqual(deploy.code, 0, `the daemon should have died: ${deploy.stdout}`);
+  await waitFor('the daemon to die', () => (isAlive(crashed) ? undefined : true));
+  await meanwhile();
+  const restart = await cli(p, ['daemon', '--detach']);
+  assert.equal(restart.code, 0, restart.stdout + restart.stderr);
+}
+
+test('a daemon killed in a stop-first worker\'s watch window: the new release stays if it runs, else the previous one starts again', { timeout: 150_000 }, async () => {
+  const p = await makeProject();
+  try {
+    await firstDeploy(p, ['alone']);
+
+    // v2 runs when the daemon comes back: the deploy is finished, v2 is the one worker.
+    await writeFile(p.configFile, yaml(p, 'v2'));
+    await crashInWindow(p, async () => undefined);
+    const h2 = (await cli(p, ['history', 'alone', '--json', '--limit', '1'])).json.deployments[0];
+    assert.equal(h2.state, 'succeeded', JSON.stringify(h2));
+    assert.match(h2.reason, /finished after a daemon restart/);
+    const two = (await workers(p))['alone'];
+    assert.equal(two?.active, 'r2');
+    assert.deepEqual(two?.live.map((i) => `${i.release} ${i.state}`), ['r2 healthy'], `after the finished deploy: ${JSON.stringify(two)} ${JSON.stringify(h2)}`);
+
+    // v3's process dies while the daemon is down: at boot v3 is stopped and v2 started again.
+    await writeFile(p.configFile, yaml(p, 'v3'));
+    await crashInWindow(p, async () => {
+      const v3 = (await lives(p, 'alone-out')).filter((l) => l.version === 'v3');
+      assert.equal(v3.length, 1, JSON.stringify(v3));
+      process.kill(v3[0]?.pid ?? 0, 'SIGKILL');
+      await waitFor('v3 to die', () => (isAlive(v3[0]?.pid ?? 0) ? undefined : true));
+    });
+    const h3 = (await cli(p, ['history', 'alone', '--json', '--limit', '1'])).json.deployments[0];
+    assert.equal(h3.state, 'reverted', JSON.stringify(h3));
+    assert.equal(h3.errorCode, 'SLW_DEPLOY_INTERRUPTED');
+    const three = (await workers(p))['alone'];
+    assert.equal(three?.active, 'r2');
+    assert.deepEqual(three?.live.map((i) => `${i.release} ${i.state}`), ['r2 healthy'], `after the reverted deploy: ${JSON.stringify(three)} ${JSON.stringify(h3)}`);
+    const alive = (await lives(p, 'alone-out')).filter((l) => isAlive(l.pid));
+    assert.deepEqual(alive.map((l) => l.version), ['v2'], 'one worker runs, v2');
+    assert.equal((await cli(p, ['lock', 'status', '--json'])).json.lock, null);
     await cli(p, ['daemon', 'stop']);
   } finally {
     await destroyProject(p);
