@@ -45,7 +45,8 @@ export const DeployReportSchema = z.strictObject({
   releases: z.array(ReleaseReportSchema),
   latencyBefore: LatencySummarySchema.optional(),
   latencyAfter: LatencySummarySchema.optional(),
-  steps: z.array(z.strictObject({ step: z.string(), ms: z.number(), outcome: z.enum(['ok', 'failed', 'skipped']) })),
+  /** Each step with when it began (absent in records from before it was kept). */
+  steps: z.array(z.strictObject({ step: z.string(), at: z.string().optional(), ms: z.number(), outcome: z.enum(['ok', 'failed', 'skipped']) })),
   /** Canary deploys: per step, its weight, the traffic of each release, and the judge's evidence over time. */
   canary: z
     .array(
@@ -86,24 +87,27 @@ export const DeployResultSchema = z.strictObject({
   report: DeployReportSchema,
 });
 
-export const ProgressEventSchema = z.discriminatedUnion('type', [
-  z.strictObject({
-    type: z.literal('step'),
-    service: z.string(),
-    step: z.string(),
-    phase: z.enum(['begin', 'end', 'fail']),
-    ms: z.number().optional(),
-    detail: z.string().optional(),
-  }),
-  z.strictObject({ type: z.literal('note'), service: z.string().optional(), message: z.string() }),
-  z.strictObject({ type: z.literal('result'), results: z.array(DeployResultSchema) }),
-  z.strictObject({ type: z.literal('error'), error: SerializedErrorSchema, results: z.array(DeployResultSchema) }),
-  /** `slipway events`: one event of the daemon's bus. */
-  z.strictObject({ type: z.literal('event'), event: SlipwayEventSchema }),
-]);
-
 /** Who ran a deploy or rollback, as the CLI reports it (user, host, the CI run when there is one). */
 export const ActorSchema = z.strictObject({ user: z.string().max(256), host: z.string().max(256), ci: z.string().max(512).optional() });
+
+/** One service of a stack deployment: what happened to it, its releases, timings and why. */
+export const StackServiceViewSchema = z.strictObject({
+  service: z.string(),
+  /** Its dependsOn level: services of one level deploy side by side. */
+  level: z.number(),
+  /** rolled-back: it succeeded, then went back because another service failed (stack rollback). */
+  status: z.enum(['pending', 'running', 'succeeded', 'failed', 'reverted', 'rolled-back', 'not-started']),
+  deploymentId: z.string().optional(),
+  fromRelease: z.string().optional(),
+  release: z.string().optional(),
+  startedAt: z.string().optional(),
+  endedAt: z.string().optional(),
+  durationMs: z.number().optional(),
+  reason: z.string().optional(),
+  errorCode: z.string().optional(),
+  steps: z.array(z.strictObject({ step: z.string(), at: z.string().optional(), ms: z.number(), outcome: z.enum(['ok', 'failed', 'skipped']) })).optional(),
+  rollback: z.strictObject({ deploymentId: z.string(), outcome: z.string(), release: z.string().optional(), reason: z.string().optional() }).optional(),
+});
 
 export const DeploymentViewSchema = z.strictObject({
   id: z.string(),
@@ -117,7 +121,28 @@ export const DeploymentViewSchema = z.strictObject({
   reason: z.string().optional(),
   errorCode: z.string().optional(),
   actor: ActorSchema.optional(),
+  /** A service's deployment made as part of this stack deployment. */
+  stackId: z.string().optional(),
+  /** A stack deployment (several services deployed or rolled back as one): a report per service; `service` lists them. */
+  services: z.array(StackServiceViewSchema).optional(),
 });
+
+export const ProgressEventSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('step'),
+    service: z.string(),
+    step: z.string(),
+    phase: z.enum(['begin', 'end', 'fail']),
+    ms: z.number().optional(),
+    detail: z.string().optional(),
+  }),
+  z.strictObject({ type: z.literal('note'), service: z.string().optional(), message: z.string() }),
+  /** `stack`: the stack deployment, when several services were deployed or rolled back as one. */
+  z.strictObject({ type: z.literal('result'), results: z.array(DeployResultSchema), stack: DeploymentViewSchema.optional() }),
+  z.strictObject({ type: z.literal('error'), error: SerializedErrorSchema, results: z.array(DeployResultSchema), stack: DeploymentViewSchema.optional() }),
+  /** `slipway events`: one event of the daemon's bus. */
+  z.strictObject({ type: z.literal('event'), event: SlipwayEventSchema }),
+]);
 
 export const CanaryViewSchema = z.strictObject({
   service: z.string(),

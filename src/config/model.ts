@@ -124,6 +124,21 @@ export interface HealthSpec {
   readonly fall: number;
   /** Deadline for a new instance to become healthy. */
   readonly startTimeoutMs: number;
+  /**
+   * A separate liveness check (health.liveness): an instance failing it `failures` times in a row
+   * is restarted, while the check above (readiness) only gates traffic. Absent: the check above is
+   * both, and an instance failing it for 30 s is restarted.
+   */
+  readonly liveness?: LivenessSpec;
+}
+
+export interface LivenessSpec {
+  readonly kind: 'http' | 'tcp' | 'command';
+  readonly path: string;
+  readonly command?: readonly string[];
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  readonly failures: number;
 }
 
 export interface RouteSpec {

@@ -64,15 +64,7 @@ function normalizeService(name: string, s: ParsedService, dir: string, env: Reco
     ...(s.user === undefined ? {} : { user: s.user }),
     ...(s.replace === undefined ? {} : { replace: s.replace }),
     ...(s.release === undefined ? {} : { release: argv(s.release) }),
-    health: {
-      path: s.health.path ?? '/',
-      ...healthKind(s),
-      intervalMs: ms(s.health.interval),
-      timeoutMs: ms(s.health.timeout),
-      rise: s.health.rise,
-      fall: s.health.fall,
-      startTimeoutMs: ms(s.health.startTimeout),
-    },
+    health: healthOf(s),
     instances: s.instances,
     drainMs: ms(s.drain),
     keepWarmMs: ms(s.keepWarm),
@@ -138,11 +130,27 @@ function normalizeVolumePath(path: string): string {
   return posix.normalize(path).replace(/^(\.\/)+/, '').replace(/\/+$/, '');
 }
 
-/** The check a service's health block names: a command, a TCP connect, HTTP, or (a worker with none) the process running. */
-function healthKind(s: ParsedService): { kind: 'http' | 'tcp' | 'command' | 'process'; command?: string[] } {
-  if (s.health.command !== undefined) return { kind: 'command', command: argv(s.health.command) };
-  if (s.health.tcp) return { kind: 'tcp' };
-  if (s.kind !== 'web' && s.health.path === undefined) return { kind: 'process' };
+/**
+ * The readiness check (health.readiness, else the health block itself) and, when given, the
+ * liveness check, which names its own check or reuses the readiness one.
+ */
+function healthOf(s: ParsedService): ServiceSpec['health'] {
+  const r = s.health.readiness ?? s.health;
+  const readiness = { path: r.path ?? '/', ...healthKind(s.kind, r), intervalMs: ms(r.interval), timeoutMs: ms(r.timeout), rise: r.rise, fall: r.fall, startTimeoutMs: ms(r.startTimeout) };
+  const l = s.health.liveness;
+  if (!l) return readiness;
+  const own = l.path !== undefined || l.tcp !== undefined || l.command !== undefined;
+  const check = own ? { path: l.path ?? '/', ...healthKind('web', l) } : { path: readiness.path, kind: readiness.kind, ...(readiness.command ? { command: readiness.command } : {}) };
+  // A worker's readiness may be "running" (process): its liveness then needs a check of its own, which the semantic stage asks for.
+  const kind = check.kind === 'process' ? 'http' : check.kind;
+  return { ...readiness, liveness: { ...check, kind, intervalMs: ms(l.interval), timeoutMs: ms(l.timeout), failures: l.failures } };
+}
+
+/** The check a health block names: a command, a TCP connect, HTTP, or (a worker with none) the process running. */
+function healthKind(kind: ParsedService['kind'], h: { command?: string | string[] | undefined; tcp?: true | undefined; path?: string | undefined }): { kind: 'http' | 'tcp' | 'command' | 'process'; command?: string[] } {
+  if (h.command !== undefined) return { kind: 'command', command: argv(h.command) };
+  if (h.tcp) return { kind: 'tcp' };
+  if (kind !== 'web' && h.path === undefined) return { kind: 'process' };
   return { kind: 'http' };
 }
 

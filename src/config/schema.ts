@@ -37,15 +37,34 @@ export const routeSchema = z.strictObject({
   ...routePolicyFields,
 });
 
-export const healthSchema = z.strictObject({
+const checkFields = {
   path: urlPath.optional().describe('Path probed with GET (default "/" for a web service).'),
   tcp: z.literal(true).optional().describe('true: a TCP connection to $PORT is the check (workers).'),
   command: command.optional().describe('A command run in the release with PORT set; exit 0 within timeout is a success (workers).'),
+};
+
+/** Readiness: gates traffic (the deploy's health gate, the proxy's checks). */
+const readinessFields = {
+  ...checkFields,
   interval: duration('1s', 'Time between probes'),
   timeout: duration('2s', 'Time a probe may take'),
   rise: count(2, 1, 100, 'Consecutive successes that make an instance healthy'),
   fall: count(3, 1, 100, 'Consecutive failures that make an instance unhealthy'),
   startTimeout: duration('60s', 'Deadline for a new instance to become healthy'),
+};
+
+/** Liveness: an instance that fails it `failures` times in a row is restarted. */
+export const livenessSchema = z.strictObject({
+  ...checkFields,
+  interval: duration('5s', 'Time between liveness probes'),
+  timeout: duration('2s', 'Time a liveness probe may take'),
+  failures: count(3, 1, 100, 'Consecutive liveness failures that restart an instance'),
+});
+
+export const healthSchema = z.strictObject({
+  ...readinessFields,
+  readiness: z.strictObject(readinessFields).optional().describe('The check that gates traffic (instead of the fields beside it): { path | tcp | command, interval, timeout, rise, fall, startTimeout }.'),
+  liveness: livenessSchema.optional().describe('A separate check that restarts an instance failing it `failures` times in a row: { path | tcp | command (default: the readiness check), interval (5s), timeout, failures (3) }. Given, a failing readiness check only takes the instance out of rotation.'),
 });
 
 export const canarySchema = z.strictObject({

@@ -58,22 +58,40 @@ function reservedEnvIssues(name: string, service: Record<string, unknown>): RawI
 function healthIssues(name: string, service: Record<string, unknown>): RawIssue[] {
   const health = service['health'] ?? {};
   if (!isPlainObject(health)) return [];
-  const ms = (key: string, fallback: string) => {
-    const value = health[key] ?? fallback;
-    return typeof value === 'string' ? parseDuration(value) : undefined;
-  };
   const path = ['services', name, 'health'];
   const out: RawIssue[] = [];
-  for (const key of ['interval', 'timeout'] as const) {
-    if (ms(key, '1s') === 0) out.push(rawIssue('SLW_CONFIG_HEALTH_TIMING', [...path, key], `health.${key} is 0; probes need time to run`));
+  const readiness = health['readiness'];
+  if (isPlainObject(readiness)) {
+    const beside = Object.keys(health).filter((k) => k !== 'readiness' && k !== 'liveness');
+    if (beside.length > 0) out.push(rawIssue('SLW_CONFIG_HEALTH_TWICE', [...path, beside[0] ?? 'readiness'], `health of ${name} has both readiness and ${beside.join(', ')} beside it: put the readiness check's settings inside readiness`, { at: 'key' }));
+    out.push(...timingIssues(readiness, [...path, 'readiness']));
+  } else {
+    out.push(...timingIssues(health, path));
   }
+  const liveness = health['liveness'];
+  if (isPlainObject(liveness)) out.push(...timingIssues(liveness, [...path, 'liveness'], false));
+  return out;
+}
+
+/** interval and timeout above 0; a readiness check's startTimeout leaves room for rise × interval. */
+function timingIssues(check: Record<string, unknown>, path: string[], readiness = true): RawIssue[] {
+  const ms = (key: string, fallback: string) => {
+    const value = check[key] ?? fallback;
+    return typeof value === 'string' ? parseDuration(value) : undefined;
+  };
+  const what = path.slice(3).join('.');
+  const out: RawIssue[] = [];
+  for (const key of ['interval', 'timeout'] as const) {
+    if (ms(key, '1s') === 0) out.push(rawIssue('SLW_CONFIG_HEALTH_TIMING', [...path, key], `${what}.${key} is 0; probes need time to run`));
+  }
+  if (!readiness) return out;
   const interval = ms('interval', '1s');
   const startTimeout = ms('startTimeout', '60s');
-  const rise = health['rise'] ?? 2;
+  const rise = check['rise'] ?? 2;
   if (interval && startTimeout !== undefined && typeof rise === 'number' && startTimeout < rise * interval) {
-    const at = health['startTimeout'] === undefined ? path : [...path, 'startTimeout'];
+    const at = check['startTimeout'] === undefined ? path : [...path, 'startTimeout'];
     out.push(
-      rawIssue('SLW_CONFIG_HEALTH_TIMING', at, `health.startTimeout (${startTimeout}ms) is shorter than rise × interval (${rise} × ${interval}ms), so no instance could ever become healthy in time`),
+      rawIssue('SLW_CONFIG_HEALTH_TIMING', at, `${what}.startTimeout (${startTimeout}ms) is shorter than rise × interval (${rise} × ${interval}ms), so no instance could ever become healthy in time`),
     );
   }
   return out;
@@ -197,13 +215,28 @@ function kindIssues(name: string, service: Record<string, unknown>): RawIssue[] 
   const notWeb = worker || service['kind'] === 'accessory';
   const health = service['health'];
   if (!isPlainObject(health)) return out;
-  const given = (['path', 'tcp', 'command'] as const).filter((k) => health[k] !== undefined);
+  const readiness = isPlainObject(health['readiness']) ? health['readiness'] : health;
+  const at = ['services', name, 'health', ...(readiness === health ? [] : ['readiness'])];
+  const given = checksOf(readiness);
   if (given.length > 1) {
-    out.push(rawIssue('SLW_CONFIG_HEALTH_KIND', ['services', name, 'health', given[1] ?? 'path'], `health of ${name} has ${given.join(' and ')}: give one check`));
-  } else if (!notWeb && (health['tcp'] !== undefined || health['command'] !== undefined)) {
-    out.push(rawIssue('SLW_CONFIG_HEALTH_KIND', ['services', name, 'health', health['tcp'] !== undefined ? 'tcp' : 'command'], `${name} is a web service: the proxy checks it over HTTP, so its health is a path`));
+    out.push(rawIssue('SLW_CONFIG_HEALTH_KIND', [...at, given[1] ?? 'path'], `health of ${name} has ${given.join(' and ')}: give one check`));
+  } else if (!notWeb && (readiness['tcp'] !== undefined || readiness['command'] !== undefined)) {
+    out.push(rawIssue('SLW_CONFIG_HEALTH_KIND', [...at, readiness['tcp'] !== undefined ? 'tcp' : 'command'], `${name} is a web service: the proxy checks it over HTTP, so its health is a path`));
+  }
+  const liveness = health['liveness'];
+  if (!isPlainObject(liveness)) return out;
+  const live = checksOf(liveness);
+  const livePath = ['services', name, 'health', 'liveness'];
+  if (live.length > 1) out.push(rawIssue('SLW_CONFIG_HEALTH_KIND', [...livePath, live[1] ?? 'path'], `health.liveness of ${name} has ${live.join(' and ')}: give one check`));
+  if (live.length === 0 && notWeb && given.length === 0) {
+    out.push(rawIssue('SLW_CONFIG_HEALTH_KIND', livePath, `health.liveness of ${name} names no check, and its readiness is only "running": give the liveness a path, tcp: true or a command`));
   }
   return out;
+}
+
+/** The checks a health block names (one is right). */
+function checksOf(check: Record<string, unknown>): ('path' | 'tcp' | 'command')[] {
+  return (['path', 'tcp', 'command'] as const).filter((k) => check[k] !== undefined);
 }
 
 /** An accessory is one instance restarted in place: no routes, no second instance, no canary. */

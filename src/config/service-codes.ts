@@ -21,6 +21,11 @@ export const serviceCodes = {
     hint: 'A worker takes no traffic: remove its routes, or make it a web service (`kind: web`, the default).',
     kind: 'user',
   },
+  SLW_CONFIG_HEALTH_TWICE: {
+    title: 'A health block gives both `readiness` and check settings beside it.',
+    hint: 'Either the single form (`health: { path, interval, … }`: one check that gates traffic and restarts) or `health: { readiness: { path, … }, liveness: { path, … } }`; move the settings into readiness.',
+    kind: 'user',
+  },
   SLW_CONFIG_HEALTH_KIND: {
     title: 'A health check is not one this service can have.',
     hint: 'Give one of `path` (HTTP), `tcp: true` or `command`; a web service is checked over HTTP (`path`), tcp and command are for workers.',

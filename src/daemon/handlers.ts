@@ -74,20 +74,22 @@ export function createHandlers(daemon: Daemon, projects: Projects, proxy: ProxyS
     deploy: async (req, emit, signal) => {
       const engine = await projects.forDeploy(req);
       // The deploying client going away (Ctrl-C) cancels the deployment, which then reverts.
-      const { results, error, config } = await withActor(req.actor, () =>
+      const { results, error, config, stack } = await withActor(req.actor, () =>
         engine.deploy(req, req.service, emit, req.strategy, signal, req.stackRollback === undefined ? {} : { stackRollback: req.stackRollback }),
       ).finally(() => projects.settle(engine));
       // The config this deploy loaded (once per request); pruning old versions can wait for the next deploy.
       if (!error && config) await daemon.secretsDeployed(config).catch(() => undefined);
-      emit(error ? { type: 'error', error: error.toJSON(), results } : { type: 'result', results });
+      const also = stack ? { stack } : {};
+      emit(error ? { type: 'error', error: error.toJSON(), results, ...also } : { type: 'result', results, ...also });
     },
     rollback: async (req, emit) => {
       const engine = await finder.must(req);
-      const { results, error } = await withActor(req.actor, () => engine.rollback(req.service, emit));
+      const { results, error, stack } = await withActor(req.actor, () => engine.rollback(req.service, emit));
       // --with-data: the pre-deploy snapshot of the release rolled back from goes back in place.
       const dataError = req.withData && !error ? await daemon.backups.restoreAfterRollback(req, results, emit) : undefined;
       const failed = error ?? dataError;
-      emit(failed ? { type: 'error', error: failed.toJSON(), results } : { type: 'result', results });
+      const also = stack ? { stack } : {};
+      emit(failed ? { type: 'error', error: failed.toJSON(), results, ...also } : { type: 'result', results, ...also });
     },
     ...eventHandlers(finder, daemon.events),
     'deploy.cancel': async (req) => ({ cancelled: (await finder.must(req)).cancel(req.service) }),

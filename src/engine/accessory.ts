@@ -6,12 +6,14 @@ import type { EngineContext } from './context.js';
 import { DeploymentRun, type Reporter } from './deployment-run.js';
 import { gateInstances } from './health-gate.js';
 import { isLive } from './instance-state.js';
-import { finish, snapshotOf, type OperationResult } from './outcome.js';
+import { finish, reverted, snapshotOf, type OperationResult } from './outcome.js';
 import type { InstanceRecord, ReleaseRecord } from './records.js';
 import { startInstance } from './start-instances.js';
+import { deployLease } from './stack-scope.js';
 import { runPlan, type StrategyPlan } from './step-plan.js';
 import { drainAndStop, stopUnused } from './stop-instance.js';
-import { switchService } from './switch.js';
+import { revertSwitch, switchService } from './switch.js';
+import { watchRelease } from './watch.js';
 import { rollbackService } from './rollback.js';
 
 /** An accessory's deploy: its own instance's port and the instances it replaces in place. */
@@ -64,6 +66,27 @@ export const ACCESSORY: StrategyPlan<AccessoryContext> = {
       },
       detail: (c) => `${c.spec.name} → ${releaseOf(c).id}`,
     },
+    {
+      // A stop-first worker is watched as an overlapping one is: an exit in the window reverts it.
+      name: 'watch',
+      state: 'watching',
+      onCrash: 'revert',
+      when: (c) => c.spec.kind === 'worker',
+      run: async (c) => {
+        const release = releaseOf(c);
+        const verdict = await watchRelease(c.ctx, {
+          service: c.spec.name,
+          release: release.id,
+          instanceIds: c.instances.map((i) => i.id),
+          watchMs: release.spec.watchMs,
+          baseline: undefined,
+          switched: c.start,
+          signal: c.run.signal,
+        });
+        if (verdict.decision === 'fail') throw reverted(verdict.reason);
+        return undefined;
+      },
+    },
     ...(COMMITTED as StrategyPlan<AccessoryContext>['steps']),
   ],
 };
@@ -79,7 +102,7 @@ export async function deployAccessory(ctx: EngineContext, config: Config, name: 
   if (!spec) throw new Error(`unknown service ${name}`);
   const run = new DeploymentRun(deps, name, 'deploy', reporter, signal);
   const unregister = ctx.register(run);
-  const lease = await run.step('lock', () => deps.lock.acquire(`deploy of ${name} (daemon pid ${process.pid})`, run.id));
+  const lease = await run.step('lock', () => deployLease(deps, `deploy of ${name} (daemon pid ${process.pid})`, run.id));
   const before = deps.store.service(name);
   const from = before?.activeRelease;
   const current = from ? deps.store.release(name, from) : undefined;
@@ -105,11 +128,18 @@ export async function deployAccessory(ctx: EngineContext, config: Config, name: 
   }
 }
 
-/** The new instance failed: it is stopped, and the release that ran before starts again on its port. */
+/**
+ * The new instance failed (its gate, or its watch window): the service record goes back first
+ * (so the supervisor no longer restarts the new one), the new instances are stopped, and the
+ * release that ran before starts again on its port.
+ */
 async function putBack(c: AccessoryContext, previous: ReleaseRecord | undefined, err: unknown): Promise<OperationResult> {
   const { ctx, run } = c;
   const ended = { start: c.start, switched: undefined, timings: c.timings, error: err };
-  if (run.record.state !== 'starting' && run.record.state !== 'switching') return finish(run, 'failed', ended);
+  const state = run.record.state;
+  if (state !== 'starting' && state !== 'switching' && state !== 'watching') return finish(run, 'failed', ended);
+  const moved = c.release !== undefined && c.release.id !== previous?.id && ctx.deps.store.service(c.spec.name)?.activeRelease === c.release.id;
+  if (moved) await revertSwitch(ctx, run).catch(() => undefined);
   if (c.release && c.release.id !== previous?.id) await stopUnused(ctx.deps, ctx.deps.store.instances({ service: c.spec.name, releaseId: c.release.id }), run.id);
   if (previous && c.old.length > 0 && liveOf(ctx, c.spec.name, previous.id).length === 0) {
     await run
@@ -124,14 +154,14 @@ async function putBack(c: AccessoryContext, previous: ReleaseRecord | undefined,
       )
       .catch(() => undefined);
   }
-  return finish(run, run.record.state === 'switching' ? 'reverted' : 'failed', ended);
+  return finish(run, state === 'starting' ? 'failed' : 'reverted', ended);
 }
 
 /** An accessory's rollback: its previous release started in place of the current one, on the same port. */
 export async function rollbackAccessory(ctx: EngineContext, config: Config | undefined, name: string, reporter: Reporter, because?: string): Promise<OperationResult> {
   const { deps } = ctx;
   const run = new DeploymentRun(deps, name, 'rollback', reporter);
-  const lease = await run.step('lock', () => deps.lock.acquire(`rollback of ${name} (daemon pid ${process.pid})`, run.id));
+  const lease = await run.step('lock', () => deployLease(deps, `rollback of ${name} (daemon pid ${process.pid})`, run.id));
   const before = deps.store.service(name);
   const from = before?.activeRelease;
   const current = from ? deps.store.release(name, from) : undefined;

@@ -16,6 +16,7 @@ import type { InstanceRecord, ReleaseRecord, ServiceRecord } from './records.js'
 import { delta, outcomes, type Snapshot } from './report.js';
 import { startInstances } from './start-instances.js';
 import { stopUnused } from './stop-instance.js';
+import { deployLease } from './stack-scope.js';
 import { runPlan, type StrategyPlan } from './step-plan.js';
 import { switchService, revertSwitch } from './switch.js';
 import { watchRelease } from './watch.js';
@@ -270,7 +271,7 @@ export async function deployService(
   if (!spec) throw new Error(`unknown service ${name}`);
   const run = new DeploymentRun(deps, name, 'deploy', reporter, signal);
   const unregister = ctx.register(run);
-  const lease = await run.step('lock', () => deps.lock.acquire(`deploy of ${name} (daemon pid ${process.pid})`, run.id));
+  const lease = await run.step('lock', () => deployLease(deps, `deploy of ${name} (daemon pid ${process.pid})`, run.id));
   const before = deps.store.service(name);
   const from = before?.activeRelease;
   const unprotect = ctx.protect(name, [from, before?.previousRelease]);

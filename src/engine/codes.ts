@@ -26,6 +26,11 @@ export const engineCodes = {
     hint: 'Nothing of the new release serves: the old release kept or got its traffic back. Deploy again when ready.',
     kind: 'deploy',
   },
+  SLW_DEPENDENCY_UNHEALTHY: {
+    title: 'A service of a stack deploy did not start: a service it depends on (dependsOn) has no healthy instance of its active release.',
+    hint: 'See `slipway status` and `slipway logs` of the dependency; once it is healthy again, deploy again. The services this deploy had switched went back (stack rollback).',
+    kind: 'deploy',
+  },
   SLW_NO_DEPLOYMENT_RUNNING: {
     title: 'No deployment is running (for this service) to follow or cancel.',
     hint: '`slipway history` lists past deployments; `slipway events` shows what happened recently.',

@@ -6,6 +6,7 @@ import { assertDeploymentTransition, isTerminal, type DeploymentKind, type Deplo
 import type { DeploymentRecord } from './records.js';
 import type { StoreWriter } from './store.js';
 import { currentActor } from './actor.js';
+import { currentStack } from './stack-scope.js';
 
 export type Reporter = (event: ProgressEvent) => void;
 
@@ -51,6 +52,7 @@ export class DeploymentRun {
       errorCode: undefined,
       report: undefined,
       ...(currentActor() ? { actor: currentActor() } : {}),
+      ...(currentStack() ? { stackId: currentStack() } : {}),
     };
   }
 
@@ -133,14 +135,14 @@ export class DeploymentRun {
     try {
       const result = await fn();
       const ms = this.deps.now() - began;
-      this.steps.push({ step: name, ms, outcome: 'ok' });
+      this.steps.push({ step: name, at: new Date(began).toISOString(), ms, outcome: 'ok' });
       const text = detail?.(result);
       this.reporter({ type: 'step', service: this.record.service, step: name, phase: 'end', ms, ...(text ? { detail: text } : {}) });
       this.deps.crashPoint(`${name}:after`);
       return result;
     } catch (err) {
       const ms = this.deps.now() - began;
-      this.steps.push({ step: name, ms, outcome: 'failed' });
+      this.steps.push({ step: name, at: new Date(began).toISOString(), ms, outcome: 'failed' });
       this.reporter({ type: 'step', service: this.record.service, step: name, phase: 'fail', ms, detail: toSlipwayError(err).message });
       throw err;
     }

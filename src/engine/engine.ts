@@ -12,7 +12,9 @@ import type { DeploymentRecord } from './records.js';
 import type { DeploymentView, LockView, PlanState, ServiceView } from '../api/schemas.js';
 import type { MaintenanceState } from '../api/proxy-schemas.js';
 import type { ProxyStatus } from '../proxy/protocol.js';
-import { deploymentView, lockView, serviceViews } from './views.js';
+import { deploymentView, lockView, serviceViews, stackView } from './views.js';
+import { deployStack, rollbackStack } from './stack-deploy.js';
+import type { OperationResult } from './outcome.js';
 import { activeReleases } from './plan-view.js';
 import { changeMaintenance, maintenanceState, type MaintenanceChange } from './maintenance.js';
 import { storedListen, type ListenSpec } from './routing.js';
@@ -39,6 +41,8 @@ export interface BatchResult {
   readonly error: SlipwayError | undefined;
   /** The config the deploy loaded (once per request), for what the caller does after it. */
   readonly config?: Config;
+  /** The stack deployment, when several services were deployed or rolled back. */
+  readonly stack?: DeploymentView;
 }
 
 /** The deploy engine of one daemon: deploys, rollbacks, recovery and background convergence. */
@@ -68,10 +72,10 @@ export class Engine {
   }
 
   /**
-   * Deploys the named service, or every service in dependency order (`dependsOn`, else file
-   * order); stops at the first failure. A deploy of several services is one stack: when one
-   * fails, those this deploy already switched go back to their previous releases (warm: one
-   * switch each), last first, unless `stackRollback` is false.
+   * Deploys the named service, or every service as one stack deployment (deployStack): in
+   * dependsOn levels, independent services side by side, each gated on its dependencies being
+   * healthy; a failure stops the levels after it and the services already switched go back to
+   * their previous releases, last first, unless `stackRollback` is false.
    */
   async deploy(ref: ConfigRef, service: string | undefined, reporter: Reporter, strategy?: 'blue-green' | 'canary', signal?: AbortSignal, options: { stackRollback?: boolean } = {}): Promise<BatchResult> {
     const config = await this.deps.loadConfig(ref);
@@ -83,35 +87,23 @@ export class Engine {
         });
       }
     }
-    const results: DeployResult[] = [];
-    for (const name of names) {
+    const deployOne = (name: string): Promise<OperationResult> => {
       const spec = config.services[name];
       const inPlace = spec?.kind === 'accessory' || (spec?.kind === 'worker' && spec.replace === 'stop-first');
-      const deploy = inPlace ? deployAccessory : deployService;
-      const { result, error } = await deploy(this.ctx, config, name, reporter, strategy, signal);
-      results.push(result);
-      if (!error) continue;
-      // A service deployed for the first time has nothing to go back to: it stays.
-      const switched = results.filter((r) => r.outcome === 'succeeded' && r.fromRelease !== undefined).map((r) => r.service);
-      if (switched.length > 0 && options.stackRollback !== false) {
-        results.push(...(await this.#stackRollback(switched, name, error, reporter)));
-      } else if (service === undefined) recordStack(this.deps, results);
-      return { results, error, config };
+      return (inPlace ? deployAccessory : deployService)(this.ctx, config, name, reporter, strategy, signal);
+    };
+    if (names.length === 1) {
+      const { result, error } = await deployOne(names[0] ?? '');
+      if (service === undefined) recordStack(this.deps, [result]);
+      return { results: [result], error, config };
     }
-    if (service === undefined) recordStack(this.deps, results);
-    return { results, error: undefined, config };
-  }
-
-  /** The services a failed stack deploy had switched go back, last first; each rollback says why. */
-  async #stackRollback(switched: readonly string[], failed: string, error: SlipwayError, reporter: Reporter): Promise<DeployResult[]> {
-    const because = `stack rollback: ${failed} failed in the same deploy (${error.code})`;
-    reporter({ type: 'note', message: `${because}; rolling back ${[...switched].reverse().join(', ')}` });
-    const results: DeployResult[] = [];
-    for (const name of [...switched].reverse()) {
-      const { result } = await rollbackOne(this.ctx, name, reporter, because);
-      results.push(result);
-    }
-    return results;
+    const { results, error, stack } = await deployStack(this.ctx, config, names, reporter, {
+      deploy: deployOne,
+      rollback: (name, because) => rollbackOne(this.ctx, name, reporter, because),
+      stackRollback: options.stackRollback !== false,
+    });
+    if (!error || !results.some((r) => r.kind === 'rollback')) recordStack(this.deps, results);
+    return { results, error, config, stack: stackView(stack) };
   }
 
   /** Deployments not finished yet (of one service), newest first: running here or resumed canaries. */
@@ -163,15 +155,15 @@ export class Engine {
     const names = service !== undefined ? [service] : stack ? stack.services : known.filter((s) => s.previousRelease).map((s) => s.name);
     if (names.length === 0) throw new SlipwayError('SLW_NO_PREVIOUS_RELEASE', stack ? `The services of the last stack deploy (${stack.record.at}) have been deployed or rolled back since: nothing of it is left to undo.` : 'No service has a previous release to roll back to.');
     if (stack) reporter({ type: 'note', message: `rolling back the last stack deploy (${stack.record.at}), last first: ${names.join(', ')}` });
-    const results: DeployResult[] = [];
-    for (const name of names) {
-      const { result, error } = await rollbackOne(this.ctx, name, reporter);
-      results.push(result);
-      if (error) return { results, error };
+    if (names.length === 1) {
+      const { result, error } = await rollbackOne(this.ctx, names[0] ?? '', reporter);
+      if (stack && !error) recordStack(this.deps, [result]);
+      return { results: [result], error };
     }
+    const outcome = await rollbackStack(this.ctx, names, (name) => rollbackOne(this.ctx, name, reporter));
     // Undoing the undo is the next `rollback`: its services forward again, dependencies first.
-    if (stack) recordStack(this.deps, results);
-    return { results, error: undefined };
+    if (stack && !outcome.error) recordStack(this.deps, outcome.results);
+    return { results: outcome.results, error: outcome.error, stack: stackView(outcome.stack) };
   }
 
   /** `slipway canary promote|abort|pause|resume`, and `status` (every canary in progress). */
@@ -268,8 +260,16 @@ export class Engine {
     return (await listVolumes(this.deps)).map((v) => ({ ...v, services: users.get(v.name) ?? [] }));
   }
 
+  /**
+   * Newest first. Of one service: its own deployments (those of stack deployments included);
+   * of the project: each stack deployment as one entry with its services' reports, and the
+   * deployments of one service made on their own.
+   */
   history(service: string | undefined, limit: number): DeploymentView[] {
-    return this.deps.store.deployments({ ...(service === undefined ? {} : { service }), limit }).map(deploymentView);
+    if (service !== undefined) return this.deps.store.deployments({ service, limit }).map(deploymentView);
+    const alone = this.deps.store.deployments({ alone: true, limit }).map(deploymentView);
+    const stacks = this.deps.store.stacks({ limit }).map(stackView);
+    return [...alone, ...stacks].sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0)).slice(0, limit);
   }
 
   plan(service: string | undefined): PlanState['services'] {

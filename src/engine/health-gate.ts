@@ -48,8 +48,8 @@ export async function gateInstance(
   );
 }
 
-/** One check of the instance by its release's kind of health check; a process check passes while it runs. */
-async function check(deps: EngineDeps, instance: InstanceRecord, health: ReleaseSpec['health'], signal: AbortSignal | undefined): Promise<{ ok: boolean; status?: number; error?: string }> {
+/** One check of the instance by its release's kind of health check (readiness or liveness); a process check passes while it runs. */
+export async function check(deps: EngineDeps, instance: InstanceRecord, health: Pick<ReleaseSpec['health'], 'kind' | 'path' | 'timeoutMs' | 'command'>, signal: AbortSignal | undefined): Promise<{ ok: boolean; status?: number; error?: string }> {
   const kind = health.kind ?? 'http';
   if (kind === 'process') return { ok: true };
   const address = instance.handle?.address ?? { host: '127.0.0.1', port: instance.port };

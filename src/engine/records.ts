@@ -28,6 +28,8 @@ export interface ReleaseSpec {
     readonly rise: number;
     readonly fall: number;
     readonly startTimeoutMs: number;
+    /** A separate liveness check (restarts); absent: the check above is both readiness and liveness. */
+    readonly liveness?: { readonly kind: 'http' | 'tcp' | 'command'; readonly path: string; readonly command?: readonly string[] | undefined; readonly intervalMs: number; readonly timeoutMs: number; readonly failures: number } | undefined;
   };
   readonly routes: readonly {
     readonly host: string;
@@ -133,6 +135,45 @@ export interface DeploymentRecord {
   readonly canary?: CanaryProgress | undefined;
   /** Who started it (the CLI's user, host and CI run); absent: recovery, or a record from before it was kept. */
   readonly actor?: Actor | undefined;
+  /** The stack deployment this is one service of (absent: a deployment of one service on its own). */
+  readonly stackId?: string | undefined;
+}
+
+/**
+ * A deploy (or rollback) of several services: one record, with a report per service. Each
+ * service's own deployment is a DeploymentRecord that names this one (`stackId`).
+ */
+export interface StackDeploymentRecord {
+  readonly id: string;
+  readonly kind: DeploymentKind;
+  readonly state: 'running' | 'succeeded' | 'failed' | 'reverted';
+  readonly startedAt: string;
+  readonly endedAt: string | undefined;
+  readonly reason: string | undefined;
+  readonly errorCode: string | undefined;
+  readonly actor?: Actor | undefined;
+  /** In deploy order. */
+  readonly services: readonly StackServiceReport[];
+}
+
+/** What happened to one service of a stack deployment. */
+export interface StackServiceReport {
+  readonly service: string;
+  /** Topological level (0: depends on nothing in this deploy); services of one level run side by side. */
+  readonly level: number;
+  /** rolled-back: it succeeded, then went back because a later service failed (stack rollback). */
+  readonly status: 'pending' | 'running' | 'succeeded' | 'failed' | 'reverted' | 'rolled-back' | 'not-started';
+  readonly deploymentId?: string | undefined;
+  readonly fromRelease?: string | undefined;
+  readonly release?: string | undefined;
+  readonly startedAt?: string | undefined;
+  readonly endedAt?: string | undefined;
+  readonly reason?: string | undefined;
+  readonly errorCode?: string | undefined;
+  /** Its steps with their start times (what ran side by side with what). */
+  readonly steps?: readonly { readonly step: string; readonly at?: string | undefined; readonly ms: number; readonly outcome: 'ok' | 'failed' | 'skipped' }[] | undefined;
+  /** The stack rollback's deployment of this service. */
+  readonly rollback?: { readonly deploymentId: string; readonly outcome: string; readonly release?: string | undefined; readonly reason?: string | undefined } | undefined;
 }
 
 export interface CanaryPlanStep {

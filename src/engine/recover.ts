@@ -9,6 +9,8 @@ import { crashDirection, type StrategyPlan } from './step-plan.js';
 export function recoveryDirection(state: DeploymentState): ReturnType<typeof crashDirection> {
   return crashDirection([...DEPLOY_PLANS, ROLLBACK] as readonly StrategyPlan<never>[], state);
 }
+import { settleInterruptedStacks } from './stack-deploy.js';
+import { leftDown, restoreInPlace } from './in-place-recovery.js';
 import { setInstanceState } from './instance-ops.js';
 import { isStale } from './lock.js';
 import type { DeploymentRecord } from './records.js';
@@ -50,8 +52,11 @@ export async function recover(ctx: EngineContext, proxyVersion: number): Promise
   for (const deployment of deps.store.deployments({ open: true })) {
     // A canary in progress carries on (the engine resumes it); everything else settles now.
     if (recoveryDirection(deployment.state) === 'resume') continue;
-    report.deployments.push({ id: deployment.id, outcome: settle(ctx, deployment) });
+    // An in-place deploy (accessory, stop-first worker) had stopped the old instances: bring the service back.
+    const outcome = leftDown(ctx, deployment) ? await restoreInPlace(ctx, deployment) : settle(ctx, deployment);
+    report.deployments.push({ id: deployment.id, outcome });
   }
+  settleInterruptedStacks(deps);
   // No build runs at boot: a release still marked building was abandoned by a crash.
   for (const service of deps.store.services()) {
     for (const release of deps.store.releases(service.name)) {

@@ -9,6 +9,7 @@ import type { InstanceRecord, ReleaseRecord, ServiceRecord } from './records.js'
 import type { Snapshot } from './report.js';
 import { servingInstances } from './routing.js';
 import { startInstances } from './start-instances.js';
+import { deployLease } from './stack-scope.js';
 import { runPlan, type StrategyPlan } from './step-plan.js';
 import { stopUnused } from './stop-instance.js';
 import { switchService, revertSwitch } from './switch.js';
@@ -106,7 +107,7 @@ export const ROLLBACK: StrategyPlan<RollbackContext> = {
 export async function rollbackService(ctx: EngineContext, name: string, reporter: Reporter, because?: string): Promise<OperationResult> {
   const { deps } = ctx;
   const run = new DeploymentRun(deps, name, 'rollback', reporter);
-  const lease = await run.step('lock', () => deps.lock.acquire(`rollback of ${name} (daemon pid ${process.pid})`, run.id));
+  const lease = await run.step('lock', () => deployLease(deps, `rollback of ${name} (daemon pid ${process.pid})`, run.id));
   const before = deps.store.service(name);
   const from = before?.activeRelease;
   const target = before?.previousRelease ? deps.store.release(name, before.previousRelease) : undefined;

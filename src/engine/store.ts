@@ -5,6 +5,7 @@ import type {
   LockRecord,
   ReleaseRecord,
   ServiceRecord,
+  StackDeploymentRecord,
 } from './records.js';
 
 export interface JournalInput {
@@ -19,6 +20,7 @@ export interface StoreWriter {
   putRelease(record: ReleaseRecord): void;
   putInstance(record: InstanceRecord): void;
   putDeployment(record: DeploymentRecord): void;
+  putStack(record: StackDeploymentRecord): void;
   setLock(record: LockRecord | undefined): void;
   /** Forgets a service: its record, releases and instances (its deployments stay, as history). */
   removeService(name: string): void;
@@ -32,6 +34,16 @@ export interface StoreWriter {
 export type InstanceFilter =
   | { readonly service?: string; readonly releaseId?: never; readonly live?: boolean }
   | { readonly service: string; readonly releaseId: string; readonly live?: boolean };
+
+/** Which deployments: of one service, open or finished, and `alone`: only those no stack deployment holds. */
+export interface DeploymentFilter {
+  readonly service?: string;
+  readonly limit?: number;
+  readonly open?: boolean;
+  readonly alone?: boolean;
+  /** Only the service deployments of this stack deployment. */
+  readonly stack?: string;
+}
 
 /**
  * Durable desired and observed state. Every change goes through `transact`, which appends
@@ -51,7 +63,10 @@ export interface StateStore {
   instances(filter?: InstanceFilter): InstanceRecord[];
   deployment(id: string): DeploymentRecord | undefined;
   /** Newest first. */
-  deployments(filter?: { service?: string; limit?: number; open?: boolean }): DeploymentRecord[];
+  deployments(filter?: DeploymentFilter): DeploymentRecord[];
+  stack(id: string): StackDeploymentRecord | undefined;
+  /** Stack deployments (a deploy or rollback of several services), newest first. */
+  stacks(filter?: { limit?: number; open?: boolean }): StackDeploymentRecord[];
   lock(): LockRecord | undefined;
   meta(key: string): string | undefined;
   journal(options?: { afterSeq?: number; limit?: number; deploymentId?: string }): JournalEntry[];

@@ -4,6 +4,7 @@ import { gateInstance } from './health-gate.js';
 import { isRunning, setInstanceState } from './instance-ops.js';
 import type { InstanceRecord } from './records.js';
 import { spawnInstance } from './start-instances.js';
+import { LivenessWatch } from './liveness.js';
 
 const MAX_BACKOFF_MS = 30_000;
 /** A restart streak ends when the instance has run this long without exiting. */
@@ -11,6 +12,8 @@ const STREAK_RESET_MS = 60_000;
 /** An instance that stays up but fails its health checks this long is restarted. */
 const UNHEALTHY_RESTART_MS = 30_000;
 const CHECK_EVERY_MS = 1000;
+/** How often due liveness checks are looked for (each runs at its own release's interval). */
+const LIVENESS_TICK_MS = 200;
 
 export function restartDelay(streak: number): number {
   return Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(streak, 10));
@@ -27,6 +30,8 @@ export class Supervisor {
   readonly #streaks = new Map<string, { count: number; last: number }>();
   readonly #unhealthySince = new Map<string, number>();
   readonly #check: NodeJS.Timeout;
+  readonly #liveness: LivenessWatch;
+  readonly #livenessTick: NodeJS.Timeout;
   #closed = false;
 
   constructor(ctx: EngineContext) {
@@ -34,6 +39,9 @@ export class Supervisor {
     ctx.deps.drivers.onExit((exit) => this.#onExit(exit));
     this.#check = setInterval(() => void this.#checkHealth(), CHECK_EVERY_MS);
     this.#check.unref();
+    this.#liveness = new LivenessWatch(ctx, (instance, how) => this.#kill(instance, how));
+    this.#livenessTick = setInterval(() => void this.#liveness.tick().catch(() => undefined), LIVENESS_TICK_MS);
+    this.#livenessTick.unref();
   }
 
   #onExit(exit: ExitInfo): void {
@@ -112,12 +120,20 @@ export class Supervisor {
       const instance = deps.store.instance(target.id);
       if (!instance || instance.state !== 'healthy') continue;
       this.#unhealthySince.delete(target.id);
-      const release = deps.store.release(instance.service, instance.releaseId);
-      const { handle } = instance;
-      const how = `unhealthy for ${Math.round((now - since) / 1000)}s (${target.lastError ?? 'health check failing'})`;
-      this.#failed(instance, how);
-      if (handle) await deps.drivers.of(handle).stop(handle, { graceMs: release?.spec.stopTimeoutMs ?? 10_000 }).catch(() => undefined);
+      // With a liveness check of its own, a failing readiness check only keeps it out of rotation.
+      if (deps.store.release(instance.service, instance.releaseId)?.spec.health.liveness) continue;
+      await this.#kill(instance, `unhealthy for ${Math.round((now - since) / 1000)}s (${target.lastError ?? 'health check failing'})`);
     }
+  }
+
+  /** Out of rotation, stopped, restarted later (a running instance that failed its checks). */
+  async #kill(instance: InstanceRecord, how: string): Promise<void> {
+    if (this.#closed) return;
+    const { deps } = this.#ctx;
+    const release = deps.store.release(instance.service, instance.releaseId);
+    const { handle } = instance;
+    this.#failed(instance, how);
+    if (handle) await deps.drivers.of(handle).stop(handle, { graceMs: release?.spec.stopTimeoutMs ?? 10_000 }).catch(() => undefined);
   }
 
   /** After boot: instances of active releases that died while the daemon was down start again. */
@@ -134,6 +150,7 @@ export class Supervisor {
   close(): void {
     this.#closed = true;
     clearInterval(this.#check);
+    clearInterval(this.#livenessTick);
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
   }

@@ -3,12 +3,15 @@ import type { DeploymentRun } from './deployment-run.js';
 
 /**
  * Points the service at `to`: journaled (service record) first, then one table swap in the
- * proxy. The release that was active becomes the warm previous one.
+ * proxy. The release that was active becomes the warm previous one, except a worker's: a
+ * warm worker would go on working beside the new one (two consumers of one queue), so it runs
+ * only while the deployment does (its watch window) and is stopped once it ends.
  */
 export async function switchService(ctx: EngineContext, run: DeploymentRun, to: string, from: string | undefined): Promise<number> {
   const { deps } = ctx;
   const fromRelease = from ? deps.store.release(run.record.service, from) : undefined;
-  const warmUntil = fromRelease ? deps.now() + fromRelease.spec.keepWarmMs : undefined;
+  const keepWarmMs = fromRelease?.spec.kind === 'worker' ? 0 : fromRelease?.spec.keepWarmMs;
+  const warmUntil = keepWarmMs === undefined ? undefined : deps.now() + keepWarmMs;
   run.setState(run.record.state, {}, (tx) =>
     tx.putService({ name: run.record.service, activeRelease: to, previousRelease: from, warmUntil }),
   );

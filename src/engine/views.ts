@@ -3,7 +3,7 @@ import type { ProxyStatus } from '../proxy/protocol.js';
 import type { EngineDeps } from './deps.js';
 import { isLive } from './instance-state.js';
 import { isStale } from './lock.js';
-import type { DeploymentRecord, InstanceRecord, LockRecord, ServiceRecord } from './records.js';
+import type { DeploymentRecord, InstanceRecord, LockRecord, ServiceRecord, StackDeploymentRecord } from './records.js';
 import { maintenanceOf, storedMaintenance } from './maintenance.js';
 
 function roleOf(service: ServiceRecord | undefined, instance: InstanceRecord): InstanceView['role'] {
@@ -59,12 +59,35 @@ export function deploymentView(d: DeploymentRecord): DeploymentView {
     kind: d.kind,
     ...(d.releaseId ? { release: d.releaseId } : {}),
     ...(d.fromRelease ? { fromRelease: d.fromRelease } : {}),
+    ...ending(d),
+    ...(d.stackId ? { stackId: d.stackId } : {}),
+  };
+}
+
+/** State, start, end, why and who: what a deployment and a stack deployment show alike. */
+function ending(d: DeploymentRecord | StackDeploymentRecord): Pick<DeploymentView, 'state' | 'startedAt' | 'endedAt' | 'reason' | 'errorCode' | 'actor'> {
+  return {
     state: d.state,
     startedAt: d.startedAt,
     ...(d.endedAt ? { endedAt: d.endedAt } : {}),
     ...(d.reason ? { reason: d.reason } : {}),
     ...(d.errorCode ? { errorCode: d.errorCode } : {}),
     ...(d.actor ? { actor: { user: d.actor.user, host: d.actor.host, ...(d.actor.ci ? { ci: d.actor.ci } : {}) } } : {}),
+  };
+}
+
+/** A stack deployment as one history entry: `service` names its services in deploy order, `services` reports on each. */
+export function stackView(s: StackDeploymentRecord): DeploymentView {
+  return {
+    id: s.id,
+    service: s.services.map((r) => r.service).join(','),
+    kind: s.kind,
+    ...ending(s),
+    services: s.services.map(({ steps, ...r }) => ({
+      ...r,
+      ...(r.startedAt && r.endedAt ? { durationMs: Date.parse(r.endedAt) - Date.parse(r.startedAt) } : {}),
+      ...(steps ? { steps: steps.map((st) => ({ ...st })) } : {}),
+    })),
   };
 }
 

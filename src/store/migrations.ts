@@ -71,6 +71,15 @@ CREATE INDEX instances_release ON instances (project, service, release);
 CREATE INDEX deployments_project ON deployments (project, service);
 `,
   },
+  {
+    version: 5,
+    what: 'stack deployments: a deploy of several services is one record with a report per service; a service deployment names the stack it belongs to',
+    sql: `
+CREATE TABLE stacks (project TEXT NOT NULL DEFAULT '', id TEXT NOT NULL, started TEXT NOT NULL, terminal INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (project, id));
+CREATE INDEX stacks_started ON stacks (project, started);
+ALTER TABLE deployments ADD COLUMN stack TEXT;
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { isLive } from '../engine/instance-state.js';
-import type { InstanceFilter, JournalInput, StateStore, StoreWriter } from '../engine/store.js';
+import type { DeploymentFilter, InstanceFilter, JournalInput, StateStore, StoreWriter } from '../engine/store.js';
 import type {
   DeploymentRecord,
   InstanceRecord,
@@ -11,6 +11,7 @@ import type {
   LockRecord,
   ReleaseRecord,
   ServiceRecord,
+  StackDeploymentRecord,
 } from '../engine/records.js';
 import { openMigrated } from './open-migrated.js';
 
@@ -102,7 +103,7 @@ export class SqliteStore implements StateStore {
     if (!has || name === '') return false;
     db.transaction(() => {
       this.#journalRow(name, 'project.adopt', { name });
-      for (const table of ['services', 'releases', 'instances', 'deployments', 'journal']) {
+      for (const table of ['services', 'releases', 'instances', 'deployments', 'stacks', 'journal']) {
         db.prepare(`UPDATE ${table} SET project = ? WHERE project = ''`).run(name);
       }
       const keys = db.prepare('SELECT key FROM meta').pluck().all() as string[];
@@ -120,7 +121,7 @@ export class SqliteStore implements StateStore {
     const db = this.#db;
     db.transaction(() => {
       this.#journalRow(name, 'project.remove', { name });
-      for (const table of ['services', 'releases', 'instances', 'deployments']) db.prepare(`DELETE FROM ${table} WHERE project = ?`).run(name);
+      for (const table of ['services', 'releases', 'instances', 'deployments', 'stacks']) db.prepare(`DELETE FROM ${table} WHERE project = ?`).run(name);
       if (name !== '') db.prepare('DELETE FROM meta WHERE key LIKE ?').run(`%@${name}`);
       db.prepare('DELETE FROM projects WHERE name = ?').run(name);
     })();
@@ -164,14 +165,18 @@ export class SqliteStore implements StateStore {
         );
       },
       putDeployment: (r: DeploymentRecord) => {
-        db.prepare('INSERT OR REPLACE INTO deployments (project, id, service, started, terminal, data) VALUES (?, ?, ?, ?, ?, ?)').run(
+        db.prepare('INSERT OR REPLACE INTO deployments (project, id, service, started, terminal, data, stack) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
           project,
           r.id,
           r.service,
           r.startedAt,
           TERMINAL.has(r.state) ? 1 : 0,
           json(r),
+          r.stackId ?? null,
         );
+      },
+      putStack: (r: StackDeploymentRecord) => {
+        db.prepare('INSERT OR REPLACE INTO stacks (project, id, started, terminal, data) VALUES (?, ?, ?, ?, ?)').run(project, r.id, r.startedAt, r.state === 'running' ? 0 : 1, json(r));
       },
       setLock: (r: LockRecord | undefined) => {
         if (r) db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(this.#key('lock'), json(r));
@@ -249,9 +254,14 @@ export class SqliteStore implements StateStore {
     return this.#one('SELECT data FROM deployments WHERE project = ? AND id = ?', this.#project, id);
   }
 
-  deployments(filter: { service?: string; limit?: number; open?: boolean } = {}): DeploymentRecord[] {
+  deployments(filter: DeploymentFilter = {}): DeploymentRecord[] {
     const where: string[] = ['project = ?'];
     const args: unknown[] = [this.#project];
+    if (filter.alone) where.push('stack IS NULL');
+    if (filter.stack !== undefined) {
+      where.push('stack = ?');
+      args.push(filter.stack);
+    }
     if (filter.service !== undefined) {
       where.push('service = ?');
       args.push(filter.service);
@@ -262,6 +272,15 @@ export class SqliteStore implements StateStore {
     }
     const sql = `SELECT data FROM deployments WHERE ${where.join(' AND ')} ORDER BY started DESC, rowid DESC LIMIT ?`;
     return this.#many(sql, ...args, filter.limit ?? 1_000_000);
+  }
+
+  stack(id: string): StackDeploymentRecord | undefined {
+    return this.#one('SELECT data FROM stacks WHERE project = ? AND id = ?', this.#project, id);
+  }
+
+  stacks(filter: { limit?: number; open?: boolean } = {}): StackDeploymentRecord[] {
+    const open = filter.open === undefined ? '' : ` AND terminal = ${filter.open ? 0 : 1}`;
+    return this.#many(`SELECT data FROM stacks WHERE project = ?${open} ORDER BY started DESC, rowid DESC LIMIT ?`, this.#project, filter.limit ?? 1_000_000);
   }
 
   lock(): LockRecord | undefined {

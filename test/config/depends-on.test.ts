@@ -18,13 +18,14 @@ async function check(yaml: string) {
 
 const svc = (name: string, deps?: string) => `  ${name}:\n    run: node ${name}.js\n${deps === undefined ? '' : `    dependsOn: [${deps}]\n`}`;
 
-test('dependsOn: deploy order follows it, file order breaks ties', async () => {
+test('dependsOn: deploy order goes level by level of it, file order inside a level', async () => {
   const { config, issues } = await check(`version: 1\nservices:\n${svc('web', 'api')}${svc('worker', 'api')}${svc('api', 'db')}${svc('db')}${svc('docs')}`);
   assert.deepEqual(issues, []);
   assert.ok(config);
   assert.deepEqual(config.services['web']?.dependsOn, ['api']);
-  assert.deepEqual(deployOrder(config.services), ['db', 'api', 'web', 'worker', 'docs']);
-  assert.deepEqual(deployOrder({ a: {}, b: { dependsOn: ['a'] }, c: {} }), ['a', 'b', 'c'], 'no dependsOn at all: file order');
+  assert.deepEqual(deployOrder(config.services), ['db', 'docs', 'api', 'web', 'worker']);
+  assert.deepEqual(deployOrder({ a: {}, b: { dependsOn: ['a'] }, c: {} }), ['a', 'c', 'b'], 'c needs nothing: it goes with a');
+  assert.deepEqual(deployOrder({ a: {}, b: {}, c: {} }), ['a', 'b', 'c'], 'no dependsOn at all: file order');
 });
 
 test('dependsOn: an unknown service and a circle are coded issues with file:line:col', async () => {

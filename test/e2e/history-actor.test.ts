@@ -42,11 +42,13 @@ test('history records who deployed and rolled back, with the CI run when there w
     const me = { user: userInfo().username, host: hostname() };
     const rows = (history.json.deployments as { service: string; kind: string; actor?: { user: string; host: string; ci?: string } }[]).map((d) => [d.service, d.kind, d.actor]);
     assert.deepEqual(rows.reverse(), [
-      ['web', 'deploy', { ...me, ci: 'github-actions acme/shop run 4242' }],
-      ['files', 'deploy', { ...me, ci: 'github-actions acme/shop run 4242' }],
+      // The first deploy of both services is one stack deployment.
+      ['web,files', 'deploy', { ...me, ci: 'github-actions acme/shop run 4242' }],
       ['web', 'deploy', me],
       ['web', 'rollback', me],
     ]);
+    const filesHistory = await cli(p, ["history", "files", "--json"]);
+    assert.deepEqual(filesHistory.json.deployments.map((d: { actor?: { ci?: string } }) => d.actor?.ci), ['github-actions acme/shop run 4242'], 'each service of the stack records the actor too');
     const text = await cli(p, ['history']);
     assert.match(text.stdout, new RegExp(`rollback .* by ${me.user}@${me.host.replace(/[.]/g, '\\.')}$`, 'm'));
     assert.match(text.stdout, /by .*\(github-actions acme\/shop run 4242\)$/m);

@@ -1,6 +1,7 @@
 // A stack deploy of three services (python's http.server, busybox httpd, our own app) in
 // dependsOn order, under load on every host: the third fails, the first two go back to their
-// previous releases (warm: one switch each), 0 failed requests, and the record says why.
+// previous releases (warm: one switch each), 0 failed requests, and one stack deployment record
+// says why, with a report per service.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -70,6 +71,33 @@ test('a failing third service of a stack deploy under load: the first two back o
     }
     const c = await cli(p, ['history', 'c', '--json', '--limit', '1']);
     assert.equal(c.json.deployments[0].outcome ?? c.json.deployments[0].state, 'failed', JSON.stringify(c.json.deployments[0]));
+
+    // The project's history: each stack deploy is ONE record, with a report per service.
+    const all = await cli(p, ['history', '--json']);
+    assert.equal(all.code, 0, all.stderr);
+    assert.deepEqual(all.json.deployments.map((d: { kind: string; service: string; state: string }) => `${d.kind} ${d.service} ${d.state}`), ['deploy a,b,c reverted', 'deploy a,b,c succeeded']);
+    const [stack] = all.json.deployments;
+    assert.equal(stack.id, failed.json.stack.id, 'the deploy reported the record it wrote');
+    assert.equal(stack.errorCode, failed.json.error.code);
+    assert.match(stack.reason, /^c failed \(SLW_[A-Z_]+\): .*; rolled back: b, a$/);
+    type Report = { service: string; level: number; status: string; fromRelease?: string; release?: string; durationMs?: number; reason?: string; steps?: { step: string; at?: string }[]; rollback?: { outcome: string; release: string; reason: string } };
+    const reports = stack.services as Report[];
+    assert.deepEqual(
+      reports.map((r) => `${r.service} L${r.level} ${r.status} ${r.fromRelease}→${r.release} back:${r.rollback?.release ?? '-'}`),
+      ['a L0 rolled-back r1→r2 back:r1', 'b L1 rolled-back r1→r2 back:r1', 'c L2 failed r1→r2 back:-'],
+    );
+    for (const r of reports) {
+      assert.ok((r.durationMs ?? -1) >= 0, `${r.service} has its timing`);
+      assert.ok(r.steps?.some((s) => s.step === 'health-gate' && s.at), `${r.service} has its timed steps`);
+    }
+    assert.match(reports[2]?.reason ?? '', /SLW_|exit|health/i, 'why c failed');
+    assert.match(reports[0]?.rollback?.reason ?? '', /^stack rollback: c failed/);
+    // Each service's own view still lists its deployments, naming the stack they belong to.
+    const aHistory = await cli(p, ['history', 'a', '--json']);
+    assert.deepEqual(aHistory.json.deployments.map((d: { kind: string; stackId?: string }) => `${d.kind} ${d.stackId === stack.id}`), ['rollback true', 'deploy true', 'deploy false']);
+    const text = await cli(p, ['history']);
+    assert.match(text.stdout, /stack deploy of 3 services: reverted: c failed/);
+    assert.match(text.stdout, /^ {4}a +level 0 rolled-back r1 +→ r2 .*rolled back to r1/m);
 
     // A good stack deploy, then `slipway rollback` with no service: the whole stack back, last first.
     for (const name of ['a', 'b']) await setSite(p, name, 3);

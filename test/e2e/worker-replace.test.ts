@@ -4,9 +4,10 @@
 // start and its beats into its own volume.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cli, destroyProject, makeProject, type Project } from '../helpers/e2e-project.js';
+import { workerLives } from '../helpers/worker-lives.js';
 
 const TICKER = `
 const fs = require('node:fs');
@@ -21,17 +22,7 @@ function yaml(p: Project, version: string): string {
   return `version: 1\nproxy: { http: ${p.port}, host: 127.0.0.1 }\nservices:\n${worker('alone', 'stop-first')}\n${worker('overlap', '')}\n`;
 }
 
-/** Per pid of a worker: when it started and its last beat. */
-async function lives(p: Project, volume: string): Promise<{ pid: string; start: number; last: number }[]> {
-  const dir = join(p.stateDir, 'volumes');
-  const project = (await readdir(dir))[0] ?? '';
-  const out = join(dir, project, volume);
-  const names = await readdir(out);
-  const pids = names.filter((n) => n.startsWith('start-')).map((n) => n.slice(6));
-  const read = async (f: string) => Number(await readFile(join(out, f), 'utf8'));
-  const all = await Promise.all(pids.map(async (pid) => ({ pid, start: await read(`start-${pid}`), last: await read(`beat-${pid}`) })));
-  return all.sort((a, b) => a.start - b.start);
-}
+const lives = (p: Project, volume: string) => workerLives(p.stateDir, volume);
 
 test('a stop-first worker never runs twice at once; an overlapping one does, new before old stops', { timeout: 120_000 }, async () => {
   const p = await makeProject();

@@ -82,7 +82,7 @@ test('workers without HTTP: no-check, command and TCP checks; in order, outside 
     assert.equal((await cli(p, ['daemon', '--detach'])).code, 0);
     const first = await cli(p, ['deploy', '--json']);
     assert.equal(first.code, 0, first.stdout + first.stderr);
-    assert.deepEqual(first.json.results.map((r: { service: string; outcome: string }) => `${r.service}:${r.outcome}`), ['web:succeeded', 'ticker:succeeded', 'checked:succeeded', 'listener:succeeded']);
+    assert.deepEqual(first.json.results.map((r: { service: string; outcome: string }) => `${r.service}:${r.outcome}`), ['web:succeeded', 'checked:succeeded', 'listener:succeeded', 'ticker:succeeded'], 'level by level: ticker (dependsOn web) after the three independent ones');
 
     const pidsOf = async () => {
       const status = await cli(p, ['status', '--json']);

@@ -8,8 +8,9 @@ const REF = { configFile: 'slipway.yaml' };
 /** Three services whose releases all start at r1: nothing of one may reach another's routes. */
 function threeServices(h: Harness): Config {
   const base = h.config().services['web']!;
-  const one = (name: string) => ({ ...base, name, instances: name === 'b' ? 1 : 2, routes: [{ host: `${name}.localhost`, path: '/' }] });
-  return { ...h.config(), services: { a: one('a'), b: one('b'), c: one('c') } };
+  // A chain (c after b after a): a stack deploy runs them one after the other.
+  const one = (name: string, dependsOn: string[]) => ({ ...base, name, dependsOn, instances: name === 'b' ? 1 : 2, routes: [{ host: `${name}.localhost`, path: '/' }] });
+  return { ...h.config(), services: { a: one('a', []), b: one('b', ['a']), c: one('c', ['b']) } };
 }
 
 function targetsBy(h: Harness): Record<string, string[]> {

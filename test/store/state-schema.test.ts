@@ -96,6 +96,35 @@ test('a 0.1.0 state file is copied aside, then upgraded in one step with its rec
   }
 });
 
+test('a version 4 state file upgrades to stack deployments: its deployments stay on their own in the history, stacks start empty', async () => {
+  const dir = await scratch();
+  const file = join(dir, 'state.db');
+  try {
+    const db = new Database(file);
+    for (const m of MIGRATIONS.filter((m) => m.version <= 4)) db.exec(m.sql);
+    db.pragma('user_version = 4');
+    const old = { id: 'd1', service: 'web', kind: 'deploy', state: 'succeeded', startedAt: '2026-01-01T00:00:00.000Z', releaseId: 'r1' };
+    db.prepare("INSERT INTO deployments (project, id, service, started, terminal, data) VALUES ('', 'd1', 'web', ?, 1, ?)").run(old.startedAt, JSON.stringify(old));
+    db.close();
+    const store = new SqliteStore(file);
+    assert.deepEqual(store.deployments({ alone: true }).map((d) => d.id), ['d1'], 'a deployment of before stacks stands alone');
+    assert.deepEqual(store.stacks(), []);
+    const stack = { id: 's1', kind: 'deploy' as const, state: 'running' as const, startedAt: '2026-01-02T00:00:00.000Z', endedAt: undefined, reason: undefined, errorCode: undefined, services: [] };
+    store.transact({ kind: 'test' }, (tx) => {
+      tx.putStack(stack);
+      tx.putDeployment({ ...(old as unknown as Parameters<typeof tx.putDeployment>[0]), id: 'd2', startedAt: '2026-01-02T00:00:01.000Z', stackId: 's1' });
+    });
+    assert.deepEqual(store.stacks({ open: true }).map((s) => s.id), ['s1']);
+    assert.deepEqual(store.deployments({ alone: true }).map((d) => d.id), ['d1'], 'a stack\'s service deployment is not on its own');
+    assert.deepEqual(store.deployments({ stack: 's1' }).map((d) => d.id), ['d2']);
+    assert.deepEqual(store.deployments({ service: 'web' }).map((d) => d.id), ['d2', 'd1'], 'the per-service view lists both');
+    store.close();
+    assert.equal((await readdir(dir)).filter((f) => /^state\.db\.v4-.*\.bak$/.test(f)).length, 1, 'a copy of the version 4 file');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('a state file from a newer slipway, or one that is not a database, is refused and left as it was', async () => {
   const dir = await scratch();
   try {

@@ -4,6 +4,7 @@ import type { PlanState } from '../../api/schemas.js';
 import type { PlanSide } from '../../config/plan.js';
 import type { Config } from '../../config/model.js';
 import { deployOrder } from '../../engine/deploy-order.js';
+import { deployLevels } from '../../engine/deploy-levels.js';
 import { SlipwayError } from '../../errors.js';
 import type { CommandSpec } from '../command-spec.js';
 import type { CliContext } from '../context.js';
@@ -43,7 +44,7 @@ export const planCommands: CommandSpec[] = [
   {
     name: 'plan',
     summary: 'show what a deploy would change per service (release, env, routes, instances), changing nothing',
-    args: [{ name: 'service', required: false, description: 'one service (default: all, in deploy order: dependsOn, then file order)' }],
+    args: [{ name: 'service', required: false, description: 'one service (default: all, in deploy order: dependsOn levels, then file order; services joined by + deploy side by side)' }],
     options: [],
     run: async (ctx, input) => {
       await validateLocally(ctx, { preflight: false }); // plan shows changes; the machine is checked by check and deploy
@@ -63,8 +64,10 @@ export const planCommands: CommandSpec[] = [
         const active = state.services.find((s) => s.name === name)?.active;
         plans.push(planService(name, planSideOf(spec), await sourceState(spec.source, [ctx.stateDir]), active));
       }
-      if (ctx.json) ctx.out(JSON.stringify({ ok: true, env: ctx.env ?? null, daemon: note ? 'none' : 'answered', order: names, services: plans }));
-      else ctx.out(`${names.length > 1 ? `deploy order: ${names.join(' → ')}\n` : ''}${renderPlan(plans, note)}`);
+      // Services of one level (joined by +) deploy side by side.
+      const levels = deployLevels(config.services, names);
+      if (ctx.json) ctx.out(JSON.stringify({ ok: true, env: ctx.env ?? null, daemon: note ? 'none' : 'answered', order: names, levels, services: plans }));
+      else ctx.out(`${names.length > 1 ? `deploy order: ${levels.map((l) => l.join(' + ')).join(' → ')}\n` : ''}${renderPlan(plans, note)}`);
       return EXIT.ok;
     },
   },

@@ -7,7 +7,7 @@ import type { CliContext } from '../context.js';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
 import { renderProgress, renderResult } from '../render/deploy.js';
 import { renderEvent } from '../render/events.js';
-import { renderHistory, renderStatus } from '../render/status.js';
+import { renderHistory, renderStack, renderStatus } from '../render/status.js';
 import { validateLocally } from './local.js';
 import { actorOf } from '../actor.js';
 
@@ -41,9 +41,11 @@ async function streamed(
       : await ctx.api.stream(method, request, onEvent);
   if (final.type !== 'result' && final.type !== 'error') throw new SlipwayError('SLW_API_BAD_RESPONSE', `The ${method} stream ended early.`);
   if (ctx.json) {
-    ctx.out(JSON.stringify(final.type === 'result' ? { ok: true, results: final.results } : { ok: false, error: final.error, results: final.results }));
+    const stack = final.stack ? { stack: final.stack } : {};
+    ctx.out(JSON.stringify(final.type === 'result' ? { ok: true, results: final.results, ...stack } : { ok: false, error: final.error, results: final.results, ...stack }));
   } else {
     for (const r of final.results) ctx.out(renderResult(r));
+    if (final.stack) ctx.out(renderStack(final.stack));
   }
   if (final.type === 'result') return EXIT.ok;
   const error = SlipwayError.fromJSON(final.error);

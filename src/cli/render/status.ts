@@ -26,12 +26,27 @@ export function renderStatus(s: Status): string {
   return lines.join('\n');
 }
 
+const by = (d: DeploymentView): string => (d.actor ? `  by ${d.actor.user}@${d.actor.host}${d.actor.ci ? ` (${d.actor.ci})` : ''}` : '');
+
 export function renderHistory(list: readonly DeploymentView[]): string {
   if (list.length === 0) return 'no deployments yet';
   return list
-    .map(
-      (d) =>
-        `${d.startedAt}  ${d.id}  ${d.service.padEnd(10)} ${d.kind.padEnd(8)} ${(d.fromRelease ?? '-').padEnd(5)} → ${(d.release ?? '-').padEnd(5)} ${d.state}${d.reason ? `: ${d.reason}` : ''}${d.actor ? `  by ${d.actor.user}@${d.actor.host}${d.actor.ci ? ` (${d.actor.ci})` : ''}` : ''}`,
+    .map((d) =>
+      d.services
+        ? `${d.startedAt}  ${renderStack(d)}${by(d)}`
+        : `${d.startedAt}  ${d.id}  ${d.service.padEnd(10)} ${d.kind.padEnd(8)} ${(d.fromRelease ?? '-').padEnd(5)} → ${(d.release ?? '-').padEnd(5)} ${d.state}${d.reason ? `: ${d.reason}` : ''}${by(d)}`,
     )
     .join('\n');
+}
+
+/** A stack deployment: one line for the whole, then one per service (level, status, releases, time, why). */
+export function renderStack(d: DeploymentView): string {
+  const head = `${d.id}  stack ${d.kind} of ${(d.services ?? []).length} services: ${d.state}${d.reason ? `: ${d.reason}` : ''}`;
+  const lines = (d.services ?? []).map((s) => {
+    const time = s.durationMs === undefined ? '' : ` in ${(s.durationMs / 1000).toFixed(1)}s`;
+    const back = s.rollback ? `; rolled back to ${s.rollback.release ?? '?'} (${s.rollback.outcome})` : '';
+    const why = s.reason && s.status !== 'succeeded' ? `: ${s.reason}` : '';
+    return `    ${s.service.padEnd(10)} level ${s.level} ${s.status.padEnd(11)} ${(s.fromRelease ?? '-').padEnd(5)} → ${(s.release ?? '-').padEnd(5)}${time}${back}${why}`;
+  });
+  return [head, ...lines].join('\n');
 }
