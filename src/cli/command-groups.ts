@@ -9,7 +9,7 @@ type Loader = () => Promise<readonly CommandSpec[]>;
 
 export const COMMAND_GROUPS = {
   local: () => import('./commands/local.js').then((m) => m.localCommands),
-  daemon: () => import('./commands/daemon.js').then((m) => [m.daemonCommand]),
+  daemon: () => import('./commands/daemon.js').then((m) => [m.daemonCommand, m.daemonReloadCommand]),
   remote: () => import('./commands/remote.js').then((m) => m.remoteCommands),
   canary: () => import('./commands/canary.js').then((m) => m.canaryCommands),
   alerts: () => import('./commands/alerts.js').then((m) => m.alertsCommands),
