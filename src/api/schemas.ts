@@ -259,6 +259,7 @@ export const methods = {
       unchanged: z.array(z.enum(['admin', 'alerts', 'backups'])),
       warnings: z.array(z.string()),
       admin: z.string().optional(),
+      backupJobs: z.array(z.string()),
     }),
     stream: false,
   },

@@ -56,6 +56,8 @@ export interface ReloadResult {
   readonly warnings: string[];
   /** "host:port" of the admin listener after the reload, when there is one. */
   readonly admin?: string;
+  /** The scheduled backup jobs armed after the reload ("backup (0 3 * * *)"). */
+  readonly backupJobs: string[];
 }
 
 export interface DaemonOptions {
@@ -82,6 +84,8 @@ export class Daemon {
   #secrets: DaemonSecrets | undefined;
   #backups: DaemonBackups | undefined;
   #backupScheduler: BackupScheduler | undefined;
+  /** The jobs the backup schedule armed ("backup (0 3 * * *)"); none when off. */
+  #backupJobs: string[] = [];
   #certs: CertManager | undefined;
   /** Deploy progress, instance changes, table swaps and proxy restarts for the CLI's follow mode (certificate, backup and alert events have their types, not yet a publisher). */
   readonly events = new EventBus();
@@ -332,13 +336,14 @@ export class Daemon {
     if (changed.includes('backups')) {
       await this.#backupScheduler?.close();
       this.#backupScheduler = undefined;
+      this.#backupJobs = [];
       const before = this.warnings.length;
       await this.#startBackupSchedule(this.#backups);
       warnings.push(...this.warnings.splice(before));
       applied.add('backups');
     }
     this.#settings = now;
-    return { applied: DAEMON_SETTINGS.filter((n) => applied.has(n)), unchanged: DAEMON_SETTINGS.filter((n) => !changed.includes(n)), warnings, ...(this.adminAddress ? { admin: this.adminAddress } : {}) };
+    return { applied: DAEMON_SETTINGS.filter((n) => applied.has(n)), unchanged: DAEMON_SETTINGS.filter((n) => !changed.includes(n)), warnings, ...(this.adminAddress ? { admin: this.adminAddress } : {}), backupJobs: [...this.#backupJobs] };
   }
 
   /** JSON of each daemon-level section of the daemon's config file ("null" when absent or no file). */
@@ -389,7 +394,7 @@ export class Daemon {
     if (!file || !existsSync(file)) return;
     const scheduler = new BackupScheduler(backups, { configFile: file, env: this.options.env }, (line) => this.#log.child({ component: 'backups' }).info(line));
     try {
-      await scheduler.start();
+      this.#backupJobs = await scheduler.start();
       this.#backupScheduler = scheduler;
       // Listing the targets (S3 included) may take a while: metrics fill in when it is done.
       void backups.seedMonitor({ configFile: file, env: this.options.env }).catch((err: unknown) => {

@@ -4,7 +4,8 @@
 // was ignored until the daemon restarted, silently.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { freePort } from '../../src/lib/free-port.js';
 import { cli, destroyProject, makeProject, setVersion, type Project } from '../helpers/e2e-project.js';
 import { httpAnswer } from '../helpers/http-answer.js';
@@ -22,7 +23,7 @@ async function withSections(p: Project, base: string, sections: string): Promise
   await writeFile(p.configFile, `${base}${sections}`);
 }
 
-test('admin: and alerts: changes are applied by `daemon reload` and by a deploy, not ignored until a restart', { timeout: 180_000 }, async () => {
+test('admin:, alerts: and backups: changes are applied by `daemon reload` and by a deploy, not ignored until a restart', { timeout: 180_000 }, async () => {
   const p = await makeProject({ instances: 1, drain: '1s' });
   try {
     const base = await readFile(p.configFile, 'utf8');
@@ -35,7 +36,7 @@ test('admin: and alerts: changes are applied by `daemon reload` and by a deploy,
     // Nothing changed: nothing applied.
     const same = await cli(p, ['daemon', 'reload', '--json']);
     assert.equal(same.code, 0, same.stdout + same.stderr);
-    assert.deepEqual(same.json, { applied: [], unchanged: ['admin', 'alerts', 'backups'], warnings: [] });
+    assert.deepEqual(same.json, { applied: [], unchanged: ['admin', 'alerts', 'backups'], warnings: [], backupJobs: [] });
 
     // admin: added → listening after a reload, no restart.
     await withSections(p, base, `admin:\n  listen: 127.0.0.1:${a}\n`);
@@ -74,6 +75,22 @@ test('admin: and alerts: changes are applied by `daemon reload` and by a deploy,
     assert.deepEqual(removed.json.applied, ['admin', 'alerts']);
     assert.equal(await admin(b), 'ECONNREFUSED');
     assert.equal((await cli(p, ['status', '--json'])).json.alerts, undefined);
+
+    // backups: a schedule added is armed by a reload; taken away, disarmed.
+    assert.equal((await cli(p, ['secrets', 'generate', 'BACKUP_KEY', '--kind', 'age'])).code, 0);
+    await mkdir(join(p.dir, 'data'), { recursive: true });
+    await writeFile(join(p.dir, 'data', 'notes.txt'), 'kept\n');
+    const backups = 'secrets:\n  BACKUP_KEY: {}\nbackups:\n  key: ${secret:BACKUP_KEY}\n  targets: { local: { dir: ./backups } }\n  sources:\n    files: { dir: ./data }\n  schedule: "0 3 * * *"\n  drill: { schedule: "0 4 * * 0" }\n';
+    await withSections(p, base, backups);
+    const armed = await cli(p, ['daemon', 'reload', '--json']);
+    assert.equal(armed.code, 0, armed.stdout + armed.stderr);
+    assert.deepEqual(armed.json.applied, ['backups']);
+    assert.deepEqual(armed.json.backupJobs, ['backup (0 3 * * *)', 'drill (0 4 * * 0)']);
+    await withSections(p, base, backups.replace('0 3 * * *', '30 2 * * *'));
+    assert.deepEqual((await cli(p, ['daemon', 'reload', '--json'])).json.backupJobs, ['backup (30 2 * * *)', 'drill (0 4 * * 0)']);
+    await withSections(p, base, '');
+    const disarmed = await cli(p, ['daemon', 'reload']);
+    assert.match(disarmed.stdout, /applied: backups\nbackup schedule: off/);
 
     // All of it in one daemon: never restarted.
     assert.equal((await cli(p, ['status', '--json'])).json.daemon.pid, pid);

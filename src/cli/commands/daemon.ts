@@ -73,6 +73,7 @@ export const daemonReloadCommand: CommandSpec = {
       return EXIT.ok;
     }
     ctx.out(r.applied.length > 0 ? `applied: ${r.applied.join(', ')}${r.admin ? ` (admin on ${r.admin})` : ''}` : 'nothing changed: the daemon already runs with these settings');
+    if (r.applied.includes('backups')) ctx.out(r.backupJobs.length > 0 ? `backup schedule: ${r.backupJobs.join(', ')}` : 'backup schedule: off');
     for (const w of r.warnings) ctx.err(`warning: ${w}`);
     return EXIT.ok;
   },
