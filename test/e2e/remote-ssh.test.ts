@@ -114,6 +114,17 @@ test('--host ssh://: deploy a folder, status, rollback and history from the lapt
     const kinds = (history.json.deployments as { service: string; kind: string }[]).map((d) => `${d.service} ${d.kind}`).reverse();
     assert.deepEqual(kinds, ['web deploy', 'files deploy', 'web deploy', 'files deploy', 'web rollback']);
 
+    // plan compares the laptop's folder with what the server runs; daemon reload is an API call;
+    // secrets run whole on the server (their store is the server's).
+    const plan = await laptop(p, s, ['plan']);
+    assert.equal(plan.code, 0, plan.stdout + plan.stderr);
+    assert.match(plan.stdout, /files/);
+    const reload = await laptop(p, s, ['daemon', 'reload', '--json']);
+    assert.equal(reload.code, 0, reload.stdout + reload.stderr);
+    assert.deepEqual(reload.json.applied, []);
+    const secrets = await laptop(p, s, ['secrets', 'list']);
+    assert.equal(secrets.code, 0, secrets.stdout + secrets.stderr);
+
     // After a release runs, the same failures still change nothing.
     const late = await laptop(p, s, ['rollback', 'web', '--json'], { SLIPWAY_SSH_COMMAND: `ssh -F ${await s.clientWith('stranger2', { key: s.strangerKey })}` });
     assert.equal(late.json?.error?.code, 'SLW_SSH_AUTH');

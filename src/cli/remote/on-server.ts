@@ -6,6 +6,8 @@ import { forward, withoutHost } from './remote-host.js';
 
 /** Commands that act on the server's own files, not through the control API: run whole on the server. */
 const RUN_THERE = new Set(['secrets', 'daemon', 'service']);
+/** Commands under those first words that are API calls after all. */
+const THROUGH_API = new Set(['daemon reload']);
 /** Commands that read or change only this machine. */
 const RUN_HERE = new Set(['init', 'check', 'schema', 'help', 'version', 'api-stdio']);
 
@@ -17,7 +19,7 @@ const RUN_HERE = new Set(['init', 'check', 'schema', 'help', 'version', 'api-std
 export async function onServer(ctx: CliContext, commandName: string, argv: readonly string[]): Promise<{ ctx: CliContext; exitCode?: number }> {
   const word = commandName.split(' ')[0] ?? '';
   if (RUN_HERE.has(word)) return { ctx };
-  if (RUN_THERE.has(word)) {
+  if (RUN_THERE.has(word) && !THROUGH_API.has(commandName)) {
     if (!ctx.remote) throw new SlipwayError('SLW_INTERNAL', 'onServer without a remote host.');
     return { ctx, exitCode: await forward({ ...ctx.remote, stateDir: undefined }, withoutHost(argv)) };
   }
