@@ -28,6 +28,7 @@ import { ControlServer } from './control-server.js';
 import { createHandlers } from './handlers.js';
 import { ProxySupervisor } from './proxy-supervisor.js';
 import { startAdmin, type RunningAdmin } from './admin-wiring.js';
+import { DAEMON_SETTINGS, changedSettings, settingsOfConfig, type DaemonSetting, type ReloadResult } from './daemon-settings.js';
 import { startAlerts } from './alert-wiring.js';
 import { withApiLog } from './api-log.js';
 import { createLogger, silentLogger, type Logger } from '../lib/logger.js';
@@ -45,20 +46,6 @@ import type { Config } from '../config/model.js';
 import type { CertManager } from '../certs/cert-manager.js';
 import { startContainers, type ContainerWiring } from './container-wiring.js';
 import { configureCerts, startCerts, withCertificates, type CertWiring } from './cert-wiring.js';
-
-/** The sections of a config the daemon reads for itself, not per deploy: `slipway daemon reload` applies them. */
-export const DAEMON_SETTINGS = ['admin', 'alerts', 'backups'] as const;
-export type DaemonSetting = (typeof DAEMON_SETTINGS)[number];
-
-export interface ReloadResult {
-  readonly applied: DaemonSetting[];
-  readonly unchanged: DaemonSetting[];
-  readonly warnings: string[];
-  /** "host:port" of the admin listener after the reload, when there is one. */
-  readonly admin?: string;
-  /** The scheduled backup jobs armed after the reload ("backup (0 3 * * *)"). */
-  readonly backupJobs: string[];
-}
 
 export interface DaemonOptions {
   readonly stateDir: string;
@@ -285,7 +272,7 @@ export class Daemon {
     };
     this.#admin = await this.#startAdminNow((message) => this.warnings.push(message));
     await this.#startBackupSchedule(backups);
-    this.#settings = await this.#settingsNow().catch(() => undefined);
+    this.#settings = await settingsOfConfig(this.options.configFile, this.options.env).catch(() => undefined);
     const handlers = withApiLog(createHandlers(this, projects, this.#proxy), {
       log: log.child({ component: 'api' }),
       openDeployment: (service) => projects.engines().flatMap((e) => e.openDeployments(service))[0]?.id,
@@ -310,8 +297,8 @@ export class Daemon {
 
   async #reload(): Promise<ReloadResult> {
     if (!this.#startAdminNow || !this.#startAlertsNow || !this.#backups) throw new SlipwayError('SLW_INTERNAL', 'reload before the daemon started.');
-    const now = await this.#settingsNow();
-    const changed = DAEMON_SETTINGS.filter((n) => this.#settings?.[n] !== now[n]);
+    const now = await settingsOfConfig(this.options.configFile, this.options.env);
+    const changed = changedSettings(this.#settings, now);
     const warnings: string[] = [];
     const warn = (m: string): void => void warnings.push(m);
     const applied = new Set<DaemonSetting>();
@@ -344,14 +331,6 @@ export class Daemon {
     }
     this.#settings = now;
     return { applied: DAEMON_SETTINGS.filter((n) => applied.has(n)), unchanged: DAEMON_SETTINGS.filter((n) => !changed.includes(n)), warnings, ...(this.adminAddress ? { admin: this.adminAddress } : {}), backupJobs: [...this.#backupJobs] };
-  }
-
-  /** JSON of each daemon-level section of the daemon's config file ("null" when absent or no file). */
-  async #settingsNow(): Promise<Record<DaemonSetting, string>> {
-    const file = this.options.configFile;
-    if (!file || !existsSync(file)) return { admin: 'null', alerts: 'null', backups: 'null' };
-    const config = await loadConfig({ file, ...(this.options.env ? { env: this.options.env } : {}) });
-    return { admin: JSON.stringify(config.admin ?? null), alerts: JSON.stringify(config.alerts ?? null), backups: JSON.stringify(config.backups ?? null) };
   }
 
   /** The state database, refused when it is missing or empty while apps of this state dir exist. */
