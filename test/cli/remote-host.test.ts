@@ -61,7 +61,7 @@ test('fuzz: every word crosses the server\'s shell unchanged', () => {
 test('ssh runs in batch mode (no password or host-key prompt), the host after --, the command quoted', () => {
   const argv = sshArgv({ host: parseSshUrl('ssh://deploy@srv:2200'), environ: { SLIPWAY_SSH_COMMAND: 'ssh -F /x/cfg', SLIPWAY_REMOTE_COMMAND: '/opt/slipway/bin/slipway' }, stateDir: '/var/lib/slip way' }, ['deploy', "it's"]);
   assert.deepEqual(argv, ['ssh', '-F', '/x/cfg', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', '-o', 'LogLevel=ERROR', '-p', '2200', '-l', 'deploy', '--', 'srv', `/opt/slipway/bin/slipway deploy 'it'\\''s' --state-dir '/var/lib/slip way'`]);
-  assert.deepEqual(withoutHost(['status', '--host', 'ssh://a', '--json', '--host=ssh://b']), ['status', '--json']);
+  assert.deepEqual(withoutHost(['secrets', 'list', '--host', 'ssh://a', '--json', '--host=ssh://b', '--config', '/laptop/slipway.yaml', '--config=x', '--state-dir', '/var/lib/slipway']), ['secrets', 'list', '--json', '--state-dir', '/var/lib/slipway']);
 });
 
 test('ssh\'s exit and words become coded errors; a command\'s own exit is not ssh\'s', () => {

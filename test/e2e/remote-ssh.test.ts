@@ -59,7 +59,7 @@ test('--host ssh://: deploy a folder, status, rollback and history from the lapt
     // Before anything is sent: each way to fail is coded, and nothing reaches the server.
     const closedPort = await freePort();
     const unreachable = await cli(p, ['deploy', '--json', '--host', `ssh://root@127.0.0.1:${closedPort}`, '--state-dir', p.stateDir], remoteEnv(s));
-    assert.equal(unreachable.json?.error?.code, 'SLW_SSH_UNREACHABLE', unreachable.stdout + unreachable.stderr);
+    assert.equal(unreachable.json?.error?.code, 'SLW_SSH_UNREACHABLE', `exit ${unreachable.code}: ${unreachable.stdout}${unreachable.stderr}`);
     const stranger = await laptop(p, s, ['deploy', '--json'], { SLIPWAY_SSH_COMMAND: `ssh -F ${await s.clientWith('stranger', { key: s.strangerKey })}` });
     assert.equal(stranger.json?.error?.code, 'SLW_SSH_AUTH', stranger.stdout + stranger.stderr);
     const unknownHost = await laptop(p, s, ['status', '--json'], { SLIPWAY_SSH_COMMAND: `ssh -F ${await s.clientWith('fresh', { knownHosts: '' })}` });

@@ -60,13 +60,16 @@ export async function forward(o: SshOptions, args: readonly string[]): Promise<n
   return code ?? 1;
 }
 
-/** argv without the --host option (the server runs the rest). */
+/** Options that name this machine's things: --host, and --config (a path on the laptop, not on the server). */
+const LAPTOP_ONLY = ['--host', '--config'];
+
+/** argv without the laptop-only options (the server runs the rest, with its own config). */
 export function withoutHost(argv: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
-    if (arg === '--host') i++;
-    else if (!arg.startsWith('--host=')) out.push(arg);
+    if (LAPTOP_ONLY.includes(arg)) i++;
+    else if (!LAPTOP_ONLY.some((o) => arg.startsWith(`${o}=`))) out.push(arg);
   }
   return out;
 }
