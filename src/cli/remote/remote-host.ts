@@ -27,7 +27,17 @@ export async function uploadSource(o: SshOptions, configFile: string, name: stri
   tar.stdout.pipe(ssh.child.stdin!);
   let out = '';
   ssh.child.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
-  const [tarCode, sshCode] = await Promise.all([new Promise<number | null>((resolve) => tar.on('close', resolve)), ssh.exited]);
+  const tarDone = new Promise<number | null>((resolve) => {
+    tar.on('error', () => resolve(-1));
+    tar.on('exit', resolve);
+  });
+  const sshCode = await ssh.exited;
+  // ssh gone before tar finished (refused, unreachable): nothing reads tar's output any more.
+  if (sshCode !== 0) {
+    tar.stdout.destroy();
+    tar.kill();
+  }
+  const tarCode = await tarDone;
   const failed = sshFailure(o.host, sshCode, ssh.stderr());
   if (failed) throw failed;
   const remote = remoteFailure(ssh.stderr());

@@ -84,7 +84,21 @@ export function spawnSsh(o: SshOptions, args: readonly string[]): { child: Child
       stderr += `\n${err.code === 'ENOENT' ? `${file}: command not found on this machine` : err.message}`;
       resolve(255);
     });
-    child.on('close', (code) => resolve(code));
+    // Its exit and the end of its stderr (read to the end: sshFailure needs it), not 'close':
+    // stdout may be left unread when the caller gave up on it, and 'close' would never come.
+    let code: number | null | undefined;
+    let stderrDone = false;
+    const settle = (): void => {
+      if (code !== undefined && stderrDone) resolve(code);
+    };
+    child.on('exit', (c) => {
+      code = c;
+      settle();
+    });
+    child.stderr?.on('close', () => {
+      stderrDone = true;
+      settle();
+    });
   });
   return { child, stderr: () => stderr, exited };
 }
