@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { methods, MethodName, ProgressEvent, RequestOf, ResponseOf } from './schemas.js';
 import { contract } from './contract.js';
 import { checkJson } from '../lib/json-check.js';
@@ -15,15 +16,28 @@ function checkedRequest(method: MethodName, params: unknown): unknown {
 }
 
 /**
+ * Another way to the daemon's socket than a local path (the CLI's SSH bridge): a fresh
+ * byte stream per call, and what a failed call really meant (ssh's own failures are coded).
+ */
+export interface ApiTransport {
+  readonly describe: string;
+  connect(): Duplex;
+  explain(err: Error): Promise<Error>;
+}
+
+/**
  * The CLI's (and tests') only way to the daemon: requests are validated before they leave,
  * responses when they arrive, with the same schemas the daemon uses: src/api/contract.ts is
  * their JSON Schema, generated from src/api/schemas.ts, checked without loading zod.
  */
 export class ApiClient {
   readonly #socketPath: string;
+  readonly #transport: ApiTransport | undefined;
 
-  constructor(socketPath: string) {
-    this.#socketPath = socketPath;
+  /** A daemon's unix socket, or a transport to one (over SSH). */
+  constructor(to: string | ApiTransport) {
+    this.#socketPath = typeof to === 'string' ? to : to.describe;
+    this.#transport = typeof to === 'string' ? undefined : to;
   }
 
   async call<M extends PlainMethod>(method: M, params: RequestOf<M>): Promise<ResponseOf<M>> {
@@ -78,8 +92,12 @@ export class ApiClient {
 
   #post(method: string, body: unknown, onChunk: (chunk: string) => void): Promise<string> {
     return new Promise((resolve, reject) => {
+      const transport = this.#transport;
+      const where = transport
+        ? { createConnection: () => transport.connect(), headers: { 'content-type': 'application/json', connection: 'close' } }
+        : { socketPath: this.#socketPath, headers: { 'content-type': 'application/json' } };
       const req = request(
-        { socketPath: this.#socketPath, path: `/v1/${method}`, method: 'POST', headers: { 'content-type': 'application/json' } },
+        { ...where, path: `/v1/${method}`, method: 'POST' },
         (res) => {
           res.setEncoding('utf8');
           let all = '';
@@ -99,6 +117,10 @@ export class ApiClient {
         },
       );
       req.on('error', (err: NodeJS.ErrnoException) => {
+        if (transport) {
+          void transport.explain(err).then(reject, reject);
+          return;
+        }
         if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') {
           reject(new SlipwayError('SLW_DAEMON_UNREACHABLE', `No slipway daemon answers on ${this.#socketPath}.`, { cause: err }));
         } else reject(err);

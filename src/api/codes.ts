@@ -56,4 +56,39 @@ export const apiCodes = {
     hint: 'The CLI and daemon versions may differ: restart the daemon with the same slipway version.',
     kind: 'internal',
   },
+  SLW_HOST_URL_INVALID: {
+    title: '--host (or SLIPWAY_HOST) is not an ssh:// URL slipway can use.',
+    hint: 'Give ssh://user@server or ssh://user@server:2222: a user, a host name or IP address, an optional port, nothing after it (no password: key authentication only).',
+    kind: 'user',
+  },
+  SLW_SSH_HOST_KEY: {
+    title: 'The server\'s SSH host key is unknown or differs from the one in known_hosts, so slipway did not talk to it.',
+    hint: 'Check the key with the server\'s owner, then add it to known_hosts (`ssh-keyscan -p PORT HOST`, compared against the server\'s fingerprint) or fix the stale line; slipway never accepts a key by itself.',
+    kind: 'user',
+  },
+  SLW_SSH_AUTH: {
+    title: 'The server refused the SSH login (key authentication only; slipway never asks for a password).',
+    hint: 'Put the public key in the server user\'s ~/.ssh/authorized_keys and the private key where ssh finds it (ssh-agent, ~/.ssh/config, or SLIPWAY_SSH_COMMAND="ssh -i KEY").',
+    kind: 'user',
+  },
+  SLW_SSH_UNREACHABLE: {
+    title: 'The server could not be reached over SSH (refused, timed out, or its name does not resolve).',
+    hint: 'Check the host name and port in --host / SLIPWAY_HOST, that sshd runs there, and that a firewall lets the port through (`ssh -p PORT user@server true` tells the same).',
+    kind: 'user',
+  },
+  SLW_SSH_REMOTE_COMMAND: {
+    title: 'The SSH login worked, but the server has no `slipway` command on the PATH of a non-interactive session.',
+    hint: 'Install slipway on the server (README, "Install"), or name its command with SLIPWAY_REMOTE_COMMAND (e.g. "/usr/local/bin/slipway").',
+    kind: 'user',
+  },
+  SLW_SSH_VERSION_MISMATCH: {
+    title: 'The slipway on the server is another version than the one on this machine, so the command was not sent.',
+    hint: 'Install the same version on both (README, "Install"): the control API is checked against one version\'s schemas at both ends.',
+    kind: 'user',
+  },
+  SLW_SSH_FAILED: {
+    title: 'ssh to the server failed in a way slipway does not know, or the source snapshot did not reach it.',
+    hint: 'ssh\'s own words are in the message; run the same with `ssh -v` to see more, and check the disk space of the server\'s state directory.',
+    kind: 'user',
+  },
 } as const satisfies CodeTable;

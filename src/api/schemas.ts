@@ -251,6 +251,18 @@ export const methods = {
   ...backupMethods,
   ...proxyMethods,
   ...projectMethods,
+  /** Applies the changed daemon-level sections of the daemon's config (admin, alerts, backups) without a restart. */
+  'daemon.reload': {
+    request: z.strictObject({}),
+    response: z.strictObject({
+      applied: z.array(z.enum(['admin', 'alerts', 'backups'])),
+      unchanged: z.array(z.enum(['admin', 'alerts', 'backups'])),
+      warnings: z.array(z.string()),
+      admin: z.string().optional(),
+      backupJobs: z.array(z.string()),
+    }),
+    stream: false,
+  },
   stop: {
     request: z.strictObject({ keepApps: z.boolean() }),
     response: z.strictObject({ stopping: z.literal(true) }),

@@ -9,7 +9,7 @@ type Loader = () => Promise<readonly CommandSpec[]>;
 
 export const COMMAND_GROUPS = {
   local: () => import('./commands/local.js').then((m) => m.localCommands),
-  daemon: () => import('./commands/daemon.js').then((m) => [m.daemonCommand]),
+  daemon: () => import('./commands/daemon.js').then((m) => [m.daemonCommand, m.daemonReloadCommand]),
   remote: () => import('./commands/remote.js').then((m) => m.remoteCommands),
   canary: () => import('./commands/canary.js').then((m) => m.canaryCommands),
   alerts: () => import('./commands/alerts.js').then((m) => m.alertsCommands),
@@ -21,6 +21,7 @@ export const COMMAND_GROUPS = {
   proxy: () => import('./commands/proxy.js').then((m) => m.proxyCommands),
   projects: () => import('./commands/projects.js').then((m) => m.projectsCommands),
   service: () => import('./commands/service.js').then((m) => m.serviceCommands),
+  apiStdio: () => import('./commands/api-stdio.js').then((m) => m.apiStdioCommands),
 } as const satisfies Record<string, Loader>;
 
 export type GroupName = keyof typeof COMMAND_GROUPS;
@@ -53,6 +54,7 @@ export const FIRST_WORDS: Readonly<Record<string, GroupName>> = {
   volumes: 'projects',
   remove: 'projects',
   service: 'service',
+  'api-stdio': 'apiStdio',
 };
 
 /** Every command, in help order. */

@@ -37,6 +37,7 @@ export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
   { name: 'state-dir', type: 'string', description: 'state directory (default .slipway/ beside the config; also SLIPWAY_STATE_DIR)' },
   { name: 'env', type: 'string', description: 'environment overlay to apply (e.g. staging)' },
   { name: 'project', type: 'string', description: 'the project on the host (default: the one deployed from the config file; `slipway projects` lists them)' },
+  { name: 'host', type: 'string', description: 'the server whose daemon to use, ssh://user@server[:port] (also SLIPWAY_HOST); --state-dir is then the server\'s' },
   { name: 'json', type: 'boolean', description: 'print machine-readable JSON' },
   { name: 'help', type: 'boolean', description: 'show help' },
 ];

@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import { ApiClient } from '../api/client.js';
 import { DAEMON_SOCKET } from '../api/socket.js';
 import { resolvePaths } from '../config/paths.js';
+import { remoteOf } from './remote/remote-host.js';
+import { sshTransport, type SshOptions } from './remote/ssh-transport.js';
 
 /** What every command gets: resolved paths, output mode, the API client, and writers. */
 export interface CliContext {
@@ -13,6 +15,8 @@ export interface CliContext {
   readonly json: boolean;
   readonly cwd: string;
   readonly api: ApiClient;
+  /** --host / SLIPWAY_HOST: the server whose daemon `api` reaches over SSH (undefined: this machine's). */
+  readonly remote: SshOptions | undefined;
   out(text: string): void;
   err(text: string): void;
 }
@@ -22,6 +26,7 @@ export interface GlobalFlags {
   readonly stateDir?: string | undefined;
   readonly env?: string | undefined;
   readonly project?: string | undefined;
+  readonly host?: string | undefined;
   readonly json?: boolean | undefined;
 }
 
@@ -32,6 +37,7 @@ export function createContext(flags: GlobalFlags, cwd: string, environ: NodeJS.P
     cwd,
     environ,
   });
+  const remote = remoteOf(flags.host, flags.stateDir, environ);
   return {
     configFile,
     stateDir,
@@ -39,7 +45,8 @@ export function createContext(flags: GlobalFlags, cwd: string, environ: NodeJS.P
     scope: { configFile, ...(flags.project === undefined ? {} : { project: flags.project }) },
     json: flags.json ?? false,
     cwd,
-    api: new ApiClient(join(stateDir, DAEMON_SOCKET)),
+    api: new ApiClient(remote ? sshTransport(remote) : join(stateDir, DAEMON_SOCKET)),
+    remote,
     out: (text) => void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
     err: (text) => void process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
   };

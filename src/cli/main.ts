@@ -68,6 +68,12 @@ async function main(argv: readonly string[]): Promise<number> {
       return EXIT.ok;
     }
     const ctx = createContext(globals, process.cwd(), process.env);
+    if (ctx.remote) {
+      const { onServer } = await import('./remote/on-server.js');
+      const ran = await onServer(ctx, command.name, argv);
+      if (ran.exitCode !== undefined) return ran.exitCode;
+      return await command.run(ran.ctx, input);
+    }
     return await command.run(ctx, input);
   } catch (err) {
     const error = toSlipwayError(err);

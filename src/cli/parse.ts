@@ -5,7 +5,7 @@ import { GLOBAL_OPTIONS, type CommandSpec, type ParsedInput } from './command-sp
 export interface Parsed {
   readonly command: CommandSpec | undefined;
   readonly input: ParsedInput;
-  readonly globals: { config?: string; stateDir?: string; env?: string; project?: string; json: boolean; help: boolean };
+  readonly globals: { config?: string; stateDir?: string; env?: string; project?: string; host?: string; json: boolean; help: boolean };
 }
 
 /** Finds the longest command name that prefixes argv's positionals, then parses its options. */
@@ -52,6 +52,7 @@ export function parse(argv: readonly string[], commands: readonly CommandSpec[])
     ...(typeof values['state-dir'] === 'string' ? { stateDir: values['state-dir'] } : {}),
     ...(typeof values['env'] === 'string' ? { env: values['env'] } : {}),
     ...(typeof values['project'] === 'string' ? { project: values['project'] } : {}),
+    ...(typeof values['host'] === 'string' ? { host: values['host'] } : {}),
     json: values['json'] === true,
     help: values['help'] === true,
   };

@@ -54,7 +54,7 @@ export interface RunningAdmin {
 
 /**
  * Starts the listener when the daemon's config has an `admin:` section (read at daemon start;
- * a changed admin.listen takes effect when the daemon restarts). Undefined when it has none.
+ * a changed section is applied by Daemon.reload: `slipway daemon reload` or a deploy). Undefined when it has none.
  */
 export async function startAdmin(o: AdminWiring): Promise<RunningAdmin | undefined> {
   const spec = await adminSpec(o);

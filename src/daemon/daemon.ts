@@ -1,6 +1,6 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { DAEMON_SOCKET } from '../api/schemas.js';
 import { loadConfig } from '../config/load.js';
 import { LocalDriver } from '../drivers/local/local-driver.js';
@@ -29,11 +29,12 @@ import { ControlServer } from './control-server.js';
 import { createHandlers } from './handlers.js';
 import { ProxySupervisor } from './proxy-supervisor.js';
 import { startAdmin, type RunningAdmin } from './admin-wiring.js';
+import { DAEMON_SETTINGS, changedSettings, settingsOfConfig, type DaemonSetting, type ReloadResult } from './daemon-settings.js';
 import { startAlerts } from './alert-wiring.js';
 import { withApiLog } from './api-log.js';
 import { createLogger, silentLogger, type Logger } from '../lib/logger.js';
 import type { AlertService } from '../observability/alerting/alert-service.js';
-import { SlipwayError } from '../errors.js';
+import { SlipwayError, toSlipwayError } from '../errors.js';
 import { ApiClient } from '../api/client.js';
 import { isPidAlive } from '../lib/pid-alive.js';
 import { DaemonSecrets } from '../secrets/daemon-secrets.js';
@@ -71,6 +72,8 @@ export class Daemon {
   #secrets: DaemonSecrets | undefined;
   #backups: DaemonBackups | undefined;
   #backupScheduler: BackupScheduler | undefined;
+  /** The jobs the backup schedule armed ("backup (0 3 * * *)"); none when off. */
+  #backupJobs: string[] = [];
   #certs: CertManager | undefined;
   /** Deploy progress, instance changes, table swaps, proxy restarts, backup outcomes and alerts sent, for the CLI's follow mode (certificate events have their type, not yet a publisher). */
   readonly events = new EventBus();
@@ -79,6 +82,13 @@ export class Daemon {
   onStopRequested: (keepApps: boolean) => void = () => undefined;
   /** Problems that did not stop the daemon (printed in its ready line). */
   readonly warnings: string[] = [];
+  /** The daemon-level sections of its config as last applied (JSON of each); `reload` compares. */
+  #settings: Record<DaemonSetting, string> | undefined;
+  /** Starts the alert evaluator / admin listener of the current config (set by start). */
+  #startAlertsNow: ((warn: (m: string) => void) => Promise<AlertService | undefined>) | undefined;
+  #startAdminNow: ((warn: (m: string) => void) => Promise<RunningAdmin | undefined>) | undefined;
+  /** One reload at a time (a deploy and `slipway daemon reload` may ask together). */
+  #reloading: Promise<unknown> = Promise.resolve();
 
   constructor(options: DaemonOptions) {
     this.options = options;
@@ -192,6 +202,13 @@ export class Daemon {
           // Checked against the other projects (name, routes, host settings) before anything moves.
           const config = projects.admit(project, await load(ref));
           await certs.configure(config);
+          // A deploy from the daemon's own config applies its changed daemon-level settings.
+          if (this.options.configFile && resolve(ref.configFile) === resolve(this.options.configFile)) {
+            await this.reload().then(
+              (r) => r.applied.length > 0 && log.info('daemon settings applied by a deploy', { ...r }),
+              (err: unknown) => log.warn('daemon settings not applied', { error: toSlipwayError(err).message }),
+            );
+          }
           return config;
         },
       }),
@@ -225,13 +242,13 @@ export class Daemon {
       return read.flatMap(({ i, u }) => (u ? [{ service: i.service, release: i.releaseId, instance: i.id, ...u }] : []));
     };
     // Bound before the control socket answers: a busy admin port fails the start the CLI waits for.
-    this.#alerts = await startAlerts({
+    this.#startAlertsNow = (warn) => startAlerts({
       stateDir,
       configFile: this.options.configFile,
       env: this.options.env,
       store: ownStore,
       proxyStatus: ownStatus,
-      warn: (message) => this.warnings.push(message),
+      warn,
       certificates: () => certs.expiries(),
       backups: () => backupMonitor.snapshot(),
       proxyRestarts: () => this.#proxy?.restarts ?? 0,
@@ -242,14 +259,17 @@ export class Daemon {
       secrets: { source: secrets, redactor: secrets.redactor },
       events: (e) => this.events.publish(e),
     });
-    const alerts = this.#alerts;
-    this.#admin = await startAdmin({
+    this.#alerts = await this.#startAlertsNow((message) => this.warnings.push(message));
+    // The admin listener reports the alerts running when it starts (a reload of alerts restarts it).
+    this.#startAdminNow = (warn) => {
+      const alerts = this.#alerts;
+      return startAdmin({
       stateDir,
       configFile: this.options.configFile,
       env: this.options.env,
       store: ownStore,
       proxyStatus: ownStatus,
-      warn: (message) => this.warnings.push(message),
+      warn,
       ...(alerts ? { alerting: () => ({ firing: alerts.firing(), notifiers: alerts.notifierHealth() }) } : {}),
       certificates: () => certs.expiries(),
       backups: () => backupMonitor.snapshot(),
@@ -257,8 +277,11 @@ export class Daemon {
       journalWriteFailures: () => projects.engines().reduce((n, e) => n + e.deps.lock.writeFailures, 0),
       usage,
       projects: () => projects.names().map((project) => ({ project, store: hostStore.forProject(project) })),
-    });
+      });
+    };
+    this.#admin = await this.#startAdminNow((message) => this.warnings.push(message));
     await this.#startBackupSchedule(backups);
+    this.#settings = await settingsOfConfig(this.options.configFile, this.options.env).catch(() => undefined);
     const handlers = withApiLog(createHandlers(this, projects, this.#proxy), {
       log: log.child({ component: 'api' }),
       openDeployment: (service) => projects.engines().flatMap((e) => e.openDeployments(service))[0]?.id,
@@ -267,6 +290,56 @@ export class Daemon {
     await this.#server.listen(this.socketPath);
     await writeFileAtomic(join(stateDir, 'daemon.pid'), `${process.pid}\n`);
     log.info('daemon ready', { socket: this.socketPath, ...(this.adminAddress ? { admin: this.adminAddress } : {}), warnings: this.warnings });
+  }
+
+  /**
+   * Applies the daemon-level sections of its config that changed since they were last applied
+   * (admin listener, alert rules and notifiers, backup schedule), without a restart: each
+   * changed part is stopped and started again from the file. A config that does not load is
+   * its coded error, and nothing changes.
+   */
+  reload(): Promise<ReloadResult> {
+    const run = this.#reloading.then(() => this.#reload());
+    this.#reloading = run.catch(() => undefined);
+    return run;
+  }
+
+  async #reload(): Promise<ReloadResult> {
+    if (!this.#startAdminNow || !this.#startAlertsNow || !this.#backups) throw new SlipwayError('SLW_INTERNAL', 'reload before the daemon started.');
+    const now = await settingsOfConfig(this.options.configFile, this.options.env);
+    const changed = changedSettings(this.#settings, now);
+    const warnings: string[] = [];
+    const warn = (m: string): void => void warnings.push(m);
+    const applied = new Set<DaemonSetting>();
+    if (changed.includes('alerts')) {
+      await this.#alerts?.close();
+      this.#alerts = undefined;
+      this.#alerts = await this.#startAlertsNow(warn);
+      applied.add('alerts');
+    }
+    if (changed.includes('admin') || (applied.has('alerts') && this.#admin)) {
+      await this.#admin?.server.close();
+      this.#admin = undefined;
+      try {
+        this.#admin = await this.#startAdminNow(warn);
+        applied.add('admin');
+      } catch (err) {
+        const e = toSlipwayError(err);
+        warnings.push(`admin listener off: ${e.message} [${e.code}]`);
+        now.admin = 'failed';
+      }
+    }
+    if (changed.includes('backups')) {
+      await this.#backupScheduler?.close();
+      this.#backupScheduler = undefined;
+      this.#backupJobs = [];
+      const before = this.warnings.length;
+      await this.#startBackupSchedule(this.#backups);
+      warnings.push(...this.warnings.splice(before));
+      applied.add('backups');
+    }
+    this.#settings = now;
+    return { applied: DAEMON_SETTINGS.filter((n) => applied.has(n)), unchanged: DAEMON_SETTINGS.filter((n) => !changed.includes(n)), warnings, ...(this.adminAddress ? { admin: this.adminAddress } : {}), backupJobs: [...this.#backupJobs] };
   }
 
   /** The state database, refused when it is missing or empty while apps of this state dir exist. */
@@ -309,7 +382,7 @@ export class Daemon {
     if (!file || !existsSync(file)) return;
     const scheduler = new BackupScheduler(backups, { configFile: file, env: this.options.env }, (line) => this.#log.child({ component: 'backups' }).info(line));
     try {
-      await scheduler.start();
+      this.#backupJobs = await scheduler.start();
       this.#backupScheduler = scheduler;
       // Listing the targets (S3 included) may take a while: metrics fill in when it is done.
       void backups.seedMonitor({ configFile: file, env: this.options.env }).catch((err: unknown) => {

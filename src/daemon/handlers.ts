@@ -123,6 +123,7 @@ export function createHandlers(daemon: Daemon, projects: Projects, proxy: ProxyS
         : { certs: (await daemon.certs.check('issue', req.host)).map((c) => certView(c, now())) },
     ...backupHandlers(daemon.backups),
     ...proxyHandlers(finder, proxy),
+    'daemon.reload': async () => daemon.reload(),
     stop: async (req) => {
       setImmediate(() => daemon.onStopRequested(req.keepApps));
       return { stopping: true as const };
@@ -133,6 +134,6 @@ export function createHandlers(daemon: Daemon, projects: Projects, proxy: ProxyS
 function alertsOf(daemon: Daemon): NonNullable<Daemon['alerts']> {
   if (daemon.alerts) return daemon.alerts;
   throw new SlipwayError('SLW_ALERTS_OFF', 'The daemon evaluates no alerts: its config has no alerts section (or did not load when it started).', {
-    hint: 'Add `alerts:` to slipway.yaml, then restart the daemon: `slipway stop --keep-apps` and run any command.',
+    hint: 'Add `alerts:` to the daemon\'s slipway.yaml, then `slipway daemon reload` (or deploy from that file).',
   });
 }

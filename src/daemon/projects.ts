@@ -1,9 +1,8 @@
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { Config } from '../config/model.js';
-import { parseYaml } from '../config/yaml-adapter.js';
-import { PROJECT_NAME_PATTERN, projectNameOfDir } from '../config/project-name.js';
+import { projectNameOfFile } from '../config/project-name.js';
 import { Engine } from '../engine/engine.js';
 import type { DataPlane, EngineDeps } from '../engine/deps.js';
 import { desiredTable, storedListen, type ListenSpec } from '../engine/routing.js';
@@ -263,13 +262,7 @@ export class Projects {
 }
 
 /** The project a config file names, read cheaply (`project:` at the top, else the folder's name). */
-export async function projectNameOfFile(file: string): Promise<string> {
-  const text = await readFile(file, 'utf8').catch(() => undefined);
-  const data = text === undefined ? undefined : parseYaml(text).data;
-  // A mapping (checked first) read for one key, whose value is checked to be a valid name below.
-  const named = data && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>)['project'] : undefined;
-  return typeof named === 'string' && PROJECT_NAME_PATTERN.test(named) ? named : projectNameOfDir(dirname(file));
-}
+export { projectNameOfFile };
 
 function settingsOf(p: ListenSpec | Config['proxy']): unknown {
   return { host: p.host, http: p.http, accessLog: p.accessLog ?? true, trustedProxies: p.trustedProxies ?? [], limits: p.limits ?? null, rateLimits: p.rateLimits ?? {} };

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import type { ServiceSpec } from '../config/model.js';
 import type { EngineDeps } from './deps.js';
 import type { ReleaseRecord, ReleaseSpec } from './records.js';
@@ -71,7 +71,10 @@ export async function buildRelease(deps: EngineDeps, spec: ServiceSpec, deployme
       const image = await prepareReleaseImage(deps, spec, provisional, signal);
       return markReady(deps, deploymentId, { ...provisional, spec: { ...provisional.spec, ...image }, status: 'ready' });
     }
-    const snap = await deps.builder.snapshot({ source: spec.source, dest: join(dir, 'app'), exclude: [deps.stateDir] });
+    // The state dir is left out of a source that holds it; a source inside it (a snapshot sent
+    // over `--host ssh://`, under uploads/) is taken whole.
+    const insideState = !relative(resolve(deps.stateDir), resolve(spec.source)).startsWith('..');
+    const snap = await deps.builder.snapshot({ source: spec.source, dest: join(dir, 'app'), exclude: insideState ? [] : [deps.stateDir] });
     if (spec.build) {
       await deps.builder.build({
         argv: spec.build,

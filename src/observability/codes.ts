@@ -52,7 +52,7 @@ export const observabilityCodes = {
   },
   SLW_ALERTS_OFF: {
     title: 'The daemon evaluates no alerts: its config has no alerts section, or it did not load.',
-    hint: 'Add `alerts:` to slipway.yaml and restart the daemon (`slipway stop --keep-apps`, then any command); the daemon log says why a config did not load.',
+    hint: 'Add `alerts:` to the daemon\'s slipway.yaml, then `slipway daemon reload` (or deploy from that file); the daemon log says why a config did not load.',
     kind: 'user',
   },
 } as const satisfies CodeTable;

@@ -60,3 +60,21 @@ export const daemonCommand: CommandSpec = {
   options: [{ name: 'detach', type: 'boolean', description: 'run in the background and return once it is ready' }],
   run: (ctx, input) => (input.options['detach'] === true ? detached(ctx) : foreground(ctx)),
 };
+
+export const daemonReloadCommand: CommandSpec = {
+  name: 'daemon reload',
+  summary: 'apply changed daemon-level settings (admin, alerts, backups) of the daemon\'s config without a restart',
+  args: [],
+  options: [],
+  run: async (ctx) => {
+    const r = await ctx.api.call('daemon.reload', {});
+    if (ctx.json) {
+      ctx.out(JSON.stringify(r));
+      return EXIT.ok;
+    }
+    ctx.out(r.applied.length > 0 ? `applied: ${r.applied.join(', ')}${r.admin ? ` (admin on ${r.admin})` : ''}` : 'nothing changed: the daemon already runs with these settings');
+    if (r.applied.includes('backups')) ctx.out(r.backupJobs.length > 0 ? `backup schedule: ${r.backupJobs.join(', ')}` : 'backup schedule: off');
+    for (const w of r.warnings) ctx.err(`warning: ${w}`);
+    return EXIT.ok;
+  },
+};

@@ -77,6 +77,12 @@ export const remoteCommands: CommandSpec[] = [
       if (strategy !== undefined && strategy !== 'blue-green' && strategy !== 'canary') {
         throw new SlipwayError('SLW_USAGE', `--strategy takes blue-green or canary, not "${String(strategy)}".`);
       }
+      if (ctx.remote) {
+        // This machine is not the server: the file is checked here, the server's preflight runs there.
+        await validateLocally(ctx, { preflight: false });
+        const { sentForDeploy } = await import('../remote/sent-for-deploy.js');
+        return streamed(await sentForDeploy(ctx, ctx.remote), 'deploy', input.args['service'], strategy, undefined, input.options['no-stack-rollback'] === true);
+      }
       await validateLocally(ctx);
       return streamed(ctx, 'deploy', input.args['service'], strategy, undefined, input.options['no-stack-rollback'] === true);
     },

@@ -1,0 +1,28 @@
+import { existsSync } from 'node:fs';
+import { loadConfig } from '../config/load.js';
+
+/** The sections of a config the daemon reads for itself, not per deploy: `slipway daemon reload` applies them. */
+export const DAEMON_SETTINGS = ['admin', 'alerts', 'backups'] as const;
+export type DaemonSetting = (typeof DAEMON_SETTINGS)[number];
+
+export interface ReloadResult {
+  readonly applied: DaemonSetting[];
+  readonly unchanged: DaemonSetting[];
+  readonly warnings: string[];
+  /** "host:port" of the admin listener after the reload, when there is one. */
+  readonly admin?: string;
+  /** The scheduled backup jobs armed after the reload ("backup (0 3 * * *)"). */
+  readonly backupJobs: string[];
+}
+
+/** JSON of each daemon-level section of the daemon's config file ("null" when absent or no file); a config that does not load throws its coded error. */
+export async function settingsOfConfig(file: string | undefined, env: string | undefined): Promise<Record<DaemonSetting, string>> {
+  if (!file || !existsSync(file)) return { admin: 'null', alerts: 'null', backups: 'null' };
+  const config = await loadConfig({ file, ...(env ? { env } : {}) });
+  return { admin: JSON.stringify(config.admin ?? null), alerts: JSON.stringify(config.alerts ?? null), backups: JSON.stringify(config.backups ?? null) };
+}
+
+/** The sections that differ (all of them when nothing was applied yet). */
+export function changedSettings(before: Record<DaemonSetting, string> | undefined, now: Record<DaemonSetting, string>): DaemonSetting[] {
+  return DAEMON_SETTINGS.filter((n) => before?.[n] !== now[n]);
+}
