@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { ProjectScopeFields, projectMethods } from './project-schemas.js';
 import { backupMethods } from './backup-schemas.js';
 import { proxyMethods } from './proxy-schemas.js';
+import { dashboardMethods } from './dashboard-schemas.js';
 import { EVENT_KINDS } from './event-schemas.js';
 import { ActorSchema, CanaryViewSchema, DeploymentViewSchema, DeployReportSchema, DeployResultSchema, ProgressEventSchema } from './deploy-schemas.js';
 
@@ -251,6 +252,7 @@ export const methods = {
   ...backupMethods,
   ...proxyMethods,
   ...projectMethods,
+  ...dashboardMethods,
   stop: {
     request: z.strictObject({ keepApps: z.boolean() }),
     response: z.strictObject({ stopping: z.literal(true) }),

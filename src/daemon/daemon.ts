@@ -44,6 +44,7 @@ import { BackupMonitor } from './backup-monitor.js';
 import type { Config } from '../config/model.js';
 import type { CertManager } from '../certs/cert-manager.js';
 import { startContainers, type ContainerWiring } from './container-wiring.js';
+import { DashboardWiring } from './dashboard-wiring.js';
 import { configureCerts, startCerts, withCertificates, type CertWiring } from './cert-wiring.js';
 
 export interface DaemonOptions {
@@ -71,6 +72,7 @@ export class Daemon {
   #backups: DaemonBackups | undefined;
   #backupScheduler: BackupScheduler | undefined;
   #certs: CertManager | undefined;
+  #dashboard: DashboardWiring | undefined;
   /** Deploy progress, instance changes, table swaps and proxy restarts for the CLI's follow mode (certificate, backup and alert events have their types, not yet a publisher). */
   readonly events = new EventBus();
   /** The daemon's own log (JSON lines on stdout, which `slipway daemon --detach` sends to logs/daemon.log). */
@@ -91,6 +93,12 @@ export class Daemon {
   /** The alert evaluator, when the config has `alerts:`. */
   get alerts(): AlertService | undefined {
     return this.#alerts;
+  }
+
+  /** The web dashboard's token and traffic history (its listener runs when the config has `dashboard:`). */
+  get dashboard(): DashboardWiring {
+    if (!this.#dashboard) throw new SlipwayError('SLW_INTERNAL', 'The daemon has not started.');
+    return this.#dashboard;
   }
 
   /** Backups of any config (`slipway backup …`), the pre-deploy hook and rollback --with-data. */
@@ -250,14 +258,26 @@ export class Daemon {
       projects: () => projects.names().map((project) => ({ project, store: hostStore.forProject(project) })),
     });
     await this.#startBackupSchedule(backups);
+    const proxySupervisor = this.#proxy;
+    this.#dashboard = new DashboardWiring({
+      stateDir,
+      configFile: this.options.configFile,
+      env: this.options.env,
+      socketPath: this.socketPath,
+      proxyStatus: () => proxySupervisor.status(),
+      warn: (message) => this.warnings.push(message),
+    });
     const handlers = withApiLog(createHandlers(this, projects, this.#proxy), {
       log: log.child({ component: 'api' }),
       openDeployment: (service) => projects.engines().flatMap((e) => e.openDeployments(service))[0]?.id,
     });
     this.#server = new ControlServer(handlers, { redact });
     await this.#server.listen(this.socketPath);
+    // After the control socket: the dashboard reads everything through it.
+    await this.#dashboard.start({ pid: process.pid, startedAt: this.startedAt.toISOString() });
     await writeFileAtomic(join(stateDir, 'daemon.pid'), `${process.pid}\n`);
-    log.info('daemon ready', { socket: this.socketPath, ...(this.adminAddress ? { admin: this.adminAddress } : {}), warnings: this.warnings });
+    const dashboard = this.#dashboard.address;
+    log.info('daemon ready', { socket: this.socketPath, ...(this.adminAddress ? { admin: this.adminAddress } : {}), ...(dashboard ? { dashboard } : {}), warnings: this.warnings });
   }
 
   /** The state database, refused when it is missing or empty while apps of this state dir exist. */
@@ -330,6 +350,7 @@ export class Daemon {
 
   async #stop(keepApps: boolean): Promise<void> {
     this.#log.info('daemon stopping', { keepApps });
+    await this.#dashboard?.close();
     await this.#server?.close();
     await this.#admin?.server.close();
     await this.#alerts?.close();

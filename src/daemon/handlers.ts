@@ -121,6 +121,8 @@ export function createHandlers(daemon: Daemon, projects: Projects, proxy: ProxyS
         : { certs: (await daemon.certs.check('issue', req.host)).map((c) => certView(c, now())) },
     ...backupHandlers(daemon.backups),
     ...proxyHandlers(finder, proxy),
+    'dashboard.token': () => daemon.dashboard.rotateToken(),
+    traffic: async (req) => daemon.dashboard.traffic(req),
     stop: async (req) => {
       setImmediate(() => daemon.onStopRequested(req.keepApps));
       return { stopping: true as const };
