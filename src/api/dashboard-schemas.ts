@@ -3,6 +3,7 @@
  * the last hour it draws. Every other page of the dashboard reads the methods the CLI reads.
  */
 import { z } from 'zod';
+import { ProjectScopeFields } from './project-schemas.js';
 
 /** One sample of a release's traffic: requests and failures in the interval ending at `at`, its p99. */
 export const TrafficPointSchema = z.strictObject({
@@ -21,6 +22,16 @@ export const ReleaseTrafficSchema = z.strictObject({
   points: z.array(TrafficPointSchema),
 });
 
+/** CPU time and memory of one live instance, as its driver reports them. */
+export const InstanceUsageSchema = z.strictObject({
+  service: z.string(),
+  release: z.string(),
+  instance: z.string(),
+  /** CPU time since the instance started (user + system). */
+  cpuSeconds: z.number().nonnegative(),
+  memoryBytes: z.number().nonnegative(),
+});
+
 export const dashboardMethods = {
   /** `slipway dashboard token`: a new token (shown once; only its hash is kept); every session of the old one ends. */
   'dashboard.token': {
@@ -32,6 +43,12 @@ export const dashboardMethods = {
   traffic: {
     request: z.strictObject({ project: z.string().optional(), service: z.string().optional() }),
     response: z.strictObject({ intervalMs: z.number().int().positive(), releases: z.array(ReleaseTrafficSchema) }),
+    stream: false,
+  },
+  /** CPU and memory of a project's live instances (those whose driver reports them). */
+  usage: {
+    request: z.strictObject(ProjectScopeFields),
+    response: z.strictObject({ instances: z.array(InstanceUsageSchema) }),
     stream: false,
   },
 } as const;

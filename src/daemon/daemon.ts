@@ -73,6 +73,7 @@ export class Daemon {
   #backupScheduler: BackupScheduler | undefined;
   #certs: CertManager | undefined;
   #dashboard: DashboardWiring | undefined;
+  #usage: ((project: string) => Promise<UsageSample[]>) | undefined;
   /** Deploy progress, instance changes, table swaps and proxy restarts for the CLI's follow mode (certificate, backup and alert events have their types, not yet a publisher). */
   readonly events = new EventBus();
   /** The daemon's own log (JSON lines on stdout, which `slipway daemon --detach` sends to logs/daemon.log). */
@@ -99,6 +100,12 @@ export class Daemon {
   get dashboard(): DashboardWiring {
     if (!this.#dashboard) throw new SlipwayError('SLW_INTERNAL', 'The daemon has not started.');
     return this.#dashboard;
+  }
+
+  /** CPU time and memory of a project's live instances, where their driver reports them. */
+  usage(project: string): Promise<UsageSample[]> {
+    if (!this.#usage) throw new SlipwayError('SLW_INTERNAL', 'The daemon has not started.');
+    return this.#usage(project);
   }
 
   /** Backups of any config (`slipway backup …`), the pre-deploy hook and rollback --with-data. */
@@ -221,11 +228,13 @@ export class Daemon {
       probeWrite: () => hostStore.probeWrite(),
     };
     const ownStatus = (): Promise<ProxyStatus> => host.forProject(own().project).status();
-    const usage = async (): Promise<UsageSample[]> => {
-      const live = own().instances({ live: true });
+    const usageOf = async (store: SqliteStore): Promise<UsageSample[]> => {
+      const live = store.instances({ live: true });
       const read = await Promise.all(live.map(async (i) => ({ i, u: i.handle ? await drivers.of(i.handle).usage?.(i.handle).catch(() => undefined) : undefined })));
       return read.flatMap(({ i, u }) => (u ? [{ service: i.service, release: i.releaseId, instance: i.id, ...u }] : []));
     };
+    const usage = (): Promise<UsageSample[]> => usageOf(own());
+    this.#usage = (project) => usageOf(hostStore.forProject(project));
     // Bound before the control socket answers: a busy admin port fails the start the CLI waits for.
     this.#alerts = await startAlerts({
       stateDir,

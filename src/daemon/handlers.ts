@@ -123,6 +123,10 @@ export function createHandlers(daemon: Daemon, projects: Projects, proxy: ProxyS
     ...proxyHandlers(finder, proxy),
     'dashboard.token': () => daemon.dashboard.rotateToken(),
     traffic: async (req) => daemon.dashboard.traffic(req),
+    usage: async (req) => {
+      const engine = await finder.find(req);
+      return { instances: engine ? await daemon.usage(engine.deps.project ?? '') : [] };
+    },
     stop: async (req) => {
       setImmediate(() => daemon.onStopRequested(req.keepApps));
       return { stopping: true as const };

@@ -93,6 +93,8 @@ test('dashboard in a browser: login, pages, live canary and its rollback, rollba
     // The files service: its log tail shows the secret redacted (so the scan below can catch a leak).
     await page.goto(`${base}/service?project=${shopName}&service=files`);
     await page.waitForSelector('pre.logs:has-text("[redacted:API_TOKEN]")');
+    // CPU time and memory of python's process, as the process driver reports them.
+    assert.match(await page.textContent('table:has(caption:has-text("Instances of the service")) tbody') ?? '', /\d+(\.\d+)? s.*\d+(\.\d)? MiB/s);
     await keep('service-files');
 
     // A bad canary, followed live on the service page: no reload from here on.

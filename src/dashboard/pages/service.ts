@@ -1,5 +1,6 @@
 import type { CanaryView, DeploymentView, InstanceView, ResponseOf, ServiceView } from '../../api/schemas.js';
 import { SlipwayError } from '../../errors.js';
+import { bytes, fixed } from '../format.js';
 import { html, type Html } from '../html.js';
 import type { Page, PageContext } from './context.js';
 import { actionButton } from './layout.js';
@@ -32,9 +33,14 @@ function timeline(deployments: readonly DeploymentView[]): Html {
   return html`<ol class="timeline">${deployments.map((d) => html`<li class="${d.state === 'succeeded' ? 'ok' : d.endedAt ? 'bad' : 'running'}"><span class="kind">${d.kind}</span> ${d.release ?? '?'}${d.fromRelease ? html` (from ${d.fromRelease})` : ''}: <span class="state">${d.state}</span>, ${d.startedAt}${d.endedAt ? '' : ' (running)'}${d.reason ? html` — ${d.reason}` : ''}${d.actor ? html` <span class="actor">by ${d.actor.user}@${d.actor.host}</span>` : ''}</li>`)}</ol>`;
 }
 
-function instances(list: readonly InstanceView[]): Html {
-  const rows = list.map((i) => html`<tr><th scope="row">${i.id}</th><td>${i.release}</td><td>${i.role}</td><td>${i.state}</td><td>${i.inRotation ? 'yes' : 'no'}</td><td>${i.restarts}</td><td>${i.lastExit ?? '—'}</td><td>${i.ref ?? '—'}</td></tr>`);
-  return html`<table><caption>Instances</caption><thead><tr><th scope="col">Instance</th><th scope="col">Release</th><th scope="col">Role</th><th scope="col">State</th><th scope="col">In rotation</th><th scope="col">Restarts</th><th scope="col">Last exit</th><th scope="col">Process</th></tr></thead><tbody>${rows}</tbody></table>`;
+type Usage = ResponseOf<'usage'>['instances'][number];
+
+function instances(list: readonly InstanceView[], usage: readonly Usage[]): Html {
+  const rows = list.map((i) => {
+    const u = usage.find((x) => x.instance === i.id);
+    return html`<tr><th scope="row">${i.id}</th><td>${i.release}</td><td>${i.role}</td><td>${i.state}</td><td>${i.inRotation ? 'yes' : 'no'}</td><td>${i.restarts}</td><td>${i.lastExit ?? '—'}</td><td>${u ? `${fixed(u.cpuSeconds, 2)} s` : '—'}</td><td>${u ? bytes(u.memoryBytes) : '—'}</td><td>${i.ref ?? '—'}</td></tr>`;
+  });
+  return html`<table><caption>Instances of the service</caption><thead><tr><th scope="col">Instance</th><th scope="col">Release</th><th scope="col">Role</th><th scope="col">State</th><th scope="col">In rotation</th><th scope="col">Restarts</th><th scope="col">Last exit</th><th scope="col">CPU time</th><th scope="col">Memory</th><th scope="col">Process</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 async function logsOf(ctx: PageContext, project: string, service: string): Promise<ResponseOf<'logs'>['instances']> {
@@ -50,12 +56,13 @@ export async function servicePage(ctx: PageContext): Promise<Page> {
   const project = ctx.url.searchParams.get('project') ?? '';
   const name = ctx.url.searchParams.get('service') ?? '';
   const scope = scopeOf(project);
-  const [status, canaries, history, traffic, logs] = await Promise.all([
+  const [status, canaries, history, traffic, logs, usage] = await Promise.all([
     ctx.api.call('status', scope),
     ctx.api.call('canary', { ...scope, service: name, action: 'status' }),
     ctx.api.call('history', { ...scope, service: name, limit: 20 }),
     ctx.api.call('traffic', { ...scope, service: name }),
     logsOf(ctx, project, name),
+    ctx.api.call('usage', scope),
   ]);
   const s = status.services.find((x) => x.name === name);
   if (!s) return { title: 'Not found', main: html`<h1>No service ${name} in ${project}</h1><p><a href="/">Back to the overview</a></p>` };
@@ -71,7 +78,7 @@ export async function servicePage(ctx: PageContext): Promise<Page> {
 <section aria-labelledby="traffic"><h2 id="traffic">Traffic</h2>${split(s, canary)}${releaseTraffic(traffic.releases, traffic.intervalMs, `Traffic of ${name} per release`)}</section>
 ${canary ? canarySection(canary, project, ctx.now) : ''}
 <section aria-labelledby="timeline-h"><h2 id="timeline-h">Release timeline</h2>${timeline(history.deployments)}</section>
-<section aria-labelledby="instances-h"><h2 id="instances-h">Instances</h2>${instances(s.instances)}<p class="hint">CPU and memory: not reported through the control API yet.</p></section>
+<section aria-labelledby="instances-h"><h2 id="instances-h">Instances</h2>${instances(s.instances, usage.instances.filter((u) => u.service === name))}<p class="hint">CPU time since each instance started and its resident memory, where its driver reports them.</p></section>
 <section aria-labelledby="logs-h"><h2 id="logs-h">Logs (last lines)</h2>${logs.map((l) => html`<h3>${l.id} (${l.release}, ${l.state})</h3><pre class="logs">${l.lines.join('\n')}</pre>`)}</section>`,
   };
 }
