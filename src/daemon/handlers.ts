@@ -105,7 +105,7 @@ export function createHandlers(daemon: Daemon, projects: Projects, proxy: ProxyS
       return released ? { released } : {};
     },
     canary: async (req) => ({
-      canaries: ((await finder.find(req))?.canary(req.service, req.action) ?? []).map((c) => ({ ...c, ...(c.note === undefined ? {} : { note: c.note }) })),
+      canaries: ((await finder.find(req))?.canary(req.service, req.action) ?? []).map(({ note, stepMs, evidence, ...c }) => ({ ...c, ...(note === undefined ? {} : { note }), ...(stepMs === undefined ? {} : { stepMs }), ...(evidence === undefined ? {} : { evidence }) })),
     }),
     'alerts.list': async () => alertsOf(daemon).list(),
     'alerts.silence': async (req) => ({ silence: await alertsOf(daemon).silence(req.rule, req.service, req.forMs) }),

@@ -1,10 +1,13 @@
 // Issue 18's acceptance in a real browser (Debian's chromium, driven by playwright-core) against a
-// real daemon with two projects and three services (our app, python's http.server twice): log in
-// with the token; every page passes the accessibility checks and is saved as a screenshot
-// (test-artifacts/dashboard/); during a canary deploy of a bad release the service page, without
-// a reload, shows the canary, its share of traffic, its errors rising and the rollback; the
-// rollback button rolls back (checked with the CLI); a daemon restart is shown and survived; no
-// page shows a secret value; no request leaves loopback.
+// real daemon with two projects and three services (our app, python's http.server twice): a
+// wrong token gets 401 and no data, the right one logs in; every page passes the accessibility
+// checks and is saved as a screenshot (test-artifacts/dashboard/); during a canary deploy of a
+// bad release the service page, without a reload, shows the canary, its share of traffic, the
+// running deploy on the timeline, the judge's evidence rising and the rollback; the rollback
+// button rolls back (checked with the CLI); an action posted without the CSRF token is refused
+// and changes nothing; a daemon restart is shown and survived; a rotated token ends the session
+// (401, no data); no page or response shows a secret value (the CLI's leak scan); no request
+// leaves loopback.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -13,6 +16,7 @@ import { join } from 'node:path';
 import { freePort } from '../../src/lib/free-port.js';
 import { CLI, cli, cliOn, destroyProject, makeProject, serviceYaml, setVersion, type Project } from '../helpers/e2e-project.js';
 import { HostLoad } from '../helpers/host-load.js';
+import { secretForms } from '../helpers/secret-forms.js';
 import { accessibilityProblems, launchBrowser, offLoopback, recordRequests, screenshot, waitInPage } from '../helpers/dashboard-browser.js';
 
 const SECRET = 'dash-secret-7f3a9c1e5b';
@@ -36,7 +40,7 @@ function shopConfig(p: Project, dashboard: number, webExtra: string): string {
   return `version: 1\nproxy:\n  http: ${p.port}\n  host: 127.0.0.1\ndashboard:\n  listen: 127.0.0.1:${dashboard}\nsecrets:\n  API_TOKEN: {}\nservices:\n${serviceYaml('web', { instances: 1, watch: '1s' })}${webExtra}${pythonService('files', 'files', 'files.localhost', '    env: { API_TOKEN: "${secret:API_TOKEN}" }')}`;
 }
 
-test('dashboard in a browser: login, pages, live canary and its rollback, rollback button, daemon restart, no secret, loopback only', { timeout: 420_000 }, async () => {
+test('dashboard in a browser: login, pages, live canary and its rollback, rollback button, daemon restart, no secret, loopback only', { timeout: 420_000 }, async (t) => {
   const p = await makeProject();
   const browser = await launchBrowser();
   let load: HostLoad | undefined;
@@ -65,6 +69,11 @@ test('dashboard in a browser: login, pages, live canary and its rollback, rollba
     const page = await browser.newPage();
     const urls = recordRequests(page);
     const seen: string[] = [];
+    // Every body the dashboard sent (but the endless event stream), for the leak scan.
+    const bodies: Promise<string>[] = [];
+    page.on('response', (r) => {
+      if (!(r.headers()['content-type'] ?? '').startsWith('text/event-stream')) bodies.push(r.text().catch(() => ''));
+    });
     const keep = async (name: string): Promise<void> => {
       seen.push(await page.content());
       await screenshot(page, name);
@@ -77,8 +86,10 @@ test('dashboard in a browser: login, pages, live canary and its rollback, rollba
     assert.doesNotMatch(await page.content(), /files\.localhost|blog/);
     await keep('login');
     await page.fill('#token', 'slw_dash_wrong');
-    await page.click('button[type="submit"]');
+    const [wrong] = await Promise.all([page.waitForResponse((r) => r.url() === `${base}/login`), page.click('button[type="submit"]')]);
+    assert.equal(wrong.status(), 401);
     assert.match(await page.textContent('[role="alert"]') ?? '', /not the dashboard's current token/);
+    assert.doesNotMatch(await page.content(), /files\.localhost|blog/);
     await page.fill('#token', token);
     await Promise.all([page.waitForURL(`${base}/`), page.click('button[type="submit"]')]);
     await page.waitForSelector('#live:has-text("Live")');
@@ -100,6 +111,19 @@ test('dashboard in a browser: login, pages, live canary and its rollback, rollba
     // A bad canary, followed live on the service page: no reload from here on.
     await page.goto(`${base}/service?project=${shopName}&service=web`);
     await page.evaluate('window.__sameDocument = true');
+    // Every value of the judge's error evidence the page shows, in order (the page replaces its main part on each update).
+    await page.evaluate(`(() => {
+      window.__evidence = [];
+      window.__stepTime = 0;
+      const note = () => {
+        const cell = document.querySelector('table.evidence tr[data-test="errors"] .evidence');
+        const v = cell ? parseFloat(cell.textContent) : NaN;
+        if (!Number.isNaN(v) && window.__evidence.at(-1) !== v) window.__evidence.push(v);
+        const t = parseFloat(document.querySelector('.step-time')?.textContent ?? '');
+        if (t > window.__stepTime) window.__stepTime = t;
+      };
+      new MutationObserver(note).observe(document.getElementById('main'), { childList: true, subtree: true });
+    })()`);
     await writeFile(p.configFile, shopConfig(p, port, `${CANARY}    env: { HELLO_MODE: flaky, HELLO_FAIL_RATE: "0.3" }\n`));
     await setVersion(p, 'v2');
     const deploying = cli(p, ['deploy', '--json']);
@@ -114,6 +138,12 @@ test('dashboard in a browser: login, pages, live canary and its rollback, rollba
     await waitInPage(page, `[...document.querySelectorAll('table.traffic tbody tr')].some((r) => r.querySelector('th').textContent.trim() !== ${JSON.stringify(stable)} && parseFloat(r.children[2].textContent) > 0)`, 60_000);
     const result = await deploying;
     assert.notEqual(result.code, 0, 'the bad canary is rolled back');
+    assert.match(result.stdout + result.stderr, /SLW_CANARY_ROLLED_BACK/);
+    // The judge's error evidence rose on the page, step by step, without a reload.
+    const evidence = (await page.evaluate('window.__evidence')) as number[];
+    t.diagnostic(`error evidence seen on the page, % of the rollback threshold: ${evidence.join(', ')}`);
+    assert.ok(evidence.length >= 2 && Math.max(...evidence) > (evidence[0] ?? 0) && Math.max(...evidence) > 0, `evidence seen rising: ${evidence.join(', ')}`);
+    assert.ok(((await page.evaluate('window.__stepTime')) as number) > 0, 'the time in step counted up');
     await page.waitForSelector('.timeline li:first-child:has-text("reverted"), .timeline li:first-child:has-text("failed")', { timeout: 30_000 });
     await waitInPage(page, '!document.getElementById("canary")');
     assert.equal(await page.evaluate('window.__sameDocument === true'), true, 'updated without a reload');
@@ -134,6 +164,11 @@ test('dashboard in a browser: login, pages, live canary and its rollback, rollba
     assert.equal(history.json.deployments[0].kind, 'rollback');
     assert.equal(history.json.deployments[0].actor.user, 'dashboard');
 
+    // An action the page posts without the session's CSRF token is refused, and nothing changes.
+    const forged = (await page.evaluate(`fetch('/action', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ action: 'maintenance-on', project: 'blog', service: 'web' }).toString() }).then((r) => r.status)`)) as number;
+    assert.equal(forged, 403);
+    assert.equal((await cliOn(p, blogConfig, ['maintenance', '--json'])).json.entries.length, 0, 'no maintenance turned on');
+
     // The daemon restarts: the page says it is away, then that it was, and carries on.
     await page.goto(`${base}/`);
     await page.waitForSelector('body[data-daemon="up"]');
@@ -145,8 +180,20 @@ test('dashboard in a browser: login, pages, live canary and its rollback, rollba
     assert.match(await page.textContent('#live') ?? '', /restarted/);
     await keep('overview-after-restart');
 
+    // A rotated token ends the browser's session: 401 and no data; the old token no longer logs in.
+    assert.equal((await cli(p, ['dashboard', 'token', '--json'])).code, 0);
+    const ended = await page.reload();
+    assert.equal(ended?.status(), 401);
+    assert.doesNotMatch(await page.content(), /files\.localhost|blog|>web</);
+    await page.fill('#token', token);
+    const [old] = await Promise.all([page.waitForResponse((r) => r.url() === `${base}/login`), page.click('button[type="submit"]')]);
+    assert.equal(old.status(), 401);
+    assert.doesNotMatch(await page.content(), /files\.localhost|blog|>web</);
+
     // No page showed the secret value; no request left loopback.
-    for (const html of seen) for (const needle of [SECRET, Buffer.from(SECRET).toString('base64'), encodeURIComponent(SECRET)]) assert.ok(!html.includes(needle), 'a page shows the secret');
+    const sent = await Promise.all(bodies);
+    assert.ok(sent.length > 10);
+    for (const text of [...seen, ...sent]) for (const needle of secretForms(SECRET)) assert.ok(!text.includes(needle), 'the dashboard shows the secret');
     assert.deepEqual(offLoopback(urls), []);
     assert.ok(urls.length > 10);
   } finally {

@@ -14,10 +14,22 @@ function canarySection(c: CanaryView, project: string, now: number): Html {
   return html`<section aria-labelledby="canary"><h2 id="canary">Canary in progress</h2>
 <dl class="facts"><dt>Canary release</dt><dd>${c.canary}</dd><dt>Stable release</dt><dd>${c.stable}</dd>
 <dt>Step</dt><dd>${c.step} of ${c.steps}</dd><dt>Canary weight</dt><dd><meter min="0" max="100" value="${pctOf(c.weight)}" aria-label="canary weight">${pctOf(c.weight)} %</meter> <span class="weight">${pctOf(c.weight)} %</span></dd>
+<dt>Time in step</dt><dd class="step-time">${c.stepMs === undefined ? '—' : `${Math.floor(c.stepMs / 1000)} s`}</dd>
 <dt>State</dt><dd>${c.paused ? 'paused' : 'running'}${c.note ? ` (${c.note})` : ''}</dd></dl>
+${evidenceTable(c.evidence)}
 <p>${act('Promote', 'canary-promote')} ${act('Abort', 'canary-abort')} ${c.paused ? act('Resume', 'canary-resume') : act('Pause', 'canary-pause')}</p>
-<p class="hint">As of ${new Date(now).toISOString()}; the judge's evidence per test is in each step's report when it ends.</p>
+<p class="hint">As of ${new Date(now).toISOString()}; each step's full report comes with the deploy's.</p>
 </section>`;
+}
+
+/** The judge's latest evidence per test, as a share of the threshold at which it rolls the canary back. */
+function evidenceTable(e: CanaryView['evidence']): Html {
+  if (!e) return html`<p class="evidence-none">The judge has no verdict for this step yet.</p>`;
+  const rows = (['errors', 'p95', 'p99'] as const).map((t) => {
+    const share = Math.min(100, Math.round(e[t] * 1000) / 10);
+    return html`<tr data-test="${t}"><th scope="row">${t === 'errors' ? 'Errors' : `${t} latency`}</th><td><meter min="0" max="100" value="${share}" aria-label="${t} evidence">${share} %</meter> <span class="evidence">${share} %</span></td></tr>`;
+  });
+  return html`<table class="evidence"><caption>Evidence against the canary, per test (100 % rolls it back)</caption><thead><tr><th scope="col">Test</th><th scope="col">Share of the rollback threshold</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 function split(s: ServiceView, canary: CanaryView | undefined): Html {

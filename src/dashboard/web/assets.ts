@@ -52,6 +52,8 @@ export const APP_JS = `(() => {
   });
   events.addEventListener('change', refresh);
   events.addEventListener('tick', () => { if (main.dataset.live === 'fast') refresh(); });
+  // A canary in progress moves each second (its judge's verdicts, the time in step): follow it at that pace.
+  setInterval(() => { if (document.body.dataset.daemon === 'up' && document.getElementById('canary')) refresh(); }, 1000);
   events.addEventListener('error', () => {
     if (awaySince) return;
     awaySince = Date.now();
