@@ -17,6 +17,7 @@ import { freePort } from '../../src/lib/free-port.js';
 import { CLI, cli, cliOn, destroyProject, makeProject, serviceYaml, setVersion, type Project } from '../helpers/e2e-project.js';
 import { HostLoad } from '../helpers/host-load.js';
 import { secretForms } from '../helpers/secret-forms.js';
+import type { Browser } from 'playwright-core';
 import { accessibilityProblems, launchBrowser, offLoopback, recordRequests, screenshot, waitInPage } from '../helpers/dashboard-browser.js';
 
 const SECRET = 'dash-secret-7f3a9c1e5b';
@@ -42,9 +43,10 @@ function shopConfig(p: Project, dashboard: number, webExtra: string): string {
 
 test('dashboard in a browser: login, pages, live canary and its rollback, rollback button, daemon restart, no secret, loopback only', { timeout: 420_000 }, async (t) => {
   const p = await makeProject();
-  const browser = await launchBrowser();
+  let browser: Browser | undefined;
   let load: HostLoad | undefined;
   try {
+    browser = await launchBrowser();
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     await site(join(p.dir, 'files'), 'files v1');
@@ -197,8 +199,10 @@ test('dashboard in a browser: login, pages, live canary and its rollback, rollba
     assert.deepEqual(offLoopback(urls), []);
     assert.ok(urls.length > 10);
   } finally {
-    await load?.stop();
-    await browser.close();
+    // Everything this test started goes, even after a failure: the load, the browser, the daemon
+    // with its proxy and apps (asked, then killed by pid with any CLI still running).
+    await load?.stop().catch(() => undefined);
+    await browser?.close().catch(() => undefined);
     await cli(p, ['stop']).catch(() => undefined);
     await destroyProject(p);
   }
