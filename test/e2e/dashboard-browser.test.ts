@@ -183,8 +183,10 @@ test('dashboard in a browser: login, pages, live canary and its rollback, rollba
     await keep('overview-after-restart');
 
     // A rotated token ends the browser's session: 401 and no data; the old token no longer logs in.
+    // (Off the live page first: its own script would reload it on the 401, racing the test's navigation.)
+    await page.goto('about:blank');
     assert.equal((await cli(p, ['dashboard', 'token', '--json'])).code, 0);
-    const ended = await page.reload();
+    const ended = await page.goto(base);
     assert.equal(ended?.status(), 401);
     assert.doesNotMatch(await page.content(), /files\.localhost|blog|>web</);
     await page.fill('#token', token);
