@@ -38,7 +38,8 @@ export const InstanceViewSchema = z.strictObject({
   /** How its driver names it: "pid 4242", "container 3f2a…". */
   ref: z.string().optional(),
   state: z.enum(['starting', 'healthy', 'unhealthy', 'draining', 'stopped', 'failed']),
-  role: z.enum(['active', 'warm', 'new', 'old']),
+  /** active: serving; canary: the release a canary in progress sends its share to; warm: the previous one, kept for rollback. */
+  role: z.enum(['active', 'canary', 'warm', 'new', 'old']),
   inRotation: z.boolean(),
   healthy: z.boolean().optional(),
   inflight: z.number().optional(),

@@ -132,6 +132,7 @@ test('dashboard in a browser: login, pages, live canary and its rollback, rollba
     await page.waitForSelector('#canary', { timeout: 60_000 });
     await page.waitForSelector('.split:has-text("20 %")');
     await page.waitForSelector('.timeline li.running');
+    await page.waitForSelector('table:has(caption:has-text("Instances of the service")) tbody tr:has(td:text-is("canary"))');
     await keep('service-canary');
     const canaryRelease = (await page.textContent('#canary ~ dl dd, .facts dd') ?? '').trim();
     assert.ok(canaryRelease.length > 0);
