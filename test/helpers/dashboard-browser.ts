@@ -2,18 +2,55 @@
 // browser download), every request the pages make recorded (the tests check none leaves
 // loopback), and the accessibility checks every page gets.
 import { mkdir } from 'node:fs/promises';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { REPO_ROOT } from './e2e-project.js';
 
 export const ARTIFACTS = join(REPO_ROOT, 'test-artifacts', 'dashboard');
 
-export async function launchBrowser(): Promise<Browser> {
+/**
+ * Launches the browser. With `egressProxy` (a port on loopback), everything the browser itself
+ * would send off loopback, pages or not, goes to that port instead (chromium never proxies
+ * loopback): see `egressTrap`.
+ */
+export async function launchBrowser(egressProxy?: number): Promise<Browser> {
   // No sign-in, sync, component updates or field trials: the browser itself asks nothing of the network.
   return chromium.launch({
     executablePath: process.env['SLIPWAY_CHROMIUM'] ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-domain-reliability', '--disable-features=Translate,OptimizationHints,MediaRouter'],
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-domain-reliability', '--disable-features=Translate,OptimizationHints,MediaRouter', ...(egressProxy === undefined ? [] : [`--proxy-server=http://127.0.0.1:${egressProxy}`])],
   });
+}
+
+/** A proxy on loopback that answers nothing and records the first line of each request sent to it: what the browser tried to send off loopback. */
+export interface EgressTrap {
+  readonly port: number;
+  readonly seen: string[];
+  close(): Promise<void>;
+}
+
+export async function egressTrap(): Promise<EgressTrap> {
+  const seen: string[] = [];
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.once('data', (chunk: Buffer) => {
+      seen.push(chunk.toString('latin1').split('\r\n')[0] ?? '');
+      socket.end('HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
+    });
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    port,
+    seen,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }
 
 /** Every URL the page asks for, to check that none leaves loopback. */
