@@ -17,7 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { AddressInfo } from 'node:net';
 import { APP_CSS, APP_JS } from '../src/dashboard/web/assets.js';
 import { freePort } from '../src/lib/free-port.js';
-import { launchBrowser } from '../test/helpers/dashboard-browser.js';
+import { egressTrap, launchBrowser } from '../test/helpers/dashboard-browser.js';
 import { REPO_ROOT, withProject, type BenchProject } from './bench-project.js';
 import { cpuMs, rssMb } from './rss.js';
 
@@ -54,7 +54,9 @@ await withProject(['app'], async (p) => {
 
   const reference = createServer((_q, s) => s.end('<!doctype html><title>ref</title><p>reference</p>'));
   await new Promise<void>((r) => reference.listen(0, '127.0.0.1', () => r()));
-  const browser = await launchBrowser();
+  // The browser's own calls to its vendor land in a trap on loopback, never on the network.
+  const trap = await egressTrap();
+  const browser = await launchBrowser(trap.port);
   try {
     const loads: { dashboardMs: number[]; referenceMs: number[]; bytes: number } = { dashboardMs: [], referenceMs: [], bytes: 0 };
     for (let i = 0; i < 5; i++) {
@@ -94,6 +96,7 @@ await withProject(['app'], async (p) => {
     await writeFile(join(REPO_ROOT, 'bench', 'results', 'dashboard.json'), `${JSON.stringify({ ...result, loads }, null, 2)}\n`);
   } finally {
     await browser.close();
+    await trap.close();
     reference.close();
   }
 });
