@@ -46,6 +46,11 @@ export const apiCodes = {
     hint: 'A foreground deploy whose client goes away (Ctrl-C) is cancelled and reverted; use `slipway deploy --follow` from another terminal to watch one without owning it.',
     kind: 'user',
   },
+  SLW_DASHBOARD_OFF: {
+    title: 'The daemon serves no dashboard: its config has no dashboard section, or it did not load.',
+    hint: 'Add `dashboard: { listen: 127.0.0.1:9190 }` to the slipway.yaml that starts the daemon and restart it (`slipway stop --keep-apps`, then any command); the daemon log says why a config did not load.',
+    kind: 'user',
+  },
   SLW_API_BAD_REQUEST: {
     title: 'The daemon received a request that does not match the control API schema.',
     hint: 'The CLI and daemon versions may differ: restart the daemon with the same slipway version.',

@@ -155,4 +155,8 @@ export const CanaryViewSchema = z.strictObject({
   weight: z.number(),
   paused: z.boolean(),
   note: z.string().optional(),
+  /** Time in the current step (absent: no step is being judged right now, e.g. just after a daemon restart). */
+  stepMs: z.number().nonnegative().optional(),
+  /** The judge's latest evidence per test as a share of its rollback threshold: 1 rolls the canary back. */
+  evidence: z.strictObject({ errors: z.number().nonnegative(), p95: z.number().nonnegative(), p99: z.number().nonnegative() }).optional(),
 });

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { ProjectScopeFields, projectMethods } from './project-schemas.js';
 import { backupMethods } from './backup-schemas.js';
 import { proxyMethods } from './proxy-schemas.js';
+import { dashboardMethods } from './dashboard-schemas.js';
 import { EVENT_KINDS } from './event-schemas.js';
 import { ActorSchema, CanaryViewSchema, DeploymentViewSchema, DeployReportSchema, DeployResultSchema, ProgressEventSchema } from './deploy-schemas.js';
 
@@ -37,7 +38,8 @@ export const InstanceViewSchema = z.strictObject({
   /** How its driver names it: "pid 4242", "container 3f2a…". */
   ref: z.string().optional(),
   state: z.enum(['starting', 'healthy', 'unhealthy', 'draining', 'stopped', 'failed']),
-  role: z.enum(['active', 'warm', 'new', 'old']),
+  /** active: serving; canary: the release a canary in progress sends its share to; warm: the previous one, kept for rollback. */
+  role: z.enum(['active', 'canary', 'warm', 'new', 'old']),
   inRotation: z.boolean(),
   healthy: z.boolean().optional(),
   inflight: z.number().optional(),
@@ -263,6 +265,7 @@ export const methods = {
     }),
     stream: false,
   },
+  ...dashboardMethods,
   stop: {
     request: z.strictObject({ keepApps: z.boolean() }),
     response: z.strictObject({ stopping: z.literal(true) }),

@@ -22,6 +22,7 @@ export const COMMAND_GROUPS = {
   projects: () => import('./commands/projects.js').then((m) => m.projectsCommands),
   service: () => import('./commands/service.js').then((m) => m.serviceCommands),
   apiStdio: () => import('./commands/api-stdio.js').then((m) => m.apiStdioCommands),
+  dashboard: () => import('./commands/dashboard.js').then((m) => m.dashboardCommands),
 } as const satisfies Record<string, Loader>;
 
 export type GroupName = keyof typeof COMMAND_GROUPS;
@@ -55,6 +56,7 @@ export const FIRST_WORDS: Readonly<Record<string, GroupName>> = {
   remove: 'projects',
   service: 'service',
   'api-stdio': 'apiStdio',
+  dashboard: 'dashboard',
 };
 
 /** Every command, in help order. */

@@ -24,6 +24,8 @@ export interface Config {
   readonly proxy: ProxySpec;
   /** The daemon's admin HTTP listener (metrics, health); undefined: off. */
   readonly admin?: AdminSpec | undefined;
+  /** The daemon's web dashboard listener; undefined: off. */
+  readonly dashboard?: DashboardSpec | undefined;
   /** Alert rules and notifiers; undefined: the daemon evaluates no alerts. */
   readonly alerts?: AlertsSpec | undefined;
   /** Backups, schedule and drill (src/backup/); undefined: none configured. */
@@ -104,6 +106,11 @@ export interface AdminSpec {
   readonly listen: { readonly host: string; readonly port: number };
   /** Client addresses (IP or CIDR) answered; undefined: everyone. */
   readonly allow?: readonly string[] | undefined;
+}
+
+export interface DashboardSpec {
+  /** The dashboard's own HTTP listener; port 0 picks a free port. */
+  readonly listen: { readonly host: string; readonly port: number };
 }
 
 export interface HealthSpec {

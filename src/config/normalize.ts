@@ -41,6 +41,7 @@ export function normalize(parsed: ParsedConfig, ctx: NormalizeContext): Config {
     proxy: { http: parsed.proxy.http, host: parsed.proxy.host, ...httpsPort(parsed.proxy.https, tlsOn), accessLog: parsed.proxy.accessLog, ...proxyPolicy(parsed.proxy) },
     ...(parsed.tls?.acme ? { acme: acmeSpec(parsed.tls, ctx.dir) } : {}),
     admin: parsed.admin ? { listen: listenOf(parsed.admin.listen), ...(parsed.admin.allow ? { allow: [...parsed.admin.allow] } : {}) } : undefined,
+    ...(parsed.dashboard ? { dashboard: { listen: listenOf(parsed.dashboard.listen) } } : {}),
     alerts: parsed.alerts ? normalizeAlerts(parsed.alerts) : undefined,
     ...(parsed.backups ? { backups: normalizeBackups(parsed.backups, ctx.dir) } : {}),
     ...(Object.keys(parsed.secrets).length > 0 ? { secrets: secretDecls(parsed) } : {}),

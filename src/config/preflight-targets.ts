@@ -77,6 +77,9 @@ function portTargets(root: Record<string, unknown>): PortTarget[] {
   const admin = isPlainObject(root['admin']) ? root['admin'] : undefined;
   const listen = typeof admin?.['listen'] === 'string' ? parseListenAddress(admin['listen']) : undefined;
   if (listen) out.push({ path: ['admin', 'listen'], what: 'the admin listener', host: listen.host, port: listen.port });
+  const dashboard = isPlainObject(root['dashboard']) ? root['dashboard'] : undefined;
+  const board = typeof dashboard?.['listen'] === 'string' ? parseListenAddress(dashboard['listen']) : undefined;
+  if (board) out.push({ path: ['dashboard', 'listen'], what: 'the dashboard listener', host: board.host, port: board.port });
   return out;
 }
 

@@ -28,6 +28,10 @@ export const adminSchema = z.strictObject({
   allow: z.array(cidr).min(1).optional().describe('Client addresses (IP or CIDR blocks) the admin listener answers; others get 403. Default: everyone who can reach it.'),
 });
 
+export const dashboardSchema = z.strictObject({
+  listen: listenAddress.describe('Address of the dashboard\'s own HTTP listener, e.g. 127.0.0.1:9190 (put it behind a TLS route of the proxy to reach it from elsewhere).'),
+});
+
 export const routeSchema = z.strictObject({
   host: routeHost.describe('Exact host or *.wildcard; lower-case, no port.'),
   path: urlPath.default('/').describe('Path prefix (default "/"); the longest prefix wins.'),
@@ -123,6 +127,7 @@ export const configSchema = z.strictObject({
   project: projectName.optional().describe('Name of this project on the host (default: the name of the folder holding this file); several projects share one daemon and proxy.'),
   proxy: proxySchema.prefault({}),
   admin: adminSchema.optional().describe('Admin HTTP listener of the daemon; off when absent.'),
+  dashboard: dashboardSchema.optional().describe('The web dashboard of the daemon (token login: `slipway dashboard token`); off when absent.'),
   alerts: alertsSchema.optional().describe('Alert rules evaluated by the daemon, and where notifications go; off when absent.'),
   backups: backupsSchema.optional().describe('Encrypted, verified, retained backups of databases and directories; off when absent.'),
   secrets: secretsSchema,

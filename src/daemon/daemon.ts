@@ -46,6 +46,7 @@ import { BackupMonitor } from './backup-monitor.js';
 import type { Config } from '../config/model.js';
 import type { CertManager } from '../certs/cert-manager.js';
 import { startContainers, type ContainerWiring } from './container-wiring.js';
+import { DashboardWiring } from './dashboard-wiring.js';
 import { configureCerts, startCerts, withCertificates, type CertWiring } from './cert-wiring.js';
 
 export interface DaemonOptions {
@@ -75,6 +76,8 @@ export class Daemon {
   /** The jobs the backup schedule armed ("backup (0 3 * * *)"); none when off. */
   #backupJobs: string[] = [];
   #certs: CertManager | undefined;
+  #dashboard: DashboardWiring | undefined;
+  #usage: ((project: string) => Promise<UsageSample[]>) | undefined;
   /** Deploy progress, instance changes, table swaps, proxy restarts, backup outcomes and alerts sent, for the CLI's follow mode (certificate events have their type, not yet a publisher). */
   readonly events = new EventBus();
   /** The daemon's own log (JSON lines on stdout, which `slipway daemon --detach` sends to logs/daemon.log). */
@@ -102,6 +105,18 @@ export class Daemon {
   /** The alert evaluator, when the config has `alerts:`. */
   get alerts(): AlertService | undefined {
     return this.#alerts;
+  }
+
+  /** The web dashboard's token and traffic history (its listener runs when the config has `dashboard:`). */
+  get dashboard(): DashboardWiring {
+    if (!this.#dashboard) throw new SlipwayError('SLW_INTERNAL', 'The daemon has not started.');
+    return this.#dashboard;
+  }
+
+  /** CPU time and memory of a project's live instances, where their driver reports them. */
+  usage(project: string): Promise<UsageSample[]> {
+    if (!this.#usage) throw new SlipwayError('SLW_INTERNAL', 'The daemon has not started.');
+    return this.#usage(project);
   }
 
   /** Backups of any config (`slipway backup …`), the pre-deploy hook and rollback --with-data. */
@@ -236,11 +251,13 @@ export class Daemon {
       probeWrite: () => hostStore.probeWrite(),
     };
     const ownStatus = (): Promise<ProxyStatus> => host.forProject(own().project).status();
-    const usage = async (): Promise<UsageSample[]> => {
-      const live = own().instances({ live: true });
+    const usageOf = async (store: SqliteStore): Promise<UsageSample[]> => {
+      const live = store.instances({ live: true });
       const read = await Promise.all(live.map(async (i) => ({ i, u: i.handle ? await drivers.of(i.handle).usage?.(i.handle).catch(() => undefined) : undefined })));
       return read.flatMap(({ i, u }) => (u ? [{ service: i.service, release: i.releaseId, instance: i.id, ...u }] : []));
     };
+    const usage = (): Promise<UsageSample[]> => usageOf(own());
+    this.#usage = (project) => usageOf(hostStore.forProject(project));
     // Bound before the control socket answers: a busy admin port fails the start the CLI waits for.
     this.#startAlertsNow = (warn) => startAlerts({
       stateDir,
@@ -282,14 +299,26 @@ export class Daemon {
     this.#admin = await this.#startAdminNow((message) => this.warnings.push(message));
     await this.#startBackupSchedule(backups);
     this.#settings = await settingsOfConfig(this.options.configFile, this.options.env).catch(() => undefined);
+    const proxySupervisor = this.#proxy;
+    this.#dashboard = new DashboardWiring({
+      stateDir,
+      configFile: this.options.configFile,
+      env: this.options.env,
+      socketPath: this.socketPath,
+      proxyStatus: () => proxySupervisor.status(),
+      warn: (message) => this.warnings.push(message),
+    });
     const handlers = withApiLog(createHandlers(this, projects, this.#proxy), {
       log: log.child({ component: 'api' }),
       openDeployment: (service) => projects.engines().flatMap((e) => e.openDeployments(service))[0]?.id,
     });
     this.#server = new ControlServer(handlers, { redact });
     await this.#server.listen(this.socketPath);
+    // After the control socket: the dashboard reads everything through it.
+    await this.#dashboard.start({ pid: process.pid, startedAt: this.startedAt.toISOString() });
     await writeFileAtomic(join(stateDir, 'daemon.pid'), `${process.pid}\n`);
-    log.info('daemon ready', { socket: this.socketPath, ...(this.adminAddress ? { admin: this.adminAddress } : {}), warnings: this.warnings });
+    const dashboard = this.#dashboard.address;
+    log.info('daemon ready', { socket: this.socketPath, ...(this.adminAddress ? { admin: this.adminAddress } : {}), ...(dashboard ? { dashboard } : {}), warnings: this.warnings });
   }
 
   /**
@@ -412,6 +441,7 @@ export class Daemon {
 
   async #stop(keepApps: boolean): Promise<void> {
     this.#log.info('daemon stopping', { keepApps });
+    await this.#dashboard?.close();
     await this.#server?.close();
     await this.#admin?.server.close();
     await this.#alerts?.close();

@@ -107,7 +107,7 @@ export function createHandlers(daemon: Daemon, projects: Projects, proxy: ProxyS
       return released ? { released } : {};
     },
     canary: async (req) => ({
-      canaries: ((await finder.find(req))?.canary(req.service, req.action) ?? []).map((c) => ({ ...c, ...(c.note === undefined ? {} : { note: c.note }) })),
+      canaries: ((await finder.find(req))?.canary(req.service, req.action) ?? []).map(({ note, stepMs, evidence, ...c }) => ({ ...c, ...(note === undefined ? {} : { note }), ...(stepMs === undefined ? {} : { stepMs }), ...(evidence === undefined ? {} : { evidence }) })),
     }),
     'alerts.list': async () => alertsOf(daemon).list(),
     'alerts.silence': async (req) => ({ silence: await alertsOf(daemon).silence(req.rule, req.service, req.forMs) }),
@@ -124,6 +124,12 @@ export function createHandlers(daemon: Daemon, projects: Projects, proxy: ProxyS
     ...backupHandlers(daemon.backups),
     ...proxyHandlers(finder, proxy),
     'daemon.reload': async () => daemon.reload(),
+    'dashboard.token': () => daemon.dashboard.rotateToken(),
+    traffic: async (req) => daemon.dashboard.traffic(req),
+    usage: async (req) => {
+      const engine = await finder.find(req);
+      return { instances: engine ? await daemon.usage(engine.deps.project ?? '') : [] };
+    },
     stop: async (req) => {
       setImmediate(() => daemon.onStopRequested(req.keepApps));
       return { stopping: true as const };

@@ -45,7 +45,7 @@ process.on('SIGINT', () => void shutdown(true, 0));
 
 try {
   await daemon.start();
-  process.stdout.write(`${JSON.stringify({ ready: true, pid: process.pid, socket: daemon.socketPath, admin: daemon.adminAddress, warnings: daemon.warnings })}\n`);
+  process.stdout.write(`${JSON.stringify({ ready: true, pid: process.pid, socket: daemon.socketPath, admin: daemon.adminAddress, dashboard: daemon.dashboard.address, warnings: daemon.warnings })}\n`);
 } catch (err) {
   process.stdout.write(`${JSON.stringify({ ready: false, error: toSlipwayError(err).toJSON() })}\n`);
   await daemon.stop(true).catch(() => undefined);

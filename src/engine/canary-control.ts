@@ -15,6 +15,10 @@ export interface CanaryStatus {
   readonly weight: number;
   readonly paused: boolean;
   readonly note: string | undefined;
+  /** Time in the current step, when this daemon is judging it. */
+  readonly stepMs: number | undefined;
+  /** The judge's latest evidence per test as a share of its rollback threshold (1 = roll back); absent before its first verdict. */
+  readonly evidence: { readonly errors: number; readonly p95: number; readonly p99: number } | undefined;
 }
 
 /**

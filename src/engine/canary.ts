@@ -88,7 +88,11 @@ export async function runCanary(ctx: EngineContext, run: DeploymentRun, c: Canar
       async () => {
         setWeight(ctx, run, c.release.id, i, step.weight);
         await ctx.publisher.publish(`canary ${run.record.service} ${c.release.id} at ${pct(step.weight)}`);
-        return holdStep(ctx, run, c, judge, step, progress.maxHoldMs, report, stepWhy(step, i, progress.requestsPerSecond));
+        try {
+          return await holdStep(ctx, run, c, judge, step, progress.maxHoldMs, report, stepWhy(step, i, progress.requestsPerSecond));
+        } finally {
+          ctx.canarySteps.delete(run.id);
+        }
       },
       (o) => `${pct(step.weight)}${step.bake ? ' (bake)' : ''} → ${o.kind}${o.kind === 'rollback' ? `: ${o.reason}` : ''}`,
     );
@@ -140,6 +144,7 @@ async function holdStep(
   const peaks = { errors: 0, p95: 0, p99: 0 };
   let noted = false;
   const waitForRequests = step.lowTraffic?.policy !== 'health';
+  ctx.canarySteps.set(run.id, { startedAt: began, evidence: undefined });
   for (;;) {
     await sleep(TICK_MS);
     const progress: CanaryProgress | undefined = currentProgress(deps, run.id);
@@ -164,6 +169,8 @@ async function holdStep(
       lastVerdict = verdict;
       lastVerdictAt = elapsed;
       raisePeaks(peaks, verdict);
+      const { errors, p95, p99 } = evidenceOf(verdict, elapsed);
+      ctx.canarySteps.set(run.id, { startedAt: began, evidence: { errors, p95, p99 } });
     }
     if (verdict && elapsed - lastEvidence >= EVIDENCE_EVERY_MS) {
       entry.evidence.push(evidenceOf(verdict, elapsed));

@@ -2,6 +2,12 @@ import type { DeploymentRun } from './deployment-run.js';
 import type { EngineDeps } from './deps.js';
 import { TablePublisher } from './routing.js';
 
+/** A canary step as it goes: when it began and the judge's latest evidence per test, as a share of its rollback threshold (1 = roll back). */
+export interface CanaryStepLive {
+  readonly startedAt: number;
+  readonly evidence: { readonly errors: number; readonly p95: number; readonly p99: number } | undefined;
+}
+
 /** Shared by the engine's operations inside one daemon: table publishing and protected releases. */
 export class EngineContext {
   readonly deps: EngineDeps;
@@ -9,6 +15,8 @@ export class EngineContext {
   readonly #protected = new Map<string, number>();
   /** Deployments running in this daemon, by id (cancel, follow). */
   readonly running = new Map<string, DeploymentRun>();
+  /** The step in progress of each canary judged in this daemon, by deployment id (not journaled: the judge restarts with the daemon). */
+  readonly canarySteps = new Map<string, CanaryStepLive>();
 
   constructor(deps: EngineDeps) {
     this.deps = deps;

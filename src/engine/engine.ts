@@ -179,17 +179,22 @@ export class Engine {
     return this.deps.store
       .deployments({ open: true })
       .filter((d) => d.state === 'canary' && d.canary && (service === undefined || d.service === service))
-      .map((d) => ({
-        service: d.service,
-        deploymentId: d.id,
-        stable: d.fromRelease ?? '',
-        canary: d.releaseId ?? '',
-        step: (d.canary?.step ?? 0) + 1,
-        steps: d.canary?.plan.length ?? 0,
-        weight: d.canary?.weight ?? 0,
-        paused: d.canary?.paused ?? false,
-        note: d.canary?.abort ? 'abort requested' : d.canary?.promote ? 'promote requested' : undefined,
-      }));
+      .map((d) => {
+        const live = this.ctx.canarySteps.get(d.id);
+        return {
+          service: d.service,
+          deploymentId: d.id,
+          stable: d.fromRelease ?? '',
+          canary: d.releaseId ?? '',
+          step: (d.canary?.step ?? 0) + 1,
+          steps: d.canary?.plan.length ?? 0,
+          weight: d.canary?.weight ?? 0,
+          paused: d.canary?.paused ?? false,
+          note: d.canary?.abort ? 'abort requested' : d.canary?.promote ? 'promote requested' : undefined,
+          stepMs: live ? Math.max(0, this.deps.now() - live.startedAt) : undefined,
+          evidence: live?.evidence,
+        };
+      });
   }
 
   async logs(service: string, lines: number): Promise<{ id: string; release: string; state: string; lines: string[] }[]> {

@@ -8,6 +8,7 @@ import { maintenanceOf, storedMaintenance } from './maintenance.js';
 
 function roleOf(service: ServiceRecord | undefined, instance: InstanceRecord): InstanceView['role'] {
   if (service?.activeRelease === instance.releaseId) return 'active';
+  if (service?.canary?.release === instance.releaseId) return 'canary';
   if (service?.previousRelease === instance.releaseId) return 'warm';
   return instance.state === 'starting' ? 'new' : 'old';
 }

@@ -49,6 +49,9 @@ export function packageOf(location: string): string | undefined {
   return parts[0]?.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
 }
 
+/** slipway's dashboard (src/dashboard/, compiled or not): only a daemon configured with `dashboard:` loads it. */
+const DASHBOARD_CODE = /\/(src|dist\/src)\/dashboard\//;
+
 /** Modules of the undici package the proxy must not load: the index (fetch, WebSocket, cache, mock agents come with it) and the web APIs. */
 const UNDICI_NOT_IN_PROXY = /\/node_modules\/undici\/(index\.js|lib\/web\/|lib\/mock\/|lib\/cache\/)/;
 
@@ -160,6 +163,11 @@ test('the CLI, the daemon and the proxy load only the packages on their allow-li
     assert.ok(proxyModules.some((m) => m.includes('/node_modules/undici/lib/dispatcher/pool.js')), 'the recorder saw undici\'s pool in the proxy');
     const heavy = proxyModules.filter((m) => UNDICI_NOT_IN_PROXY.test(m));
     assert.deepEqual(heavy, [], 'the proxy loads undici\'s pool alone (src/proxy/upstream-pool.ts), not its index');
+    // Without `dashboard:` neither process loads a module of the dashboard.
+    const daemonModules = await modulesOf(log('daemon'), daemonPid);
+    assert.ok(daemonModules.some((m) => m.includes('/daemon/')), 'the recorder saw the daemon\'s own modules');
+    assert.deepEqual(daemonModules.filter((m) => DASHBOARD_CODE.test(m)), [], 'the daemon loads the dashboard only when configured');
+    assert.deepEqual(proxyModules.filter((m) => DASHBOARD_CODE.test(m)), [], 'the proxy never loads the dashboard');
     // Both processes run with their memory flags (src/lib/entry-points.ts; BENCHMARKS.md, Memory, measures them).
     for (const [name, pid] of [['daemon', daemonPid], ['proxy', proxyPid]] as const) {
       const argv = await cmdline(pid);
@@ -171,15 +179,16 @@ test('the CLI, the daemon and the proxy load only the packages on their allow-li
   }
 });
 
-test('a daemon with local backups, a webhook notifier and admin loads no S3 client, ACME client, X.509 library or mail transport', { timeout: 120_000 }, async () => {
+test('a daemon with local backups, a webhook notifier, admin and the dashboard loads no S3 client, ACME client, X.509 library or mail transport', { timeout: 120_000 }, async () => {
   const p = await makeProject({ instances: 1, watch: '0s' });
   try {
     const admin = await freePort();
+    const dashboard = await freePort();
     await mkdir(join(p.dir, 'data'), { recursive: true });
     await writeFile(join(p.dir, 'data', 'file.txt'), 'kept\n');
     await writeFile(
       p.configFile,
-      `version: 1\nproxy:\n  http: ${p.port}\n  host: 127.0.0.1\nadmin:\n  listen: 127.0.0.1:${admin}\n` +
+      `version: 1\nproxy:\n  http: ${p.port}\n  host: 127.0.0.1\nadmin:\n  listen: 127.0.0.1:${admin}\ndashboard:\n  listen: 127.0.0.1:${dashboard}\n` +
         'alerts:\n  notify:\n    - { type: webhook, url: "http://127.0.0.1:9/hook" }\n' +
         'backups:\n  encrypt: false\n  targets: { local: { dir: ./backups } }\n  sources:\n    files: { dir: ./data }\n' +
         `services:\n${serviceYaml('web', { instances: 1, watch: '0s' })}`,
@@ -202,6 +211,12 @@ test('a daemon with local backups, a webhook notifier and admin loads no S3 clie
     for (const [name, needs] of Object.entries(NOT_CONFIGURED)) {
       assert.ok(!loaded.has(name), `the daemon loaded ${name} without ${needs} (loaded: ${[...loaded].sort().join(', ')})`);
     }
+    // The dashboard, configured, loads in the daemon (and no package with it), never in the proxy.
+    assert.equal((await fetch(`http://127.0.0.1:${dashboard}/`)).status, 401);
+    assert.ok((await modulesOf(log, status.json.daemon.pid as number)).some((m) => DASHBOARD_CODE.test(m)), 'the daemon loaded the dashboard');
+    const proxyModules = await modulesOf(log, status.json.proxy.pid as number);
+    assert.ok(proxyModules.length > 0, 'the recorder saw the proxy');
+    assert.deepEqual(proxyModules.filter((m) => DASHBOARD_CODE.test(m)), [], 'the proxy never loads the dashboard');
   } finally {
     await recorded(p, join(p.dir, 'stop.log'), ['stop']).catch(() => undefined);
     await destroyProject(p);

@@ -11,6 +11,7 @@ import { join, relative } from 'node:path';
 import { CLI, cli, destroyProject, makeProject, type CliResult, type Project } from '../helpers/e2e-project.js';
 import { SecretStore } from '../../src/secrets/store.js';
 import { filesUnder } from '../helpers/tree.js';
+import { secretForms } from '../helpers/secret-forms.js';
 
 const PASSWORD = 'S3cr3t-Pa55/word+with=chars&more';
 
@@ -68,11 +69,6 @@ function get(port: number, path: string): Promise<string> {
     req.on('error', reject);
     req.end();
   });
-}
-
-function forms(value: string): string[] {
-  const b = Buffer.from(value);
-  return [value, b.toString('base64'), b.toString('base64').replace(/=+$/, ''), b.toString('base64url'), encodeURIComponent(value)];
 }
 
 test('secrets: set, list, deploy as env and 0400 files, files gone after stop, and nothing leaks', { timeout: 180_000 }, async () => {
@@ -136,7 +132,7 @@ test('secrets: set, list, deploy as env and 0400 files, files gone after stop, a
     assert.deepEqual(await readdir(join(p.stateDir, 'run', 'secrets')), [], 'every secret file is gone once the instances stopped');
 
     // the leak scan
-    const needles = [...forms(PASSWORD), ...forms(jwt)];
+    const needles = [...secretForms(PASSWORD), ...secretForms(jwt)];
     const appLogs = join(p.stateDir, 'logs', 'instances');
     const scanned = (await filesUnder(p.stateDir)).filter((f) => !f.startsWith(appLogs));
     assert.ok(scanned.some((f) => f.endsWith('state.db')), 'the journal is scanned');

@@ -52,8 +52,23 @@ test('canary: a release failing 30% of requests is rolled back at its first step
   try {
     await h.engine.deploy(REF, 'web', () => undefined);
     const stop = traffic(h, { r2: 0.3 });
-    const { results, error } = await h.engine.deploy(REF, 'web', () => undefined, 'canary');
+    const deploying = h.engine.deploy(REF, 'web', () => undefined, 'canary');
+    // What `canary status` (and the dashboard) shows while the step runs: its time and the judge's latest evidence.
+    const seen: { stepMs: number | undefined; errors: number | undefined }[] = [];
+    let ended = false;
+    void deploying.finally(() => (ended = true));
+    while (!ended) {
+      const c = h.engine.canary('web', 'status')[0];
+      if (c) seen.push({ stepMs: c.stepMs, errors: c.evidence?.errors });
+      await sleep(20);
+    }
+    const { results, error } = await deploying;
     stop();
+    const errorsSeen = seen.map((x) => x.errors).filter((e): e is number => e !== undefined);
+    // Here the first verdict after the warm-up already rolls back (the step ends with it); the browser test sees it rise under real traffic.
+    assert.ok(errorsSeen.length >= 1 && errorsSeen.every((e) => e >= 0 && e < 1), `evidence while judged: ${errorsSeen.join(', ')}`);
+    assert.ok(seen.some((x) => (x.stepMs ?? 0) > 0), 'time in step shown');
+    assert.equal(h.engine.ctx.canarySteps.size, 0, 'nothing left of the step once it ended');
     assert.equal(error?.code, 'SLW_CANARY_ROLLED_BACK', error?.message);
     assert.equal(results[0]?.outcome, 'reverted');
     assert.deepEqual(h.plane.currentTargets('web'), ['r1', 'r1']);
