@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { parseYaml } from './yaml-adapter.js';
 
 /** A project name: lower-case letters, digits and "-", starting with a letter (like a service name). */
 export const PROJECT_NAME_PATTERN = /^[a-z][a-z0-9-]{0,62}$/;
@@ -23,7 +22,7 @@ export function projectNameOfDir(dir: string): string {
 /** The project a config file names (`project:`), else its folder's (projectNameOfDir). */
 export async function projectNameOfFile(file: string): Promise<string> {
   const text = await readFile(file, 'utf8').catch(() => undefined);
-  const data = text === undefined ? undefined : parseYaml(text).data;
+  const data = text === undefined ? undefined : (await import('./yaml-adapter.js')).parseYaml(text).data;
   // A mapping (checked first) read for one key, whose value is checked to be a valid name below.
   const named = data && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>)['project'] : undefined;
   return typeof named === 'string' && PROJECT_NAME_PATTERN.test(named) ? named : projectNameOfDir(dirname(file));
