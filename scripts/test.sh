@@ -43,11 +43,19 @@ command -v runc >/dev/null || need+=(runc)
 command -v slirp4netns >/dev/null || need+=(slirp4netns)
 # The dashboard's browser tests: Debian's chromium, driven by playwright-core (no browser download).
 command -v chromium >/dev/null || need+=(chromium)
+# Remote control over SSH (test/e2e/remote-ssh.test.ts): a real sshd on loopback and the ssh client.
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
+command -v ssh >/dev/null || need+=(openssh-client)
 # systemd-analyze verifies the unit of `slipway service install` (systemd itself need not run).
 command -v systemd-analyze >/dev/null || need+=(systemd)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
+    # Packages install without starting their services (Debian's policy-rc.d): the tests start
+    # their own sshd, PostgreSQL and the rest on loopback; nothing listens on the machine's address.
+    own_policy=0
+    if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && own_policy=1; fi
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
+    if [ "$own_policy" = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
   else
     echo "missing: ${need[*]} (install them with apt-get)" >&2
     exit 1
