@@ -21,6 +21,7 @@ export const COMMAND_GROUPS = {
   proxy: () => import('./commands/proxy.js').then((m) => m.proxyCommands),
   projects: () => import('./commands/projects.js').then((m) => m.projectsCommands),
   service: () => import('./commands/service.js').then((m) => m.serviceCommands),
+  import: () => import('./commands/import.js').then((m) => m.importCommands),
 } as const satisfies Record<string, Loader>;
 
 export type GroupName = keyof typeof COMMAND_GROUPS;
@@ -53,6 +54,7 @@ export const FIRST_WORDS: Readonly<Record<string, GroupName>> = {
   volumes: 'projects',
   remove: 'projects',
   service: 'service',
+  import: 'import',
 };
 
 /** Every command, in help order. */
