@@ -149,5 +149,5 @@ function healthKind(s: ParsedService): { kind: 'http' | 'tcp' | 'command' | 'pro
 function containerOf(s: ParsedService, dir: string): Pick<ServiceSpec, 'container' | 'isolation'> {
   const container = containerSource(s, dir);
   const isolation = containerIsolation(s);
-  return container ? { container, ...(isolation ? { isolation } : {}) } : {};
+  return { ...(container ? { container } : {}), ...(isolation ? { isolation } : {}) };
 }

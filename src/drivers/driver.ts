@@ -26,7 +26,7 @@ export interface InstanceSpec {
   readonly project?: string | undefined;
   /** Host directories a container instance sees (volumes, secret files); other drivers ignore them. */
   readonly mounts?: readonly { readonly source: string; readonly target: string; readonly readOnly: boolean }[] | undefined;
-  /** Limits and isolation of a container instance (the process driver is never given any: the config refuses them there). */
+  /** Limits and isolation: a container gets every field from the engine; a process gets memoryBytes, pids and openFiles as rlimits at spawn (the config refuses the rest there). */
   readonly isolation?: ContainerIsolation | undefined;
   /** Run as this uid/gid (processes; `user:` in slipway.yaml); absent: the daemon's own. */
   readonly user?: { readonly uid: number; readonly gid: number } | undefined;

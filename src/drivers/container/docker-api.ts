@@ -105,6 +105,7 @@ function isolationOf(i: ContainerIsolation | undefined): Record<string, unknown>
     ...(i.memoryBytes === undefined ? {} : { Memory: i.memoryBytes, MemorySwap: i.memoryBytes }),
     ...(i.cpus === undefined ? {} : { NanoCpus: Math.round(i.cpus * 1e9) }),
     ...(i.pids === undefined ? {} : { PidsLimit: i.pids }),
+    ...(i.openFiles === undefined ? {} : { Ulimits: [{ Name: 'nofile', Soft: i.openFiles, Hard: i.openFiles }] }),
     ...(i.readOnly ? { ReadonlyRootfs: true } : {}),
     ...(i.tmpfs.length > 0 ? { Tmpfs: Object.fromEntries(i.tmpfs.map((path) => [path, 'rw,nosuid,nodev'])) } : {}),
   };
