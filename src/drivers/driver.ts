@@ -60,6 +60,12 @@ export interface ExitInfo {
   readonly id: string;
   readonly code: number | null;
   readonly signal: string | null;
+  /**
+   * Killed for going past its memory limit (a container's cgroup limit): "reported" when the
+   * engine says so (OOMKilled), "likely" when it cannot tell but the instance had a memory limit
+   * and died of SIGKILL that its driver did not send. Absent: not a memory kill as far as known.
+   */
+  readonly outOfMemory?: 'reported' | 'likely' | undefined;
 }
 
 export interface StopOptions {

@@ -63,6 +63,8 @@ export interface ContainerState {
   readonly running: boolean;
   readonly exitCode: number | null;
   readonly oomKilled: boolean;
+  /** HostConfig.Memory in bytes; 0: no limit. */
+  readonly memoryLimit: number;
   readonly labels: Readonly<Record<string, string>>;
 }
 
@@ -217,6 +219,7 @@ export class DockerApi {
         running: info.State.Running,
         exitCode: info.State.Running ? null : info.State.ExitCode,
         oomKilled: info.State.OOMKilled,
+        memoryLimit: info.HostConfig?.Memory ?? 0,
         labels: info.Config.Labels ?? {},
       };
     } catch (err) {
