@@ -41,6 +41,8 @@ command -v go >/dev/null || need+=(golang-go)
 command -v podman >/dev/null || need+=(podman)
 command -v runc >/dev/null || need+=(runc)
 command -v slirp4netns >/dev/null || need+=(slirp4netns)
+# dockerd (Debian's docker.io) as a second engine: test/drivers/container-dockerd.test.ts.
+command -v dockerd >/dev/null || [ -x /usr/sbin/dockerd ] || need+=(docker.io)
 # systemd-analyze verifies the unit of `slipway service install` (systemd itself need not run).
 command -v systemd-analyze >/dev/null || need+=(systemd)
 if [ ${#need[@]} -gt 0 ]; then
