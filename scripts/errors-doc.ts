@@ -12,6 +12,7 @@ import { observabilityCodes } from '../src/observability/codes.js';
 import { backupCodes } from '../src/backup/codes.js';
 import { certCodes } from '../src/certs/codes.js';
 import { secretsCodes } from '../src/secrets/codes.js';
+import { composeCodes } from '../src/compose/codes.js';
 
 /** One section of docs/errors.md: the codes of one area, in the order of its code table. */
 export interface ErrorArea {
@@ -44,6 +45,7 @@ export const errorAreas: readonly ErrorArea[] = [
   { title: 'Backups', codes: backupCodes },
   { title: 'TLS certificates', codes: certCodes },
   { title: 'Secrets', codes: secretsCodes },
+  { title: 'Importing a Compose file (`slipway import compose`)', codes: composeCodes },
 ];
 
 const KIND_TEXT: Record<CodeInfo['kind'], string> = {

@@ -46,6 +46,8 @@ command -v chromium >/dev/null || need+=(chromium)
 # Remote control over SSH (test/e2e/remote-ssh.test.ts): a real sshd on loopback and the ssh client.
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
 command -v ssh >/dev/null || need+=(openssh-client)
+# dockerd (Debian's docker.io) as a second engine: test/drivers/container-dockerd.test.ts.
+command -v dockerd >/dev/null || [ -x /usr/sbin/dockerd ] || need+=(docker.io)
 # systemd-analyze verifies the unit of `slipway service install` (systemd itself need not run).
 command -v systemd-analyze >/dev/null || need+=(systemd)
 if [ ${#need[@]} -gt 0 ]; then

@@ -10,6 +10,7 @@ import { backupCodes } from './backup/codes.js';
 import { observabilityCodes } from './observability/codes.js';
 import { certCodes } from './certs/codes.js';
 import { secretsCodes } from './secrets/codes.js';
+import { composeCodes } from './compose/codes.js';
 
 /** Every stable error code slipway can produce; docs/errors.md lists the same set (a test checks). */
 export const catalog = {
@@ -24,6 +25,7 @@ export const catalog = {
   ...observabilityCodes,
   ...certCodes,
   ...secretsCodes,
+  ...composeCodes,
 } as const;
 
 export type ErrorCode = keyof typeof catalog;

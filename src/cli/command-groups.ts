@@ -23,6 +23,7 @@ export const COMMAND_GROUPS = {
   service: () => import('./commands/service.js').then((m) => m.serviceCommands),
   apiStdio: () => import('./commands/api-stdio.js').then((m) => m.apiStdioCommands),
   dashboard: () => import('./commands/dashboard.js').then((m) => m.dashboardCommands),
+  import: () => import('./commands/import.js').then((m) => m.importCommands),
 } as const satisfies Record<string, Loader>;
 
 export type GroupName = keyof typeof COMMAND_GROUPS;
@@ -57,6 +58,7 @@ export const FIRST_WORDS: Readonly<Record<string, GroupName>> = {
   service: 'service',
   'api-stdio': 'apiStdio',
   dashboard: 'dashboard',
+  import: 'import',
 };
 
 /** Every command, in help order. */

@@ -11,11 +11,16 @@ export type ContainerSource =
       readonly buildArgs: Readonly<Record<string, string>>;
     };
 
-/** Limits and isolation of a container (the container driver enforces them). */
+/**
+ * Limits and isolation of an instance. The container driver enforces every field; the process
+ * driver gets memoryBytes, pids and openFiles only (as rlimits), with the rest at their defaults.
+ */
 export interface ContainerIsolation {
   readonly memoryBytes?: number | undefined;
   readonly cpus?: number | undefined;
   readonly pids?: number | undefined;
+  /** RLIMIT_NOFILE, soft and hard. */
+  readonly openFiles?: number | undefined;
   readonly user?: string | undefined;
   readonly readOnly: boolean;
   readonly tmpfs: readonly string[];

@@ -18,14 +18,24 @@ export function containerSource(s: ParsedService, dir: string): ContainerSource 
   };
 }
 
-/** The isolation of a container service: every capability dropped unless given back, root file system writable unless readOnly. */
+/**
+ * The isolation of a service. A container: every capability dropped unless given back, root file
+ * system writable unless readOnly. A process: its rlimits (memory, pids, openFiles), or undefined
+ * when it sets none (its user is resolved to uid/gid apart, at spawn).
+ */
 export function containerIsolation(s: ParsedService): ContainerIsolation | undefined {
-  if (s.image === undefined && s.dockerfile === undefined) return undefined;
   const r = s.resources ?? {};
-  return {
+  const limits = {
     ...(r.memory === undefined ? {} : { memoryBytes: memoryBytes(r.memory) }),
-    ...(r.cpus === undefined ? {} : { cpus: r.cpus }),
     ...(r.pids === undefined ? {} : { pids: r.pids }),
+    ...(r.openFiles === undefined ? {} : { openFiles: r.openFiles }),
+  };
+  if (s.image === undefined && s.dockerfile === undefined) {
+    return Object.keys(limits).length === 0 ? undefined : { ...limits, readOnly: false, tmpfs: [], capAdd: [] };
+  }
+  return {
+    ...limits,
+    ...(r.cpus === undefined ? {} : { cpus: r.cpus }),
     ...(s.user === undefined ? {} : { user: s.user }),
     readOnly: s.readOnly ?? false,
     tmpfs: [...(s.tmpfs ?? [])],

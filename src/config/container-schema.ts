@@ -58,6 +58,7 @@ const memory = tag(
 );
 const cpus = tag(z.number().min(0.01).max(1024), { code: 'SLW_CONFIG_RESOURCES', expected: 'a number of CPUs from 0.01 (e.g. 0.5)', quoteValue: true });
 const pids = tag(z.number().int().min(1).max(4_194_304), { code: 'SLW_CONFIG_RESOURCES', expected: 'a whole number of processes from 1', quoteValue: true });
+const openFiles = tag(z.number().int().min(16).max(1_048_576), { code: 'SLW_CONFIG_RESOURCES', expected: 'a whole number of open files from 16 (e.g. 4096)', quoteValue: true });
 const userSpec = tag(z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,31})?$/), {
   code: 'SLW_CONFIG_INVALID_TYPE',
   expected: 'a user as NAME, UID or UID:GID (e.g. 1000:1000)',
@@ -66,16 +67,20 @@ const userSpec = tag(z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}(:[A-Za-
 const capability = tag(z.string().regex(/^[A-Z_]{2,32}$/), { code: 'SLW_CONFIG_INVALID_TYPE', expected: 'a capability name such as NET_BIND_SERVICE', quoteValue: true });
 const containerPath = tag(z.string().regex(/^\/[^\0:,]*$/), { code: 'SLW_CONFIG_INVALID_TYPE', expected: 'an absolute path inside the container such as /tmp', quoteValue: true });
 
-/** Limits and isolation of a container service (refused on a process service, which does not enforce them yet). */
+/**
+ * Limits and isolation. A container service gets all of them from the engine; a process service
+ * gets memory, pids and openFiles as rlimits at spawn (container-semantic.ts refuses the rest there).
+ */
 export const isolationFields = {
   resources: z
     .strictObject({
-      memory: memory.optional().describe('Memory limit; past it the kernel kills the app and slipway restarts it.'),
-      cpus: cpus.optional().describe('CPU time, in CPUs (0.5 = half of one).'),
-      pids: pids.optional().describe('Most processes and threads at once.'),
+      memory: memory.optional().describe('Memory limit. Container: the cgroup memory limit; past it the kernel kills the app and slipway restarts it. Process: RLIMIT_AS (address space); allocations past it fail.'),
+      cpus: cpus.optional().describe('CPU time, in CPUs (0.5 = half of one); container services only.'),
+      pids: pids.optional().describe('Most processes and threads at once. Container: the pids cgroup. Process: RLIMIT_NPROC of its `user:` (required), counted over every process of that user.'),
+      openFiles: openFiles.optional().describe('Most open files (RLIMIT_NOFILE), for containers and processes.'),
     })
     .optional()
-    .describe('Limits the container engine enforces (container services).'),
+    .describe('Limits: a container\'s from the engine; a process\'s memory, pids and openFiles as rlimits at spawn (docs/config.md says exactly what each driver enforces).'),
   user: userSpec
     .optional()
     .describe('Who the instances run as. A process service: a system user name (e.g. postgres), its volumes handed to that user. A container service: NAME, UID or UID:GID; default: the image\'s USER.'),

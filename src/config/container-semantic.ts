@@ -35,11 +35,12 @@ export async function containerIssues(name: string, service: Record<string, unkn
     if (typeof user === 'string' && !SYSTEM_USER.test(user)) {
       out.push(rawIssue('SLW_CONFIG_INVALID_TYPE', at('user'), `${name} runs as a process, so \`user:\` is a system user name such as postgres (not a UID or UID:GID), got "${user}"`));
     }
-    for (const key of ['resources', 'readOnly', 'tmpfs', 'capabilities']) {
+    for (const key of ['readOnly', 'tmpfs', 'capabilities']) {
       if (service[key] !== undefined) {
         out.push(rawIssue('SLW_CONFIG_CONTAINER_ONLY', at(key), `${name} runs as a process, and \`${key}:\` is enforced for container services only (image or dockerfile)`));
       }
     }
+    out.push(...processLimitIssues(name, service));
     if (service['run'] === undefined) {
       out.push(rawIssue('SLW_CONFIG_MISSING_KEY', at('run'), `services.${name} is missing the required key "run"`, { anchor: ['services', name] }));
     }
@@ -54,6 +55,23 @@ export async function containerIssues(name: string, service: Record<string, unkn
     out.push(rawIssue('SLW_CONFIG_CONTAINER_ONLY', at('tmpfs'), `${name} sets tmpfs without readOnly: true; tmpfs paths are the writable places of a read-only container`));
   }
   if (typeof dockerfile === 'string' && dockerfile !== '') out.push(...(await dockerfileIssues(name, service, dockerfile, dir)));
+  return out;
+}
+
+/**
+ * A process gets its limits as rlimits: no CPU rate (that needs a cgroup), and pids only with a
+ * user of its own, since RLIMIT_NPROC counts every process of the user and root is exempt.
+ */
+function processLimitIssues(name: string, service: Record<string, unknown>): RawIssue[] {
+  const resources = service['resources'];
+  if (!isPlainObject(resources)) return [];
+  const out: RawIssue[] = [];
+  if (resources['cpus'] !== undefined) {
+    out.push(rawIssue('SLW_CONFIG_CONTAINER_ONLY', ['services', name, 'resources', 'cpus'], `${name} runs as a process, and \`resources.cpus\` (a CPU rate) needs a cgroup, which slipway uses for container services only; processes get memory, pids and openFiles`));
+  }
+  if (resources['pids'] !== undefined && service['user'] === undefined) {
+    out.push(rawIssue('SLW_CONFIG_CONTAINER_ONLY', ['services', name, 'resources', 'pids'], `${name} runs as a process, whose \`resources.pids\` is RLIMIT_NPROC: counted over every process of its user and ignored for root, so it needs \`user:\` (a system user of its own)`));
+  }
   return out;
 }
 

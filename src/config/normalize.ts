@@ -158,5 +158,5 @@ function healthKind(kind: ParsedService['kind'], h: { command?: string | string[
 function containerOf(s: ParsedService, dir: string): Pick<ServiceSpec, 'container' | 'isolation'> {
   const container = containerSource(s, dir);
   const isolation = containerIsolation(s);
-  return container ? { container, ...(isolation ? { isolation } : {}) } : {};
+  return { ...(container ? { container } : {}), ...(isolation ? { isolation } : {}) };
 }

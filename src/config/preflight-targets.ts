@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { toArgv } from '../lib/command-line.js';
 import { parseListenAddress } from '../lib/listen-address.js';
 import type { ConfigPath } from './issue.js';
+import { isContainerService } from './container-semantic.js';
 import { isPlainObject } from './merge.js';
 
 export interface PortTarget {
@@ -112,7 +113,8 @@ function backupDirs(root: Record<string, unknown>, configDir: string): DirTarget
 function commandTargets(root: Record<string, unknown>, configDir: string): CommandTarget[] {
   const out: CommandTarget[] = [];
   for (const [name, s] of Object.entries(isPlainObject(root['services']) ? root['services'] : {})) {
-    if (!isPlainObject(s)) continue;
+    // A container's run command lives in its image, not on this host's PATH.
+    if (!isPlainObject(s) || isContainerService(s)) continue;
     const cwd = resolve(configDir, typeof s['source'] === 'string' ? s['source'] : '.');
     const hasBuild = s['build'] !== undefined;
     for (const key of ['build', 'run'] as const) {

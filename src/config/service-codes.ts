@@ -62,8 +62,8 @@ export const serviceCodes = {
     kind: 'user',
   },
   SLW_CONFIG_CONTAINER_ONLY: {
-    title: 'A limit or isolation setting (`resources`, `user`, `readOnly`, `tmpfs`, `capabilities`) is set where it is not enforced.',
-    hint: 'These are enforced by the container driver: give the service an `image:` or `dockerfile:`, or remove them (slipway never accepts a limit it does not enforce). `tmpfs` also needs `readOnly: true`.',
+    title: 'A limit or isolation setting (`resources.cpus`, `readOnly`, `tmpfs`, `capabilities`, or `resources.pids` without `user:`) is set on a process service, which cannot enforce it.',
+    hint: 'A process service enforces `resources.memory`, `resources.openFiles` and (with `user:`) `resources.pids` as rlimits; the rest need the container driver: give the service an `image:` or `dockerfile:`, or remove them (slipway never accepts a limit it does not enforce). `tmpfs` also needs `readOnly: true`.',
     kind: 'user',
   },
   SLW_CONFIG_RESOURCES: {

@@ -25,9 +25,10 @@ export interface ParsedYaml {
   locate(path: ConfigPath, at: 'key' | 'value'): Located | undefined;
 }
 
-export function parseYaml(text: string): ParsedYaml {
+/** `merge`: read YAML 1.1 merge keys (`<<: *defaults`), as Compose files use them; slipway.yaml does not. */
+export function parseYaml(text: string, o: { merge?: boolean } = {}): ParsedYaml {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, ...(o.merge === true ? { merge: true } : {}) });
   const pos = (offset: number): LineCol => lineCounter.linePos(offset);
   const problems: YamlProblem[] = doc.errors.map((err) => ({
     kind: err.code === 'DUPLICATE_KEY' ? 'duplicate-key' : 'syntax',

@@ -6,6 +6,11 @@ export const driverCodes = {
     hint: 'Check that the service command exists (on the PATH given in its env, or as an absolute path), is executable, and that the release directory exists.',
     kind: 'user',
   },
+  SLW_DRIVER_LIMIT_REFUSED: {
+    title: 'A process service\'s resources: limit cannot be applied on this host, so its instance was not started; the old release keeps serving.',
+    hint: 'The error names the limit and the ceiling: an instance with a `user:` of its own cannot raise a hard limit above the daemon\'s, and no process may open more files than fs.nr_open. Lower the value in slipway.yaml (or raise the daemon\'s limit, e.g. LimitNOFILE= in its systemd unit) and deploy again.',
+    kind: 'user',
+  },
   SLW_DRIVER_INVALID_SPEC: {
     title: 'An instance was described in a way the driver cannot run.',
     hint: 'This is a bug in slipway (the engine built a bad instance spec): run again with --json and report the output.',

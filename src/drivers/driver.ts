@@ -26,7 +26,7 @@ export interface InstanceSpec {
   readonly project?: string | undefined;
   /** Host directories a container instance sees (volumes, secret files); other drivers ignore them. */
   readonly mounts?: readonly { readonly source: string; readonly target: string; readonly readOnly: boolean }[] | undefined;
-  /** Limits and isolation of a container instance (the process driver is never given any: the config refuses them there). */
+  /** Limits and isolation: a container gets every field from the engine; a process gets memoryBytes, pids and openFiles as rlimits at spawn (the config refuses the rest there). */
   readonly isolation?: ContainerIsolation | undefined;
   /** Run as this uid/gid (processes; `user:` in slipway.yaml); absent: the daemon's own. */
   readonly user?: { readonly uid: number; readonly gid: number } | undefined;
@@ -60,6 +60,12 @@ export interface ExitInfo {
   readonly id: string;
   readonly code: number | null;
   readonly signal: string | null;
+  /**
+   * Killed for going past its memory limit (a container's cgroup limit): "reported" when the
+   * engine says so (OOMKilled), "likely" when it cannot tell but the instance had a memory limit
+   * and died of SIGKILL that its driver did not send. Absent: not a memory kill as far as known.
+   */
+  readonly outOfMemory?: 'reported' | 'likely' | undefined;
 }
 
 export interface StopOptions {

@@ -101,6 +101,8 @@ export interface InstanceRecord {
   readonly state: InstanceState;
   readonly restarts: number;
   readonly lastExit: string | undefined;
+  /** Times its memory limit killed it (the engine said so); absent: never. */
+  readonly outOfMemoryKills?: number | undefined;
   /** The deployment that started it; recovery stops what an interrupted deployment started. */
   readonly createdBy: string | undefined;
   readonly updatedAt: string;

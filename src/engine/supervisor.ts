@@ -1,4 +1,5 @@
 import type { ExitInfo } from '../drivers/driver.js';
+import { formatSize } from '../lib/size.js';
 import type { EngineContext } from './context.js';
 import { gateInstance } from './health-gate.js';
 import { isRunning, setInstanceState } from './instance-ops.js';
@@ -49,14 +50,24 @@ export class Supervisor {
     const { deps } = this.#ctx;
     const instance = deps.store.instance(exit.id);
     if (!instance || (instance.state !== 'healthy' && instance.state !== 'unhealthy')) return;
+    if (exit.outOfMemory) {
+      const limit = deps.store.release(instance.service, instance.releaseId)?.spec.isolation?.memoryBytes;
+      const size = limit === undefined ? '' : ` of ${formatSize(limit)}`;
+      const how =
+        exit.outOfMemory === 'reported'
+          ? `killed by its memory limit${size} (out of memory, as the engine reports)`
+          : `killed by SIGKILL (exit code ${exit.code ?? 137}) with a memory limit${size}: most likely out of memory`;
+      this.#failed(instance, how, { outOfMemoryKills: (instance.outOfMemoryKills ?? 0) + 1 });
+      return;
+    }
     const how = exit.signal ? `killed by ${exit.signal}` : exit.code === null ? 'exited' : `exited with code ${exit.code}`;
     this.#failed(instance, how);
   }
 
   /** Out of rotation now (new table), restart later if it belongs to the active release. */
-  #failed(instance: InstanceRecord, how: string): void {
+  #failed(instance: InstanceRecord, how: string, extra: Partial<InstanceRecord> = {}): void {
     const { deps } = this.#ctx;
-    const failed = setInstanceState(deps, instance, 'failed', { lastExit: how });
+    const failed = setInstanceState(deps, instance, 'failed', { ...extra, lastExit: how });
     void this.#ctx.publisher.publish(`instance ${instance.id} ${how}`).catch(() => undefined);
     if (deps.store.service(instance.service)?.activeRelease !== instance.releaseId) return;
     this.#schedule(failed.id);

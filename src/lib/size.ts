@@ -19,3 +19,11 @@ export function parseSize(text: string): number | undefined {
   if (amount === undefined || factor === undefined) return undefined;
   return Math.round(Number(amount) * factor);
 }
+
+/** Bytes as the largest binary unit that keeps a whole or one-decimal number: "256 MiB", "1.5 GiB", "900 B". */
+export function formatSize(bytes: number): string {
+  for (const [unit, factor] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) {
+    if (bytes >= factor) return `${Number((bytes / factor).toFixed(1))} ${unit}`;
+  }
+  return `${bytes} B`;
+}

@@ -78,6 +78,15 @@ export const BUILTIN_ALERT_RULES: readonly AlertRule[] = [
     hint: 'Run `slipway logs {{ $labels.service }}`; `slipway rollback {{ $labels.service }}` goes back to the previous release.',
   },
   {
+    name: 'instance-out-of-memory',
+    alert: 'SlipwayInstanceOutOfMemory',
+    expr: 'sum by (service) (increase(slipway_instance_oom_kills_total[15m])) > 0',
+    for: '0s',
+    severity: 'warning',
+    summary: '{{ $labels.service }}: an instance was killed by its memory limit ({{ $value }} in the last 15 minutes) and restarted',
+    hint: 'Run `slipway status` (the instance\'s last exit names the limit) and `slipway logs {{ $labels.service }}`; raise `resources.memory` in slipway.yaml or find what grows in the app.',
+  },
+  {
     name: 'error-rate-high',
     alert: 'SlipwayErrorRateHigh',
     expr:

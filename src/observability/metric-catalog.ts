@@ -48,6 +48,7 @@ export const METRICS = {
   instancesHealthy: def('slipway_service_instances_healthy', 'gauge', ['service'], 'Instances in the proxy\'s rotation that pass their health checks (absent while the proxy is down).'),
   instancesDesired: def('slipway_service_instances_desired', 'gauge', ['service'], 'Instances the active release asks for.'),
   instanceRestarts: def('slipway_instance_restarts_total', 'counter', ['service'], 'Restarts of instances by the supervisor after an exit or a long health failure.'),
+  instanceOutOfMemory: def('slipway_instance_oom_kills_total', 'counter', ['service'], 'Instances killed by their memory limit (resources.memory; the container engine reports the kernel\'s OOM kill), each then restarted by the supervisor.'),
   instanceCpu: def('slipway_instance_cpu_seconds_total', 'counter', ['service', 'release', 'instance_id'], 'CPU time (user + system) an instance has used since it started, as its driver measures it (the process driver: its process group).'),
   instanceMemory: def('slipway_instance_memory_bytes', 'gauge', ['service', 'release', 'instance_id'], 'Resident memory of an instance now, as its driver measures it (the process driver: the sum over its process group).'),
   trafficWeight: def('slipway_release_traffic_weight', 'gauge', ['service', 'release'], 'Share of the service\'s traffic the release is meant to take: 1 for the active release, the canary split during a canary, 0 for the warm previous release.'),

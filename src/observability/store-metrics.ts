@@ -39,8 +39,13 @@ function addServiceSamples(out: FamilyBuilder, store: MetricsStore, service: Ser
 
 function addRestartSamples(out: FamilyBuilder, store: MetricsStore, services: readonly string[]): void {
   const restarts = new Map<string, number>(services.map((s) => [s, 0]));
-  for (const instance of store.instances()) restarts.set(instance.service, (restarts.get(instance.service) ?? 0) + instance.restarts);
+  const outOfMemory = new Map<string, number>(services.map((s) => [s, 0]));
+  for (const instance of store.instances()) {
+    restarts.set(instance.service, (restarts.get(instance.service) ?? 0) + instance.restarts);
+    outOfMemory.set(instance.service, (outOfMemory.get(instance.service) ?? 0) + (instance.outOfMemoryKills ?? 0));
+  }
   for (const [service, count] of restarts) out.add(METRICS.instanceRestarts, { service }, count);
+  for (const [service, count] of outOfMemory) out.add(METRICS.instanceOutOfMemory, { service }, count);
 }
 
 /**

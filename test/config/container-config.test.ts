@@ -115,22 +115,26 @@ test('image references: well-formed ones pass, upper case names, spaces and empt
   for (const ref of ['', 'Nginx', 'a b', 'app:', ':tag', 'a//b', 'app:-x']) assert.ok(!IMAGE_REF_PATTERN.test(ref), ref);
 });
 
-test('limits and isolation: normalized for a container service; refused on a process service, tmpfs without readOnly and bad sizes are coded', async () => {
+test('limits and isolation: normalized for a container service; a process gets memory/pids/openFiles only, the rest refused with codes; bad sizes are coded', async () => {
   const good = await check(
-    `version: 1\nservices:\n  web:\n    image: app:1\n    resources: { memory: 256m, cpus: 0.5, pids: 100 }\n    user: "1000:1000"\n    readOnly: true\n    tmpfs: [/tmp]\n    capabilities: { add: [NET_BIND_SERVICE] }\n  bare:\n    image: app:1\n`,
+    `version: 1\nservices:\n  web:\n    image: app:1\n    resources: { memory: 256m, cpus: 0.5, pids: 100, openFiles: 4096 }\n    user: "1000:1000"\n    readOnly: true\n    tmpfs: [/tmp]\n    capabilities: { add: [NET_BIND_SERVICE] }\n  bare:\n    image: app:1\n  proc:\n    run: node a.js\n    user: nobody\n    resources: { memory: 2g, pids: 64, openFiles: 1024 }\n  plain:\n    run: node a.js\n`,
   );
   assert.deepEqual(good.issues, []);
-  assert.deepEqual(good.config?.services['web']?.isolation, { memoryBytes: 256 * 1024 * 1024, cpus: 0.5, pids: 100, user: '1000:1000', readOnly: true, tmpfs: ['/tmp'], capAdd: ['NET_BIND_SERVICE'] });
+  assert.deepEqual(good.config?.services['web']?.isolation, { memoryBytes: 256 * 1024 * 1024, cpus: 0.5, pids: 100, openFiles: 4096, user: '1000:1000', readOnly: true, tmpfs: ['/tmp'], capAdd: ['NET_BIND_SERVICE'] });
   assert.deepEqual(good.config?.services['bare']?.isolation, { readOnly: false, tmpfs: [], capAdd: [] }, 'every capability dropped by default');
+  assert.deepEqual(good.config?.services['proc']?.isolation, { memoryBytes: 2 * 1024 ** 3, pids: 64, openFiles: 1024, readOnly: false, tmpfs: [], capAdd: [] }, 'a process gets its rlimits');
+  assert.equal(good.config?.services['plain']?.isolation, undefined, 'a process without limits has none');
   const bad = await check(
-    `version: 1\nservices:\n  proc:\n    run: node a.js\n    resources: { memory: 1g }\n    readOnly: true\n    user: "1000:1000"\n  web:\n    image: app:1\n    tmpfs: [/tmp]\n    resources: { memory: 12x, cpus: 0 }\n`,
+    `version: 1\nservices:\n  proc:\n    run: node a.js\n    resources: { memory: 1g, cpus: 1 }\n    readOnly: true\n    user: "1000:1000"\n  web:\n    image: app:1\n    tmpfs: [/tmp]\n    resources: { memory: 12x, cpus: 0 }\n  solo:\n    run: node a.js\n    resources: { pids: 10, openFiles: 8 }\n`,
   );
   assert.equal(bad.config, undefined);
   assert.deepEqual(where(bad.issues).sort(), [
     'SLW_CONFIG_CONTAINER_ONLY services.proc.readOnly 6:15',
-    'SLW_CONFIG_CONTAINER_ONLY services.proc.resources 5:16',
+    'SLW_CONFIG_CONTAINER_ONLY services.proc.resources.cpus 5:36',
+    'SLW_CONFIG_CONTAINER_ONLY services.solo.resources.pids 14:24',
     'SLW_CONFIG_CONTAINER_ONLY services.web.tmpfs 10:12',
     'SLW_CONFIG_INVALID_TYPE services.proc.user 7:11',
+    'SLW_CONFIG_RESOURCES services.solo.resources.openFiles 14:39',
     'SLW_CONFIG_RESOURCES services.web.resources.cpus 11:37',
     'SLW_CONFIG_RESOURCES services.web.resources.memory 11:26',
   ]);

@@ -1,7 +1,7 @@
 // Limits and isolation of container instances, on a real Podman: `user` and `readOnly` (with a
 // tmpfs) are what the app sees from inside; every capability is dropped and no new privileges
 // granted; an app allocating past `resources.memory` is killed by the kernel (OOM) and its
-// exit reported; pids and CPU limits reach the engine.
+// exit reported as out of memory; pids and CPU limits reach the engine.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -60,6 +60,8 @@ test('user, readOnly + tmpfs are visible inside the container; capabilities drop
   const hungry = await driver.start(await spec('web-r1-hungry', "sleep 0.5; x=$(dd if=/dev/zero bs=1M count=200 2>/dev/null | tr '\\0' a); echo survived; sleep 300", { ...base, memoryBytes: 64 * 1024 * 1024 }));
   await waitUntil(() => exits.some((e) => e.id === 'web-r1-hungry'), 'the memory hog to be killed', 60_000);
   assert.equal(exits.find((e) => e.id === 'web-r1-hungry')?.code, 137, 'killed by SIGKILL (OOM)');
+  assert.ok(['reported', 'likely'].includes(exits.find((e) => e.id === 'web-r1-hungry')?.outOfMemory ?? ''), 'reported as killed by its memory limit');
+  for (const id of ['web-r1-locked', 'web-r1-plain']) assert.equal(exits.find((e) => e.id === id)?.outOfMemory, undefined, `${id}: a stop is no OOM kill`);
   assert.ok(!(await driver.logs(hungry, 10)).includes('survived'));
   await driver.stop(hungry, { graceMs: 0 });
 });

@@ -129,24 +129,8 @@ export class PodmanLab {
     await writeFile(join(this.dir, 'containers.conf'), `${conf.join('\n')}\n`);
   }
 
-  /** busybox and the libraries `ldd` names, in a rootfs tarball that `podman import` takes. */
   async #buildImage(): Promise<void> {
-    const rootfs = join(this.dir, 'rootfs');
-    const busybox = (await run('sh', ['-c', 'command -v busybox'])).stdout.trim();
-    await mkdir(join(rootfs, 'bin'), { recursive: true });
-    await mkdir(join(rootfs, 'www'), { recursive: true });
-    await mkdir(join(rootfs, 'tmp'), { recursive: true });
-    await copyFile(busybox, join(rootfs, 'bin', 'busybox'));
-    for (const applet of APPLETS) await symlink('busybox', join(rootfs, 'bin', applet));
-    const ldd = (await run('ldd', [busybox]).catch(() => ({ stdout: '' }))).stdout;
-    for (const lib of ldd.matchAll(/(\/\S+\.so[^\s]*)/g)) {
-      const path = lib[1] ?? '';
-      await mkdir(join(rootfs, dirname(path)), { recursive: true });
-      await copyFile(path, join(rootfs, dirname(path), basename(path)));
-    }
-    await writeFile(join(rootfs, 'www', 'index.html'), 'hello from busybox\n');
-    const tarball = join(this.dir, 'rootfs.tar');
-    await run('tar', ['-C', rootfs, '-cf', tarball, '.']);
+    const tarball = await busyboxRootfs(this.dir);
     await this.podman(['import', '--change', 'CMD ["/bin/sh"]', '--change', 'ENV PATH=/bin', tarball, BUSYBOX_IMAGE]);
   }
 
@@ -172,4 +156,25 @@ export class PodmanLab {
       .reverse();
     for (const path of inside) await run('umount', ['-l', path]).catch(() => undefined);
   }
+}
+
+/** busybox and the libraries `ldd` names, in a rootfs tarball under `dir` that `podman import` and `docker import` take. */
+export async function busyboxRootfs(dir: string): Promise<string> {
+  const rootfs = join(dir, 'rootfs');
+  const busybox = (await run('sh', ['-c', 'command -v busybox'])).stdout.trim();
+  await mkdir(join(rootfs, 'bin'), { recursive: true });
+  await mkdir(join(rootfs, 'www'), { recursive: true });
+  await mkdir(join(rootfs, 'tmp'), { recursive: true });
+  await copyFile(busybox, join(rootfs, 'bin', 'busybox'));
+  for (const applet of APPLETS) await symlink('busybox', join(rootfs, 'bin', applet));
+  const ldd = (await run('ldd', [busybox]).catch(() => ({ stdout: '' }))).stdout;
+  for (const lib of ldd.matchAll(/(\/\S+\.so[^\s]*)/g)) {
+    const path = lib[1] ?? '';
+    await mkdir(join(rootfs, dirname(path)), { recursive: true });
+    await copyFile(path, join(rootfs, dirname(path), basename(path)));
+  }
+  await writeFile(join(rootfs, 'www', 'index.html'), 'hello from busybox\n');
+  const tarball = join(dir, 'rootfs.tar');
+  await run('tar', ['-C', rootfs, '-cf', tarball, '.']);
+  return tarball;
 }

@@ -58,7 +58,7 @@ test('the rule file passes promtool check rules; every rule has for, severity, s
   const rules = JSON.parse(json.stdout).rules.groups[0].rules as { alert: string; expr: string; for: string; labels: Record<string, string>; annotations: Record<string, string> }[];
   assert.deepEqual(
     rules.map((r) => r.alert),
-    ['SlipwayProxyDown', 'SlipwayProxyRestarted', 'SlipwayAccessLogDropping', 'SlipwayJournalWriteFailed', 'SlipwayInstanceDown', 'SlipwayServiceDown', 'SlipwayErrorRateHigh', 'SlipwayLatencyHigh', 'SlipwayDeployFailed', 'SlipwayRollbackHappened', 'SlipwayDiskNearlyFull', 'SlipwayCertificateExpiring', 'SlipwayCertificateRenewalFailing', 'SlipwayBackupFailed', 'SlipwayBackupStale', 'SlipwayBackupDrillFailed'],
+    ['SlipwayProxyDown', 'SlipwayProxyRestarted', 'SlipwayAccessLogDropping', 'SlipwayJournalWriteFailed', 'SlipwayInstanceDown', 'SlipwayServiceDown', 'SlipwayInstanceOutOfMemory', 'SlipwayErrorRateHigh', 'SlipwayLatencyHigh', 'SlipwayDeployFailed', 'SlipwayRollbackHappened', 'SlipwayDiskNearlyFull', 'SlipwayCertificateExpiring', 'SlipwayCertificateRenewalFailing', 'SlipwayBackupFailed', 'SlipwayBackupStale', 'SlipwayBackupDrillFailed'],
   );
   const exported = new Set(exportedSeriesNames());
   for (const r of rules) {

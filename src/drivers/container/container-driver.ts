@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { SlipwayError, toSlipwayError } from '../../errors.js';
 import type { Driver, ExitInfo, InstanceHandle, InstanceSpec, Inspection, StopOptions } from '../driver.js';
 import { CONTAINER_DRIVER, containerName, containerOf, handleFromLabels, handleOfContainer, LABELS, labelsFor, PUBLISH_HOST } from './container-handle.js';
-import { DockerApi, EngineRequestError, type EngineVersion } from './docker-api.js';
+import { DockerApi, EngineRequestError, type ContainerState, type EngineVersion } from './docker-api.js';
 import { demuxLogFrames, lastLines } from './log-frames.js';
 
 export interface ContainerDriverOptions {
@@ -199,7 +199,7 @@ export class ContainerDriver implements Driver {
       throw new SlipwayError('SLW_DRIVER_INSTANCE_EXISTS', `Instance ${spec.id} is already running (container ${existing.id.slice(0, 12)}).`);
     }
     // Its exit may not have been polled yet: report it before the container goes.
-    if (this.#watched.get(spec.id) === existing.id) this.#fire(spec.id, existing.exitCode);
+    if (this.#watched.get(spec.id) === existing.id) this.#fire(spec.id, existing);
     await this.#api.remove(existing.id);
   }
 
@@ -215,7 +215,7 @@ export class ContainerDriver implements Driver {
     }
     const state = await this.#api.inspect(container);
     await this.#api.remove(container);
-    if (this.#watched.get(id) === container) this.#fire(id, state?.exitCode ?? null);
+    if (this.#watched.get(id) === container) this.#fire(id, state, true);
   }
 
   #watch(id: string, container: string): void {
@@ -233,7 +233,7 @@ export class ContainerDriver implements Driver {
         if (running.has(container) || this.#stopping.has(container)) continue;
         const state = await this.#api.inspect(container);
         if (state?.running) continue;
-        if (this.#watched.get(id) === container) this.#fire(id, state?.exitCode ?? null);
+        if (this.#watched.get(id) === container) this.#fire(id, state);
       }
     } catch (err) {
       // An engine that does not answer says nothing about the instances: keep watching.
@@ -243,10 +243,10 @@ export class ContainerDriver implements Driver {
     }
   }
 
-  /** Fires onExit once per watched instance. */
-  #fire(id: string, code: number | null): void {
+  /** Fires onExit once per watched instance, with the engine's word on whether its memory limit killed it. */
+  #fire(id: string, state: ContainerState | undefined, stopped = false): void {
     if (this.#closed || !this.#watched.delete(id)) return;
-    const exit: ExitInfo = { id, code, signal: null };
+    const exit: ExitInfo = { id, code: state?.exitCode ?? null, signal: null, ...outOfMemory(state, stopped) };
     for (const listener of this.#listeners) listener(exit);
   }
 
@@ -276,4 +276,16 @@ export class ContainerDriver implements Driver {
   #assertOpen(): void {
     if (this.#closed) throw new SlipwayError('SLW_INTERNAL', 'The container driver was used after close().');
   }
+}
+
+/**
+ * Whether a container that exited was killed by its memory limit. Docker sets OOMKilled; Podman
+ * 4.3 on cgroup v1 does not (it reports the SIGKILL as 137 and nothing more), so a SIGKILL that
+ * slipway did not send to a container with a memory limit counts as likely.
+ */
+export function outOfMemory(state: ContainerState | undefined, stopped: boolean): Pick<ExitInfo, 'outOfMemory'> {
+  if (!state) return {};
+  if (state.oomKilled) return { outOfMemory: 'reported' };
+  if (!stopped && state.exitCode === 137 && state.memoryLimit > 0) return { outOfMemory: 'likely' };
+  return {};
 }

@@ -25,7 +25,7 @@ export class ContainerImages implements ImageStore {
   }
 
   async ping(): Promise<void> {
-    await this.#api.version();
+    await this.#api.ping();
   }
 
   exists(ref: string): Promise<boolean> {

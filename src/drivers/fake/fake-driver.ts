@@ -25,6 +25,7 @@ export class FakeDriver implements Driver {
   readonly #owner: string;
   readonly #failStart: FakeDriverOptions['failStart'];
   readonly #watched = new Set<string>();
+  readonly #outOfMemory = new Map<string, NonNullable<ExitInfo['outOfMemory']>>();
   readonly #listeners: Array<(exit: ExitInfo) => void> = [];
   readonly #unwatch: () => void;
 
@@ -87,10 +88,11 @@ export class FakeDriver implements Driver {
     this.#watched.clear();
   }
 
-  /** Simulates the instance exiting on its own. */
-  crash(id: string, code: number | null = 1, signal: string | null = null): void {
+  /** Simulates the instance exiting on its own (killed by its memory limit when outOfMemory is given). */
+  crash(id: string, code: number | null = 1, signal: string | null = null, outOfMemory?: ExitInfo['outOfMemory']): void {
     const process = this.#mine().find((p) => p.spec.id === id);
     if (!process) throw new Error(`FakeDriver.crash: no running instance ${id}`);
+    if (outOfMemory) this.#outOfMemory.set(process.handle.id, outOfMemory);
     this.host.exit(process, code, signal);
   }
 
@@ -110,7 +112,9 @@ export class FakeDriver implements Driver {
 
   #exited(process: FakeProcess, code: number | null, signal: string | null): void {
     if (!this.#watched.delete(process.handle.id)) return;
-    const exit: ExitInfo = { id: process.spec.id, code, signal };
+    const outOfMemory = this.#outOfMemory.get(process.handle.id);
+    this.#outOfMemory.delete(process.handle.id);
+    const exit: ExitInfo = { id: process.spec.id, code, signal, ...(outOfMemory ? { outOfMemory } : {}) };
     for (const listener of this.#listeners) listener(exit);
   }
 }

@@ -5,6 +5,7 @@ import { SlipwayError } from '../../errors.js';
 import type { InstanceSpec } from '../driver.js';
 import type { LocalProcess } from './local-handle.js';
 import { readProcStat } from './proc-stat.js';
+import { limitedCommand } from './rlimits.js';
 
 export interface SpawnedInstance {
   readonly child: ChildProcess;
@@ -64,7 +65,6 @@ function openLog(logFile: string): number {
 export async function spawnInstance(spec: InstanceSpec, owner: string, logFile: string): Promise<SpawnedInstance> {
   checkSpec(spec);
   checkCwd(spec);
-  const [file = '', ...args] = spec.command;
   const env = {
     ...spec.env,
     PORT: String(spec.port),
@@ -73,6 +73,15 @@ export async function spawnInstance(spec: InstanceSpec, owner: string, logFile: 
     SLIPWAY_SERVICE: spec.service,
     SLIPWAY_RELEASE: spec.releaseId,
   };
+  const uid = spec.user?.uid ?? process.getuid?.() ?? 0;
+  const limited = limitedCommand(spec.command, spec.isolation, { PATH: spec.env['PATH'] ?? process.env['PATH'] }, uid);
+  if (!limited.ok && limited.reason === 'refused') {
+    throw new SlipwayError('SLW_DRIVER_LIMIT_REFUSED', `Instance ${spec.id} of ${spec.service} was not started: ${limited.why}.`, {
+      details: { id: spec.id, service: spec.service },
+    });
+  }
+  if (!limited.ok) throw spawnFailed(spec, limited.why);
+  const [file = '', ...args] = limited.command;
   const fd = openLog(logFile);
   let child: ChildProcess;
   try {

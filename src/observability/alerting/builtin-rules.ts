@@ -36,6 +36,7 @@ export const BUILTIN_EVALUATION: Readonly<Record<string, Evaluation>> = {
   'service-down': { signal: 'healthy_instances', op: 'below', threshold: 1, held: true, event: false },
   'error-rate-high': { signal: 'error_rate', op: 'above', threshold: 0.05, held: true, event: false },
   'latency-high': { signal: 'latency_p99', op: 'above', threshold: 1, held: true, event: false },
+  'instance-out-of-memory': { signal: 'out_of_memory_kills', op: 'above', threshold: 0, held: false, event: true },
   'deploy-failed': { signal: 'deploys_failed', op: 'above', threshold: 0, held: false, event: true },
   'rollback-happened': { signal: 'rollbacks', op: 'above', threshold: 0, held: false, event: true },
   'disk-nearly-full': { signal: 'disk_free_ratio', op: 'below', threshold: 0.1, held: false, event: false },

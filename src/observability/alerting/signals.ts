@@ -19,6 +19,7 @@ export const SIGNALS = [
   'request_rate',
   'healthy_instances',
   'missing_instances',
+  'out_of_memory_kills',
   'deploys_failed',
   'rollbacks',
   'disk_free_ratio',
@@ -94,6 +95,7 @@ export function computeSignals(latest: Snapshot, base: Snapshot | undefined, sin
     if (base) {
       values.deploys_failed = increase(latest, base, METRICS.deployments, (l) => l['service'] === service && l['kind'] === 'deploy' && l['outcome'] !== 'succeeded');
       values.rollbacks = increase(latest, base, METRICS.rollbacks, (l) => l['service'] === service);
+      values.out_of_memory_kills = increase(latest, base, METRICS.instanceOutOfMemory, (l) => l['service'] === service);
     }
     const memory = samplesOf(latest, METRICS.instanceMemory).filter((x) => x.labels['service'] === service);
     // The instance nearest a limit is the one that matters: the largest, not the sum.
