@@ -25,11 +25,12 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   'cli rollback': [],
   // deploy validates slipway.yaml before anything changes: the config schemas and the YAML parser.
   'cli deploy': ['zod', 'yaml'],
-  // The control plane without backups, certificates, alerts or admin configured.
-  daemon: ['zod', 'yaml', 'better-sqlite3', 'pino', 'ignore'],
+  // The control plane without backups, certificates, alerts or admin configured. Its log lines are
+  // written by src/lib/logger.ts, not pino.
+  daemon: ['zod', 'yaml', 'better-sqlite3', 'ignore'],
   // The data plane: upstream pools (undici). It checks the daemon ⇄ proxy messages with generated
   // JSON Schema (src/proxy/protocol-contract.ts), not zod, and writes its few log lines itself
-  // (src/lib/json-lines-logger.ts), not with pino.
+  // (src/lib/logger.ts), not with pino.
   proxy: ['undici'],
 };
 
