@@ -53,6 +53,9 @@ export function packageOf(location: string): string | undefined {
 /** Modules of the undici package the proxy must not load: the index (fetch, WebSocket, cache, mock agents come with it) and the web APIs. */
 const UNDICI_NOT_IN_PROXY = /\/node_modules\/undici\/(index\.js|lib\/web\/|lib\/mock\/|lib\/cache\/)/;
 
+/** Node built-ins an idle plain-HTTP proxy must not import (BENCHMARKS.md, Memory, step 4). */
+const PROXY_LATE_BUILTINS: readonly string[] = ['node:zlib', 'node:child_process'];
+
 /** Every module path or URL the recorder saw for one pid. */
 async function modulesOf(log: string, pid: number): Promise<string[]> {
   const lines = (await readFile(log, 'utf8').catch(() => '')).split('\n');
@@ -161,6 +164,11 @@ test('the CLI, the daemon and the proxy load only the packages on their allow-li
     assert.ok(proxyModules.some((m) => m.includes('/node_modules/undici/lib/dispatcher/pool.js')), 'the recorder saw undici\'s pool in the proxy');
     const heavy = proxyModules.filter((m) => UNDICI_NOT_IN_PROXY.test(m));
     assert.deepEqual(heavy, [], 'the proxy loads undici\'s pool alone (src/proxy/upstream-pool.ts), not its index');
+    // Node built-ins the proxy loads at first use only (process.getBuiltinModule): zlib with the first compressed
+    // response, child_process with the first restart or command probe. (undici's pool itself loads http2 and tls.)
+    const eager = proxyModules.filter((m) => PROXY_LATE_BUILTINS.includes(m));
+    assert.deepEqual(eager, [], 'the proxy imports node:zlib and node:child_process only where it uses them');
+    assert.ok(proxyModules.includes('node:http'), 'the recorder sees the built-ins the proxy imports (node:http)');
     // Both processes run with their memory flags (src/lib/entry-points.ts; BENCHMARKS.md, Memory, measures them).
     for (const [name, pid] of [['daemon', daemonPid], ['proxy', proxyPid]] as const) {
       const argv = await cmdline(pid);
