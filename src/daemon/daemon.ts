@@ -33,7 +33,6 @@ import { withApiLog } from './api-log.js';
 import { createLogger, silentLogger, type Logger } from '../lib/logger.js';
 import type { AlertService } from '../observability/alerting/alert-service.js';
 import { SlipwayError } from '../errors.js';
-import { ApiClient } from '../api/client.js';
 import { isPidAlive } from '../lib/pid-alive.js';
 import { DaemonSecrets } from '../secrets/daemon-secrets.js';
 import { InjectingDriver, secretRunDir } from '../secrets/injecting-driver.js';
@@ -71,6 +70,8 @@ export class Daemon {
   #backups: DaemonBackups | undefined;
   #backupScheduler: BackupScheduler | undefined;
   #certs: CertManager | undefined;
+  /** Set once this daemon listens on the socket: from then on the socket and the pid file are its own. */
+  #ownsSocket = false;
   /** Deploy progress, instance changes, table swaps and proxy restarts for the CLI's follow mode (certificate, backup and alert events have their types, not yet a publisher). */
   readonly events = new EventBus();
   /** The daemon's own log (JSON lines on stdout, which `slipway daemon --detach` sends to logs/daemon.log). */
@@ -256,6 +257,7 @@ export class Daemon {
     });
     this.#server = new ControlServer(handlers, { redact });
     await this.#server.listen(this.socketPath);
+    this.#ownsSocket = true;
     await writeFileAtomic(join(stateDir, 'daemon.pid'), `${process.pid}\n`);
     log.info('daemon ready', { socket: this.socketPath, ...(this.adminAddress ? { admin: this.adminAddress } : {}), warnings: this.warnings });
   }
@@ -316,6 +318,8 @@ export class Daemon {
     const pidFile = join(this.options.stateDir, 'daemon.pid');
     if (!existsSync(this.socketPath)) return;
     const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
+    // The control API's client (its JSON Schema contract, ~70 KB of source) loads only when a socket is left over.
+    const { ApiClient } = await import('../api/client.js');
     const answering = await new ApiClient(this.socketPath).ping().catch(() => false);
     if (answering || (pid > 0 && pid !== process.pid && isPidAlive(pid))) {
       throw new SlipwayError('SLW_DAEMON_ALREADY_RUNNING', `A slipway daemon (pid ${pid || '?'}) already serves ${this.options.stateDir}.`);
@@ -343,6 +347,9 @@ export class Daemon {
     await this.#driver?.close();
     await this.#containers?.close();
     this.#store?.close();
+    // Only a daemon that got as far as listening owns the socket and pid file: one refused because
+    // another daemon answers (SLW_DAEMON_ALREADY_RUNNING) must leave that daemon's files alone.
+    if (!this.#ownsSocket) return;
     await rm(join(this.options.stateDir, 'daemon.pid'), { force: true });
     await rm(this.socketPath, { force: true });
   }
