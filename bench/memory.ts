@@ -3,7 +3,8 @@
 // --compare-flags: first the same measurement with the daemon and the proxy started without V8
 // flags, then with slipway's (src/lib/entry-points.ts), memory and CPU side by side.
 // Guard: prints a FAIL line and exits non-zero when the daemon or the proxy is more than
-// 5 MB above the baseline kept in bench/memory-baseline.json (`--record-baseline` rewrites it).
+// 5 MB above the baseline kept in bench/results/memory-baseline.json (`--record-baseline` rewrites it;
+// the check itself is bench/memory-guard.ts).
 import { spawn } from 'node:child_process';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -13,12 +14,12 @@ import { REPO_ROOT, withProject, type BenchProject } from './bench-project.js';
 import { cpuMs, rssMb } from './rss.js';
 import { round, summarize } from './stats.js';
 import { NODE_FLAGS } from '../src/lib/entry-points.js';
+import { checkMemory, parseBaseline } from './memory-guard.js';
 
 const PROJECTS = 3;
 const PER_PROJECT = 4;
 const SERVICES = PROJECTS * PER_PROJECT;
-const GROWTH_LIMIT_MB = 5;
-const BASELINE_FILE = join(REPO_ROOT, 'bench', 'memory-baseline.json');
+const BASELINE_FILE = join(REPO_ROOT, 'bench', 'results', 'memory-baseline.json');
 const TARGET_MB = 120;
 const SAMPLES = 5;
 const apps = Array.from({ length: SERVICES }, (_, i) => `app${i}`);
@@ -120,29 +121,18 @@ async function measure(p: BenchProject, m: Measured): Promise<void> {
   [m.reference, m.reference2] = await Promise.all([referenceMb(p), referenceMb(p)]);
 }
 
-interface Baseline {
-  readonly daemonMb: number;
-  readonly proxyMb: number;
-}
-
-/** Compares with the recorded baseline; returns the FAIL lines (empty when both processes are within the limit). */
-async function checkBaseline(m: Measured): Promise<string[]> {
+/** Compares with the recorded baseline (bench/memory-guard.ts); returns the FAIL lines (empty when both processes are within the limit). */
+async function checkBaseline(m: Measured): Promise<readonly string[]> {
   if (process.argv.includes('--record-baseline')) {
     const baseline = { daemonMb: round(m.daemon, 1), proxyMb: round(m.proxy, 1) };
     await writeFile(BASELINE_FILE, `${JSON.stringify({ date: new Date().toISOString(), services: SERVICES, node: process.version, ...baseline }, null, 1)}\n`);
     console.log(`  baseline recorded in ${BASELINE_FILE}`);
     return [];
   }
-  const text = await readFile(BASELINE_FILE, 'utf8').catch(() => undefined);
-  if (text === undefined) return [`FAIL: no baseline in ${BASELINE_FILE}: run once with --record-baseline and commit the file`];
-  const baseline = JSON.parse(text) as Baseline;
-  const fails: string[] = [];
-  for (const [name, now, then] of [['daemon', m.daemon, baseline.daemonMb], ['proxy', m.proxy, baseline.proxyMb]] as const) {
-    const growth = now - then;
-    const verdict = growth > GROWTH_LIMIT_MB ? 'FAIL' : 'ok';
-    console.log(`  ${name.padEnd(6)} against baseline ${then.toFixed(1)} MB: ${growth >= 0 ? '+' : ''}${growth.toFixed(1)} MB (limit +${GROWTH_LIMIT_MB} MB) ${verdict}`);
-    if (verdict === 'FAIL') fails.push(`FAIL: the ${name} uses ${now.toFixed(1)} MB, ${growth.toFixed(1)} MB over its baseline of ${then.toFixed(1)} MB (limit +${GROWTH_LIMIT_MB} MB): find what it now loads or keeps (test/e2e/lean-processes.test.ts lists the packages each process loads), or rerun with --record-baseline if the growth is intended`);
-  }
+  const baseline = parseBaseline(await readFile(BASELINE_FILE, 'utf8').catch(() => undefined), BASELINE_FILE);
+  if (typeof baseline === 'string') return [baseline];
+  const { lines, fails } = checkMemory({ daemonMb: m.daemon, proxyMb: m.proxy }, baseline);
+  for (const line of lines) console.log(line);
   return fails;
 }
 
@@ -211,8 +201,13 @@ async function main(): Promise<void> {
   await writeFile(file, `${JSON.stringify({ date: new Date().toISOString(), services: SERVICES, targetMb: TARGET_MB, node: process.version, flags: NODE_FLAGS, results, ...withoutFlags }, null, 1)}\n`);
   console.log(`results written to ${file}`);
   const fails = await checkBaseline(m);
-  for (const line of fails) console.log(line);
-  if (fails.length > 0) process.exitCode = 1;
+  if (fails.length > 0) {
+    // Loud: a banner on stdout (where the figures are) and the same lines on stderr, then exit 1.
+    const banner = '!'.repeat(100);
+    console.log(`\n${banner}\nMEMORY BENCH FAILED\n${fails.join('\n')}\n${banner}`);
+    for (const line of fails) console.error(line);
+    process.exitCode = 1;
+  }
 }
 
 await main().catch((err: unknown) => {

@@ -3,8 +3,6 @@
  * window for a certificate, fetched from the directory's `renewalInfo` URL, a point picked at
  * random inside it, and the time of the next poll (the CA's Retry-After).
  */
-import { Agent, request } from 'node:https';
-import { rootCertificates } from 'node:tls';
 import { parseRetryAfter } from './renewal-policy.js';
 
 export interface RenewalWindow {
@@ -47,6 +45,9 @@ export function pointInWindow(window: RenewalWindow, random: () => number = Math
 }
 
 function get(url: string, caBundle: string | undefined): Promise<{ status: number; body: string; retryAfter: string | undefined }> {
+  // node:https and node:tls load with the first renewal-info request: a daemon without ACME routes never loads them.
+  const { Agent, request } = process.getBuiltinModule('node:https');
+  const { rootCertificates } = process.getBuiltinModule('node:tls');
   return new Promise((resolve, reject) => {
     const agent = caBundle ? new Agent({ ca: [...rootCertificates, caBundle] }) : undefined;
     const req = request(url, { ...(agent ? { agent } : {}), timeout: 15_000 }, (res) => {

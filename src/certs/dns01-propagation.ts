@@ -3,7 +3,8 @@
  * servers (no cache in between), every `pollMs` until each one answers with it or the deadline
  * passes (SLW_CERT_DNS_NOT_VISIBLE).
  */
-import { promises as dns } from 'node:dns';
+/** node:dns loads with the first DNS-01 check: a daemon without DNS-01 routes never loads it. */
+const dns = (): typeof import('node:dns').promises => process.getBuiltinModule('node:dns').promises;
 import { isIP } from 'node:net';
 import { SlipwayError } from '../errors.js';
 import type { TxtRecord } from './dns01-provider.js';
@@ -40,21 +41,21 @@ export async function waitUntilVisible(record: TxtRecord, o: VisibilityOptions):
 export async function zoneServers(name: string): Promise<NameServer[]> {
   const labels = name.split('.');
   for (let i = 0; i < labels.length - 1; i++) {
-    const hosts = await dns.resolveNs(labels.slice(i).join('.')).catch(() => [] as string[]);
+    const hosts = await dns().resolveNs(labels.slice(i).join('.')).catch(() => [] as string[]);
     if (hosts.length > 0) return hosts.map((host) => ({ host, port: 53 }));
   }
   return [];
 }
 
 async function addressOf(server: NameServer): Promise<string> {
-  const ip = isIP(server.host) ? server.host : (await dns.lookup(server.host).catch(() => undefined))?.address;
+  const ip = isIP(server.host) ? server.host : (await dns().lookup(server.host).catch(() => undefined))?.address;
   if (!ip) return '';
   return isIP(ip) === 6 ? `[${ip}]:${server.port}` : `${ip}:${server.port}`;
 }
 
 async function txtValues(name: string, address: string): Promise<string[]> {
   if (!address) return [];
-  const resolver = new dns.Resolver({ timeout: 1500, tries: 1 });
+  const resolver = new (dns().Resolver)({ timeout: 1500, tries: 1 });
   resolver.setServers([address]);
   const records = await resolver.resolveTxt(name).catch(() => [] as string[][]);
   return records.map((chunks) => chunks.join(''));

@@ -35,7 +35,6 @@ import { withApiLog } from './api-log.js';
 import { createLogger, silentLogger, type Logger } from '../lib/logger.js';
 import type { AlertService } from '../observability/alerting/alert-service.js';
 import { SlipwayError, toSlipwayError } from '../errors.js';
-import { ApiClient } from '../api/client.js';
 import { isPidAlive } from '../lib/pid-alive.js';
 import { DaemonSecrets } from '../secrets/daemon-secrets.js';
 import { InjectingDriver, secretRunDir } from '../secrets/injecting-driver.js';
@@ -78,6 +77,8 @@ export class Daemon {
   #certs: CertManager | undefined;
   #dashboard: DashboardWiring | undefined;
   #usage: ((project: string) => Promise<UsageSample[]>) | undefined;
+  /** Set once this daemon listens on the socket: from then on the socket and the pid file are its own. */
+  #ownsSocket = false;
   /** Deploy progress, instance changes, table swaps, proxy restarts, backup outcomes and alerts sent, for the CLI's follow mode (certificate events have their type, not yet a publisher). */
   readonly events = new EventBus();
   /** The daemon's own log (JSON lines on stdout, which `slipway daemon --detach` sends to logs/daemon.log). */
@@ -427,6 +428,8 @@ export class Daemon {
     const pidFile = join(this.options.stateDir, 'daemon.pid');
     if (!existsSync(this.socketPath)) return;
     const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
+    // The control API's client (its JSON Schema contract, ~70 KB of source) loads only when a socket is left over.
+    const { ApiClient } = await import('../api/client.js');
     const answering = await new ApiClient(this.socketPath).ping().catch(() => false);
     if (answering || (pid > 0 && pid !== process.pid && isPidAlive(pid))) {
       throw new SlipwayError('SLW_DAEMON_ALREADY_RUNNING', `A slipway daemon (pid ${pid || '?'}) already serves ${this.options.stateDir}.`);
@@ -455,6 +458,9 @@ export class Daemon {
     await this.#driver?.close();
     await this.#containers?.close();
     this.#store?.close();
+    // Only a daemon that got as far as listening owns the socket and pid file: one refused because
+    // another daemon answers (SLW_DAEMON_ALREADY_RUNNING) must leave that daemon's files alone.
+    if (!this.#ownsSocket) return;
     await rm(join(this.options.stateDir, 'daemon.pid'), { force: true });
     await rm(this.socketPath, { force: true });
   }

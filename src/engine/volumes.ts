@@ -2,6 +2,7 @@ import { cp, lstat, mkdir, readdir, rename, rm, symlink } from 'node:fs/promises
 import { dirname, join } from 'node:path';
 import { SlipwayError } from '../errors.js';
 import type { EngineDeps } from './deps.js';
+import { compareText } from '../lib/text-order.js';
 
 /**
  * Where a project's volumes live: <stateDir>/volumes/<project>/<name> (state of before
@@ -52,7 +53,7 @@ export async function listVolumes(deps: Pick<EngineDeps, 'stateDir' | 'project'>
     if (!e.isDirectory() || e.name.includes('.seed-')) continue;
     out.push({ name: e.name, dir: join(root, e.name), bytes: await sizeOf(join(root, e.name)) });
   }
-  return out.sort((a, b) => a.name.localeCompare(b.name));
+  return out.sort((a, b) => compareText(a.name, b.name));
 }
 
 async function sizeOf(dir: string): Promise<number> {

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -86,7 +85,8 @@ export function probeCommand(options: { readonly argv: readonly string[]; readon
   const [file, ...args] = options.argv;
   return new Promise((resolve) => {
     if (file === undefined) return resolve({ ok: false, error: 'no command', ms: 0 });
-    execFile(file, args, { cwd: options.cwd, env: { ...options.env }, timeout: options.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 }, (error) => {
+    // node:child_process loads with the first command probe: the proxy's HTTP checks never need it.
+    process.getBuiltinModule('node:child_process').execFile(file, args, { cwd: options.cwd, env: { ...options.env }, timeout: options.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 }, (error) => {
       const ms = Math.round((performance.now() - started) * 100) / 100;
       if (!error) return resolve({ ok: true, ms });
       // execFile's error: an exit code (number), a spawn errno (string), and killed on timeout.

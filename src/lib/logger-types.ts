@@ -1,6 +1,6 @@
 /**
  * What slipway's loggers share: the Logger interface, and the keys censored whatever they hold.
- * Two implementations: logger.ts (pino; the daemon) and json-lines-logger.ts (the proxy).
+ * One implementation, logger.ts (the daemon's and the proxy's JSON lines), and silentLogger there.
  */
 export type LogFields = Readonly<Record<string, unknown>>;
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';

@@ -7,6 +7,7 @@
  * would stand beside the new release's as if both were live.
  */
 import type { MetricsStore } from './store-metrics.js';
+import { compareText } from '../lib/text-order.js';
 
 /** One entry of the http_sd format: targets sharing one label set. */
 export interface TargetGroup {
@@ -29,7 +30,7 @@ export function appTargetGroups(projects: readonly ProjectMetricsView[]): Target
         const metrics = release?.spec.metrics;
         if (!metrics) continue;
         const instances = store.instances({ service: service.name, releaseId }).filter((i) => (i.state === 'healthy' || i.state === 'unhealthy') && i.handle);
-        for (const instance of instances.sort((a, b) => a.id.localeCompare(b.id))) {
+        for (const instance of instances.sort((a, b) => compareText(a.id, b.id))) {
           const { host, port } = instance.handle!.address;
           groups.push({
             targets: [`${host.includes(':') ? `[${host}]` : host}:${port}`],

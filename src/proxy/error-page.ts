@@ -1,6 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
-import { constants as h2, type ServerHttp2Stream } from 'node:http2';
+import type { ServerHttp2Stream } from 'node:http2';
+
+/** http2.constants.NGHTTP2_NO_ERROR (RFC 9113 §7), written out so that plain-HTTP proxies do not load node:http2. */
+const NGHTTP2_NO_ERROR = 0x0;
 import { markClosing } from './closing-connections.js';
 import { noteOf } from './response-policy/access-log.js';
 import { PROXY_PAGE_HEADERS } from './response-policy/headers.js';
@@ -92,7 +95,7 @@ export function sendErrorPage(
   res.end(res.req?.method === 'HEAD' ? undefined : body, () => {
     // HTTP/2 has no Connection header: once the whole answer is out, RST_STREAM with NO_ERROR
     // tells the client to stop sending the rest of its body (RFC 9113 §8.1), on this stream only.
-    if (options.close && stream && !res.req?.complete && !stream.closed) stream.close(h2.NGHTTP2_NO_ERROR);
+    if (options.close && stream && !res.req?.complete && !stream.closed) stream.close(NGHTTP2_NO_ERROR);
   });
 }
 

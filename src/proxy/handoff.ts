@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFile, readlink } from 'node:fs/promises';
 import { symlinkAtomic, writeFileAtomic } from '../lib/atomic-write.js';
 import { entryArgv } from '../lib/entry-points.js';
@@ -52,7 +52,8 @@ export async function handOff(options: HandoffOptions): Promise<HandoffResult> {
   const { paths } = options;
   // The table version on the command line: the new process checks table.json before it takes a socket.
   const argv = ['--state-dir', options.stateDir, '--takeover', String(options.tableVersion), ...options.args];
-  const child = spawn(process.execPath, entryArgv('proxy', argv), {
+  // node:child_process loads with the first restart, not with every proxy.
+  const child = process.getBuiltinModule('node:child_process').spawn(process.execPath, entryArgv('proxy', argv), {
     detached: true,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

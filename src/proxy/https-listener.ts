@@ -1,4 +1,4 @@
-import { createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse, type Http2Session } from 'node:http2';
+import type { Http2SecureServer, Http2ServerRequest, Http2ServerResponse, Http2Session } from 'node:http2';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Server as NetServer, type AddressInfo, type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
@@ -102,7 +102,8 @@ export class HttpsListener {
   }
 
   static #create(handlers: TrafficHandlers, contexts: TlsContexts, host: string, port: number): HttpsListener {
-    const server = createSecureServer({
+    // node:http2 (and TLS with it) loads with the first HTTPS listener: a proxy serving plain HTTP never loads it.
+    const server = process.getBuiltinModule('node:http2').createSecureServer({
       ...TLS_POLICY,
       allowHTTP1: true,
       SNICallback: (servername, cb) => cb(null, contexts.lookup(servername)),

@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { SlipwayError, toSlipwayError } from '../errors.js';
-import { createJsonLinesLogger } from '../lib/json-lines-logger.js';
+import { createLogger } from '../lib/logger.js';
 import { ProxyEvents, type ProxyEventMap } from './events.js';
 import { runProxy, type RunningProxy } from './run.js';
 import { checkTakeoverTable, receiveTakeover } from './takeover.js';
@@ -25,7 +25,7 @@ const LOGGED: ReadonlyArray<keyof ProxyEventMap> = [
 ];
 
 /** JSON lines on stderr (the daemon sends them to logs/proxy.log): level, time, component, msg = the event. */
-const logger = createJsonLinesLogger({ component: 'proxy', fd: 2 });
+const logger = createLogger({ component: 'proxy', destination: 2 });
 const FAILURES: ReadonlySet<string> = new Set(['listen-failed', 'table-load-failed', 'access-log-failed', 'fatal']);
 
 function log(event: string, data: object): void {

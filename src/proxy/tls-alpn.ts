@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { createSecureContext, createServer, type SecureContext, type Server } from 'node:tls';
+import type { SecureContext, Server } from 'node:tls';
 import { parseClientHello } from './client-hello.js';
 import { TLS_POLICY } from './tls-policy.js';
 
@@ -29,16 +29,20 @@ interface Pending {
 export class AlpnChallenges {
   #pending = new Map<string, Pending>();
   #ready: Promise<void> = Promise.resolve();
-  readonly #server: Server;
+  /** Made with the first connection that asks for a challenge: node:tls stays unloaded until a proxy needs it. */
+  #server: Server | undefined;
 
-  constructor() {
-    this.#server = createServer({
+  #challengeServer(): Server {
+    if (this.#server) return this.#server;
+    const server = process.getBuiltinModule('node:tls').createServer({
       ...TLS_POLICY,
       ALPNProtocols: [ACME_TLS_ALPN],
       SNICallback: (servername, cb) => cb(null, this.#pending.get(servername.toLowerCase())?.context),
     });
-    this.#server.on('secureConnection', (socket) => socket.end());
-    this.#server.on('tlsClientError', (_err, socket) => socket.destroy());
+    server.on('secureConnection', (socket) => socket.end());
+    server.on('tlsClientError', (_err, socket) => socket.destroy());
+    this.#server = server;
+    return server;
   }
 
   /** Host → key authorization; resolves once every challenge certificate is made. */
@@ -57,7 +61,7 @@ export class AlpnChallenges {
       making.push(
         // The X.509 library loads with the first challenge: a proxy without one never loads it.
         import('../certs/x509-adapter.js').then(({ createAlpnChallengeCert }) => createAlpnChallengeCert(name, keyAuthorization)).then((pair) => {
-          pending.context = createSecureContext({ ...TLS_POLICY, cert: pair.certPem, key: pair.keyPem });
+          pending.context = process.getBuiltinModule('node:tls').createSecureContext({ ...TLS_POLICY, cert: pair.certPem, key: pair.keyPem });
         }),
       );
     }
@@ -89,7 +93,7 @@ export class AlpnChallenges {
       socket.off('end', onEnd);
       socket.off('error', onError);
       if (length > 0) socket.unshift(Buffer.concat(chunks, length));
-      if (to === 'challenge') this.#server.emit('connection', socket);
+      if (to === 'challenge') this.#challengeServer().emit('connection', socket);
       else next(socket);
     };
     const onEnd = (): void => finish('next');

@@ -1,5 +1,5 @@
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
-import { createSecureContext, type SecureContext } from 'node:tls';
+import type { SecureContext } from 'node:tls';
 import { checkCertificate } from '../certs/cert-check.js';
 import type { ProxyEvents } from './events.js';
 import type { TlsEntry } from './protocol.js';
@@ -117,7 +117,7 @@ export class TlsContexts {
       const fullchain = readFileSync(entry.certFile, 'utf8');
       const privkey = readFileSync(entry.keyFile, 'utf8');
       const summary = checkCertificate({ fullchain, privkey, hosts: entry.hosts.filter((h) => h !== '*') });
-      const context = createSecureContext({ ...TLS_POLICY, cert: fullchain, key: privkey });
+      const context = process.getBuiltinModule('node:tls').createSecureContext({ ...TLS_POLICY, cert: fullchain, key: privkey });
       this.#events.emit('tls-loaded', { hosts: entry.hosts, serial: summary.serial, notAfter: summary.notAfter });
       return { entry, context, serial: summary.serial, pem: { cert: fullchain, key: privkey } };
     } catch (err) {

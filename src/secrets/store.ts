@@ -17,6 +17,7 @@ import { loadKey, secretsDir } from './key.js';
 import { SECRET_NAME_PATTERN, nameOf } from './reference.js';
 import { Secret } from './secret.js';
 import { open, seal } from './store-file.js';
+import { compareText } from '../lib/text-order.js';
 
 export type Origin = 'set' | 'generated' | 'rotated';
 
@@ -90,7 +91,7 @@ export class SecretStore {
     const data = await this.#read();
     return Object.entries(data.secrets)
       .map(([name, s]) => infoOf(name, s))
-      .sort((a, b) => a.name.localeCompare(b.name));
+      .sort((a, b) => compareText(a.name, b.name));
   }
 
   async has(name: string): Promise<boolean> {

@@ -25,11 +25,12 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   'cli rollback': [],
   // deploy validates slipway.yaml before anything changes: the config schemas and the YAML parser.
   'cli deploy': ['zod', 'yaml'],
-  // The control plane without backups, certificates, alerts or admin configured.
-  daemon: ['zod', 'yaml', 'better-sqlite3', 'pino', 'ignore'],
+  // The control plane without backups, certificates, alerts or admin configured. Its log lines are
+  // written by src/lib/logger.ts, not pino.
+  daemon: ['zod', 'yaml', 'better-sqlite3', 'ignore'],
   // The data plane: upstream pools (undici). It checks the daemon ⇄ proxy messages with generated
   // JSON Schema (src/proxy/protocol-contract.ts), not zod, and writes its few log lines itself
-  // (src/lib/json-lines-logger.ts), not with pino.
+  // (src/lib/logger.ts), not with pino.
   proxy: ['undici'],
 };
 
@@ -54,6 +55,9 @@ const DASHBOARD_CODE = /\/(src|dist\/src)\/dashboard\//;
 
 /** Modules of the undici package the proxy must not load: the index (fetch, WebSocket, cache, mock agents come with it) and the web APIs. */
 const UNDICI_NOT_IN_PROXY = /\/node_modules\/undici\/(index\.js|lib\/web\/|lib\/mock\/|lib\/cache\/)/;
+
+/** Node built-ins an idle plain-HTTP proxy must not import (BENCHMARKS.md, Memory, step 4). */
+const PROXY_LATE_BUILTINS: readonly string[] = ['node:zlib', 'node:child_process'];
 
 /** Every module path or URL the recorder saw for one pid. */
 async function modulesOf(log: string, pid: number): Promise<string[]> {
@@ -168,6 +172,11 @@ test('the CLI, the daemon and the proxy load only the packages on their allow-li
     assert.ok(daemonModules.some((m) => m.includes('/daemon/')), 'the recorder saw the daemon\'s own modules');
     assert.deepEqual(daemonModules.filter((m) => DASHBOARD_CODE.test(m)), [], 'the daemon loads the dashboard only when configured');
     assert.deepEqual(proxyModules.filter((m) => DASHBOARD_CODE.test(m)), [], 'the proxy never loads the dashboard');
+    // Node built-ins the proxy loads at first use only (process.getBuiltinModule): zlib with the first compressed
+    // response, child_process with the first restart or command probe. (undici's pool itself loads http2 and tls.)
+    const eager = proxyModules.filter((m) => PROXY_LATE_BUILTINS.includes(m));
+    assert.deepEqual(eager, [], 'the proxy imports node:zlib and node:child_process only where it uses them');
+    assert.ok(proxyModules.includes('node:http'), 'the recorder sees the built-ins the proxy imports (node:http)');
     // Both processes run with their memory flags (src/lib/entry-points.ts; BENCHMARKS.md, Memory, measures them).
     for (const [name, pid] of [['daemon', daemonPid], ['proxy', proxyPid]] as const) {
       const argv = await cmdline(pid);

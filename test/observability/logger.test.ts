@@ -1,5 +1,5 @@
-// The pino adapter: JSON lines with level, time, component, msg and child bindings, written to
-// a real file; secret values in any form (message, nested field, child binding, error text;
+// slipway's logger (daemon and proxy): JSON lines with level, time, component, msg and child
+// bindings, written to a real file, the same lines pino wrote for the same calls; secret values in any form (message, nested field, child binding, error text;
 // raw, base64, URL-encoded, JSON-escaped) are replaced by the secrets redactor, and keys that
 // name credentials are censored whatever they hold.
 import { test } from 'node:test';
@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger } from '../../src/lib/logger.js';
+import { CENSORED, SENSITIVE_KEYS, createLogger, droppedLogLines, type Logger } from '../../src/lib/logger.js';
 import { Redactor } from '../../src/secrets/redactor.js';
 
 const SECRET = 'p4ss "w/ord"+&=secret';
@@ -74,25 +74,48 @@ test('below the level nothing is written; a file descriptor works as the destina
   }
 });
 
-test('the proxy\'s JSON-lines logger writes the lines the pino adapter writes, credentials censored', async () => {
-  const { createJsonLinesLogger } = await import('../../src/lib/json-lines-logger.js');
+test('the lines are the ones pino wrote (the daemon\'s logger until it was dropped for memory), credentials censored', async () => {
+  const { pino } = await import('pino');
   const { openSync, closeSync } = await import('node:fs');
   const dir = await mkdtemp(join(tmpdir(), 'slipway-log-'));
   try {
-    const write = (file: string, make: (fd: number) => ReturnType<typeof createLogger>): void => {
+    const write = (file: string, make: (fd: number) => Logger): void => {
       const fd = openSync(file, 'a');
       const log = make(fd);
       log.debug('not written');
       log.info('table-applied', { event: 'table-applied', version: 3, token: 'tok-123456' });
-      const child = log.child({ service: 'web' });
-      child.warn('target-health', { event: 'target-health', headers: { authorization: 'Bearer abc.def.ghi', accept: '*/*' }, deep: { a: { password: 'kept-two-down' } } });
+      const child = log.child({ service: 'web' }).child({ deployId: 'dep-1' });
+      child.warn('target-health', { event: 'target-health', headers: { authorization: 'Bearer abc.def.ghi', accept: '*/*' }, deep: { a: { password: 'kept-two-down' } }, list: [1, 'two'] });
       child.error('listen-failed', { error: 'EADDRINUSE' });
       closeSync(fd);
     };
+    // pino as the daemon configured it (the reference for the format log shippers already parse).
+    const viaPino = (fd: number): Logger => {
+      const root = pino(
+        {
+          base: { pid: process.pid },
+          timestamp: pino.stdTimeFunctions.isoTime,
+          formatters: { level: (label) => ({ level: label }) },
+          redact: { paths: SENSITIVE_KEYS.flatMap((k) => [k, `*.${k}`]), censor: CENSORED },
+        },
+        pino.destination({ dest: fd, sync: true }),
+      );
+      const wrap = (bindings: Record<string, unknown>): Logger => {
+        const p = root.child(bindings);
+        return {
+          debug: (msg, fields) => p.debug(fields ?? {}, msg),
+          info: (msg, fields) => p.info(fields ?? {}, msg),
+          warn: (msg, fields) => p.warn(fields ?? {}, msg),
+          error: (msg, fields) => p.error(fields ?? {}, msg),
+          child: (more) => wrap({ ...bindings, ...more }),
+        };
+      };
+      return wrap({ component: 'proxy' });
+    };
     const pinoFile = join(dir, 'pino.log');
     const oursFile = join(dir, 'ours.log');
-    write(pinoFile, (fd) => createLogger({ component: 'proxy', destination: fd }));
-    write(oursFile, (fd) => createJsonLinesLogger({ component: 'proxy', fd }));
+    write(pinoFile, viaPino);
+    write(oursFile, (fd) => createLogger({ component: 'proxy', destination: fd }));
     const read = async (file: string): Promise<Array<Record<string, unknown>>> =>
       (await readFile(file, 'utf8')).trim().split('\n').map((l) => {
         const { time, ...rest } = JSON.parse(l) as Record<string, unknown>;
@@ -101,11 +124,32 @@ test('the proxy\'s JSON-lines logger writes the lines the pino adapter writes, c
       });
     const ours = await read(oursFile);
     assert.deepEqual(ours, await read(pinoFile));
+    // Key order too: level, time, pid, component, bindings, fields, msg.
+    const strip = (line: string): string => line.replace(/"time":"[^"]*"/, '"time":""');
+    assert.deepEqual((await readFile(oursFile, 'utf8')).trim().split('\n').map(strip), (await readFile(pinoFile, 'utf8')).trim().split('\n').map(strip));
     assert.equal(ours.length, 3);
     assert.deepEqual(ours[0], { level: 'info', pid: process.pid, component: 'proxy', event: 'table-applied', version: 3, token: '[redacted]', msg: 'table-applied' });
     assert.deepEqual(ours[1]?.['headers'], { authorization: '[redacted]', accept: '*/*' });
     const text = await readFile(oursFile, 'utf8');
     for (const needle of ['tok-123456', 'abc.def.ghi']) assert.ok(!text.includes(needle), `the log holds ${needle}`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a line whose fields cannot be serialized is dropped and counted, never thrown into the caller', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'slipway-log-'));
+  try {
+    const file = join(dir, 'daemon.log');
+    const log = createLogger({ component: 'daemon', destination: file });
+    const before = droppedLogLines();
+    const loop: Record<string, unknown> = { name: 'loop' };
+    loop['self'] = { loop };
+    assert.doesNotThrow(() => log.warn('circular', { loop }));
+    log.info('after');
+    assert.equal(droppedLogLines(), before + 1);
+    const lines = (await readFile(file, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.deepEqual(lines.map((l) => l['msg']), ['after']);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

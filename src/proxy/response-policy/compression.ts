@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { constants, createBrotliCompress, createGzip, type BrotliCompress, type Gzip } from 'node:zlib';
+import type { BrotliCompress, Gzip } from 'node:zlib';
 
 type Headers = Record<string, string | string[]>;
 
@@ -125,6 +125,8 @@ function addVary(headers: Headers): void {
  * this costs a few bytes per chunk.
  */
 export function createEncoder(encoding: Encoding): Gzip | BrotliCompress {
+  // node:zlib loads with the first compressed response: a proxy without compress: never loads it.
+  const { constants, createBrotliCompress, createGzip } = process.getBuiltinModule('node:zlib');
   if (encoding === 'gzip') return createGzip({ flush: constants.Z_SYNC_FLUSH });
   return createBrotliCompress({
     flush: constants.BROTLI_OPERATION_FLUSH,

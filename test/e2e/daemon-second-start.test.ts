@@ -1,0 +1,43 @@
+// A second daemon on the same state directory is refused while the first answers (its control
+// API client loads only then: src/daemon/daemon.ts) and leaves the first one's socket and pid file
+// in place; a socket left by a killed daemon does not stop the next one from starting.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { cli, daemonPid, destroyProject, isAlive, makeProject, waitFor } from '../helpers/e2e-project.js';
+
+test('a second daemon is refused while one answers; a stale socket from a killed one is not', { timeout: 120_000 }, async () => {
+  const p = await makeProject({ instances: 1, watch: '0s' });
+  try {
+    const first = await cli(p, ['daemon', '--detach', '--json']);
+    assert.equal(first.code, 0, first.stdout + first.stderr);
+    const pid = await waitFor('the first daemon pid', () => daemonPid(p));
+
+    const second = await cli(p, ['daemon', '--json']);
+    assert.notEqual(second.code, 0, second.stdout + second.stderr);
+    assert.match(second.stdout + second.stderr, /SLW_DAEMON_ALREADY_RUNNING/);
+    assert.ok(isAlive(pid), 'the first daemon still runs');
+    // The refused daemon leaves the running one's socket and pid file alone: the CLI still reaches it.
+    assert.ok(existsSync(join(p.stateDir, 'daemon.sock')), 'the running daemon keeps its socket');
+    assert.equal(await daemonPid(p), pid, 'the running daemon keeps its pid file');
+    const reached = await cli(p, ['status', '--json']);
+    assert.equal(reached.json?.daemon?.pid, pid, reached.stdout + reached.stderr);
+
+    process.kill(pid, 'SIGKILL');
+    await waitFor('the first daemon gone', () => (isAlive(pid) ? undefined : true));
+    assert.ok(existsSync(join(p.stateDir, 'daemon.sock')), 'the killed daemon left its socket behind');
+    const third = await cli(p, ['daemon', '--detach', '--json']);
+    assert.equal(third.code, 0, third.stdout + third.stderr);
+    const next = await waitFor('the next daemon pid', async () => {
+      const n = await daemonPid(p);
+      return n !== undefined && n !== pid ? n : undefined;
+    });
+    assert.ok(isAlive(next));
+    const status = await cli(p, ['status', '--json']);
+    assert.equal(status.json?.daemon?.pid, next, status.stdout);
+  } finally {
+    await cli(p, ['stop', '--json']).catch(() => undefined);
+    await destroyProject(p);
+  }
+});
