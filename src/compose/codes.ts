@@ -23,8 +23,8 @@ export const composeCodes = {
     kind: 'user',
   },
   SLW_COMPOSE_ROUTE_HOST: {
-    title: 'The host given with --host is not a host name a route can have.',
-    hint: 'Pass a lower-case host name without scheme or port, e.g. --host example.com (routes become example.com, or NAME.example.com for several web services).',
+    title: 'The host given with --domain is not a host name a route can have.',
+    hint: 'Pass a lower-case host name without scheme or port, e.g. --domain example.com (routes become example.com, or NAME.example.com for several web services).',
     kind: 'user',
   },
 } as const satisfies CodeTable;

@@ -13,7 +13,7 @@ import { roleOf, translateService, type ServiceRole } from './service-map.js';
 type Obj = Record<string, unknown>;
 
 export interface ImportOptions {
-  /** The domain the user named (--host); routes go to it (one web service) or to NAME.host. */
+  /** The domain the user named (--domain); routes go to it (one web service) or to NAME.host. */
   readonly host?: string | undefined;
   /** A path relative to the compose file → relative to slipway.yaml (identity when both are in one folder). */
   readonly relocate?: (path: string) => string;
@@ -40,7 +40,7 @@ export function serviceNameOf(name: string): string | undefined {
 
 export function translateCompose(data: unknown, o: ImportOptions = {}): ComposeImport {
   if (o.host !== undefined && !(ROUTE_HOST_PATTERN.test(o.host) && !o.host.startsWith('*'))) {
-    throw new SlipwayError('SLW_COMPOSE_ROUTE_HOST', `--host ${JSON.stringify(o.host)} is not a host name (lower-case, no scheme, no port).`);
+    throw new SlipwayError('SLW_COMPOSE_ROUTE_HOST', `--domain ${JSON.stringify(o.host)} is not a host name (lower-case, no scheme, no port).`);
   }
   if (!isObj(data)) throw invalid([{ path: '(top)', message: 'the file is not a mapping of compose keys (services:, volumes:, …)' }]);
   const services = data['services'];
@@ -94,7 +94,7 @@ export function translateCompose(data: unknown, o: ImportOptions = {}): ComposeI
   if (Object.keys(out).length === 0) {
     throw new SlipwayError('SLW_COMPOSE_EMPTY', `None of the ${Object.keys(services).length} compose services can run under slipway.`, { details: { untranslated: sink.untranslated } });
   }
-  if (o.host === undefined && webs.length > 0) sink.note('services', `routes use placeholder hosts (${webs.map(hostOf).join(', ')}): pass --host YOUR.DOMAIN or edit routes`);
+  if (o.host === undefined && webs.length > 0) sink.note('services', `routes use placeholder hosts (${webs.map(hostOf).join(', ')}): pass --domain YOUR.DOMAIN or edit routes`);
   const secrets = [...sink.secrets].sort();
   const config: Obj = {
     version: 1,

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { allCommands, COMMAND_GROUPS, FIRST_WORDS } from '../../src/cli/command-groups.js';
+import { GLOBAL_OPTIONS } from '../../src/cli/command-spec.js';
 
 test('every command is found through the module its first word names, and every first word is used', async () => {
   const all = await allCommands();
@@ -19,4 +20,10 @@ test('every command is found through the module its first word names, and every 
   assert.deepEqual(Object.keys(FIRST_WORDS).filter((w) => !used.has(w)), [], 'first words that no command has');
   const names = all.map((c) => c.name);
   assert.equal(new Set(names).size, names.length, 'two commands share a name');
+});
+
+test('no command declares an option named like a global one (import compose once took --host, the global SSH server option)', async () => {
+  const globals = new Set(GLOBAL_OPTIONS.map((o) => o.name));
+  const clashes = (await allCommands()).flatMap((c) => c.options.filter((o) => globals.has(o.name)).map((o) => `${c.name} --${o.name}`));
+  assert.deepEqual(clashes, []);
 });

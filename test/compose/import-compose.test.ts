@@ -44,7 +44,7 @@ async function setSecrets(dir: string, names: readonly string[]): Promise<void> 
 test('import compose: web + API + PostgreSQL + Redis behind nginx becomes a slipway.yaml that check accepts', async () => {
   const dir = await fixture('shop');
   try {
-    const r = await slipway(dir, ['import', 'compose', '--host', 'shop.example', '--json']);
+    const r = await slipway(dir, ['import', 'compose', '--domain', 'shop.example', '--json']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const out = JSON.parse(r.stdout);
     assert.deepEqual(out.services, ['web', 'api', 'db', 'cache']);
@@ -99,7 +99,7 @@ test('import compose: web + API + PostgreSQL + Redis behind nginx becomes a slip
   }
 });
 
-test('import compose: a Python app with a worker: long ports, shell variables, bind mounts, replicas, placeholders without --host', async () => {
+test('import compose: a Python app with a worker: long ports, shell variables, bind mounts, replicas, placeholders without --domain', async () => {
   const dir = await fixture('notes');
   try {
     const r = await slipway(dir, ['import', 'compose', '--json']);
@@ -167,7 +167,7 @@ const BAD: readonly { what: string; files: Record<string, string>; args?: string
     says: /services\.web\.image[^]*services\.api\.ports\[0\][^]*services\.api\.deploy\.resources\.limits\.memory/,
   },
   { what: 'only a reverse proxy', files: { 'compose.yaml': 'services:\n  proxy:\n    image: nginx:1.27\n    ports: ["80:80"]\n' }, code: 'SLW_COMPOSE_EMPTY', says: /None of the 1 compose services/ },
-  { what: 'a bad --host', files: { 'compose.yaml': 'services:\n  web:\n    image: web\n' }, args: ['--host', 'https://Example.com'], code: 'SLW_COMPOSE_ROUTE_HOST', says: /not a host name/ },
+  { what: 'a bad --domain', files: { 'compose.yaml': 'services:\n  web:\n    image: web\n' }, args: ['--domain', 'https://Example.com'], code: 'SLW_COMPOSE_ROUTE_HOST', says: /not a host name/ },
 ];
 
 for (const bad of BAD) {

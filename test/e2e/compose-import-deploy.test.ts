@@ -49,7 +49,7 @@ test('import compose: the imported config passes check and deploys on Podman, ng
     await writeFile(join(p.dir, 'web', 'Dockerfile'), `FROM ${BUSYBOX_IMAGE}\nCOPY www /www\n`);
     await writeFile(join(p.dir, 'web', 'www', 'index.html'), 'imported from compose\n');
     await writeFile(join(p.dir, 'docker-compose.yml'), COMPOSE);
-    const imported = await cli(p, ['import', 'compose', join(p.dir, 'docker-compose.yml'), '--host', 'web.localhost', '--force', '--json']);
+    const imported = await cli(p, ['import', 'compose', join(p.dir, 'docker-compose.yml'), '--domain', 'web.localhost', '--force', '--json']);
     assert.equal(imported.code, 0, imported.stdout + imported.stderr);
     assert.deepEqual(imported.json.services, ['web', 'worker']);
     assert.deepEqual(imported.json.secrets, ['ADMIN_PASSWORD']);

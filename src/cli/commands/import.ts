@@ -12,7 +12,7 @@ export const importCommands: CommandSpec[] = [
     summary: 'write slipway.yaml from a docker-compose file, listing every key it could not translate',
     args: [{ name: 'file', required: false, description: 'the compose file (default: compose.yaml or docker-compose.yml in this folder)' }],
     options: [
-      { name: 'host', type: 'string', description: 'domain of the routes (one web service gets it, several get NAME.DOMAIN; default NAME.localhost placeholders)' },
+      { name: 'domain', type: 'string', description: 'domain of the routes (one web service gets it, several get NAME.DOMAIN; default NAME.localhost placeholders)' },
       { name: 'force', type: 'boolean', description: 'overwrite an existing slipway.yaml' },
     ],
     run: async (ctx, input) => {
@@ -22,7 +22,7 @@ export const importCommands: CommandSpec[] = [
       }
       const [{ readComposeFile }, { translateCompose }, { renderImport }] = await Promise.all([import('../../compose/read-compose.js'), import('../../compose/translate.js'), import('../../compose/render.js')]);
       const { file, data } = await readComposeFile(input.args['file'], ctx.cwd);
-      const host = input.options['host'];
+      const host = input.options['domain'];
       const outDir = dirname(resolve(target));
       const relocate = (p: string): string => relative(outDir, resolve(dirname(file), p)).split(sep).join('/') || '.';
       const result = translateCompose(data, { ...(typeof host === 'string' ? { host } : {}), relocate });
