@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { cli, daemonPid, destroyProject, makeProject, releasesOf, type Project } from '../helpers/e2e-project.js';
 import { LoadGenerator } from '../helpers/load.js';
 import { BUSYBOX_IMAGE, PodmanLab } from '../helpers/podman-lab.js';
@@ -69,6 +70,20 @@ async function footprint(p: Project, lab: PodmanLab, owner: string): Promise<Foo
   };
 }
 
+/**
+ * The footprint once the replaced container is gone: a deploy returns when the new release
+ * serves, and the one it replaces is drained and stopped after that (drain + stopTimeout), so a
+ * third container may still be stopping. Polled for up to 15 s; the last reading is returned.
+ */
+async function settledFootprint(p: Project, lab: PodmanLab, owner: string): Promise<Footprint> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const f = await footprint(p, lab, owner);
+    if ((f.containers <= 2 && f.conmons <= 2) || Date.now() > deadline) return f;
+    await sleep(250);
+  }
+}
+
 test(`containers: ${CYCLES} deploy cycles under load leak no container, volume, conmon, descriptor or memory`, { timeout: 240_000 }, async (t) => {
   const lab = await PodmanLab.start();
   const p = await makeProject();
@@ -88,7 +103,7 @@ test(`containers: ${CYCLES} deploy cycles under load leak no container, volume, 
       assert.equal(deploy.code, 0, `cycle ${cycle}: ${deploy.stdout}${deploy.stderr}`);
       const res = await httpAnswer({ host: '127.0.0.1', port: p.port, path: '/', headers: { host: 'web.localhost' } });
       assert.equal(`${res.status} ${res.body.trim()}`, `200 web v${cycle}`, `cycle ${cycle} serves its release`);
-      if (cycle === 5) early = await footprint(p, lab, owner);
+      if (cycle === 5) early = await settledFootprint(p, lab, owner);
     }
     await load.stop();
     assert.deepEqual(load.failures, [], 'no request failed across the cycles');
@@ -96,7 +111,7 @@ test(`containers: ${CYCLES} deploy cycles under load leak no container, volume, 
     const answered = load.ok;
     load = undefined;
 
-    const late = await footprint(p, lab, owner);
+    const late = await settledFootprint(p, lab, owner);
     assert.ok(early);
     t.diagnostic(`cycle 5: ${JSON.stringify(early)}; cycle ${CYCLES}: ${JSON.stringify(late)}; ${answered} requests answered`);
     assert.equal(late.containers, 2, 'the active and the warm container only: every replaced one was removed');
