@@ -75,7 +75,7 @@ test('release hooks of two services: once per deploy before the instances, with 
     // Both services name their volume `data`: one volume of the project, both migrations append to it.
     assert.deepEqual((await readFile(join(volumes.data, 'migrations.log'), 'utf8')).trim().split('\n').sort(), ['r1 v1', 'r1 v1', 'r2 v2', 'r2 v2']);
 
-    // A failing migration in api: the deploy stops before api's new instance starts; jobs (after it in file order) is not deployed.
+    // A failing migration: the deploy stops before any new instance starts.
     load = new HostLoad(p.port, ['api.localhost', 'jobs.localhost'], (host, body) => body.startsWith(`svc ${host.split('.')[0]} v2`), 80);
     const pidsBefore = (await instancePids(p)).sort();
     await setVersions(p, 'bad');
@@ -83,7 +83,11 @@ test('release hooks of two services: once per deploy before the instances, with 
     assert.notEqual(failed.code, 0);
     assert.equal(failed.json.error.code, 'SLW_RELEASE_HOOK_FAILED');
     assert.match(JSON.stringify(failed.json.error.details.lastLines), /migration 7 failed: column exists/);
-    assert.deepEqual(failed.json.results.map((r: { service: string; outcome: string }) => `${r.service}:${r.outcome}`), ['api:failed']);
+    // api and jobs have no dependsOn between them: one level, deployed side by side, so jobs's
+    // hook (also on the bad version) may run too. Whatever ran failed; nothing moved on.
+    const outcomes = failed.json.results.map((r: { service: string; outcome: string }) => `${r.service}:${r.outcome}`);
+    assert.ok(outcomes.includes('api:failed'), outcomes.join(', '));
+    assert.deepEqual(outcomes.filter((o: string) => !o.endsWith(':failed')), [], 'no service moved to the bad release');
     for (const out of [failed.stdout, failed.stderr, await readFile(join(p.stateDir, 'logs', 'daemon.log'), 'utf8').catch(() => '')]) {
       assert.ok(!out.includes(PASSWORD), 'the secret the migration printed is redacted');
     }
