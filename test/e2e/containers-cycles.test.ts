@@ -79,7 +79,7 @@ async function settledFootprint(p: Project, lab: PodmanLab, owner: string): Prom
   const deadline = Date.now() + 15_000;
   for (;;) {
     const f = await footprint(p, lab, owner);
-    if ((f.containers <= 2 && f.conmons <= 2) || Date.now() > deadline) return f;
+    if ((f.containers <= 2 && f.running <= 2 && f.conmons <= 2) || Date.now() > deadline) return f;
     await sleep(250);
   }
 }
