@@ -81,7 +81,7 @@ services:
 `;
 }
 
-function call(p: Project, method: 'GET' | 'POST', body?: unknown): Promise<{ status: number; json: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+function call(p: Project, method: 'GET' | 'POST', body?: unknown): Promise<{ status: number; json: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any -- the app's JSON answer, its shape asserted where it is read
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const req = request({ host: '127.0.0.1', port: p.port, path: '/items', method, headers: { host: 'api.localhost', ...(data ? { 'content-type': 'application/json', 'content-length': data.length } : {}) } }, (res) => {
