@@ -28,8 +28,9 @@ import { refuseLostState, releasesOnDisk } from './state-guard.js';
 import { ControlServer } from './control-server.js';
 import { createHandlers } from './handlers.js';
 import { ProxySupervisor } from './proxy-supervisor.js';
-import { startAdmin, type RunningAdmin } from './admin-wiring.js';
-import { DAEMON_SETTINGS, changedSettings, settingsOfConfig, type DaemonSetting, type ReloadResult } from './daemon-settings.js';
+import { startAdmin } from './admin-wiring.js';
+import { settingsOfConfig, type ReloadResult } from './daemon-settings.js';
+import { ReloadableParts } from './reloadable-parts.js';
 import { startAlerts } from './alert-wiring.js';
 import { withApiLog } from './api-log.js';
 import { createLogger, silentLogger, type Logger } from '../lib/logger.js';
@@ -66,14 +67,11 @@ export class Daemon {
   #host: HostTable | undefined;
   #proxy: ProxySupervisor | undefined;
   #server: ControlServer | undefined;
-  #admin: RunningAdmin | undefined;
-  #alerts: AlertService | undefined;
+  /** Alert evaluator, admin listener and backup schedule: what `slipway daemon reload` applies again. */
+  #parts: ReloadableParts | undefined;
   #stopping: Promise<void> | undefined;
   #secrets: DaemonSecrets | undefined;
   #backups: DaemonBackups | undefined;
-  #backupScheduler: BackupScheduler | undefined;
-  /** The jobs the backup schedule armed ("backup (0 3 * * *)"); none when off. */
-  #backupJobs: string[] = [];
   #certs: CertManager | undefined;
   #dashboard: DashboardWiring | undefined;
   #usage: ((project: string) => Promise<UsageSample[]>) | undefined;
@@ -86,13 +84,6 @@ export class Daemon {
   onStopRequested: (keepApps: boolean) => void = () => undefined;
   /** Problems that did not stop the daemon (printed in its ready line). */
   readonly warnings: string[] = [];
-  /** The daemon-level sections of its config as last applied (JSON of each); `reload` compares. */
-  #settings: Record<DaemonSetting, string> | undefined;
-  /** Starts the alert evaluator / admin listener of the current config (set by start). */
-  #startAlertsNow: ((warn: (m: string) => void) => Promise<AlertService | undefined>) | undefined;
-  #startAdminNow: ((warn: (m: string) => void) => Promise<RunningAdmin | undefined>) | undefined;
-  /** One reload at a time (a deploy and `slipway daemon reload` may ask together). */
-  #reloading: Promise<unknown> = Promise.resolve();
 
   constructor(options: DaemonOptions) {
     this.options = options;
@@ -100,12 +91,12 @@ export class Daemon {
 
   /** "host:port" of the admin listener (metrics, health), when the config has `admin:`. */
   get adminAddress(): string | undefined {
-    return this.#admin?.address;
+    return this.#parts?.adminAddress;
   }
 
   /** The alert evaluator, when the config has `alerts:`. */
   get alerts(): AlertService | undefined {
-    return this.#alerts;
+    return this.#parts?.alerts;
   }
 
   /** The web dashboard's token and traffic history (its listener runs when the config has `dashboard:`). */
@@ -259,47 +250,39 @@ export class Daemon {
     };
     const usage = (): Promise<UsageSample[]> => usageOf(own());
     this.#usage = (project) => usageOf(hostStore.forProject(project));
-    // Bound before the control socket answers: a busy admin port fails the start the CLI waits for.
-    this.#startAlertsNow = (warn) => startAlerts({
+    // What the alert rules and the admin listener's metrics read: the daemon's own project.
+    const observed = {
       stateDir,
       configFile: this.options.configFile,
       env: this.options.env,
       store: ownStore,
       proxyStatus: ownStatus,
-      warn,
       certificates: () => certs.expiries(),
       backups: () => backupMonitor.snapshot(),
       proxyRestarts: () => this.#proxy?.restarts ?? 0,
       journalWriteFailures: () => projects.engines().reduce((n, e) => n + e.deps.lock.writeFailures, 0),
       usage,
-      log: log.child({ component: 'alerts' }),
-      addSecret: (value) => secrets.redactor.addValue('ALERTS_NOTIFY', value),
-      secrets: { source: secrets, redactor: secrets.redactor },
-      events: (e) => this.events.publish(e),
-    });
-    this.#alerts = await this.#startAlertsNow((message) => this.warnings.push(message));
-    // The admin listener reports the alerts running when it starts (a reload of alerts restarts it).
-    this.#startAdminNow = (warn) => {
-      const alerts = this.#alerts;
-      return startAdmin({
-      stateDir,
-      configFile: this.options.configFile,
-      env: this.options.env,
-      store: ownStore,
-      proxyStatus: ownStatus,
-      warn,
-      ...(alerts ? { alerting: () => ({ firing: alerts.firing(), notifiers: alerts.notifierHealth() }) } : {}),
-      certificates: () => certs.expiries(),
-      backups: () => backupMonitor.snapshot(),
-      proxyRestarts: () => this.#proxy?.restarts ?? 0,
-      journalWriteFailures: () => projects.engines().reduce((n, e) => n + e.deps.lock.writeFailures, 0),
-      usage,
-      projects: () => projects.names().map((project) => ({ project, store: hostStore.forProject(project) })),
-      });
     };
-    this.#admin = await this.#startAdminNow((message) => this.warnings.push(message));
-    await this.#startBackupSchedule(backups);
-    this.#settings = await settingsOfConfig(this.options.configFile, this.options.env).catch(() => undefined);
+    this.#parts = new ReloadableParts({
+      alerts: (warn) => startAlerts({
+        ...observed,
+        warn,
+        log: log.child({ component: 'alerts' }),
+        addSecret: (value) => secrets.redactor.addValue('ALERTS_NOTIFY', value),
+        secrets: { source: secrets, redactor: secrets.redactor },
+        events: (e) => this.events.publish(e),
+      }),
+      admin: (alerts, warn) => startAdmin({
+        ...observed,
+        warn,
+        ...(alerts ? { alerting: () => ({ firing: alerts.firing(), notifiers: alerts.notifierHealth() }) } : {}),
+        projects: () => projects.names().map((project) => ({ project, store: hostStore.forProject(project) })),
+      }),
+      backupSchedule: (warn) => this.#startBackupSchedule(backups, warn),
+      settings: () => settingsOfConfig(this.options.configFile, this.options.env),
+    });
+    // Bound before the control socket answers: a busy admin port fails the start the CLI waits for.
+    await this.#parts.start((message) => this.warnings.push(message));
     const proxySupervisor = this.#proxy;
     this.#dashboard = new DashboardWiring({
       stateDir,
@@ -329,47 +312,8 @@ export class Daemon {
    * its coded error, and nothing changes.
    */
   reload(): Promise<ReloadResult> {
-    const run = this.#reloading.then(() => this.#reload());
-    this.#reloading = run.catch(() => undefined);
-    return run;
-  }
-
-  async #reload(): Promise<ReloadResult> {
-    if (!this.#startAdminNow || !this.#startAlertsNow || !this.#backups) throw new SlipwayError('SLW_INTERNAL', 'reload before the daemon started.');
-    const now = await settingsOfConfig(this.options.configFile, this.options.env);
-    const changed = changedSettings(this.#settings, now);
-    const warnings: string[] = [];
-    const warn = (m: string): void => void warnings.push(m);
-    const applied = new Set<DaemonSetting>();
-    if (changed.includes('alerts')) {
-      await this.#alerts?.close();
-      this.#alerts = undefined;
-      this.#alerts = await this.#startAlertsNow(warn);
-      applied.add('alerts');
-    }
-    if (changed.includes('admin') || (applied.has('alerts') && this.#admin)) {
-      await this.#admin?.server.close();
-      this.#admin = undefined;
-      try {
-        this.#admin = await this.#startAdminNow(warn);
-        applied.add('admin');
-      } catch (err) {
-        const e = toSlipwayError(err);
-        warnings.push(`admin listener off: ${e.message} [${e.code}]`);
-        now.admin = 'failed';
-      }
-    }
-    if (changed.includes('backups')) {
-      await this.#backupScheduler?.close();
-      this.#backupScheduler = undefined;
-      this.#backupJobs = [];
-      const before = this.warnings.length;
-      await this.#startBackupSchedule(this.#backups);
-      warnings.push(...this.warnings.splice(before));
-      applied.add('backups');
-    }
-    this.#settings = now;
-    return { applied: DAEMON_SETTINGS.filter((n) => applied.has(n)), unchanged: DAEMON_SETTINGS.filter((n) => !changed.includes(n)), warnings, ...(this.adminAddress ? { admin: this.adminAddress } : {}), backupJobs: [...this.#backupJobs] };
+    if (!this.#parts) throw new SlipwayError('SLW_INTERNAL', 'reload before the daemon started.');
+    return this.#parts.reload();
   }
 
   /** The state database, refused when it is missing or empty while apps of this state dir exist. */
@@ -407,20 +351,21 @@ export class Daemon {
   }
 
   /** `backups.schedule` and `backups.drill.schedule` of the daemon's config; a config that does not load leaves them off. */
-  async #startBackupSchedule(backups: DaemonBackups): Promise<void> {
+  async #startBackupSchedule(backups: DaemonBackups, warn: (message: string) => void): Promise<{ scheduler: BackupScheduler; jobs: string[] } | undefined> {
     const file = this.options.configFile;
-    if (!file || !existsSync(file)) return;
+    if (!file || !existsSync(file)) return undefined;
     const scheduler = new BackupScheduler(backups, { configFile: file, env: this.options.env }, (line) => this.#log.child({ component: 'backups' }).info(line));
     try {
-      this.#backupJobs = await scheduler.start();
-      this.#backupScheduler = scheduler;
+      const jobs = await scheduler.start();
       // Listing the targets (S3 included) may take a while: metrics fill in when it is done.
       void backups.seedMonitor({ configFile: file, env: this.options.env }).catch((err: unknown) => {
         this.#log.child({ component: 'backups' }).warn('backup metrics: reading the targets failed', { error: err instanceof Error ? err.message : String(err) });
       });
+      return { scheduler, jobs };
     } catch (err) {
       const e = err instanceof SlipwayError ? err : undefined;
-      if (e?.code !== 'SLW_BACKUP_NOT_CONFIGURED') this.warnings.push(`backup schedule off: ${e ? `${e.message} [${e.code}]` : String(err)}`);
+      if (e?.code !== 'SLW_BACKUP_NOT_CONFIGURED') warn(`backup schedule off: ${e ? `${e.message} [${e.code}]` : String(err)}`);
+      return undefined;
     }
   }
 
@@ -446,9 +391,7 @@ export class Daemon {
     this.#log.info('daemon stopping', { keepApps });
     await this.#dashboard?.close();
     await this.#server?.close();
-    await this.#admin?.server.close();
-    await this.#alerts?.close();
-    await this.#backupScheduler?.close();
+    await this.#parts?.close();
     this.#certs?.close();
     this.#proxy?.close();
     // Full stop: the proxy first (stops accepting, finishes what is in flight), then the apps.
