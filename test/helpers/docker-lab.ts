@@ -5,14 +5,13 @@
 // listens on 127.0.0.1:$PORT itself. The busybox image is imported from the host's busybox
 // (nothing downloaded). dockerd is stopped by its pid; it stops its containerd.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { request } from 'node:http';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { findOnPath } from '../../src/lib/find-on-path.js';
-import { BUSYBOX_IMAGE, busyboxRootfs } from './podman-lab.js';
+import { BUSYBOX_IMAGE, busyboxRootfs, enginePings, unmountUnder } from './podman-lab.js';
 
 const run = promisify(execFile);
 
@@ -54,7 +53,7 @@ export class DockerLab {
       lab.#exited = new Promise((resolve) => child.once('exit', () => resolve()));
       child.stderr?.on('data', (c: Buffer) => void (lab.#log = (lab.#log + c.toString()).slice(-4000)));
       const deadline = Date.now() + 30_000;
-      while (!(await lab.#pings())) {
+      while (!(await enginePings(lab.socketPath))) {
         if (child.exitCode !== null) throw new Error(`dockerd exited (${child.exitCode}): ${lab.#log}`);
         if (Date.now() > deadline) throw new Error(`dockerd not ready within 30 s: ${lab.#log}`);
         await sleep(100);
@@ -94,23 +93,9 @@ export class DockerLab {
       if (!done) child.kill('SIGKILL');
       await this.#exited;
     }
-    const mounts = await readFile('/proc/self/mounts', 'utf8').catch(() => '');
-    const inside = mounts.split('\n').map((line) => line.split(' ')[1] ?? '').filter((path) => path.startsWith(`${this.dir}/`)).reverse();
-    for (const path of inside) await run('umount', ['-l', path]).catch(() => undefined);
+    await unmountUnder(this.dir);
     await rm(this.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }).catch((err: unknown) => {
       process.stderr.write(`docker lab: ${this.dir} not removed: ${(err as Error).message}\n`);
-    });
-  }
-
-  async #pings(): Promise<boolean> {
-    return new Promise((resolve) => {
-      const req = request({ socketPath: this.socketPath, path: '/v1.41/_ping', timeout: 1000 }, (res) => {
-        res.resume();
-        resolve(res.statusCode === 200);
-      });
-      req.on('error', () => resolve(false));
-      req.on('timeout', () => req.destroy());
-      req.end();
     });
   }
 }

@@ -74,7 +74,7 @@ export class PodmanLab {
     this.#serviceExited = new Promise((resolve) => child.once('exit', () => resolve()));
     child.stderr?.on('data', (c: Buffer) => void (this.#serviceLog = (this.#serviceLog + c.toString()).slice(-4000)));
     const deadline = Date.now() + 15_000;
-    while (!(await this.#pings())) {
+    while (!(await enginePings(this.socketPath))) {
       if (child.exitCode !== null) throw new Error(`podman system service exited (${child.exitCode}): ${this.#serviceLog}`);
       if (Date.now() > deadline) throw new Error(`podman system service not ready within 15 s: ${this.#serviceLog}`);
       await sleep(50);
@@ -100,7 +100,7 @@ export class PodmanLab {
       // storage never created, or already gone
     }
     await this.stopService();
-    await this.#unmountLeftovers();
+    await unmountUnder(this.dir);
     // Podman's storage can still be settling files as the service exits (ENOTEMPTY): retried,
     // and a directory that stays is reported, never thrown, so it cannot hide the test's own error.
     await rm(this.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }).catch((err: unknown) => {
@@ -133,29 +133,6 @@ export class PodmanLab {
     const tarball = await busyboxRootfs(this.dir);
     await this.podman(['import', '--change', 'CMD ["/bin/sh"]', '--change', 'ENV PATH=/bin', tarball, BUSYBOX_IMAGE]);
   }
-
-  async #pings(): Promise<boolean> {
-    return new Promise((resolve) => {
-      const req = request({ socketPath: this.socketPath, path: '/v1.41/_ping', timeout: 1000 }, (res) => {
-        res.resume();
-        resolve(res.statusCode === 200);
-      });
-      req.on('error', () => resolve(false));
-      req.on('timeout', () => req.destroy());
-      req.end();
-    });
-  }
-
-  /** Mounts podman may leave under the temp dir (shm of a container killed mid-way). */
-  async #unmountLeftovers(): Promise<void> {
-    const mounts = await readFile('/proc/self/mounts', 'utf8').catch(() => '');
-    const inside = mounts
-      .split('\n')
-      .map((line) => line.split(' ')[1] ?? '')
-      .filter((path) => path.startsWith(`${this.dir}/`))
-      .reverse();
-    for (const path of inside) await run('umount', ['-l', path]).catch(() => undefined);
-  }
 }
 
 /** busybox and the libraries `ldd` names, in a rootfs tarball under `dir` that `podman import` and `docker import` take. */
@@ -177,4 +154,28 @@ export async function busyboxRootfs(dir: string): Promise<string> {
   const tarball = join(dir, 'rootfs.tar');
   await run('tar', ['-C', rootfs, '-cf', tarball, '.']);
   return tarball;
+}
+
+/** Whether the engine (Podman's or dockerd's Docker API) answers on its socket. */
+export function enginePings(socketPath: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = request({ socketPath, path: '/v1.41/_ping', timeout: 1000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => req.destroy());
+    req.end();
+  });
+}
+
+/** Unmounts what an engine may leave mounted under `dir` (shm of a container killed mid-way), deepest first. */
+export async function unmountUnder(dir: string): Promise<void> {
+  const mounts = await readFile('/proc/self/mounts', 'utf8').catch(() => '');
+  const inside = mounts
+    .split('\n')
+    .map((line) => line.split(' ')[1] ?? '')
+    .filter((path) => path.startsWith(`${dir}/`))
+    .reverse();
+  for (const path of inside) await run('umount', ['-l', path]).catch(() => undefined);
 }
