@@ -9,7 +9,17 @@ import { join } from 'node:path';
 import { cli, daemonPid, destroyProject, isAlive, makeProject, waitFor, type Project } from '../helpers/e2e-project.js';
 import { httpAnswer } from '../helpers/http-answer.js';
 
-function yaml(p: Project, run: string, version: string, volume = false): string {
+/** A second accessory beside the store (busybox httpd): a crash of one must not touch the other. */
+const CACHE = [
+  '  cache:',
+  '    kind: accessory',
+  '    source: ./cache',
+  '    run: exec busybox httpd -f -p 127.0.0.1:$PORT -h .',
+  '    health: { tcp: true, interval: 200ms, timeout: 1s, rise: 2, startTimeout: 4s }',
+  '    stopTimeout: 2s',
+];
+
+function yaml(p: Project, run: string, version: string, volume = false, cache = false): string {
   return [
     'version: 1',
     `proxy: { http: ${p.port}, host: 127.0.0.1 }`,
@@ -22,6 +32,7 @@ function yaml(p: Project, run: string, version: string, volume = false): string 
     '    health: { tcp: true, interval: 200ms, timeout: 1s, rise: 2, startTimeout: 4s }',
     '    stopTimeout: 2s',
     ...(volume ? ['    volumes: { store-data: { path: ./data } }'] : []),
+    ...(cache ? CACHE : []),
     '',
   ].join('\n');
 }
@@ -30,8 +41,12 @@ const PYTHON = 'exec python3 -m http.server $PORT --bind 127.0.0.1';
 
 type Instance = { id: string; pid?: number; port: number; state: string; release: string };
 async function store(p: Project): Promise<{ active: string; live: Instance[] }> {
+  return service(p, 'store');
+}
+
+async function service(p: Project, name: string): Promise<{ active: string; live: Instance[] }> {
   const status = await cli(p, ['status', '--json']);
-  const s = status.json.services.find((x: { name: string }) => x.name === 'store');
+  const s = status.json.services.find((x: { name: string }) => x.name === name);
   return { active: s.activeRelease, live: (s.instances as Instance[]).filter((i) => ['starting', 'healthy', 'unhealthy', 'draining'].includes(i.state)) };
 }
 
@@ -105,10 +120,16 @@ test('an accessory whose process dies, or is found dead at daemon start, is rest
   const p = await makeProject();
   try {
     await mkdir(join(p.dir, 'store'), { recursive: true });
-    await writeFile(p.configFile, yaml(p, STAMPING, '1', true));
+    await mkdir(join(p.dir, 'cache'), { recursive: true });
+    await writeFile(join(p.dir, 'cache', 'index.html'), 'cache\n');
+    await writeFile(p.configFile, yaml(p, STAMPING, '1', true, true));
     assert.equal((await cli(p, ['daemon', '--detach'])).code, 0);
     const deploy = await cli(p, ['deploy', '--json']);
     assert.equal(deploy.code, 0, deploy.stdout + deploy.stderr);
+    const cacheBefore = await service(p, 'cache');
+    const [cacheOne] = cacheBefore.live;
+    assert.ok(cacheOne?.pid, JSON.stringify(cacheBefore));
+    assert.equal(await page(cacheOne.port), 200, 'busybox httpd answers');
     const first = await store(p);
     const [one] = first.live;
     assert.ok(one?.pid, JSON.stringify(first));
@@ -139,6 +160,10 @@ test('an accessory whose process dies, or is found dead at daemon start, is rest
     });
     assert.deepEqual(third.s.live.map((i) => `${i.id} ${i.release} ${i.port}`), [`${one.id} r1 ${one.port}`]);
     assert.deepEqual(await starts(one.port), [String(one.pid), String(again.i.pid), String(third.i.pid)]);
+    // The other accessory was never touched: the same process on the same port throughout.
+    const cacheAfter = await service(p, 'cache');
+    assert.deepEqual(cacheAfter.live.map((i) => `${i.id} ${i.pid} ${i.port}`), [`${cacheOne.id} ${cacheOne.pid} ${cacheOne.port}`]);
+    assert.equal(await page(cacheOne.port), 200);
     // Never blue-green'd: no deployment was made for either restart.
     assert.equal((await cli(p, ['history', 'store', '--json'])).json.deployments.length, deployments);
   } finally {
