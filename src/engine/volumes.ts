@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { cp, lstat, mkdir, readdir, rename, rm, symlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { SlipwayError } from '../errors.js';
@@ -32,11 +33,15 @@ export async function mountVolumes(deps: Pick<EngineDeps, 'stateDir' | 'project'
     }
     if (!(await lstat(volume).catch(() => undefined))) {
       // First use: seed from the release's directory (made atomically: copy aside, then rename).
-      const seed = `${volume}.seed-${process.pid}`;
-      await rm(seed, { recursive: true, force: true });
+      // Services of one dependsOn level deploy side by side and may share a volume: each seeds
+      // under its own name, and the one that renames second finds the volume made and drops its copy.
+      const seed = `${volume}.seed-${process.pid}-${randomBytes(4).toString('hex')}`;
       if (existing) await cp(at, seed, { recursive: true });
       else await mkdir(seed, { recursive: true });
-      await rename(seed, volume);
+      await rename(seed, volume).catch(async (err: NodeJS.ErrnoException) => {
+        await rm(seed, { recursive: true, force: true });
+        if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
+      });
     }
     if (existing) await rm(at, { recursive: true, force: true });
     await mkdir(dirname(at), { recursive: true });
