@@ -1,5 +1,9 @@
 // Daemon + proxy memory with 3 projects × 4 idle services deployed on one host (node dist/bench/memory.js).
 // Target: daemon + proxy RSS ≤ 120 MB together. Reference: two bare idle `node` processes.
+// Idle means: slipway's default health checks (every 1 s; `--probe-every 200ms` for the busier
+// variant), sampled once the daemon's config checker has left and the processes have been idle
+// IDLE_MS more (V8 gives memory back only after a few quiet seconds). The checker's own RSS while
+// it ran (right after the deploys) is printed beside, not counted in the idle figure.
 // --compare-flags: first the same measurement with the daemon and the proxy started without V8
 // flags, then with slipway's (src/lib/entry-points.ts), memory and CPU side by side.
 // Guard: prints a FAIL line and exits non-zero when the daemon or the proxy is more than
@@ -11,7 +15,7 @@ import { join } from 'node:path';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { REPO_ROOT, withProject, type BenchProject } from './bench-project.js';
-import { cpuMs, rssMb } from './rss.js';
+import { childPids, cmdlineOf, cpuMs, rssMb } from './rss.js';
 import { round, summarize } from './stats.js';
 import { NODE_FLAGS } from '../src/lib/entry-points.js';
 import { checkMemory, parseBaseline } from './memory-guard.js';
@@ -22,6 +26,10 @@ const SERVICES = PROJECTS * PER_PROJECT;
 const BASELINE_FILE = join(REPO_ROOT, 'bench', 'results', 'memory-baseline.json');
 const TARGET_MB = 120;
 const SAMPLES = 5;
+/** Quiet time after the config checker has gone, before sampling. */
+const IDLE_MS = 15_000;
+/** `--probe-every 200ms`: health checks at that interval instead of slipway's default (1 s). */
+const PROBE_EVERY = ((i) => (i > 0 ? process.argv[i + 1] : undefined))(process.argv.indexOf('--probe-every'));
 const apps = Array.from({ length: SERVICES }, (_, i) => `app${i}`);
 
 /** Project k's config (in <dir>/project-k/): services svc<i> of its four apps, all on one proxy. */
@@ -36,7 +44,7 @@ const config = (port: number, k: number): string =>
         `    source: ../${app}`,
         '    run: node server.js',
         `    routes: [{ host: s${i}.localhost }]`,
-        '    health: { path: /health, interval: 200ms, timeout: 1s, rise: 2, fall: 2, startTimeout: 20s }',
+        `    health: { path: /health, ${PROBE_EVERY ? `interval: ${PROBE_EVERY}, ` : ''}timeout: 1s, rise: 2, fall: 2, startTimeout: 20s }`,
         '    instances: 1',
         '    watch: 1s',
         '    stopTimeout: 3s',
@@ -53,6 +61,12 @@ async function sampleMb(pid: number): Promise<number> {
     await sleep(500);
   }
   return summarize(values).median;
+}
+
+/** The daemon's config checker (src/daemon/config-checker.ts), while it runs. */
+async function checkerOf(daemonPid: number): Promise<number | undefined> {
+  for (const pid of await childPids(daemonPid)) if ((await cmdlineOf(pid)).includes('checker-main')) return pid;
+  return undefined;
 }
 
 /** RSS of a bare idle node process, measured in this run; killed by pid (and found by destroy() if not). */
@@ -72,6 +86,9 @@ interface Measured {
   daemon: number;
   proxy: number;
   instances: number;
+  /** RSS of the daemon's config checker right after the deploys (0 if it had already left), and seconds until it left. */
+  checker: number;
+  checkerLeftS: number;
   reference: number;
   reference2: number;
   /** Wall clock of the three `slipway deploy` commands, and the daemon's and proxy's CPU time during them. */
@@ -108,7 +125,12 @@ async function measure(p: BenchProject, m: Measured): Promise<void> {
   m.deployDaemonCpuMs = (cpuAfter[0] ?? 0) - (cpuBefore[0] ?? 0);
   m.deployProxyCpuMs = (cpuAfter[1] ?? 0) - (cpuBefore[1] ?? 0);
   status = (await p.cliOn(first, ['status'])).json;
-  await sleep(2000); // idle
+  const checker = await checkerOf(status.daemon.pid);
+  m.checker = checker === undefined ? 0 : await rssMb(checker).catch(() => 0);
+  const quietFrom = performance.now();
+  while (checker !== undefined && (await cmdlineOf(checker)) !== '' && performance.now() - quietFrom < 60_000) await sleep(250);
+  m.checkerLeftS = (performance.now() - quietFrom) / 1000;
+  await sleep(IDLE_MS);
   const idleFrom = [performance.now(), ...(await cpu())];
   [m.daemon, m.proxy] = await Promise.all([sampleMb(status.daemon.pid), sampleMb(status.proxy.pid)]);
   const idleTo = [performance.now(), ...(await cpu())];
@@ -141,7 +163,7 @@ const FLAG_VARIABLES = ['SLIPWAY_DAEMON_NODE_FLAGS', 'SLIPWAY_PROXY_NODE_FLAGS']
 /** One whole measurement; `noFlags`: the daemon and the proxy start without V8 flags (src/lib/entry-points.ts). */
 async function measureOnce(noFlags: boolean): Promise<Measured> {
   const m: Measured = {
-    emptyDaemon: 0, emptyProxy: 0, daemon: 0, proxy: 0, instances: 0, reference: 0, reference2: 0,
+    emptyDaemon: 0, emptyProxy: 0, daemon: 0, proxy: 0, instances: 0, checker: 0, checkerLeftS: 0, reference: 0, reference2: 0,
     deployMs: 0, deployDaemonCpuMs: 0, deployProxyCpuMs: 0, idleDaemonCpuMsPerS: 0, idleProxyCpuMsPerS: 0,
   };
   for (const name of FLAG_VARIABLES) {
@@ -185,7 +207,8 @@ async function main(): Promise<void> {
   const bare = m.reference + m.reference2;
   const sum = m.daemon + m.proxy;
   const mb = (n: number): string => `${n.toFixed(1)} MB`.padStart(9);
-  console.log(`\nmemory (VmRSS, median of ${SAMPLES} samples), ${PROJECTS} projects × ${PER_PROJECT} idle services × 1 instance of examples/hello; ${cpus().length} CPUs, node ${process.version}`);
+  console.log(`\nmemory (VmRSS, median of ${SAMPLES} samples), ${PROJECTS} projects × ${PER_PROJECT} idle services × 1 instance of examples/hello, health checks every ${PROBE_EVERY ?? '1s (the default)'}; ${cpus().length} CPUs, node ${process.version}`);
+  console.log(`  sampled ${(m.checkerLeftS + IDLE_MS / 1000).toFixed(0)} s after the deploys: the config checker (${m.checker.toFixed(1)} MB right after them) left after ${m.checkerLeftS.toFixed(0)} s, then ${IDLE_MS / 1000} s idle`);
   console.log(`  daemon            ${mb(m.daemon)}   (before any deploy: ${m.emptyDaemon.toFixed(1)} MB)   ${(m.daemon / reference).toFixed(2)}× reference`);
   console.log(`  proxy             ${mb(m.proxy)}   (before any deploy: ${m.emptyProxy.toFixed(1)} MB)   ${(m.proxy / reference).toFixed(2)}× reference`);
   console.log(`  daemon + proxy    ${mb(sum)}   target ≤ ${TARGET_MB} MB ${sum <= TARGET_MB ? '✓' : '✗'}   ${(sum / bare).toFixed(2)}× two bare processes`);

@@ -15,3 +15,16 @@ export async function cpuMs(pid: number): Promise<number> {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
+
+/** The pids of a process's children (every thread's /proc/<pid>/task/<tid>/children), [] once it has none. */
+export async function childPids(pid: number): Promise<number[]> {
+  const { readdir } = await import('node:fs/promises');
+  const tasks = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
+  const lists = await Promise.all(tasks.map((tid) => readFile(`/proc/${pid}/task/${tid}/children`, 'utf8').catch(() => '')));
+  return lists.flatMap((list) => list.split(' ').filter((s) => s.trim() !== '').map(Number));
+}
+
+/** The command line of a process ('' once it has gone). */
+export async function cmdlineOf(pid: number): Promise<string> {
+  return (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0').join(' ');
+}

@@ -16,6 +16,11 @@ const fileCodes = {
     hint: 'Run `slipway init` to create slipway.yaml, or pass its path with --config FILE.',
     kind: 'user',
   },
+  SLW_CONFIG_CHECKER_FAILED: {
+    title: "The daemon's config checker (the process that reads and checks slipway.yaml for it) stopped or could not start before it answered.",
+    hint: 'Nothing was changed. Look at the last lines of the daemon log for why it stopped; if the host is short of memory or processes, free some and run the command again.',
+    kind: 'internal',
+  },
   SLW_CONFIG_UNREADABLE: {
     title: 'The config file exists but could not be read.',
     hint: 'Check that the path is a file (not a directory) and that you may read it.',

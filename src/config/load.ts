@@ -1,7 +1,6 @@
 /** slipway.yaml on disk → validated, normalized, frozen Config (or every problem at once). */
 import { readBoundedText } from '../lib/bounded-read.js';
 import { basename, dirname, resolve } from 'node:path';
-import { SlipwayError } from '../errors.js';
 import type { Config } from './model.js';
 import { formatPath, type ConfigIssue } from './issue.js';
 import { configCodes, type ConfigCode } from './codes.js';
@@ -9,7 +8,10 @@ import { parseYaml, type YamlProblem } from './yaml-adapter.js';
 import { validateDocument } from './validate.js';
 import type { PreflightOptions } from './preflight.js';
 
+import { configOrThrow } from './load-result.js';
+
 export type { ConfigIssue } from './issue.js';
+export { summarize } from './load-result.js';
 
 export interface LoadOptions {
   /** Path of slipway.yaml; relative paths resolve from the process's working directory. */
@@ -69,31 +71,9 @@ export async function checkConfig(options: LoadOptions): Promise<CheckResult> {
 
 /** Loads the config or throws SLW_CONFIG_NOT_FOUND / SLW_CONFIG_INVALID (details.issues lists all). */
 export async function loadConfig(options: LoadOptions): Promise<Config> {
-  const { config, issues } = await checkConfig(options);
-  if (config) return config;
-  const notFound = issues.length === 1 && issues[0]?.code === 'SLW_CONFIG_NOT_FOUND';
-  throw new SlipwayError(notFound ? 'SLW_CONFIG_NOT_FOUND' : 'SLW_CONFIG_INVALID', summarize(options.file, issues), {
-    details: { issues },
-    ...(issues.length === 1 && issues[0] ? { hint: issues[0].hint } : {}),
-    ...(issues[0]?.location ? { location: issues[0].location } : {}),
-  });
+  return configOrThrow(options.file, await checkConfig(options));
 }
 
 function wholeFile(code: ConfigCode, message: string): ConfigIssue {
   return { code, message, hint: configCodes[code].hint, path: formatPath([]) };
-}
-
-const MAX_LISTED = 20;
-
-/** "slipway.yaml has 2 problems:" followed by one line per issue (file:line:col path: message). */
-export function summarize(file: string, issues: readonly ConfigIssue[]): string {
-  const name = basename(file);
-  if (issues.length === 1 && issues[0]?.code === 'SLW_CONFIG_NOT_FOUND') return `${issues[0].message}.`;
-  const head = `${name} has ${issues.length} problem${issues.length === 1 ? '' : 's'}:`;
-  const lines = issues.slice(0, MAX_LISTED).map((i) => {
-    const where = i.location ? `${name}:${i.location.line}:${i.location.col}` : name;
-    return `  ${where} ${i.path ? `${i.path}: ` : ''}${i.message} [${i.code}]`;
-  });
-  if (issues.length > MAX_LISTED) lines.push(`  …and ${issues.length - MAX_LISTED} more (see --json)`);
-  return [head, ...lines].join('\n');
 }

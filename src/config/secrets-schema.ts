@@ -1,7 +1,7 @@
 /** The `secrets:` section and the per-service secret keys of slipway.yaml. */
 import { z } from 'zod';
 import { tag } from './schema-meta.js';
-import { generatorSchema } from '../secrets/generate.js';
+import { generatorSchema } from '../secrets/generator-schema.js';
 import { SECRET_NAME_PATTERN, SECRET_REF_PATTERN } from '../secrets/reference.js';
 
 export const secretName = tag(z.string().regex(SECRET_NAME_PATTERN), {

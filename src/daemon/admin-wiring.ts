@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig } from '../config/load.js';
+import { loadConfig } from './config-checker.js';
 import { toSlipwayError } from '../errors.js';
 import type { AdminSpec } from '../config/model.js';
 import { diskSpace } from '../lib/disk-space.js';
@@ -12,7 +12,7 @@ import { formatListenAddress } from '../lib/listen-address.js';
 import type { AdminServer } from '../observability/admin-server.js';
 import type { MetricsSources } from '../observability/collector.js';
 import type { AlertingMetrics } from '../observability/alerting-metrics.js';
-import { PROXY_DIR, PROXY_SOCKET } from '../proxy/protocol.js';
+import { PROXY_DIR, PROXY_SOCKET } from '../proxy/paths.js';
 import type { SqliteStore } from '../store/sqlite-store.js';
 import type { MetricsStore } from '../observability/store-metrics.js';
 import type { ProjectMetricsView } from '../observability/app-targets.js';

@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig } from '../config/load.js';
+import { loadConfig } from './config-checker.js';
 import { toSlipwayError } from '../errors.js';
 import { diskSpace } from '../lib/disk-space.js';
 import type { AlertService } from '../observability/alerting/alert-service.js';

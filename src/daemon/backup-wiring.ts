@@ -11,7 +11,7 @@ import type { Manifest } from '../backup/manifest.js';
 import type { BackupView } from '../api/backup-schemas.js';
 import type { DeployResult, ProgressEvent } from '../api/schemas.js';
 import { join } from 'node:path';
-import { loadConfig } from '../config/load.js';
+import { loadConfig } from './config-checker.js';
 import type { Config } from '../config/model.js';
 import { SlipwayError, toSlipwayError } from '../errors.js';
 import type { DaemonSecrets } from '../secrets/daemon-secrets.js';

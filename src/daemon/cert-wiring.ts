@@ -1,7 +1,7 @@
 /** Wires the cert manager: restored at start, fed the daemon's config, applied to every table. */
 import { existsSync } from 'node:fs';
 import { certEvents, CertManager, type CertManagerOptions } from '../certs/cert-manager.js';
-import { loadConfig } from '../config/load.js';
+import { loadConfig } from './config-checker.js';
 import type { DataPlane } from '../engine/deps.js';
 import { toSlipwayError } from '../errors.js';
 import type { SecretReader } from '../certs/dns01-challenges.js';

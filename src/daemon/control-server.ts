@@ -1,13 +1,18 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { chmod, unlink } from 'node:fs/promises';
-import { methods, type MethodName, type ProgressEvent, type RequestOf, type ResponseOf } from '../api/schemas.js';
+import type { methods, MethodName, ProgressEvent, RequestOf, ResponseOf } from '../api/schemas.js';
+import { contract, type MethodContract } from '../api/contract.js';
+import { checkJson } from '../lib/json-check.js';
 import { SlipwayError, toSlipwayError } from '../errors.js';
 
+/** The methods whose answer is a stream of events (deploy, rollback, events…). */
+type StreamMethod = { [M in MethodName]: (typeof methods)[M]['stream'] extends true ? M : never }[MethodName];
+
 export type PlainHandlers = {
-  [M in MethodName as (typeof methods)[M]['stream'] extends false ? M : never]: (req: RequestOf<M>) => Promise<ResponseOf<M>>;
+  [M in MethodName as M extends StreamMethod ? never : M]: (req: RequestOf<M>) => Promise<ResponseOf<M>>;
 };
 export type StreamHandlers = {
-  [M in MethodName as (typeof methods)[M]['stream'] extends true ? M : never]: (
+  [M in MethodName as M extends StreamMethod ? M : never]: (
     req: RequestOf<M>,
     emit: (event: ProgressEvent) => void,
     /** Aborted when the client goes away (Ctrl-C on a foreground deploy, a closed `events` stream). */
@@ -35,12 +40,22 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 }
 
 function isMethod(name: string): name is MethodName {
-  return Object.hasOwn(methods, name);
+  return Object.hasOwn(contract, name);
+}
+
+/** `value` checked against one side of a method's contract; a problem is the daemon's bug (a response) or the client's (a request). */
+function checked(spec: MethodContract, side: 'request' | 'response', name: string, value: unknown): unknown {
+  const problem = checkJson(spec[side], value);
+  if (problem === undefined) return value;
+  if (side === 'request') throw new SlipwayError('SLW_API_BAD_REQUEST', `Invalid ${name} request: ${problem}`);
+  throw new SlipwayError('SLW_INTERNAL', `The daemon's ${name} answer does not match the control API (${problem}). This is a bug in slipway.`);
 }
 
 /**
  * The control API over a unix socket (mode 0600): every request is validated against the
- * method's schema, every response too before it leaves (invariant 8).
+ * method's schema, every response too before it leaves (invariant 8). The schemas are the JSON
+ * Schema generated from src/api/schemas.ts (src/api/contract.ts, kept in step by a test), so the
+ * daemon checks its API without loading zod.
  */
 export class ControlServer {
   readonly #server: Server;
@@ -76,13 +91,10 @@ export class ControlServer {
       if (req.method !== 'POST' || !isMethod(name)) {
         throw new SlipwayError('SLW_API_BAD_REQUEST', `Unknown control API call ${req.method ?? '?'} ${req.url ?? ''}.`);
       }
-      const spec = methods[name];
-      const parsed = spec.request.safeParse(await readJson(req));
-      if (!parsed.success) {
-        throw new SlipwayError('SLW_API_BAD_REQUEST', `Invalid ${name} request: ${parsed.error.message}`);
-      }
-      if (spec.stream) await this.#stream(name as keyof StreamHandlers, parsed.data, res);
-      else await this.#plain(name as keyof PlainHandlers, parsed.data, res);
+      const spec = contract[name];
+      const request = checked(spec, 'request', name, await readJson(req));
+      if (spec.stream) await this.#stream(name as keyof StreamHandlers, request, res);
+      else await this.#plain(name as keyof PlainHandlers, request, res);
     } catch (err) {
       if (res.headersSent) return void res.end();
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -92,7 +104,7 @@ export class ControlServer {
 
   async #plain(name: keyof PlainHandlers, request: unknown, res: ServerResponse): Promise<void> {
     const handler = this.#handlers[name] as (req: unknown) => Promise<unknown>;
-    const result = methods[name].response.parse(await handler(request));
+    const result = checked(contract[name], 'response', name, await handler(request));
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(this.#redact(JSON.stringify({ ok: true, result })));
   }
@@ -105,8 +117,8 @@ export class ControlServer {
     });
     res.writeHead(200, { 'content-type': 'application/x-ndjson' });
     const emit = (event: ProgressEvent): void => {
-      const checked = methods[name].response.parse(event);
-      if (!res.destroyed) res.write(`${this.#redact(JSON.stringify(checked))}\n`);
+      const valid = checked(contract[name], 'response', name, event);
+      if (!res.destroyed) res.write(`${this.#redact(JSON.stringify(valid))}\n`);
     };
     try {
       await handler(request, emit, gone.signal);

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { loadConfig } from '../config/load.js';
+import { loadConfig } from './config-checker.js';
 
 /** The sections of a config the daemon reads for itself, not per deploy: `slipway daemon reload` applies them. */
 export const DAEMON_SETTINGS = ['admin', 'alerts', 'backups'] as const;

@@ -1,8 +1,8 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DAEMON_SOCKET } from '../api/schemas.js';
-import { loadConfig } from '../config/load.js';
+import { DAEMON_SOCKET } from '../api/socket.js';
+import { configChecker, loadConfig } from './config-checker.js';
 import { LocalDriver } from '../drivers/local/local-driver.js';
 import { DriverRegistry } from '../drivers/registry.js';
 import { EventBus } from '../observability/event-bus.js';
@@ -400,6 +400,7 @@ export class Daemon {
     await this.#projects?.close();
     await this.#driver?.close();
     await this.#containers?.close();
+    await configChecker.close();
     this.#store?.close();
     // Only a daemon that got as far as listening owns the socket and pid file: one refused because
     // another daemon answers (SLW_DAEMON_ALREADY_RUNNING) must leave that daemon's files alone.

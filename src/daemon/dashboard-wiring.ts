@@ -4,7 +4,7 @@
  * pays nothing. The dashboard reads and acts through the control socket, as the CLI does.
  */
 import { existsSync } from 'node:fs';
-import { loadConfig } from '../config/load.js';
+import { loadConfig } from './config-checker.js';
 import type { DashboardSpec } from '../config/model.js';
 import { SlipwayError, toSlipwayError } from '../errors.js';
 import { formatListenAddress } from '../lib/listen-address.js';

@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/model.js';
-import { projectNameOfFile } from '../config/project-name.js';
+import { projectNameOfFile } from './config-checker.js';
 import { Engine } from '../engine/engine.js';
 import type { DataPlane, EngineDeps } from '../engine/deps.js';
 import { desiredTable, storedListen, type ListenSpec } from '../engine/routing.js';
@@ -261,7 +261,7 @@ export class Projects {
   }
 }
 
-/** The project a config file names, read cheaply (`project:` at the top, else the folder's name). */
+/** The project a config file names (`project:` at the top, else the folder's name), read by the daemon's config checker. */
 export { projectNameOfFile };
 
 function settingsOf(p: ListenSpec | Config['proxy']): unknown {

@@ -4,7 +4,8 @@ import type { DataPlane } from '../engine/deps.js';
 import type { ListenSpec } from '../engine/routing.js';
 import { ProxyClient } from '../proxy/client.js';
 import { findRunningProxy, spawnProxy } from '../proxy/launch.js';
-import { PROXY_DIR, PROXY_SOCKET, type HandoffResult, type ProxyStatus, type RoutingTableInput, type TableAck } from '../proxy/protocol.js';
+import type { HandoffResult, ProxyStatus, RoutingTableInput, TableAck } from '../proxy/protocol.js';
+import { PROXY_DIR, PROXY_SOCKET } from '../proxy/paths.js';
 import { SlipwayError } from '../errors.js';
 
 const WATCH_MS = 1000;

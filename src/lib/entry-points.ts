@@ -3,12 +3,13 @@ import { extname } from 'node:path';
 import { SlipwayError } from '../errors.js';
 
 /** The process entry points slipway spawns (itself included). */
-export type EntryPoint = 'cli' | 'daemon' | 'proxy';
+export type EntryPoint = 'cli' | 'daemon' | 'proxy' | 'config-checker';
 
 const RELATIVE: Readonly<Record<EntryPoint, string>> = {
   cli: '../cli/main',
   daemon: '../daemon/main',
   proxy: '../proxy/main',
+  'config-checker': '../config/checker-main',
 };
 
 /**
@@ -36,6 +37,8 @@ export const NODE_FLAGS: Readonly<Record<EntryPoint, readonly string[]>> = {
   cli: [],
   daemon: ['--max-semi-space-size=2', '--optimize-for-size', '--no-opt'],
   proxy: [],
+  // Short-lived (src/daemon/config-checker.ts): V8's defaults, for the speed of a check.
+  'config-checker': [],
 };
 
 /** A V8 flag an operator may set through SLIPWAY_<DAEMON|PROXY>_NODE_FLAGS: a name and an optional number. */
@@ -48,7 +51,7 @@ const V8_FLAG = /^--(?!inspect|require|import|loader|experimental)[a-z][a-z0-9-]
  */
 export function nodeFlagsOf(name: EntryPoint, environ: NodeJS.ProcessEnv = process.env): readonly string[] {
   const variable = `SLIPWAY_${name.toUpperCase()}_NODE_FLAGS`;
-  const override = name === 'cli' ? undefined : environ[variable];
+  const override = name === 'daemon' || name === 'proxy' ? environ[variable] : undefined;
   if (override === undefined) return NODE_FLAGS[name];
   const flags = override.split(/\s+/).filter((f) => f !== '');
   const bad = flags.find((f) => !V8_FLAG.test(f));

@@ -1,5 +1,6 @@
 /** Samples from the proxy's status: its counters per service and release, its targets. */
-import { STATUS_CLASSES, type ProxyStatus, type ReleaseStats } from '../proxy/protocol.js';
+import type { ProxyStatus, ReleaseStats } from '../proxy/protocol.js';
+import { STATUS_CLASSES } from '../proxy/status-classes.js';
 import { METRICS } from './metric-catalog.js';
 import type { FamilyBuilder } from './metric-family.js';
 

@@ -178,8 +178,7 @@ export const LatencyHistogramSchema = z.strictObject({
   count: z.number().int().nonnegative(),
 });
 
-export const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const;
-export type StatusClass = (typeof STATUS_CLASSES)[number];
+export { STATUS_CLASSES, type StatusClass } from './status-classes.js';
 const counter = z.number().int().nonnegative();
 export const StatusClassCountsSchema = z.strictObject({ '1xx': counter, '2xx': counter, '3xx': counter, '4xx': counter, '5xx': counter });
 

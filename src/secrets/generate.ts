@@ -1,28 +1,12 @@
 /** Secret values from the OS CSPRNG (node:crypto): tokens, passwords, uuids, key pairs. */
 import { generateKeyPairSync, randomBytes, randomInt, randomUUID } from 'node:crypto';
-import { z } from 'zod';
 import { SlipwayError } from '../errors.js';
 
 const DEFAULT_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789-_.~!@#%^*+=';
 
-/** The `generate:` spec of a secret in slipway.yaml (also taken by `slipway secrets generate --kind`). */
-export const generatorSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('hex'), bytes: z.number().int().min(16).max(1024).default(32) }),
-  z.strictObject({ kind: z.literal('base64url'), bytes: z.number().int().min(16).max(1024).default(32) }),
-  z.strictObject({
-    kind: z.literal('password'),
-    length: z.number().int().min(12).max(256).default(32),
-    alphabet: z.string().refine((a) => new Set(a).size >= 10, 'an alphabet of at least 10 distinct characters').optional(),
-  }),
-  z.strictObject({ kind: z.literal('uuid') }),
-  z.strictObject({ kind: z.literal('rsa'), bits: z.number().int().min(2048).max(8192).default(3072) }),
-  z.strictObject({ kind: z.literal('ec'), curve: z.enum(['P-256', 'P-384', 'P-521']).default('P-256') }),
-  z.strictObject({ kind: z.literal('vapid') }),
-  /** An age X25519 identity (AGE-SECRET-KEY-1…): the key of encrypted backups; its recipient is public. */
-  z.strictObject({ kind: z.literal('age') }),
-]);
+export type { GeneratorSpec } from './generator-schema.js';
+import type { GeneratorSpec } from './generator-schema.js';
 
-export type GeneratorSpec = z.output<typeof generatorSchema>;
 export type GeneratorKind = GeneratorSpec['kind'];
 
 /** A generated or set value: one string, or named parts (key pairs) stored together. */
@@ -78,12 +62,4 @@ function vapid(): Record<string, string> {
   if (!jwk.d || !pub.x || !pub.y) throw new SlipwayError('SLW_INTERNAL', 'node:crypto returned a P-256 key without its coordinates.');
   const point = Buffer.concat([Buffer.from([4]), Buffer.from(pub.x, 'base64url'), Buffer.from(pub.y, 'base64url')]);
   return { publicKey: point.toString('base64url'), privateKey: jwk.d };
-}
-
-/** Parses a generator given on the command line (--kind hex --bytes 32 …) or in the config. */
-export function parseGenerator(input: unknown): GeneratorSpec {
-  const parsed = generatorSchema.safeParse(input);
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'kind'}: ${i.message}`).join('; ');
-  throw new SlipwayError('SLW_SECRETS_BAD_GENERATOR', `The secret generator is not valid: ${problems}.`);
 }

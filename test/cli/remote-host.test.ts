@@ -39,8 +39,9 @@ test('fuzz: parseSshUrl either returns a host ssh cannot take as an option, or t
         assert.ok(h.port === undefined || (h.port > 0 && h.port < 65536));
       } catch (err) {
         assert.ok(err instanceof SlipwayError && err.code === 'SLW_HOST_URL_INVALID', String(err));
-        const m = /^ssh:\/\/[^:@/]*:(.*)@host$/s.exec(text);
-        if (m && m[1] !== undefined && m[1].length >= 6) assert.ok(!err.message.includes(m[1]), err.message);
+        // A password that is also the user name (fast-check found "ssh://String:String@host") is shown as the user.
+        const m = /^ssh:\/\/([^:@/]*):(.*)@host$/s.exec(text);
+        if (m && m[2] !== undefined && m[2].length >= 6 && !(m[1] ?? '').includes(m[2])) assert.ok(!err.message.includes(m[2]), err.message);
       }
     }),
     { numRuns: 2000 },

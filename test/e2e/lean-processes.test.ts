@@ -26,8 +26,11 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   // deploy validates slipway.yaml before anything changes: the config schemas and the YAML parser.
   'cli deploy': ['zod', 'yaml'],
   // The control plane without backups, certificates, alerts or admin configured. Its log lines are
-  // written by src/lib/logger.ts, not pino.
-  daemon: ['zod', 'yaml', 'better-sqlite3', 'ignore'],
+  // written by src/lib/logger.ts, not pino. It checks its control API with generated JSON Schema
+  // (src/api/contract.ts) and has slipway.yaml read by its config checker, so neither zod nor yaml.
+  daemon: ['better-sqlite3', 'ignore'],
+  // The daemon's config checker (src/config/checker-main.ts): the YAML parser and the schemas.
+  'config checker': ['zod', 'yaml', 'ignore'],
   // The data plane: upstream pools (undici). It checks the daemon ⇄ proxy messages with generated
   // JSON Schema (src/proxy/protocol-contract.ts), not zod, and writes its few log lines itself
   // (src/lib/logger.ts), not with pino.
@@ -159,6 +162,10 @@ test('the CLI, the daemon and the proxy load only the packages on their allow-li
     const proxyPid = status.json.proxy.pid as number;
     assertAllowed('daemon', started.get(daemonPid));
     assertAllowed('proxy', started.get(proxyPid));
+    // The config checker the daemon started (a child of it, with the recorder too) did load zod and yaml.
+    const checkers = [...started].filter(([pid, found]) => pid !== daemonPid && pid !== proxyPid && found.has('zod'));
+    assert.ok(checkers.length > 0, `a config checker with zod ran beside the daemon (pids seen: ${[...started.keys()].join(', ')})`);
+    for (const [, found] of checkers) assertAllowed('config checker', found);
     // The recorder does see packages: the proxy's upstream pool is undici, the daemon's store SQLite.
     assert.ok(started.get(proxyPid)?.has('undici'), 'the recorder saw undici in the proxy');
     assert.ok(started.get(daemonPid)?.has('better-sqlite3'), 'the recorder saw better-sqlite3 in the daemon');

@@ -66,7 +66,7 @@ async function generatorFrom(input: Readonly<Record<string, string | boolean | u
   const spec: Record<string, unknown> = { kind };
   for (const key of ['bytes', 'length', 'bits'] as const) if (typeof input[key] === 'string') spec[key] = Number(input[key]);
   for (const key of ['alphabet', 'curve'] as const) if (typeof input[key] === 'string') spec[key] = input[key];
-  const { parseGenerator } = await import('../../secrets/generate.js');
+  const { parseGenerator } = await import('../../secrets/generator-schema.js');
   return parseGenerator(spec);
 }
 
