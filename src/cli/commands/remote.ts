@@ -20,6 +20,8 @@ async function streamed(
   strategy?: 'blue-green' | 'canary',
   withData?: boolean,
   noStackRollback?: boolean,
+  /** Runs when the daemon refused before any service moved (or could not be asked), before its answer is shown. */
+  onRefused?: () => Promise<unknown>,
 ): Promise<number> {
   const request = {
     ...ctx.scope,
@@ -38,7 +40,11 @@ async function streamed(
   const final: ProgressEvent =
     method === 'follow'
       ? await ctx.api.stream('events', { ...ctx.scope, attach: true, ...(service ? { service } : {}) }, onEvent)
-      : await ctx.api.stream(method, request, onEvent);
+      : await ctx.api.stream(method, request, onEvent).catch(async (err: unknown) => {
+          await onRefused?.();
+          throw err;
+        });
+  if (final.type === 'error' && final.results.length === 0) await onRefused?.();
   if (final.type !== 'result' && final.type !== 'error') throw new SlipwayError('SLW_API_BAD_RESPONSE', `The ${method} stream ended early.`);
   if (ctx.json) {
     const stack = final.stack ? { stack: final.stack } : {};
@@ -83,8 +89,11 @@ export const remoteCommands: CommandSpec[] = [
         const { sentForDeploy } = await import('../remote/sent-for-deploy.js');
         return streamed(await sentForDeploy(ctx, ctx.remote), 'deploy', input.args['service'], strategy, undefined, input.options['no-stack-rollback'] === true);
       }
-      await validateLocally(ctx);
-      return streamed(ctx, 'deploy', input.args['service'], strategy, undefined, input.options['no-stack-rollback'] === true);
+      // On this machine the daemon checks the file (all four stages, preflight included) before
+      // anything moves, so the CLI sends the request at once and loads no config code (zod, YAML)
+      // on the way. When the daemon refuses before any service moved (or cannot be asked), the
+      // file is checked here: its problems are then reported exactly as `slipway check` words them.
+      return streamed(ctx, 'deploy', input.args['service'], strategy, undefined, input.options['no-stack-rollback'] === true, () => validateLocally(ctx));
     },
   },
   {
