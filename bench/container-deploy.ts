@@ -11,6 +11,7 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -61,6 +62,8 @@ async function main(): Promise<void> {
   const byHand: number[] = [];
   const rollback: number[] = [];
   const cli: number[] = [];
+  const rollbackCli: number[] = [];
+  const loadBefore = loadavg();
   const steps: Record<string, number[]> = {};
   try {
     await withProject([], async (p) => {
@@ -85,6 +88,7 @@ async function main(): Promise<void> {
             const back = await p.cli(['rollback', 'web']);
             if (back.json.results[0].outcome !== 'succeeded') throw new Error(`rollback ${i}: ${back.stdout}`);
             rollback.push((await probe.waitFor(`v${i}`, r0, 30_000)) - r0);
+            rollbackCli.push(back.ms);
             // Forward again, so the next run deploys on top of the newest release.
             const f0 = performance.now();
             await p.cli(['rollback', 'web']);
@@ -127,12 +131,15 @@ async function main(): Promise<void> {
   ] as const) {
     console.log(`  ${what.padEnd(52)} median ${round(x.median)}  p90 ${round(x.p90)}  min ${round(x.min)}  max ${round(x.max)}`);
   }
+  const loadAfter = loadavg();
+  console.log(`  load average (1, 5, 15 min) before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`  slipway rollback CLI wall clock: median ${round(summarize(rollbackCli).median)}  p90 ${round(summarize(rollbackCli).p90)}`);
   console.log(`  slipway deploy CLI wall clock: median ${round(summarize(cli).median)}; daemon steps (median ms): ${Object.entries(steps).map(([k, v]) => `${k} ${round(summarize(v).median)}`).join(', ')}`);
   const ratio = s.median / h.median;
   console.log(`  ratio slipway / by hand (medians): ${round(ratio, 2)} (target ≤ 1.2: ${ratio <= 1.2 ? 'met' : 'not met'})`);
   console.log(`  warm rollback p90 ${round(r.p90)} ms (target ≤ 1000 ms: ${r.p90 <= 1000 ? 'met' : 'not met'})`);
   await mkdir('bench/results', { recursive: true });
-  await writeFile('bench/results/container-deploy.json', `${JSON.stringify({ runs, slipwayMs: slipway, gateMs: gate, byHandMs: byHand, rollbackMs: rollback, deployCliMs: cli, stepsMs: steps }, null, 2)}\n`);
+  await writeFile('bench/results/container-deploy.json', `${JSON.stringify({ runs, slipwayMs: slipway, gateMs: gate, byHandMs: byHand, rollbackMs: rollback, deployCliMs: cli, rollbackCliMs: rollbackCli, stepsMs: steps, loadAverage: { before: loadBefore, after: loadAfter } }, null, 2)}\n`);
 }
 
 await main();

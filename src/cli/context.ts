@@ -2,8 +2,7 @@ import { join } from 'node:path';
 import { ApiClient } from '../api/client.js';
 import { DAEMON_SOCKET } from '../api/socket.js';
 import { resolvePaths } from '../config/paths.js';
-import { remoteOf } from './remote/remote-host.js';
-import { sshTransport, type SshOptions } from './remote/ssh-transport.js';
+import type { SshOptions } from './remote/ssh-transport.js';
 
 /** What every command gets: resolved paths, output mode, the API client, and writers. */
 export interface CliContext {
@@ -30,14 +29,21 @@ export interface GlobalFlags {
   readonly json?: boolean | undefined;
 }
 
-export function createContext(flags: GlobalFlags, cwd: string, environ: NodeJS.ProcessEnv): CliContext {
+/**
+ * The context of one command. The SSH modules load only with --host / SLIPWAY_HOST: a command on
+ * this machine's daemon reaches its request sooner without them (BENCHMARKS.md, "Container
+ * deploy overhead").
+ */
+export async function createContext(flags: GlobalFlags, cwd: string, environ: NodeJS.ProcessEnv): Promise<CliContext> {
   const { configFile, stateDir } = resolvePaths({
     ...(flags.config !== undefined ? { config: flags.config } : {}),
     ...(flags.stateDir !== undefined ? { stateDir: flags.stateDir } : {}),
     cwd,
     environ,
   });
-  const remote = remoteOf(flags.host, flags.stateDir, environ);
+  const hostText = flags.host ?? environ['SLIPWAY_HOST'];
+  const remote = hostText === undefined || hostText === '' ? undefined : (await import('./remote/remote-host.js')).remoteOf(flags.host, flags.stateDir, environ);
+  const transport = remote ? (await import('./remote/ssh-transport.js')).sshTransport(remote) : undefined;
   return {
     configFile,
     stateDir,
@@ -45,7 +51,7 @@ export function createContext(flags: GlobalFlags, cwd: string, environ: NodeJS.P
     scope: { configFile, ...(flags.project === undefined ? {} : { project: flags.project }) },
     json: flags.json ?? false,
     cwd,
-    api: new ApiClient(remote ? sshTransport(remote) : join(stateDir, DAEMON_SOCKET)),
+    api: new ApiClient(transport ?? join(stateDir, DAEMON_SOCKET)),
     remote,
     out: (text) => void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
     err: (text) => void process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),

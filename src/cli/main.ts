@@ -5,9 +5,7 @@ import { allCommands, commandsFor } from './command-groups.js';
 import { GLOBAL_OPTIONS, type CommandSpec } from './command-spec.js';
 import { createContext } from './context.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
-import { renderHelp } from './help.js';
 import { parse } from './parse.js';
-import { renderError } from './render/error.js';
 
 const versionCommand: CommandSpec = {
   name: 'version',
@@ -30,6 +28,7 @@ const helpCommand: CommandSpec = {
     const wanted = input.args['command'];
     const command = wanted === undefined ? undefined : commands.find((c) => c.name === wanted || c.name.startsWith(`${wanted} `));
     if (wanted !== undefined && !command) throw new SlipwayError('SLW_USAGE', `Unknown command "${wanted}".`);
+    const { renderHelp } = await import('./help.js');
     ctx.out(renderHelp(commands, command));
     return EXIT.ok;
   },
@@ -64,10 +63,11 @@ async function main(argv: readonly string[]): Promise<number> {
     const commands = await commandsOf(argv);
     const { command, input, globals } = parse(argv, commands);
     if (!command || globals.help) {
+      const { renderHelp } = await import('./help.js');
       process.stdout.write(`${renderHelp(commands, command)}\n`);
       return EXIT.ok;
     }
-    const ctx = createContext(globals, process.cwd(), process.env);
+    const ctx = await createContext(globals, process.cwd(), process.env);
     if (ctx.remote) {
       const { onServer } = await import('./remote/on-server.js');
       const ran = await onServer(ctx, command.name, argv);
@@ -78,7 +78,7 @@ async function main(argv: readonly string[]): Promise<number> {
   } catch (err) {
     const error = toSlipwayError(err);
     if (wantsJson) process.stdout.write(`${JSON.stringify({ ok: false, error: error.toJSON() })}\n`);
-    else process.stderr.write(`${renderError(error)}\n`);
+    else process.stderr.write(`${(await import('./render/error.js')).renderError(error)}\n`);
     return exitCodeFor(error);
   }
 }

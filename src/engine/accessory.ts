@@ -60,6 +60,7 @@ export const ACCESSORY: StrategyPlan<AccessoryContext> = {
       state: 'switching',
       onCrash: 'revert',
       run: async (c) => {
+        await c.start;
         await switchService(c.ctx, c.run, releaseOf(c).id, c.from);
         c.timings.switchMs = c.ctx.deps.now() - c.run.startedAt;
         return undefined;
@@ -80,7 +81,7 @@ export const ACCESSORY: StrategyPlan<AccessoryContext> = {
           instanceIds: c.instances.map((i) => i.id),
           watchMs: release.spec.watchMs,
           baseline: undefined,
-          switched: c.start,
+          switched: await c.start,
           signal: c.run.signal,
         });
         if (verdict.decision === 'fail') throw reverted(verdict.reason);
@@ -109,7 +110,7 @@ export async function deployAccessory(ctx: EngineContext, config: Config, name: 
   const old = liveOf(ctx, name, from);
   const unprotect = ctx.protect(name, [from, before?.previousRelease]);
   const port = spec.kind === 'accessory' ? (old.at(-1)?.port ?? deps.store.instances({ service: name, releaseId: from ?? '' }).at(-1)?.port) : undefined;
-  const c: AccessoryContext = { ctx, run, config, spec, canary: false, before, from, start: await snapshotOf(run), timings: {}, instances: [], unprotectNew: () => undefined, old, port };
+  const c: AccessoryContext = { ctx, run, config, spec, canary: false, before, from, start: snapshotOf(run), timings: {}, instances: [], unprotectNew: () => undefined, old, port };
   try {
     if (spec.kind === 'accessory' && current && current.configHash === configHash(spec) && old.length > 0) {
       run.setState('committed', { fromRelease: from, releaseId: from, priorPrevious: before?.previousRelease, priorWarmUntil: before?.warmUntil });
@@ -170,7 +171,7 @@ export async function rollbackAccessory(ctx: EngineContext, config: Config | und
   const unprotect = ctx.protect(name, [from, target?.id]);
   const port = old.at(-1)?.port ?? deps.store.instances({ service: name, releaseId: from ?? '' }).at(-1)?.port;
   const spec = config?.services[name] ?? ({ name } as DeployContext['spec']);
-  const c: AccessoryContext = { ctx, run, config: config as Config, spec, canary: false, before, from, start: await snapshotOf(run), timings: {}, instances: [], unprotectNew: () => undefined, old, port, ...(target ? { release: target } : {}) };
+  const c: AccessoryContext = { ctx, run, config: config as Config, spec, canary: false, before, from, start: snapshotOf(run), timings: {}, instances: [], unprotectNew: () => undefined, old, port, ...(target ? { release: target } : {}) };
   try {
     if (!target) throw new SlipwayError('SLW_NO_PREVIOUS_RELEASE', `Service ${name} has no previous release to roll back to.`);
     run.setState('pending', { fromRelease: from, releaseId: target.id, priorPrevious: before?.previousRelease, priorWarmUntil: before?.warmUntil });

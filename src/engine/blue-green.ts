@@ -34,7 +34,11 @@ export interface DeployContext {
   readonly canary: boolean;
   readonly before: ServiceRecord | undefined;
   readonly from: string | undefined;
-  readonly start: Snapshot;
+  /**
+   * The proxy's counts as the deploy began, read while the first steps run (not before them:
+   * one proxy round trip less on the way to the switch); awaited before traffic moves.
+   */
+  readonly start: Promise<Snapshot>;
   readonly timings: Timings;
   release?: ReleaseRecord;
   instances: InstanceRecord[];
@@ -178,7 +182,9 @@ export const BLUE_GREEN: StrategyPlan<DeployContext> = {
       onCrash: 'revert',
       run: async (c) => {
         const { deps } = c.ctx;
-        c.baseline = c.from ? outcomes(delta(c.spec.name, c.from, c.start, await snapshotOf(c.run))) : undefined;
+        const start = await c.start;
+        // The old release's outcomes until now, the watch's comparison: not read when there is no watch window.
+        c.baseline = c.from && releaseOf(c).spec.watchMs > 0 ? outcomes(delta(c.spec.name, c.from, start, await snapshotOf(c.run))) : undefined;
         await switchService(c.ctx, c.run, releaseOf(c).id, c.from);
         c.timings.switchMs = deps.now() - c.run.startedAt;
         c.switched = await snapshotOf(c.run);
@@ -237,12 +243,12 @@ export const CANARY: StrategyPlan<DeployContext> = {
         const { deps } = c.ctx;
         const waited = deps.now() - c.run.startedAt;
         if (waited < RATE_WINDOW_MS) await sleep(RATE_WINDOW_MS - waited);
-        const rps = stableRate(c.spec.name, c.from ?? '', c.start, await snapshotOf(c.run), deps.now() - c.run.startedAt);
+        const rps = stableRate(c.spec.name, c.from ?? '', await c.start, await snapshotOf(c.run), deps.now() - c.run.startedAt);
         const progress = canaryProgress(c.spec.canary, rps);
         c.run.note(describePlan(progress.plan, rps));
         return { canary: progress };
       },
-      run: (c) => runCanary(c.ctx, c.run, { release: releaseOf(c), from: c.from ?? '', start: c.start, timings: c.timings }),
+      run: async (c) => runCanary(c.ctx, c.run, { release: releaseOf(c), from: c.from ?? '', start: await c.start, timings: c.timings }),
       // runCanary reports each weight as its own `canary` step.
       timed: false,
     },
@@ -276,7 +282,7 @@ export async function deployService(
   const from = before?.activeRelease;
   const unprotect = ctx.protect(name, [from, before?.previousRelease]);
   const canary = (strategy ?? spec.strategy) === 'canary';
-  const c: DeployContext = { ctx, run, config, spec, canary, before, from, start: await snapshotOf(run), timings: {}, instances: [], unprotectNew: () => undefined };
+  const c: DeployContext = { ctx, run, config, spec, canary, before, from, start: snapshotOf(run), timings: {}, instances: [], unprotectNew: () => undefined };
   try {
     const result = await runPlan(run, canary && from ? CANARY : BLUE_GREEN, c);
     if (!result) throw new Error('the deploy plan ended without an outcome');

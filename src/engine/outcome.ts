@@ -27,16 +27,17 @@ export async function snapshotOf(run: DeploymentRun): Promise<Snapshot> {
 export async function finish(
   run: DeploymentRun,
   outcome: DeploymentOutcome,
-  o: { start: Snapshot; switched: Snapshot; timings: Timings; error?: unknown; canary?: DeployReport['canary']; note?: string },
+  o: { start: Snapshot | Promise<Snapshot>; switched: Snapshot; timings: Timings; error?: unknown; canary?: DeployReport['canary']; note?: string },
 ): Promise<OperationResult> {
   const error = o.error === undefined ? undefined : toSlipwayError(o.error);
+  const start = await o.start;
   const end = await snapshotOf(run);
   const { record } = run;
   const report = buildReport({
     service: record.service,
     from: record.fromRelease,
     to: record.releaseId,
-    start: o.start,
+    start,
     switched: o.switched,
     end,
     steps: run.steps,

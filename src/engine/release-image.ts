@@ -25,11 +25,16 @@ export async function prepareReleaseImage(deps: EngineDeps, spec: ServiceSpec, r
   if (!images) {
     throw new SlipwayError('SLW_INTERNAL', `Service ${spec.name} runs as a container, and this daemon was started without a container engine.`);
   }
-  await images.ping();
-  await mkdir(release.dir, { recursive: true });
-  await makeVolumes(deps, spec);
+  // The engine's ping, the image check and the release's folders side by side (each a few ms of a
+  // deploy's critical path); an engine that does not answer is reported first, as when in turn.
+  const [pinged, present, made] = await Promise.allSettled([
+    images.ping(),
+    source.kind === 'image' ? images.exists(source.image) : Promise.resolve(true),
+    mkdir(release.dir, { recursive: true }).then(() => makeVolumes(deps, spec)),
+  ]);
+  for (const settled of [pinged, made, present]) if (settled.status === 'rejected') throw settled.reason;
   if (source.kind === 'image') {
-    if (!(await images.exists(source.image))) throw imageMissing(spec.name, source.image);
+    if (present.status === 'fulfilled' && !present.value) throw imageMissing(spec.name, source.image);
     return { image: source.image, imageBuilt: false };
   }
   const tag = releaseTag(images, deps.project, spec.name, release.id);

@@ -22,7 +22,8 @@ export interface RollbackContext {
   readonly before: ServiceRecord | undefined;
   readonly from: string | undefined;
   readonly target: ReleaseRecord | undefined;
-  readonly start: Snapshot;
+  /** The proxy's counts as the rollback began, read while `plan` runs; awaited before traffic moves. */
+  readonly start: Promise<Snapshot>;
   readonly timings: Timings;
   warm: InstanceRecord[];
   started: InstanceRecord[];
@@ -87,6 +88,7 @@ export const ROLLBACK: StrategyPlan<RollbackContext> = {
       state: 'switching',
       onCrash: 'revert',
       run: async (c) => {
+        await c.start;
         await switchService(c.ctx, c.run, targetOf(c).id, c.from);
         c.timings.switchMs = c.ctx.deps.now() - c.run.startedAt;
         c.switched = await snapshotOf(c.run);
@@ -112,7 +114,7 @@ export async function rollbackService(ctx: EngineContext, name: string, reporter
   const from = before?.activeRelease;
   const target = before?.previousRelease ? deps.store.release(name, before.previousRelease) : undefined;
   const unprotect = ctx.protect(name, [from, target?.id]);
-  const c: RollbackContext = { ctx, run, name, before, from, target, start: await snapshotOf(run), timings: {}, warm: [], started: [], ...(because === undefined ? {} : { because }) };
+  const c: RollbackContext = { ctx, run, name, before, from, target, start: snapshotOf(run), timings: {}, warm: [], started: [], ...(because === undefined ? {} : { because }) };
   try {
     const result = await runPlan(run, ROLLBACK, c);
     if (!result) throw new Error('the rollback plan ended without an outcome');

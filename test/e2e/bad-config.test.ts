@@ -83,9 +83,23 @@ test('with a daemon running, a bad config starts nothing and changes no state', 
       pids: await instancePids(p),
       releases: await readdir(releasesOf(p, 'web')),
     };
+    const daemonLog = join(p.stateDir, 'logs', 'daemon.log');
     for (const f of (await fixtures()).slice(0, 8)) {
-      const r = await cli(withConfig(p, f.file), ['deploy', '--json', '--state-dir', p.stateDir, ...(f.env ? ['--env', f.env] : [])]);
+      const logged = (await readFile(daemonLog, 'utf8')).length;
+      const flags = ['--state-dir', p.stateDir, ...(f.env ? ['--env', f.env] : [])];
+      const r = await cli(withConfig(p, f.file), ['deploy', '--json', ...flags]);
       assert.equal(r.code, 2, `${f.name}: ${r.stdout}`);
+      // The CLI leaves the file to the daemon (which refused it) and then words the problems
+      // exactly as `slipway check` does: same JSON error, same text with file:line:col.
+      const refused = (await readFile(daemonLog, 'utf8')).slice(logged);
+      assert.match(refused, /"method":"deploy"[^\n]*"code":"SLW_CONFIG_/, `${f.name}: the daemon was asked and refused (its log: ${refused})`);
+      const check = await cli(withConfig(p, f.file), ['check', '--json', ...flags]);
+      assert.deepEqual(r.json.error, check.json.error, f.name);
+      const text = await cli(withConfig(p, f.file), ['deploy', ...flags]);
+      const checkText = await cli(withConfig(p, f.file), ['check', ...flags]);
+      assert.equal(text.code, 2);
+      assert.equal(text.stderr, checkText.stderr, f.name);
+      assert.match(text.stderr, new RegExp(`${f.name.replace('.', '\\.')}:${f.line}:${f.col} ${f.code}`), `${f.name}: ${text.stderr}`);
       // The daemon validates too, whatever a client sends it.
       const api = new ApiClient(join(p.stateDir, 'daemon.sock'));
       const last = await api.stream('deploy', { configFile: f.file, ...(f.env ? { env: f.env } : {}) }, () => undefined);

@@ -1,14 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ProgressEvent } from '../../api/schemas.js';
-import { isPidAlive } from '../../lib/pid-alive.js';
 import { SlipwayError } from '../../errors.js';
 import type { CommandSpec } from '../command-spec.js';
 import type { CliContext } from '../context.js';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
 import { renderProgress, renderResult } from '../render/deploy.js';
 import { renderEvent } from '../render/events.js';
-import { renderHistory, renderStack, renderStatus } from '../render/status.js';
-import { validateLocally } from './local.js';
 import { actorOf } from '../actor.js';
 
 const STOP_TIMEOUT_MS = 120_000;
@@ -20,6 +17,8 @@ async function streamed(
   strategy?: 'blue-green' | 'canary',
   withData?: boolean,
   noStackRollback?: boolean,
+  /** Runs when the daemon refused before any service moved (or could not be asked), before its answer is shown. */
+  onRefused?: () => Promise<unknown>,
 ): Promise<number> {
   const request = {
     ...ctx.scope,
@@ -38,14 +37,18 @@ async function streamed(
   const final: ProgressEvent =
     method === 'follow'
       ? await ctx.api.stream('events', { ...ctx.scope, attach: true, ...(service ? { service } : {}) }, onEvent)
-      : await ctx.api.stream(method, request, onEvent);
+      : await ctx.api.stream(method, request, onEvent).catch(async (err: unknown) => {
+          await onRefused?.();
+          throw err;
+        });
+  if (final.type === 'error' && final.results.length === 0) await onRefused?.();
   if (final.type !== 'result' && final.type !== 'error') throw new SlipwayError('SLW_API_BAD_RESPONSE', `The ${method} stream ended early.`);
   if (ctx.json) {
     const stack = final.stack ? { stack: final.stack } : {};
     ctx.out(JSON.stringify(final.type === 'result' ? { ok: true, results: final.results, ...stack } : { ok: false, error: final.error, results: final.results, ...stack }));
   } else {
     for (const r of final.results) ctx.out(renderResult(r));
-    if (final.stack) ctx.out(renderStack(final.stack));
+    if (final.stack) ctx.out((await import('../render/status.js')).renderStack(final.stack));
   }
   if (final.type === 'result') return EXIT.ok;
   const error = SlipwayError.fromJSON(final.error);
@@ -79,12 +82,15 @@ export const remoteCommands: CommandSpec[] = [
       }
       if (ctx.remote) {
         // This machine is not the server: the file is checked here, the server's preflight runs there.
-        await validateLocally(ctx, { preflight: false });
+        await (await import('./local.js')).validateLocally(ctx, { preflight: false });
         const { sentForDeploy } = await import('../remote/sent-for-deploy.js');
         return streamed(await sentForDeploy(ctx, ctx.remote), 'deploy', input.args['service'], strategy, undefined, input.options['no-stack-rollback'] === true);
       }
-      await validateLocally(ctx);
-      return streamed(ctx, 'deploy', input.args['service'], strategy, undefined, input.options['no-stack-rollback'] === true);
+      // On this machine the daemon checks the file (all four stages, preflight included) before
+      // anything moves, so the CLI sends the request at once and loads no config code (zod, YAML)
+      // on the way. When the daemon refuses before any service moved (or cannot be asked), the
+      // file is checked here: its problems are then reported exactly as `slipway check` words them.
+      return streamed(ctx, 'deploy', input.args['service'], strategy, undefined, input.options['no-stack-rollback'] === true, async () => (await import('./local.js')).validateLocally(ctx));
     },
   },
   {
@@ -118,7 +124,7 @@ export const remoteCommands: CommandSpec[] = [
     options: [],
     run: async (ctx) => {
       const status = await ctx.api.call('status', ctx.scope);
-      ctx.out(ctx.json ? JSON.stringify({ ok: true, ...status }) : renderStatus(status));
+      ctx.out(ctx.json ? JSON.stringify({ ok: true, ...status }) : (await import('../render/status.js')).renderStatus(status));
       return EXIT.ok;
     },
   },
@@ -132,7 +138,7 @@ export const remoteCommands: CommandSpec[] = [
       if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 1000)) throw new SlipwayError('SLW_USAGE', '--limit takes a whole number from 1 to 1000.');
       const service = input.args['service'];
       const { deployments } = await ctx.api.call('history', { ...ctx.scope, ...(service ? { service } : {}), ...(limit ? { limit } : {}) });
-      ctx.out(ctx.json ? JSON.stringify({ ok: true, deployments }) : renderHistory(deployments));
+      ctx.out(ctx.json ? JSON.stringify({ ok: true, deployments }) : (await import('../render/status.js')).renderHistory(deployments));
       return EXIT.ok;
     },
   },
@@ -182,6 +188,7 @@ export const remoteCommands: CommandSpec[] = [
     run: async (ctx, input) => {
       const status = await ctx.api.call('status', {});
       await ctx.api.call('stop', { keepApps: input.options['keep-apps'] === true });
+      const { isPidAlive } = await import('../../lib/pid-alive.js');
       const deadline = Date.now() + STOP_TIMEOUT_MS;
       while (isPidAlive(status.daemon.pid) && Date.now() < deadline) await sleep(50);
       if (isPidAlive(status.daemon.pid)) {

@@ -86,20 +86,26 @@ export class ContainerDriver implements Driver {
     this.#assertOpen();
     const image = checkSpec(spec);
     const name = containerName(this.#owner, spec.id);
-    await this.#clearName(spec, name);
+    const request = {
+      name,
+      image,
+      command: spec.command,
+      env: { ...spec.env, PORT: String(spec.port), SLIPWAY_INSTANCE_ID: spec.id, SLIPWAY_SERVICE: spec.service, SLIPWAY_RELEASE: spec.releaseId },
+      labels: labelsFor(spec, this.#owner),
+      port: spec.port,
+      hostIp: PUBLISH_HOST,
+      network: this.#network,
+      mounts: spec.mounts,
+      isolation: spec.isolation,
+    };
     let container: string;
     try {
-      container = await this.#api.create({
-        name,
-        image,
-        command: spec.command,
-        env: { ...spec.env, PORT: String(spec.port), SLIPWAY_INSTANCE_ID: spec.id, SLIPWAY_SERVICE: spec.service, SLIPWAY_RELEASE: spec.releaseId },
-        labels: labelsFor(spec, this.#owner),
-        port: spec.port,
-        hostIp: PUBLISH_HOST,
-        network: this.#network,
-        mounts: spec.mounts,
-        isolation: spec.isolation,
+      // Created at once (no inspect first: one engine round trip less on every deploy); a name
+      // still held by an earlier container of this instance id is cleared, then created again.
+      container = await this.#api.create(request).catch(async (err: unknown) => {
+        if (!nameInUse(err)) throw err;
+        await this.#clearName(spec, name);
+        return this.#api.create(request);
       });
     } catch (err) {
       throw this.#createFailed(spec, image, err);
@@ -258,7 +264,7 @@ export class ContainerDriver implements Driver {
         details: { id: spec.id, service: spec.service, image },
       });
     }
-    if (err.status === 409) {
+    if (nameInUse(err)) {
       return new SlipwayError('SLW_DRIVER_INSTANCE_EXISTS', `Instance ${spec.id} already has a container (${err.engineMessage}).`, { cause: err });
     }
     return this.#startFailed(spec, err);
@@ -276,6 +282,11 @@ export class ContainerDriver implements Driver {
   #assertOpen(): void {
     if (this.#closed) throw new SlipwayError('SLW_INTERNAL', 'The container driver was used after close().');
   }
+}
+
+/** The engine refused a create because the name is taken: Docker says 409, Podman 4.3 says 500 "already in use". */
+function nameInUse(err: unknown): boolean {
+  return err instanceof EngineRequestError && (err.status === 409 || /name .* is already in use|already in use by/i.test(err.engineMessage));
 }
 
 /**
