@@ -17,7 +17,7 @@ async function streamed(
   strategy?: 'blue-green' | 'canary',
   withData?: boolean,
   noStackRollback?: boolean,
-  /** Runs when the daemon refused before any service moved (or could not be asked), before its answer is shown. */
+  /** Runs when the daemon refused the config before any service moved (or could not be asked), before its answer is shown. */
   onRefused?: () => Promise<unknown>,
 ): Promise<number> {
   const request = {
@@ -41,7 +41,8 @@ async function streamed(
           await onRefused?.();
           throw err;
         });
-  if (final.type === 'error' && final.results.length === 0) await onRefused?.();
+  // Only a refusal of the file itself is worded again here: any other (a full disk, a held lock…) is the daemon's to tell.
+  if (final.type === 'error' && final.results.length === 0 && final.error.code.startsWith('SLW_CONFIG_')) await onRefused?.();
   if (final.type !== 'result' && final.type !== 'error') throw new SlipwayError('SLW_API_BAD_RESPONSE', `The ${method} stream ended early.`);
   if (ctx.json) {
     const stack = final.stack ? { stack: final.stack } : {};
@@ -88,8 +89,9 @@ export const remoteCommands: CommandSpec[] = [
       }
       // On this machine the daemon checks the file (all four stages, preflight included) before
       // anything moves, so the CLI sends the request at once and loads no config code (zod, YAML)
-      // on the way. When the daemon refuses before any service moved (or cannot be asked), the
-      // file is checked here: its problems are then reported exactly as `slipway check` words them.
+      // on the way. When the daemon refuses the file (SLW_CONFIG_…) before any service moved, or
+      // cannot be asked, the file is checked here: its problems are then reported exactly as
+      // `slipway check` words them. Any other refusal (a full disk, a held lock) is shown as it came.
       return streamed(ctx, 'deploy', input.args['service'], strategy, undefined, input.options['no-stack-rollback'] === true, async () => (await import('./local.js')).validateLocally(ctx));
     },
   },
