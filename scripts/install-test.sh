@@ -39,7 +39,7 @@ step "npm pack"
 (cd "$repo" && npm pack --silent --pack-destination "$work" >/dev/null)
 tarball="$(ls "$work"/slipway-*.tgz)"
 listing="$(tar -tzf "$tarball")"
-for needed in package/package.json package/bin/slipway.js package/dist/src/cli/main.js package/dist/src/daemon/main.js package/dist/src/proxy/main.js package/npm-shrinkwrap.json package/README.md; do
+for needed in package/package.json package/bin/slipway.js package/dist/src/cli/main.js package/dist/src/cli-bundle/main.js package/dist/src/daemon/main.js package/dist/src/proxy/main.js package/npm-shrinkwrap.json package/README.md; do
   grep -qx "$needed" <<<"$listing" || { echo "install-test: $needed is missing from $(basename "$tarball")" >&2; exit 1; }
 done
 if grep -E '^package/(test|bench|src|scripts|examples|node_modules|\.slipway|dist/(test|bench|examples|scripts))/|\.map$|\.tsbuildinfo$' <<<"$listing"; then

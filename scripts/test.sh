@@ -65,6 +65,8 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 npx tsc -p tsconfig.json
+# The CLI that bin/slipway.js runs (and e2e tests and benches with it): see scripts/bundle-cli.mjs.
+node scripts/bundle-cli.mjs
 # Import boundaries (proxy, engine, config, drivers, api): see scripts/check-boundaries.ts.
 node --import tsx scripts/check-boundaries.ts
 mapfile -t files < <(find test -name '*.test.ts' | sort)

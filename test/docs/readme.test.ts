@@ -16,7 +16,9 @@ test('the README starts with the demo and test commands, and .ci/run runs them',
   const steps = ci.split('\n').filter((l) => l.startsWith('npm '));
   assert.deepEqual(steps, ['npm ci', 'npm test', 'npm run demo']);
   const pkg = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string>; bin: Record<string, string> };
-  assert.equal(pkg.scripts['prepare'], 'tsc -p tsconfig.json', 'npm ci builds, so npx slipway works right after it');
+  // Compiles, then bundles the CLI that bin/slipway.js runs (scripts/bundle-cli.mjs).
+  assert.equal(pkg.scripts['prepare'], 'tsc -p tsconfig.json && node scripts/bundle-cli.mjs', 'npm ci builds, so npx slipway works right after it');
+  assert.equal(pkg.scripts['build'], pkg.scripts['prepare'], 'npm run build builds what npm ci builds');
   assert.equal(pkg.bin['slipway'], 'bin/slipway.js');
 });
 

@@ -156,6 +156,11 @@ test('the CLI, the daemon and the proxy load only the packages on their allow-li
     assertAllowed('cli status', await cliOf('status', status));
     assertAllowed('cli rollback', await cliOf('rollback', rollback));
     assertAllowed('cli deploy', await cliOf('deploy', first));
+    // The CLI runs bundled (scripts/bundle-cli.mjs): slipway's own modules come from dist/src/cli-bundle/ alone.
+    const helpPid = Number((await readFile(log('help'), 'utf8')).split(' ', 1)[0]);
+    const own = (await modulesOf(log('help'), helpPid)).filter((m) => !m.startsWith('node:') && !m.includes('/node_modules/'));
+    assert.ok(own.some((m) => m.endsWith('/dist/src/cli-bundle/main.js')), `the CLI ran from its bundle (modules: ${own.join(', ')})`);
+    assert.deepEqual(own.filter((m) => m.includes('/dist/src/') && !m.includes('/dist/src/cli-bundle/')), [], 'the CLI loads no unbundled module of slipway');
 
     // The daemon and the proxy write to the log of the CLI run that started them.
     const started = await packagesByPid(log('daemon'));
@@ -189,6 +194,8 @@ test('the CLI, the daemon and the proxy load only the packages on their allow-li
     for (const [name, pid] of [['daemon', daemonPid], ['proxy', proxyPid]] as const) {
       const argv = await cmdline(pid);
       for (const flag of NODE_FLAGS[name]) assert.ok(argv.includes(flag), `the ${name} runs with ${flag} (argv: ${argv.join(' ')})`);
+      // Started by the bundled CLI, each runs its compiled entry point (src/lib/entry-points.ts, from a chunk in dist/src/cli-bundle/).
+      assert.ok(argv.includes(join(REPO_ROOT, 'dist', 'src', name, 'main.js')), `the ${name} runs dist/src/${name}/main.js (argv: ${argv.join(' ')})`);
     }
   } finally {
     await recorded(p, join(p.dir, 'stop.log'), ['stop']).catch(() => undefined);

@@ -5,7 +5,7 @@
 // nothing. Two services: the Node hello app and python's http.server.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../src/lib/free-port.js';
@@ -36,10 +36,19 @@ async function otherVersionBuild(dir: string): Promise<string> {
   await cp(join(REPO_ROOT, 'dist', 'src'), join(dir, 'dist', 'src'), { recursive: true });
   await cp(join(REPO_ROOT, 'package.json'), join(dir, 'package.json'));
   await symlink(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'));
-  const file = join(dir, 'dist', 'src', 'version.js');
-  const text = await readFile(file, 'utf8');
-  assert.match(text, /VERSION = '0\.1\.0'/);
-  await writeFile(file, text.replace(/VERSION = '[^']*'/, "VERSION = '0.0.9'"));
+  // The compiled constant (the daemon's) and its copy in the bundled CLI's chunks (scripts/bundle-cli.mjs).
+  const declaration = /VERSION = (['"])0\.1\.0\1/;
+  const files = [join(dir, 'dist', 'src', 'version.js')];
+  for (const name of await readdir(join(dir, 'dist', 'src', 'cli-bundle'))) {
+    const file = join(dir, 'dist', 'src', 'cli-bundle', name);
+    if (declaration.test(await readFile(file, 'utf8'))) files.push(file);
+  }
+  assert.equal(files.length, 2, `the version is declared once in dist/src/version.js and once in the bundle (${files.join(', ')})`);
+  for (const file of files) {
+    const text = await readFile(file, 'utf8');
+    assert.match(text, declaration);
+    await writeFile(file, text.replace(declaration, "VERSION = '0.0.9'"));
+  }
   return `${process.execPath} ${join(dir, 'bin', 'slipway.js')}`;
 }
 
