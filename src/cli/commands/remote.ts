@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ProgressEvent } from '../../api/schemas.js';
 import { SlipwayError } from '../../errors.js';
+import { configCodes } from '../../config/codes.js';
 import type { CommandSpec } from '../command-spec.js';
 import type { CliContext } from '../context.js';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
@@ -41,8 +42,9 @@ async function streamed(
           await onRefused?.();
           throw err;
         });
-  // Only a refusal of the file itself is worded again here: any other (a full disk, a held lock…) is the daemon's to tell.
-  if (final.type === 'error' && final.results.length === 0 && final.error.code.startsWith('SLW_CONFIG_')) await onRefused?.();
+  // Only a refusal of the file itself (a code of the config's table) is worded again here: any
+  // other (a full disk, a held lock…) is the daemon's to tell.
+  if (final.type === 'error' && final.results.length === 0 && Object.hasOwn(configCodes, final.error.code)) await onRefused?.();
   if (final.type !== 'result' && final.type !== 'error') throw new SlipwayError('SLW_API_BAD_RESPONSE', `The ${method} stream ended early.`);
   if (ctx.json) {
     const stack = final.stack ? { stack: final.stack } : {};
