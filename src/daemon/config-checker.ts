@@ -81,6 +81,8 @@ export class ConfigChecker {
     const id = this.#nextId++;
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => this.#stop(child, failed(`did not answer within ${this.#timeoutMs / 1000} s`)), this.#timeoutMs);
+      // One map holds answers of two shapes (a CheckResult, a project name): each waiter is typed
+      // by its request (#ask<T>), so the map stores it at the widest type a resolver accepts.
       this.#waiting.set(id, { resolve: resolve as (result: never) => void, reject, timer });
       child.ref();
       child.channel?.ref();
@@ -121,6 +123,7 @@ export class ConfigChecker {
     this.#waiting.delete(message.id);
     clearTimeout(waiting.timer);
     if ('error' in message) waiting.reject(SlipwayError.fromJSON(message.error));
+    // The answer's shape is the one its request asked for (checker-main.ts answers each request in kind).
     else waiting.resolve(message.result as never);
     if (this.#waiting.size === 0) this.#rest();
   }
