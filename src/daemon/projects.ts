@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/model.js';
-import { projectNameOfFile } from './config-checker.js';
+import { loadConfig, projectNameOfFile } from './config-checker.js';
 import { Engine } from '../engine/engine.js';
 import type { DataPlane, EngineDeps } from '../engine/deps.js';
 import { desiredTable, storedListen, type ListenSpec } from '../engine/routing.js';
@@ -122,6 +122,9 @@ export class Projects {
     // State of before projects belongs to the first project deployed to this state dir.
     const unnamed = this.#engines.get('');
     if (unnamed && records.length === 0) {
+      // Only a file that passes its check takes the old state: a refused first deploy leaves it
+      // unnamed (this one-time load is the only second load of a deploy, once per host).
+      await loadConfig({ file: scope.configFile, ...(scope.env !== undefined ? { env: scope.env } : {}) });
       await unnamed.close();
       this.#engines.delete('');
       this.#o.store.adoptUnnamed(name);

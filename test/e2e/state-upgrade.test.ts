@@ -1,9 +1,10 @@
 // A state directory written by slipway 0.1.0 (the build of commit 11ad81e, made from this
 // repository's history) upgrades in place while its app keeps serving; a state file emptied or
-// removed under running apps makes the daemon refuse to start, and the apps keep serving.
+// removed under running apps makes the daemon refuse to start, and the apps keep serving. A
+// refused first deploy leaves the old state unnamed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir, rm, truncate } from 'node:fs/promises';
+import { readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cli, destroyProject, makeProject, setVersion, type CliResult, type Project } from '../helpers/e2e-project.js';
 import { LoadGenerator } from '../helpers/load.js';
@@ -34,6 +35,16 @@ test('0.1.0 state upgrades in place under load; lost state is refused while the 
     assert.equal((await readdir(p.stateDir)).filter((f) => /^state\.db\.v0-.*\.bak$/.test(f)).length, 1, 'a copy of the 0.1.0 file');
     const status = await cli(p, ['status', '--json']);
     assert.equal(status.json.services[0].activeRelease, 'r2');
+    // A first deploy whose file fails its check leaves the 0.1.0 state as it was: not taken over
+    // by the project the file names (it used to be adopted before the check).
+    const good = await readFile(p.configFile, 'utf8');
+    await writeFile(p.configFile, `${good}bogus: 1\n`);
+    const bad = await cli(p, ['deploy', '--json']);
+    assert.notEqual(bad.code, 0, 'a config that fails its check is refused');
+    assert.equal(bad.json.error.code, 'SLW_CONFIG_INVALID');
+    const names = (await cli(p, ['projects', '--json'])).json.projects.map((x: { name: string }) => x.name);
+    assert.deepEqual(names, [''], 'the 0.1.0 state stays unnamed');
+    await writeFile(p.configFile, good);
     const back = await cli(p, ['rollback', '--json']);
     assert.equal(back.code, 0, back.stdout + back.stderr);
     assert.equal(back.json.results[0].release, 'r1', 'the warm 0.1.0 release is one switch away');
