@@ -37,6 +37,8 @@ command -v puma >/dev/null || need+=(puma)
 command -v bundle >/dev/null || need+=(ruby-bundler)
 ruby -e 'require "rack"' >/dev/null 2>&1 || need+=(ruby-rack)
 command -v go >/dev/null || need+=(golang-go)
+# curl: the control API driven from a script (test/e2e/control-api-curl.test.ts).
+command -v curl >/dev/null || need+=(curl)
 # Containers: podman (with runc and slirp4netns) serves the Docker Engine API to the container driver.
 command -v podman >/dev/null || need+=(podman)
 command -v runc >/dev/null || need+=(runc)

@@ -1,10 +1,11 @@
 /** Control API methods of `slipway backup …` (spread into `methods` in schemas.ts). */
 import { z } from 'zod';
+import { ConfigFilePath } from './project-schemas.js';
 
 const SerializedError = z.object({ code: z.string(), message: z.string(), hint: z.string(), details: z.record(z.string(), z.unknown()).optional() });
 
 /** The config the backups are read from (same shape as ConfigRefSchema; kept here to avoid an import cycle). */
-const Ref = z.strictObject({ configFile: z.string(), env: z.string().optional() });
+const Ref = z.strictObject({ configFile: ConfigFilePath, env: z.string().optional() });
 
 export const BackupViewSchema = z.strictObject({
   id: z.string(),

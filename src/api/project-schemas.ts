@@ -7,9 +7,12 @@ const Empty = z.strictObject({});
  * Which project a request is about: --project NAME, else the project deployed from the config
  * file the CLI found, else (a host with one project) that one.
  */
+/** A config file named to the daemon: absolute, since the daemon's working directory is not the caller's. */
+export const ConfigFilePath = z.string().regex(/^\//, 'an absolute path');
+
 export const ProjectScopeFields = {
   project: z.string().optional(),
-  configFile: z.string().optional(),
+  configFile: ConfigFilePath.optional(),
 };
 
 /** A project on the host, for `slipway projects`. */

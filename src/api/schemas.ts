@@ -9,7 +9,7 @@
  *   of type "result" or "error".
  */
 import { z } from 'zod';
-import { ProjectScopeFields, projectMethods } from './project-schemas.js';
+import { ConfigFilePath, ProjectScopeFields, projectMethods } from './project-schemas.js';
 import { backupMethods } from './backup-schemas.js';
 import { proxyMethods } from './proxy-schemas.js';
 import { dashboardMethods } from './dashboard-schemas.js';
@@ -22,7 +22,7 @@ const Empty = z.strictObject({});
 
 export const ConfigRefSchema = z.strictObject({
   /** Absolute path of slipway.yaml, as the CLI resolved it. */
-  configFile: z.string(),
+  configFile: ConfigFilePath,
   env: z.string().optional(),
   /** --project: the project on the host (default: the one named in, or deployed from, the file). */
   project: z.string().optional(),
