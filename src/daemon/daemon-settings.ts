@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import type { Config } from '../config/model.js';
 import { loadConfig } from './config-checker.js';
 
 /** The sections of a config the daemon reads for itself, not per deploy: `slipway daemon reload` applies them. */
@@ -18,7 +19,11 @@ export interface ReloadResult {
 /** JSON of each daemon-level section of the daemon's config file ("null" when absent or no file); a config that does not load throws its coded error. */
 export async function settingsOfConfig(file: string | undefined, env: string | undefined): Promise<Record<DaemonSetting, string>> {
   if (!file || !existsSync(file)) return { admin: 'null', alerts: 'null', backups: 'null' };
-  const config = await loadConfig({ file, ...(env ? { env } : {}) });
+  return settingsOf(await loadConfig({ file, ...(env ? { env } : {}) }));
+}
+
+/** The daemon-level sections of a config already read (a deploy's, from the daemon's own file). */
+export function settingsOf(config: Pick<Config, DaemonSetting>): Record<DaemonSetting, string> {
   return { admin: JSON.stringify(config.admin ?? null), alerts: JSON.stringify(config.alerts ?? null), backups: JSON.stringify(config.backups ?? null) };
 }
 

@@ -16,6 +16,7 @@ import type { UsageSample } from '../observability/collector.js';
 import type { InstanceFilter } from '../engine/store.js';
 import type { ProxyStatus } from '../proxy/protocol.js';
 import type { EngineDeps } from '../engine/deps.js';
+import type { ConfigRef } from '../engine/engine.js';
 import { freePort } from '../lib/free-port.js';
 import { baseEnv } from '../lib/base-env.js';
 import { probeCommand, probeHttp, probeTcp } from '../lib/health-probe.js';
@@ -29,7 +30,7 @@ import { ControlServer } from './control-server.js';
 import { createHandlers } from './handlers.js';
 import { ProxySupervisor } from './proxy-supervisor.js';
 import { startAdmin } from './admin-wiring.js';
-import { settingsOfConfig, type ReloadResult } from './daemon-settings.js';
+import { settingsOf, settingsOfConfig, type ReloadResult } from './daemon-settings.js';
 import { ReloadableParts } from './reloadable-parts.js';
 import { startAlerts } from './alert-wiring.js';
 import { withApiLog } from './api-log.js';
@@ -185,11 +186,19 @@ export class Daemon {
       beforeBuild: (o) => backups.beforeBuild(o.config, o.service, o.release),
       runReleaseHook: async (o) => void (await driver.withSecrets(o, (env) => runBuild({ ...o, env }))),
     };
-    const load = async (ref: { configFile: string; env?: string | undefined }): Promise<Config> => {
-      // All four stages, preflight included (ports its own proxy and this daemon hold are not conflicts).
-      const preflight = { stateDir, environ: this.options.environ, ownPids: [process.pid] };
-      return secrets.prepare(await loadConfig({ file: ref.configFile, ...(ref.env !== undefined ? { env: ref.env } : {}), preflight }));
+    // One check per request: the project a deploy names comes from the same check its engine then
+    // uses (keyed by the request object; secrets are prepared only once the project is admitted).
+    const checks = new WeakMap<ConfigRef, Promise<Config>>();
+    const checked = (ref: ConfigRef): Promise<Config> => {
+      let check = checks.get(ref);
+      if (!check) {
+        // All four stages, preflight included (ports its own proxy and this daemon hold are not conflicts).
+        const preflight = { stateDir, environ: this.options.environ, ownPids: [process.pid] };
+        checks.set(ref, (check = loadConfig({ file: ref.configFile, ...(ref.env !== undefined ? { env: ref.env } : {}), preflight })));
+      }
+      return check;
     };
+    const load = async (ref: ConfigRef): Promise<Config> => secrets.prepare(await checked(ref));
     await this.#seedListen();
     const proxyStatus = await this.#proxy.ensure(storedListen({ store: hostStore }));
     const host = (this.#host = new HostTable(withCertificates(withRouteSecrets(this.#proxy, secrets, secrets.redactor), certs), proxyStatus.tableVersion));
@@ -198,6 +207,7 @@ export class Daemon {
       host,
       now: () => Date.now(),
       proxyVersion: () => proxyStatus.tableVersion,
+      nameOf: async (scope) => (await checked(scope)).project,
       depsOf: (project, store, dataPlane) => ({
         ...shared,
         store,
@@ -211,7 +221,8 @@ export class Daemon {
           await certs.configure(config);
           // A deploy from the daemon's own config applies its changed daemon-level settings.
           if (this.options.configFile && resolve(ref.configFile) === resolve(this.options.configFile)) {
-            await this.reload().then(
+            // Its sections as this deploy read them, when it read the file as the daemon does (same env).
+            await this.reload(ref.env === this.options.env ? config : undefined).then(
               (r) => r.applied.length > 0 && log.info('daemon settings applied by a deploy', { ...r }),
               (err: unknown) => log.warn('daemon settings not applied', { error: toSlipwayError(err).message }),
             );
@@ -311,9 +322,9 @@ export class Daemon {
    * changed part is stopped and started again from the file. A config that does not load is
    * its coded error, and nothing changes.
    */
-  reload(): Promise<ReloadResult> {
+  reload(read?: Config): Promise<ReloadResult> {
     if (!this.#parts) throw new SlipwayError('SLW_INTERNAL', 'reload before the daemon started.');
-    return this.#parts.reload();
+    return this.#parts.reload(read && settingsOf(read));
   }
 
   /** The state database, refused when it is missing or empty while apps of this state dir exist. */

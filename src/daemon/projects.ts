@@ -26,6 +26,12 @@ export interface ProjectsOptions {
   /** The proxy's table version after it started (each project's engine boots against it). */
   readonly proxyVersion: () => number;
   readonly now: () => number;
+  /**
+   * The project a deploy's file names. Default: read from the file alone (projectNameOfFile).
+   * The daemon passes the request's whole config check here, which the deploy then reuses: one
+   * check per request, and a file that fails it is refused before any engine is made.
+   */
+  readonly nameOf?: (scope: ProjectScope & { configFile: string }) => Promise<string>;
 }
 
 /** Meta key naming the project whose `proxy:` settings the host uses. */
@@ -99,7 +105,7 @@ export class Projects {
 
   /** The engine a deploy goes to, made (and state of before projects adopted) on a project's first deploy. */
   async forDeploy(scope: ProjectScope & { configFile: string }): Promise<Engine> {
-    const name = await projectNameOfFile(scope.configFile);
+    const name = await (this.#o.nameOf ?? ((s) => projectNameOfFile(s.configFile)))(scope);
     if (scope.project !== undefined && scope.project !== name) {
       throw new SlipwayError('SLW_PROJECT_RENAMED', `--project ${scope.project} was given, but ${scope.configFile} is project "${name}".`, {
         hint: 'A deploy takes its project from the file (`project:`, else the folder\'s name): drop --project, or set `project:` in the file.',

@@ -54,9 +54,13 @@ export class ReloadableParts {
     this.#settings = await this.#start.settings().catch(() => undefined);
   }
 
-  /** Applies the sections that changed since they were last applied; a config that does not load changes nothing. */
-  reload(): Promise<ReloadResult> {
-    const run = this.#reloading.then(() => this.#reload());
+  /**
+   * Applies the sections that changed since they were last applied; a config that does not load
+   * changes nothing. `read`: the sections as a deploy from the daemon's file just read them (else
+   * the file is read again).
+   */
+  reload(read?: Record<DaemonSetting, string>): Promise<ReloadResult> {
+    const run = this.#reloading.then(() => this.#reload(read));
     this.#reloading = run.catch(() => undefined);
     return run;
   }
@@ -67,8 +71,8 @@ export class ReloadableParts {
     await this.#scheduler?.close();
   }
 
-  async #reload(): Promise<ReloadResult> {
-    const now = await this.#start.settings();
+  async #reload(read: Record<DaemonSetting, string> | undefined): Promise<ReloadResult> {
+    const now = read ?? (await this.#start.settings());
     const changed = changedSettings(this.#settings, now);
     const warnings: string[] = [];
     const warn: Warn = (m) => void warnings.push(m);

@@ -34,14 +34,17 @@ export async function gateInstance(
     signal?.throwIfAborted();
     const started = deps.now();
     // Whether it still runs (for a container, one engine call) is asked beside the probe, not
-    // before it; an instance that exited fails the gate whatever the probe said.
-    const [running, result] = await Promise.all([handle ? isRunning(deps, instance) : true, check(deps, instance, health, signal)]);
-    if (!running) {
+    // before it; an instance that exited fails the gate whatever the probe said. The answer that
+    // completes `rise` does not wait for it: the instance has just answered on its own port.
+    const running = handle ? isRunning(deps, instance) : Promise.resolve(true);
+    running.catch(() => undefined);
+    const result = await check(deps, instance, health, signal);
+    if (result.ok && successes + 1 >= health.rise) return setInstanceState(deps, instance, 'healthy', {}, deploymentId);
+    if (!(await running)) {
       throw await failure(deps, instance, 'SLW_INSTANCE_EXITED', `Instance ${instance.id} exited while starting.`);
     }
     if (result.ok) {
       successes++;
-      if (successes >= health.rise) return setInstanceState(deps, instance, 'healthy', {}, deploymentId);
     } else {
       successes = 0;
       last = result.error ?? `HTTP ${result.status ?? '?'}`;
