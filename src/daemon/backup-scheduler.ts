@@ -3,8 +3,10 @@
  * in the daemon, from the config the daemon was started with. One timer per job, re-armed
  * after each run from the cron expression; a run never overlaps the previous one of its job.
  */
-import { toSlipwayError } from '../errors.js';
+import { existsSync } from 'node:fs';
+import { SlipwayError, toSlipwayError } from '../errors.js';
 import { nextCronTime } from '../lib/cron-adapter.js';
+import type { Logger } from '../lib/logger.js';
 import type { ConfigRef, DaemonBackups } from './backup-wiring.js';
 
 /** setTimeout holds at most ~24.8 days; longer waits are re-armed. */
@@ -96,3 +98,32 @@ export class BackupScheduler {
     await this.idle();
   }
 }
+
+/**
+ * `backups.schedule` and `backups.drill.schedule` of the daemon's config, armed; undefined when
+ * there is no file, no schedule, or a config that does not load (said through `warn`).
+ */
+export async function startBackupSchedule(
+  backups: DaemonBackups,
+  own: { readonly configFile: string | undefined; readonly env: string | undefined },
+  log: Logger,
+  warn: (message: string) => void,
+): Promise<{ scheduler: BackupScheduler; jobs: string[] } | undefined> {
+  const file = own.configFile;
+  if (!file || !existsSync(file)) return undefined;
+  const ref = { configFile: file, env: own.env };
+  const scheduler = new BackupScheduler(backups, ref, (line) => log.info(line));
+  try {
+    const jobs = await scheduler.start();
+    // Listing the targets (S3 included) may take a while: metrics fill in when it is done.
+    void backups.seedMonitor(ref).catch((err: unknown) => {
+      log.warn('backup metrics: reading the targets failed', { error: err instanceof Error ? err.message : String(err) });
+    });
+    return { scheduler, jobs };
+  } catch (err) {
+    const e = err instanceof SlipwayError ? err : undefined;
+    if (e?.code !== 'SLW_BACKUP_NOT_CONFIGURED') warn(`backup schedule off: ${e ? `${e.message} [${e.code}]` : String(err)}`);
+    return undefined;
+  }
+}
+

@@ -1,6 +1,6 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { DAEMON_SOCKET } from '../api/socket.js';
 import { configChecker, loadConfig } from './config-checker.js';
 import { LocalDriver } from '../drivers/local/local-driver.js';
@@ -11,12 +11,12 @@ import { DeployLock } from '../engine/lock.js';
 import { volumesRoot } from '../engine/volumes.js';
 import { storedListen, writeListen } from '../engine/routing.js';
 import { HostTable } from './host-table.js';
+import { DeployConfigs } from './deploy-configs.js';
 import { Projects, projectNameOfFile } from './projects.js';
 import type { UsageSample } from '../observability/collector.js';
 import type { InstanceFilter } from '../engine/store.js';
 import type { ProxyStatus } from '../proxy/protocol.js';
 import type { EngineDeps } from '../engine/deps.js';
-import type { ConfigRef } from '../engine/engine.js';
 import { freePort } from '../lib/free-port.js';
 import { baseEnv } from '../lib/base-env.js';
 import { probeCommand, probeHttp, probeTcp } from '../lib/health-probe.js';
@@ -36,13 +36,13 @@ import { startAlerts } from './alert-wiring.js';
 import { withApiLog } from './api-log.js';
 import { createLogger, silentLogger, type Logger } from '../lib/logger.js';
 import type { AlertService } from '../observability/alerting/alert-service.js';
-import { SlipwayError, toSlipwayError } from '../errors.js';
+import { SlipwayError } from '../errors.js';
 import { isPidAlive } from '../lib/pid-alive.js';
 import { DaemonSecrets } from '../secrets/daemon-secrets.js';
 import { InjectingDriver, secretRunDir } from '../secrets/injecting-driver.js';
 import { withRouteSecrets } from '../secrets/route-secrets.js';
 import { DaemonBackups } from './backup-wiring.js';
-import { BackupScheduler } from './backup-scheduler.js';
+import { startBackupSchedule } from './backup-scheduler.js';
 import { BackupMonitor } from './backup-monitor.js';
 import type { Config } from '../config/model.js';
 import type { CertManager } from '../certs/cert-manager.js';
@@ -186,28 +186,25 @@ export class Daemon {
       beforeBuild: (o) => backups.beforeBuild(o.config, o.service, o.release),
       runReleaseHook: async (o) => void (await driver.withSecrets(o, (env) => runBuild({ ...o, env }))),
     };
-    // One check per request: the project a deploy names comes from the same check its engine then
-    // uses (keyed by the request object; secrets are prepared only once the project is admitted).
-    const checks = new WeakMap<ConfigRef, Promise<Config>>();
-    const checked = (ref: ConfigRef): Promise<Config> => {
-      let check = checks.get(ref);
-      if (!check) {
-        // All four stages, preflight included (ports its own proxy and this daemon hold are not conflicts).
-        const preflight = { stateDir, environ: this.options.environ, ownPids: [process.pid] };
-        checks.set(ref, (check = loadConfig({ file: ref.configFile, ...(ref.env !== undefined ? { env: ref.env } : {}), preflight })));
-      }
-      return check;
-    };
-    const load = async (ref: ConfigRef): Promise<Config> => secrets.prepare(await checked(ref));
     await this.#seedListen();
     const proxyStatus = await this.#proxy.ensure(storedListen({ store: hostStore }));
     const host = (this.#host = new HostTable(withCertificates(withRouteSecrets(this.#proxy, secrets, secrets.redactor), certs), proxyStatus.tableVersion));
+    const configs: DeployConfigs = new DeployConfigs({
+      stateDir,
+      environ: this.options.environ,
+      prepare: (config) => secrets.prepare(config),
+      admit: (project, config) => projects.admit(project, config),
+      configureCerts: (config) => certs.configure(config),
+      own: { file: this.options.configFile, env: this.options.env },
+      reload: (read) => this.reload(read),
+      log,
+    });
     const projects: Projects = new Projects({
       store: hostStore,
       host,
       now: () => Date.now(),
       proxyVersion: () => proxyStatus.tableVersion,
-      nameOf: async (scope) => (await checked(scope)).project,
+      nameOf: (scope) => configs.nameOf(scope),
       depsOf: (project, store, dataPlane) => ({
         ...shared,
         store,
@@ -215,20 +212,7 @@ export class Daemon {
         lock: new DeployLock(store, { ttlMs: 30_000, heartbeatMs: 5_000 }),
         ...(project === '' ? {} : { project }),
         otherProjectsInstances: () => projects.othersLive(project),
-        loadConfig: async (ref) => {
-          // Checked against the other projects (name, routes, host settings) before anything moves.
-          const config = projects.admit(project, await load(ref));
-          await certs.configure(config);
-          // A deploy from the daemon's own config applies its changed daemon-level settings.
-          if (this.options.configFile && resolve(ref.configFile) === resolve(this.options.configFile)) {
-            // Its sections as this deploy read them, when it read the file as the daemon does (same env).
-            await this.reload(ref.env === this.options.env ? config : undefined).then(
-              (r) => r.applied.length > 0 && log.info('daemon settings applied by a deploy', { ...r }),
-              (err: unknown) => log.warn('daemon settings not applied', { error: toSlipwayError(err).message }),
-            );
-          }
-          return config;
-        },
+        loadConfig: configs.loaderFor(project),
       }),
     });
     this.#projects = projects;
@@ -289,7 +273,7 @@ export class Daemon {
         ...(alerts ? { alerting: () => ({ firing: alerts.firing(), notifiers: alerts.notifierHealth() }) } : {}),
         projects: () => projects.names().map((project) => ({ project, store: hostStore.forProject(project) })),
       }),
-      backupSchedule: (warn) => this.#startBackupSchedule(backups, warn),
+      backupSchedule: (warn) => startBackupSchedule(backups, { configFile: this.options.configFile, env: this.options.env }, this.#log.child({ component: 'backups' }), warn),
       settings: () => settingsOfConfig(this.options.configFile, this.options.env),
     });
     // Bound before the control socket answers: a busy admin port fails the start the CLI waits for.
@@ -359,25 +343,6 @@ export class Daemon {
     const engines = this.#projects?.engines() ?? [];
     if (engines.length === 0) await this.#host?.republish();
     for (const engine of engines) await engine.publish(reason);
-  }
-
-  /** `backups.schedule` and `backups.drill.schedule` of the daemon's config; a config that does not load leaves them off. */
-  async #startBackupSchedule(backups: DaemonBackups, warn: (message: string) => void): Promise<{ scheduler: BackupScheduler; jobs: string[] } | undefined> {
-    const file = this.options.configFile;
-    if (!file || !existsSync(file)) return undefined;
-    const scheduler = new BackupScheduler(backups, { configFile: file, env: this.options.env }, (line) => this.#log.child({ component: 'backups' }).info(line));
-    try {
-      const jobs = await scheduler.start();
-      // Listing the targets (S3 included) may take a while: metrics fill in when it is done.
-      void backups.seedMonitor({ configFile: file, env: this.options.env }).catch((err: unknown) => {
-        this.#log.child({ component: 'backups' }).warn('backup metrics: reading the targets failed', { error: err instanceof Error ? err.message : String(err) });
-      });
-      return { scheduler, jobs };
-    } catch (err) {
-      const e = err instanceof SlipwayError ? err : undefined;
-      if (e?.code !== 'SLW_BACKUP_NOT_CONFIGURED') warn(`backup schedule off: ${e ? `${e.message} [${e.code}]` : String(err)}`);
-      return undefined;
-    }
   }
 
   async #refuseSecondDaemon(): Promise<void> {

@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/model.js';
-import { loadConfig, projectNameOfFile } from './config-checker.js';
+import { projectNameOfFile } from './config-checker.js';
 import { Engine } from '../engine/engine.js';
 import type { DataPlane, EngineDeps } from '../engine/deps.js';
 import { desiredTable, storedListen, type ListenSpec } from '../engine/routing.js';
@@ -27,11 +27,11 @@ export interface ProjectsOptions {
   readonly proxyVersion: () => number;
   readonly now: () => number;
   /**
-   * The project a deploy's file names. Default: read from the file alone (projectNameOfFile).
-   * The daemon passes the request's whole config check here, which the deploy then reuses: one
-   * check per request, and a file that fails it is refused before any engine is made.
+   * The project a deploy's file names, from the whole check of that file: a file that fails it
+   * throws its coded error, before any engine is made or state of before projects adopted (the
+   * daemon's DeployConfigs, whose check the deploy then reuses).
    */
-  readonly nameOf?: (scope: ProjectScope & { configFile: string }) => Promise<string>;
+  readonly nameOf: (scope: ProjectScope & { configFile: string }) => Promise<string>;
 }
 
 /** Meta key naming the project whose `proxy:` settings the host uses. */
@@ -105,7 +105,7 @@ export class Projects {
 
   /** The engine a deploy goes to, made (and state of before projects adopted) on a project's first deploy. */
   async forDeploy(scope: ProjectScope & { configFile: string }): Promise<Engine> {
-    const name = await (this.#o.nameOf ?? ((s) => projectNameOfFile(s.configFile)))(scope);
+    const name = await this.#o.nameOf(scope);
     if (scope.project !== undefined && scope.project !== name) {
       throw new SlipwayError('SLW_PROJECT_RENAMED', `--project ${scope.project} was given, but ${scope.configFile} is project "${name}".`, {
         hint: 'A deploy takes its project from the file (`project:`, else the folder\'s name): drop --project, or set `project:` in the file.',
@@ -125,12 +125,10 @@ export class Projects {
         details: { registered: byFile.name, named: name },
       });
     }
-    // State of before projects belongs to the first project deployed to this state dir.
+    // State of before projects belongs to the first project deployed to this state dir (its file
+    // passed its check in nameOf: a refused first deploy leaves the old state unnamed).
     const unnamed = this.#engines.get('');
     if (unnamed && records.length === 0) {
-      // Only a file that passes its check takes the old state: a refused first deploy leaves it
-      // unnamed (this one-time load is the only second load of a deploy, once per host).
-      await loadConfig({ file: scope.configFile, ...(scope.env !== undefined ? { env: scope.env } : {}) });
       await unnamed.close();
       this.#engines.delete('');
       this.#o.store.adoptUnnamed(name);

@@ -81,6 +81,8 @@ export class World {
       host,
       now: () => Date.now(),
       proxyVersion: () => version,
+      // The world's configs are in memory (each file holds only its `project:`), checked already.
+      nameOf: async (scope) => (scope.configFile === this.configs.one.file ? this.configs.one : this.configs.two).project,
       depsOf: (project, store, dataPlane) => ({
         store,
         dataPlane,
