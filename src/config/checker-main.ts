@@ -13,20 +13,26 @@ import { SlipwayError, toSlipwayError } from '../errors.js';
 export type CheckRequest = { readonly id: number; readonly options: LoadOptions } | { readonly id: number; readonly projectOf: string };
 
 async function answer(request: CheckRequest): Promise<void> {
+  let reply: object;
   try {
-    const result = 'projectOf' in request ? await projectNameOfFile(request.projectOf) : await checkConfig(request.options);
-    process.send?.({ id: request.id, result });
+    reply = { id: request.id, result: 'projectOf' in request ? await projectNameOfFile(request.projectOf) : await checkConfig(request.options) };
   } catch (err) {
-    process.send?.({ id: request.id, error: toSlipwayError(err).toJSON() });
+    reply = { id: request.id, error: toSlipwayError(err).toJSON() };
   }
+  // The daemon may have closed the channel meanwhile (stopped, or its load timed out): nobody to answer.
+  if (process.connected) process.send?.(reply);
 }
 
-if (!process.send) {
+if (process.send) {
+  // Its only sender is the daemon's ConfigChecker (src/daemon/config-checker.ts), which sends CheckRequest alone.
+  process.on('message', (message) => void answer(message as CheckRequest));
+  // Once the daemon closes the channel, nothing holds the event loop: a check under way answers
+  // into the void and the process ends by itself.
+} else {
+  // Started by hand: nothing to answer. The message goes to stderr and the process ends (exit 2).
   const err = new SlipwayError('SLW_USAGE', 'The config checker runs only as a child of the slipway daemon.', {
     hint: 'Run `slipway check` to check a config by hand.',
   });
   process.stderr.write(`${err.message} ${err.hint}\n`);
-  process.exit(2);
+  process.exitCode = 2;
 }
-process.on('message', (message) => void answer(message as CheckRequest));
-process.on('disconnect', () => process.exit(0));
