@@ -150,7 +150,7 @@ async function main(): Promise<void> {
         const kinds: Which[] = ['slipway', 'hand', 'boot', 'node', 'api'];
         for (let i = 0; i < runs; i++) {
           // Each kind in each position in turn, so a slow minute does not land on one kind.
-          const order = kinds.map((_, k) => kinds[(k + i) % kinds.length] as Which);
+          const order = [...kinds.slice(i % kinds.length), ...kinds.slice(0, i % kinds.length)];
           for (const which of order) await once(i, which);
         }
         if (probe.errors > 0) process.stderr.write(`note: ${probe.errors} probe requests got no 200 (between releases or while the proxy started)\n`);

@@ -49,16 +49,118 @@ const texts: Readonly<Record<MethodName, string>> = {
 };
 
 const parsed = new Map<MethodName, MethodContract>();
+function parse(name: MethodName): MethodContract {
+  let spec = parsed.get(name);
+  // The generator wrote this text from the MethodContract of `name` (scripts/api-contract.ts).
+  if (!spec) parsed.set(name, (spec = JSON.parse(texts[name]) as MethodContract));
+  return spec;
+}
 
 /** Every method's request and response schema (JSON Schema) and whether it streams. */
-export const contract = {} as Readonly<Record<MethodName, MethodContract>>;
-for (const name of Object.keys(texts) as MethodName[]) {
-  const get = (): MethodContract => {
-    let spec = parsed.get(name);
-    // The generator wrote this text from the MethodContract of `name` just above.
-    if (!spec) parsed.set(name, (spec = JSON.parse(texts[name]) as MethodContract));
-    return spec;
-  };
-  Object.defineProperty(contract, name, { enumerable: true, get });
-}
-Object.freeze(contract);
+export const contract: Readonly<Record<MethodName, MethodContract>> = Object.freeze({
+  get "status"() {
+    return parse("status");
+  },
+  get "deploy"() {
+    return parse("deploy");
+  },
+  get "rollback"() {
+    return parse("rollback");
+  },
+  get "events"() {
+    return parse("events");
+  },
+  get "deploy.cancel"() {
+    return parse("deploy.cancel");
+  },
+  get "history"() {
+    return parse("history");
+  },
+  get "logs"() {
+    return parse("logs");
+  },
+  get "lock.status"() {
+    return parse("lock.status");
+  },
+  get "lock.release"() {
+    return parse("lock.release");
+  },
+  get "canary"() {
+    return parse("canary");
+  },
+  get "alerts.list"() {
+    return parse("alerts.list");
+  },
+  get "alerts.silence"() {
+    return parse("alerts.silence");
+  },
+  get "alerts.test"() {
+    return parse("alerts.test");
+  },
+  get "certs.list"() {
+    return parse("certs.list");
+  },
+  get "certs.renew"() {
+    return parse("certs.renew");
+  },
+  get "certs.issue"() {
+    return parse("certs.issue");
+  },
+  get "plan"() {
+    return parse("plan");
+  },
+  get "backup.run"() {
+    return parse("backup.run");
+  },
+  get "backup.list"() {
+    return parse("backup.list");
+  },
+  get "backup.verify"() {
+    return parse("backup.verify");
+  },
+  get "backup.restore"() {
+    return parse("backup.restore");
+  },
+  get "backup.prune"() {
+    return parse("backup.prune");
+  },
+  get "backup.drill"() {
+    return parse("backup.drill");
+  },
+  get "proxy.status"() {
+    return parse("proxy.status");
+  },
+  get "proxy.restart"() {
+    return parse("proxy.restart");
+  },
+  get "maintenance"() {
+    return parse("maintenance");
+  },
+  get "service.remove"() {
+    return parse("service.remove");
+  },
+  get "volumes"() {
+    return parse("volumes");
+  },
+  get "projects.list"() {
+    return parse("projects.list");
+  },
+  get "projects.remove"() {
+    return parse("projects.remove");
+  },
+  get "daemon.reload"() {
+    return parse("daemon.reload");
+  },
+  get "dashboard.token"() {
+    return parse("dashboard.token");
+  },
+  get "traffic"() {
+    return parse("traffic");
+  },
+  get "usage"() {
+    return parse("usage");
+  },
+  get "stop"() {
+    return parse("stop");
+  },
+});
