@@ -1,14 +1,16 @@
 // The control API from a script, with no slipway CLI in the way (docs/cli.md, "The control API
-// from scripts"): curl over the daemon's socket deploys two services (a Node app and python's
-// http.server) and reads the steps as they stream, asks for status, rolls one service back, and
-// a request that does not match the schema (a relative config path, an unknown field) is refused
-// with its code and changes nothing.
+// from scripts"): curl over the daemon's socket (mode 0600) deploys two services (a Node app and
+// python's http.server) and reads the steps as they stream, deploys a second project (busybox
+// httpd) on the same host by its own file, asks for status, rolls one service back, and a request
+// that does not match the schema (a relative config path, an unknown field) is refused with its
+// code and changes nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { projectNameOfDir } from '../../src/config/project-name.js';
 import { httpAnswer } from '../helpers/http-answer.js';
 import { cli, destroyProject, makeProject, serviceYaml, setVersion, type Project } from '../helpers/e2e-project.js';
 
@@ -50,6 +52,25 @@ test('curl deploys, reads status and rolls back through the control API; a reque
     }
     assert.equal(await get(p, 'hello.localhost'), '200 hello from v1');
     assert.equal(await get(p, 'files.localhost'), '200 files v1');
+    assert.equal((await stat(join(p.stateDir, 'daemon.sock'))).mode & 0o777, 0o600, "the socket is its user's only");
+
+    // A second project on the same host: its own file names it, curl deploys it the same way.
+    const docsDir = join(p.dir, '..', `${p.dir.split('/').at(-1)}-docs`);
+    await mkdir(join(docsDir, 'site'), { recursive: true });
+    await writeFile(join(docsDir, 'site', 'index.html'), 'docs v1\n');
+    const docsConfig = join(docsDir, 'slipway.yaml');
+    await writeFile(docsConfig, ['version: 1', 'project: docs', 'services:', '  web:', '    source: ./site', '    run: exec busybox httpd -f -p 127.0.0.1:$PORT -h .', '    routes: [{ host: docs.localhost }]', '    health: { path: /, interval: 200ms, rise: 1 }', '    drain: 1s', '    watch: 1s', ''].join('\n'));
+    try {
+      const docs = lines(await curl(p, 'deploy', { configFile: docsConfig, actor }));
+      assert.deepEqual(docs.at(-1)?.['results'].map((r: { service: string; release: string }) => `${r.service} ${r.release}`), ['web r1'], JSON.stringify(docs.at(-1)));
+      assert.equal(await get(p, 'docs.localhost'), '200 docs v1');
+      assert.equal(await get(p, 'hello.localhost'), '200 hello from v1', 'the first project serves on');
+      const projects = JSON.parse(await curl(p, 'projects.list', {})) as { result: { projects: Array<{ name: string; services: number }> } };
+      assert.deepEqual(projects.result.projects.map((x) => `${x.name} ${x.services}`).sort(), ['docs 1', `${projectNameOfDir(p.dir)} 2`]);
+    } finally {
+      await curl(p, 'projects.remove', { name: 'docs' }).catch(() => undefined);
+      await rm(docsDir, { recursive: true, force: true });
+    }
 
     // One service again, then status: plain JSON, {ok, result}.
     await writeFile(join(p.dir, 'files', 'index.html'), 'files v2\n');
