@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Config, ServiceSpec } from '../../src/config/model.js';
 import { HostTable } from '../../src/daemon/host-table.js';
 import { Projects } from '../../src/daemon/projects.js';
+import { projectNameOfFile } from '../../src/config/project-name.js';
 import { FakeDriver } from '../../src/drivers/fake/fake-driver.js';
 import { FakeHost } from '../../src/drivers/fake/fake-host.js';
 import { DriverRegistry } from '../../src/drivers/registry.js';
@@ -81,8 +82,9 @@ export class World {
       host,
       now: () => Date.now(),
       proxyVersion: () => version,
-      // The world's configs are in memory (each file holds only its `project:`), checked already.
-      nameOf: async (scope) => (scope.configFile === this.configs.one.file ? this.configs.one : this.configs.two).project,
+      // Each file of the world holds only its `project:` (the rest of its config is in memory, as
+      // valid): the name is read from the file, which the tests rewrite to rename a project.
+      nameOf: (scope) => projectNameOfFile(scope.configFile),
       depsOf: (project, store, dataPlane) => ({
         store,
         dataPlane,
