@@ -292,10 +292,13 @@ export class Daemon {
       openDeployment: (service) => projects.engines().flatMap((e) => e.openDeployments(service))[0]?.id,
     });
     this.#server = new ControlServer(handlers, { redact });
+    // The pid file before the socket: whoever reaches the socket finds this daemon's pid on file
+    // (not the last one's). From here on the socket path and pid file are this daemon's to remove.
+    this.#ownsSocket = true;
+    await writeFileAtomic(join(stateDir, 'daemon.pid'), `${process.pid}\n`);
     await this.#server.listen(this.socketPath);
     // After the control socket: the dashboard reads everything through it.
     await this.#dashboard.start({ pid: process.pid, startedAt: this.startedAt.toISOString() });
-    await writeFileAtomic(join(stateDir, 'daemon.pid'), `${process.pid}\n`);
     const dashboard = this.#dashboard.address;
     log.info('daemon ready', { socket: this.socketPath, ...(this.adminAddress ? { admin: this.adminAddress } : {}), ...(dashboard ? { dashboard } : {}), warnings: this.warnings });
   }
@@ -378,7 +381,7 @@ export class Daemon {
     await this.#containers?.close();
     await configChecker.close();
     this.#store?.close();
-    // Only a daemon that got as far as listening owns the socket and pid file: one refused because
+    // Only a daemon that got past the refusal owns the socket and pid file: one refused because
     // another daemon answers (SLW_DAEMON_ALREADY_RUNNING) must leave that daemon's files alone.
     if (!this.#ownsSocket) return;
     await rm(join(this.options.stateDir, 'daemon.pid'), { force: true });

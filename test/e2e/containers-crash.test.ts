@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
-import { cli, daemonPid, destroyProject, isAlive, makeProject, waitFor, type Project } from '../helpers/e2e-project.js';
+import { cli, daemonLogTail, daemonPid, destroyProject, isAlive, makeProject, waitFor, type Project } from '../helpers/e2e-project.js';
 import { LoadGenerator } from '../helpers/load.js';
 import { BUSYBOX_IMAGE, PodmanLab } from '../helpers/podman-lab.js';
 
@@ -58,7 +58,8 @@ test('containers: SIGKILL of the daemon at each container step of a deploy: no f
       assert.notEqual(deploy.code, 0, `the daemon should have died at ${point}: ${deploy.stdout}`);
       await waitFor(`daemon killed at ${point}`, () => (isAlive(crashed) ? undefined : true));
 
-      assert.equal((await cli(p, ['daemon', '--detach'], env)).code, 0);
+      const restart = await cli(p, ['daemon', '--detach'], env);
+      assert.equal(restart.code, 0, `restart after a crash at ${point}: ${restart.stdout}${restart.stderr}\n${await daemonLogTail(p)}`);
       const settled = await waitFor(
         `convergence after a crash at ${point}`,
         async () => {

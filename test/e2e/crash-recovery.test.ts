@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cli, daemonPid, destroyProject, instancePids, isAlive, makeProject, setVersion, waitFor, type Project } from '../helpers/e2e-project.js';
+import { cli, daemonLogTail, daemonPid, destroyProject, instancePids, isAlive, makeProject, setVersion, waitFor, type Project } from '../helpers/e2e-project.js';
 import { LoadGenerator } from '../helpers/load.js';
 import { DEPLOY_STEPS } from '../../src/engine/deployment-state.js';
 
@@ -59,7 +59,7 @@ test('SIGKILL of the daemon at every deploy step: no failed request, deploy sett
       await waitFor(`daemon killed at ${point}`, () => (isAlive(crashed) ? undefined : true));
 
       const restart = await cli(p, ['daemon', '--detach']);
-      assert.equal(restart.code, 0, restart.stdout + restart.stderr);
+      assert.equal(restart.code, 0, `restart after a crash at ${point}: ${restart.stdout}${restart.stderr}\n${await daemonLogTail(p)}`);
       const settled = await waitFor(`convergence after a crash at ${point}`, () => converged(p), 30_000);
       const history = await cli(p, ['history', '--json', '--limit', '1']);
       const last = history.json.deployments[0];

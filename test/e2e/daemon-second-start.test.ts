@@ -1,13 +1,14 @@
 // A second daemon on the same state directory is refused while the first answers (its control
 // API client loads only then: src/daemon/daemon.ts) and leaves the first one's socket and pid file
-// in place; a socket left by a killed daemon does not stop the next one from starting.
+// in place; a socket left by a killed daemon does not stop the next one from starting; a stopped
+// daemon removes its own socket and pid file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, daemonPid, destroyProject, isAlive, makeProject, waitFor } from '../helpers/e2e-project.js';
 
-test('a second daemon is refused while one answers; a stale socket from a killed one is not', { timeout: 120_000 }, async () => {
+test('a second daemon is refused while one answers; a stale socket from a killed one is not; stop removes socket and pid file', { timeout: 120_000 }, async () => {
   const p = await makeProject({ instances: 1, watch: '0s' });
   try {
     const first = await cli(p, ['daemon', '--detach', '--json']);
@@ -29,13 +30,19 @@ test('a second daemon is refused while one answers; a stale socket from a killed
     assert.ok(existsSync(join(p.stateDir, 'daemon.sock')), 'the killed daemon left its socket behind');
     const third = await cli(p, ['daemon', '--detach', '--json']);
     assert.equal(third.code, 0, third.stdout + third.stderr);
-    const next = await waitFor('the next daemon pid', async () => {
-      const n = await daemonPid(p);
-      return n !== undefined && n !== pid ? n : undefined;
-    });
-    assert.ok(isAlive(next));
+    // Once the daemon answers, its own pid is on file (not the killed one's).
+    const next = await daemonPid(p);
+    assert.equal(next, third.json?.pid, 'the pid file names the daemon that answers');
+    assert.ok(next !== undefined && next !== pid && isAlive(next));
     const status = await cli(p, ['status', '--json']);
     assert.equal(status.json?.daemon?.pid, next, status.stdout);
+
+    // A stopped daemon takes its socket and pid file with it: nothing left names a dead daemon.
+    const stop = await cli(p, ['stop', '--json']);
+    assert.equal(stop.code, 0, stop.stdout + stop.stderr);
+    await waitFor('the stopped daemon gone', () => (isAlive(next) ? undefined : true));
+    assert.equal(existsSync(join(p.stateDir, 'daemon.sock')), false, 'the stopped daemon removed its socket');
+    assert.equal(await daemonPid(p), undefined, 'the stopped daemon removed its pid file');
   } finally {
     await cli(p, ['stop', '--json']).catch(() => undefined);
     await destroyProject(p);

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../../src/lib/free-port.js';
+import { isPidAlive } from '../../src/lib/pid-alive.js';
 import { killRemaining, pidsWithEnv } from '../../src/lib/process-scan.js';
 import { projectNameOfDir } from '../../src/config/project-name.js';
 
@@ -148,19 +149,21 @@ export function instancePids(p: Project): Promise<number[]> {
   return pidsWithEnv([`SLIPWAY_OWNER=${p.stateDir}`]);
 }
 
+/** The daemon log's last lines, for an assertion's message when the daemon would not start. */
+export async function daemonLogTail(p: Project, lines = 30): Promise<string> {
+  const text = await readFile(join(p.stateDir, 'logs', 'daemon.log'), 'utf8').catch((e: Error) => `(no daemon log: ${e.message})`);
+  return text.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
 export async function daemonPid(p: Project): Promise<number | undefined> {
   const text = await readFile(join(p.stateDir, 'daemon.pid'), 'utf8').catch(() => '');
   const pid = Number(text.trim());
   return pid > 0 ? pid : undefined;
 }
 
+/** A running process (a zombie, killed and not yet reaped, is not: see src/lib/pid-alive.ts). */
 export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  return isPidAlive(pid);
 }
 
 /** Starts the project's daemon and deploys `version` (v1 by default); fails the test on any error. */
