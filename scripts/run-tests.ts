@@ -21,6 +21,7 @@ interface FileResult {
   readonly ok: boolean;
   readonly tests: number;
   readonly failed: number;
+  readonly output: string;
 }
 
 function parseArgs(argv: readonly string[]): { jobs: number; files: string[] } {
@@ -40,6 +41,12 @@ function count(output: string, label: string): number {
   return match ? Number(match[1]) : 0;
 }
 
+const FAILURE_TAIL_LINES = 60;
+
+function lastLines(text: string, n: number): string {
+  return text.trimEnd().split('\n').slice(-n).join('\n');
+}
+
 function runFile(file: string): Promise<FileResult> {
   const started = performance.now();
   return new Promise((resolveRun) => {
@@ -54,7 +61,7 @@ function runFile(file: string): Promise<FileResult> {
       const ms = performance.now() - started;
       const output = Buffer.concat(chunks).toString('utf8');
       process.stdout.write(`\n── ${file} (${(ms / 1000).toFixed(1)} s, exit ${String(code)})\n${output}`);
-      resolveRun({ file, ms, ok: code === 0, tests: count(output, 'tests'), failed: count(output, 'fail') });
+      resolveRun({ file, ms, ok: code === 0, tests: count(output, 'tests'), failed: count(output, 'fail'), output });
     });
   });
 }
@@ -87,6 +94,8 @@ async function main(): Promise<void> {
   if (failed.length > 0) {
     console.log('failed files:');
     for (const r of failed) console.log(`  ${r.file}`);
+    // Again at the very end, where a log shown only in part still shows why.
+    for (const r of failed) console.log(`\n── why ${r.file} failed (its last ${FAILURE_TAIL_LINES} lines)\n${lastLines(r.output, FAILURE_TAIL_LINES)}`);
     process.exitCode = 1;
   }
 }
