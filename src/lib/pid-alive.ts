@@ -19,13 +19,13 @@ export function isPidAlive(pid: number): boolean {
 
 /** Linux: the state field of /proc/<pid>/stat (after the command name, which may hold spaces and parentheses). */
 function isZombie(pid: number): boolean {
+  if (process.platform !== 'linux') return false;
   let stat: string;
   try {
     stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch (err) {
-    // Gone between the probe and the read: not running. No /proc (not Linux): the probe decides.
-    return (err as NodeJS.ErrnoException).code === 'ENOENT' && process.platform === 'linux';
+  } catch {
+    return true; // gone between the probe and the read: not running
   }
-  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  const state = stat.charAt(stat.lastIndexOf(')') + 2);
   return state === 'Z' || state === 'X';
 }

@@ -11,14 +11,14 @@ import { isPidAlive } from '../../src/lib/pid-alive.js';
 
 async function stateOf(pid: number): Promise<string | undefined> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
-  return stat?.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  return stat?.charAt(stat.lastIndexOf(')') + 2);
 }
 
 test('a running process is alive; a zombie and a reaped pid are not', async () => {
   const parent = spawn('sh', ['-c', 'true & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
-    const [line] = (await once(parent.stdout, 'data')) as [Buffer];
-    const zombie = Number(line.toString().trim());
+    const [line]: unknown[] = await once(parent.stdout, 'data');
+    const zombie = Number(String(line).trim());
     assert.ok(zombie > 0);
     for (let i = 0; i < 100 && (await stateOf(zombie)) !== 'Z'; i++) await sleep(20);
     assert.equal(await stateOf(zombie), 'Z', 'the backgrounded child should be a zombie under sleep');
