@@ -8,8 +8,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cli, destroyProject, makeProject, setVersion, type Project } from '../helpers/e2e-project.js';
 
-// rise 3 at 250 ms: each health gate lasts at least half a second, long enough to overlap or not.
-const HEALTH = '    health: { path: /health, interval: 250ms, timeout: 1s, rise: 3, fall: 2, startTimeout: 8s }';
+// rise 3 at 400 ms: each health gate lasts at least 0.8 s, so two services brought up side by side
+// overlap by well over the 300 ms asserted below even when one of them starts late on a busy host
+// (at 250 ms, one side starting ~0.25 s late under CI load left an overlap of 280 ms).
+const HEALTH = '    health: { path: /health, interval: 400ms, timeout: 1s, rise: 3, fall: 2, startTimeout: 8s }';
 const TIMING = ['    instances: 1', '    drain: 1s', '    keepWarm: 10m', '    watch: 1s', '    stopTimeout: 3s'];
 
 function yaml(p: Project, aRun: string): string {
